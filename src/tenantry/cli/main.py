@@ -1,0 +1,117 @@
+"""The ``tenantry`` command: run the server, migrate, mint API credentials."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Tenantry: self-hosted user management for multi-tenant applications.", no_args_is_help=True)
+clients_app = typer.Typer(help="Management API clients (client-credentials secrets).", no_args_is_help=True)
+app.add_typer(clients_app, name="clients")
+console = Console()
+errors = Console(stderr=True)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from tenantry.server.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        errors.print(f"[red]Invalid configuration:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _migrated_context():  # type: ignore[no-untyped-def]
+    from tenantry.server.context import build_context
+    from tenantry.server.db.migrate import upgrade
+
+    ctx = build_context(_settings())
+    upgrade(ctx.engine)
+    return ctx
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Server processes (use with PostgreSQL)."),
+) -> None:
+    """Create or migrate the database, then serve the API (and everything else) on one port."""
+    import uvicorn
+
+    from tenantry.server.app import create_app
+    from tenantry.server.services import clients
+
+    ctx = _migrated_context()
+    settings = ctx.settings
+    console.print(f"Tenantry {_version()} — database {ctx.engine.url.render_as_string(hide_password=True)}")
+    console.print(f"Listening on http://{host}:{port}  (public URL {settings.public_url})")
+    if not settings.bootstrap_client_id and not clients.list_clients(ctx):
+        console.print(
+            "No API client exists yet. Mint credentials with [bold]tenantry clients create[/bold] "
+            "(or set TENANTRY_BOOTSTRAP_CLIENT_ID and TENANTRY_BOOTSTRAP_CLIENT_SECRET), then "
+            f"POST them to {settings.public_url}/oauth/token."
+        )
+    if workers > 1:
+        ctx.engine.dispose()
+        uvicorn.run("tenantry.server.app:create_app_from_env", factory=True, host=host, port=port, workers=workers)
+    else:
+        uvicorn.run(create_app(context=ctx), host=host, port=port)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the newest version."""
+    ctx = _migrated_context()
+    console.print(f"Database {ctx.engine.url.render_as_string(hide_password=True)} is up to date.")
+
+
+@clients_app.command("create")
+def clients_create(name: str = typer.Option("API client", help="A label for the client.")) -> None:
+    """Mint a client id and secret for the management API. The secret is shown only now."""
+    from tenantry.server.services import clients
+
+    client = clients.create_client(_migrated_context(), name)
+    console.print(f"client_id:     {client.id}")
+    console.print(f"client_secret: {client.secret}")
+    console.print("Store the secret now: Tenantry keeps only its hash.", style="dim")
+
+
+@clients_app.command("list")
+def clients_list() -> None:
+    """List API clients."""
+    from tenantry.server.services import clients
+
+    table = Table("client_id", "name", "created")
+    for client in clients.list_clients(_migrated_context()):
+        table.add_row(client.id, client.name, client.created_at.isoformat(timespec="seconds"))
+    console.print(table)
+
+
+@clients_app.command("delete")
+def clients_delete(client_id: str) -> None:
+    """Delete an API client; its tokens stop working at once."""
+    from tenantry.server.domain.errors import NotFound
+    from tenantry.server.services import clients
+
+    try:
+        clients.delete_client(_migrated_context(), client_id)
+    except NotFound as exc:
+        errors.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Deleted {client_id}.")
+
+
+def _version() -> str:
+    import tenantry
+
+    return tenantry.__version__
+
+
+if __name__ == "__main__":
+    sys.exit(app())

@@ -1,0 +1,58 @@
+"""``create_app(settings)``: the one ASGI application (API, OAuth, later pages and dashboard)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+import tenantry
+from tenantry.server.context import Context, build_context
+from tenantry.server.domain.clock import Clock
+from tenantry.server.http import oauth, problem
+from tenantry.server.http.api.v1.router import api_v1
+from tenantry.server.services import clients
+from tenantry.server.settings import Settings
+
+log = logging.getLogger("tenantry")
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, context: Context | None = None) -> FastAPI:
+    """Build the application. The database must already be migrated (``tenantry serve``
+    and ``tenantry migrate`` do that)."""
+    ctx = context or build_context(settings or Settings(), clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if await run_in_threadpool(clients.ensure_bootstrap_client, ctx):
+            log.info("created bootstrap API client %s", ctx.settings.bootstrap_client_id)
+        yield
+        ctx.engine.dispose()
+
+    app = FastAPI(
+        title="Tenantry",
+        version=tenantry.__version__,
+        description="Self-hosted user management for multi-tenant applications. "
+        "Authenticate with POST /oauth/token (client credentials), then send `Authorization: Bearer <token>`.",
+        docs_url=None,  # Swagger UI would load assets from a CDN; the schema is at /openapi.json
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.context = ctx
+    problem.install(app)
+    app.include_router(oauth.router)
+    app.include_router(api_v1)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (several worker processes)."""
+    return create_app(Settings())

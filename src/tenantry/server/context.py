@@ -1,0 +1,29 @@
+"""Everything a use case needs from the outside world, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from tenantry.server.db.engine import create_db_engine
+from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.domain.clock import Clock, SystemClock
+from tenantry.server.email.sender import Mailer, mailer_for
+from tenantry.server.settings import Settings
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    mailer: Mailer = field(repr=False)
+
+    def uow(self, *, readonly: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.engine, readonly=readonly)
+
+
+def build_context(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Context:
+    engine = engine or create_db_engine(settings.database_url)
+    return Context(settings, engine, clock or SystemClock(), mailer_for(settings))

@@ -1,0 +1,19 @@
+"""One table per module; importing this package registers them all on ``Base.metadata``."""
+
+from tenantry.server.db.models.access_token import AccessToken
+from tenantry.server.db.models.api_client import ApiClient
+from tenantry.server.db.models.email import EmailRecord
+from tenantry.server.db.models.environment import EnvironmentSettingsRow
+from tenantry.server.db.models.membership import Membership
+from tenantry.server.db.models.organization import Organization
+from tenantry.server.db.models.user import User
+
+__all__ = [
+    "AccessToken",
+    "ApiClient",
+    "EmailRecord",
+    "EnvironmentSettingsRow",
+    "Membership",
+    "Organization",
+    "User",
+]

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenantry.server.db.base import Base
+
+
+class Organization(Base):
+    """A tenant.
+
+    ``seats_held`` counts this organization's memberships with ``holds_seat`` set (active
+    ones and invitations that have not given their seat back). Seat checks update it with
+    one conditional ``UPDATE``, so they are exact under concurrency and cost the same
+    whatever the size of the organization (see ``db/seats.py``).
+    """
+
+    __tablename__ = "organizations"
+    __table_args__ = (
+        CheckConstraint("seats_held >= 0", name="seats_held_not_negative"),
+        CheckConstraint("max_allowed_users IS NULL OR max_allowed_users >= 1", name="max_allowed_users_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
+    max_allowed_users: Mapped[int | None]
+    seats_held: Mapped[int] = mapped_column(default=0)
+    created_by_user_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,61 @@
+"""Lookups every use case needs, raising the domain's NotFound instead of returning None."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenantry.server.db.models import Membership, Organization, User
+from tenantry.server.domain.errors import FieldError, NotFound
+from tenantry.server.domain.types import email_key
+
+
+def organization(session: Session, organization_id: str) -> Organization:
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(f"No organization with id {organization_id!r}.", [FieldError("organization_id", "not_found", "unknown organization")])
+    return org
+
+
+def organization_by_external_id(session: Session, external_id: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.external_id == external_id))
+    if org is None:
+        raise NotFound(f"No organization with external_id {external_id!r}.")
+    return org
+
+
+def user(session: Session, user_id: str, *, for_update: bool = False) -> User:
+    stmt = select(User).where(User.id == user_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    found = session.scalar(stmt)
+    if found is None:
+        raise NotFound(f"No user with id {user_id!r}.", [FieldError("user_id", "not_found", "unknown user")])
+    return found
+
+
+def user_by_external_id(session: Session, external_id: str) -> User:
+    found = session.scalar(select(User).where(User.external_id == external_id))
+    if found is None:
+        raise NotFound(f"No user with external_id {external_id!r}.")
+    return found
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email_key == email_key(email)))
+
+
+def membership(session: Session, organization_id: str, user_id: str, *, for_update: bool = False) -> Membership:
+    stmt = select(Membership).where(Membership.organization_id == organization_id, Membership.user_id == user_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    found = session.scalar(stmt)
+    if found is None:
+        raise NotFound("The user is not a member of this organization and has no invitation to it.")
+    return found
+
+
+def find_membership(session: Session, organization_id: str, user_id: str) -> Membership | None:
+    return session.scalar(
+        select(Membership).where(Membership.organization_id == organization_id, Membership.user_id == user_id)
+    )

@@ -1,0 +1,80 @@
+"""The unit of work: one transaction per use case; only ``commit()`` makes it count.
+
+Leaving the ``with`` block without committing rolls back. Side effects that must not
+happen for a rolled-back change (sending e-mail) are registered with ``after_commit``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tenantry.server.db.engine import SQLITE_BEGIN_OPTION
+from tenantry.server.domain.errors import AlreadyExists, FieldError
+
+log = logging.getLogger(__name__)
+
+# Unique constraints a concurrent request can still trip after the service checked:
+# (PostgreSQL constraint name, SQLite column list, the field the error is about).
+_UNIQUE_CONSTRAINTS = (
+    ("uq_users_email_key", "users.email_key", "email"),
+    ("uq_users_external_id", "users.external_id", "external_id"),
+    ("uq_organizations_external_id", "organizations.external_id", "external_id"),
+    ("uq_memberships_organization_id_user_id", "memberships.organization_id, memberships.user_id", "membership"),
+    ("pk_api_clients", "api_clients.id", "client_id"),
+)
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+        self._engine = engine
+        self._readonly = readonly
+        self._after_commit: list[Callable[[], None]] = []
+        self.session: Session
+
+    def __enter__(self) -> Self:
+        self.session = Session(self._engine, expire_on_commit=False, autoflush=True)
+        mode = "DEFERRED" if self._readonly else "IMMEDIATE"
+        self.session.connection(execution_options={SQLITE_BEGIN_OPTION: mode})
+        return self
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        self._after_commit.append(action)
+
+    def commit(self) -> None:
+        self.session.commit()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            try:
+                action()
+            except Exception:  # the change is committed; a failed side effect must not undo the answer
+                log.exception("after-commit action failed")
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+        if isinstance(exc, IntegrityError):
+            conflict = _conflict(exc)
+            if conflict is not None:
+                raise conflict from exc
+
+
+def _conflict(exc: IntegrityError) -> AlreadyExists | None:
+    text = str(exc.orig)
+    for constraint, sqlite_columns, field in _UNIQUE_CONSTRAINTS:
+        if f'"{constraint}"' in text or text.endswith(f"failed: {sqlite_columns}"):
+            return AlreadyExists(
+                f"A record with this {field} already exists.",
+                [FieldError(field, "already_exists", f"this {field} is already in use")],
+            )
+    return None

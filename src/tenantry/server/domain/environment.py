@@ -1,0 +1,80 @@
+"""Environment settings (SPEC §1): their shape, defaults and how a partial update applies."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from tenantry.server.domain.types import (
+    INVITATION_EXPIRY_DEFAULT_SECONDS,
+    AppName,
+    HexColor,
+    HttpUrl,
+    InvitationExpirySeconds,
+    MetaName,
+    OrganizationsPerUserLimit,
+)
+
+
+class OrganizationMetaName(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    singular: MetaName = "Organization"
+    plural: MetaName = "Organizations"
+
+
+class Branding(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    app_name: AppName = "Tenantry"
+    logo_url: HttpUrl | None = None
+    primary_color: HexColor = "#4f46e5"
+
+
+class EnvironmentSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    signup_enabled: bool = True
+    max_organizations_per_user: OrganizationsPerUserLimit | None = None
+    invitation_expiry_seconds: InvitationExpirySeconds = INVITATION_EXPIRY_DEFAULT_SECONDS
+    organization_meta_name: OrganizationMetaName = OrganizationMetaName()
+    branding: Branding = Branding()
+
+
+class OrganizationMetaNamePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    singular: MetaName | None = None
+    plural: MetaName | None = None
+
+
+class BrandingPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    app_name: AppName | None = None
+    logo_url: HttpUrl | None = None
+    primary_color: HexColor | None = None
+
+
+class EnvironmentSettingsPatch(BaseModel):
+    """A partial update: fields left out stay as they are; ``null`` where allowed clears."""
+
+    model_config = ConfigDict(extra="forbid")
+    signup_enabled: bool | None = None
+    max_organizations_per_user: OrganizationsPerUserLimit | None = None
+    invitation_expiry_seconds: InvitationExpirySeconds | None = None
+    organization_meta_name: OrganizationMetaNamePatch | None = None
+    branding: BrandingPatch | None = None
+
+
+_NULLABLE = {"max_organizations_per_user", "logo_url"}
+
+
+def _merge(current: BaseModel, patch: BaseModel) -> dict[str, object]:
+    merged = current.model_dump()
+    for name in patch.model_fields_set:
+        value = getattr(patch, name)
+        if isinstance(value, BaseModel):
+            merged[name] = _merge(getattr(current, name), value)
+        elif value is not None or name in _NULLABLE:
+            merged[name] = value
+    return merged
+
+
+def apply_patch(current: EnvironmentSettings, patch: EnvironmentSettingsPatch) -> EnvironmentSettings:
+    """The settings after ``patch``. Sent-but-null means "no limit" / "no logo"; absent means unchanged."""
+    return EnvironmentSettings.model_validate(_merge(current, patch))

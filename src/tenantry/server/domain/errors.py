@@ -1,0 +1,85 @@
+"""Every rule a request can break, one exception class each, with a stable code.
+
+The HTTP layer maps codes to statuses in one place (``http/problem.py``); nothing here
+knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad field: a dotted path (``user_profile.custom_attributes.department``), a code, a message."""
+
+    field: str
+    code: str
+    message: str
+
+
+class TenantryError(Exception):
+    """Base of every rule violation. ``code`` is part of the external contract."""
+
+    code: ClassVar[str] = "internal"
+    default_message: ClassVar[str] = "Something went wrong."
+
+    def __init__(self, message: str | None = None, details: list[FieldError] | None = None) -> None:
+        self.message = message or self.default_message
+        self.details = list(details or [])
+        super().__init__(self.message)
+
+
+class InvalidArgument(TenantryError):
+    code = "invalid_argument"
+    default_message = "The request has invalid fields."
+
+    @classmethod
+    def field(cls, field: str, code: str, message: str) -> InvalidArgument:
+        return cls(message, [FieldError(field, code, message)])
+
+
+class Unauthenticated(TenantryError):
+    code = "unauthenticated"
+    default_message = "Missing or invalid credentials."
+
+
+class SignupDisabled(TenantryError):
+    code = "signup_disabled"
+    default_message = "Sign-up is disabled. Ask an administrator for an invitation."
+
+
+class NotFound(TenantryError):
+    code = "not_found"
+    default_message = "No such resource."
+
+
+class AlreadyExists(TenantryError):
+    code = "already_exists"
+    default_message = "A resource with these values already exists."
+
+
+class OrganizationUserLimitReached(TenantryError):
+    code = "organization_user_limit_reached"
+    default_message = "The organization has reached its maximum number of users."
+
+
+class OrganizationCreationLimitReached(TenantryError):
+    code = "organization_creation_limit_reached"
+    default_message = "The user has already created the maximum number of organizations."
+
+
+class InvitationExpired(TenantryError):
+    code = "invitation_expired"
+    default_message = "This invitation has expired. Ask for a new one."
+
+
+class InvitationInvalid(TenantryError):
+    code = "invitation_invalid"
+    default_message = "This invitation link is not valid: it was already used, revoked or never existed."
+
+
+class MembershipAlreadyActive(TenantryError):
+    code = "membership_already_active"
+    default_message = "The user is already an active member; there is no invitation to resend."

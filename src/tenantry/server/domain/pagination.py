@@ -1,0 +1,64 @@
+"""Cursor pagination (Google AIP-158 style, as Scalekit does): ``page_size`` and opaque
+``page_token``s that point forwards or backwards from an id.
+
+Ids are time-ordered, so a page is a keyset range on the id: stable under inserts and
+constant cost whatever the page number.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from tenantry.server.domain.errors import InvalidArgument
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+Direction = Literal["next", "prev"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    size: int
+    direction: Direction = "next"
+    pivot: str | None = None  # exclusive bound; None = from the start
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_page_token: str
+    prev_page_token: str
+    total_size: int
+
+
+def encode_token(direction: Direction, pivot: str) -> str:
+    raw = json.dumps({"d": direction, "k": pivot}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def page_request(page_size: int | None, page_token: str | None) -> PageRequest:
+    """Validate the two query parameters. Oversized pages are coerced to the maximum;
+    negative sizes and tokens this server did not make raise InvalidArgument."""
+    if page_size is None or page_size == 0:
+        size = DEFAULT_PAGE_SIZE
+    elif page_size < 0:
+        raise InvalidArgument.field("page_size", "out_of_range", "page_size must not be negative")
+    else:
+        size = min(page_size, MAX_PAGE_SIZE)
+    if not page_token:
+        return PageRequest(size)
+    try:
+        padded = page_token + "=" * (-len(page_token) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        direction, pivot = data["d"], data["k"]
+        if direction not in ("next", "prev") or not isinstance(pivot, str):
+            raise ValueError(direction)
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidArgument.field("page_token", "invalid", "page_token is not a token this API returned") from exc
+    return PageRequest(size, direction, pivot)

@@ -1,0 +1,36 @@
+"""E-mails rendered from templates (HTML + text), branded with the environment settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+_templates = Environment(
+    loader=PackageLoader("tenantry.server", "templates/email"),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+def render(kind: str, to: str, subject: str, **variables: Any) -> Message:
+    """Render ``templates/email/<kind>.txt`` and ``.html`` with ``variables``."""
+    variables = {"subject": subject, **variables}
+    return Message(
+        kind=kind,
+        to=to,
+        subject=subject,
+        text=_templates.get_template(f"{kind}.txt").render(**variables),
+        html=_templates.get_template(f"{kind}.html").render(**variables),
+    )

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tenantry.server.http.api.v1 import schemas
+from tenantry.server.http.deps import Ctx, Paging
+from tenantry.server.services import emails
+
+router = APIRouter(tags=["outbox"])
+
+
+@router.get("/emails", response_model=schemas.EmailList)
+def list_emails(ctx: Ctx, paging: Paging, to: Annotated[str | None, Query(max_length=320)] = None) -> schemas.EmailList:
+    """E-mails Tenantry sent (envelope only, with SMTP) or would have sent (whole message,
+    in the local outbox when no SMTP server is configured)."""
+    page = emails.list_page(ctx, paging, to)
+    return schemas.EmailList(
+        emails=[schemas.Email(**vars(e)) for e in page.items], next_page_token=page.next_page_token,
+        prev_page_token=page.prev_page_token, total_size=page.total_size,
+    )

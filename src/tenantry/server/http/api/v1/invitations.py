@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from tenantry.server.http.api.v1 import schemas
+from tenantry.server.http.deps import Ctx
+from tenantry.server.services import invitations
+from tenantry.server.services.commands import AcceptInvitation
+
+router = APIRouter(tags=["invitations"])
+public_router = APIRouter(tags=["invitations"])
+
+
+@router.patch("/invites/organizations/{organization_id}/users/{user_id}/resend", response_model=schemas.InviteEnvelope)
+def resend_invitation(ctx: Ctx, organization_id: str, user_id: str) -> schemas.InviteEnvelope:
+    """New single-use link (the old one dies) with a fresh expiry. An expired invitation
+    needs a free seat."""
+    return schemas.InviteEnvelope(invite=schemas.invite(invitations.resend(ctx, organization_id, user_id)))
+
+
+@public_router.post("/invitations:accept", response_model=schemas.UserAndOrganization)
+def accept_invitation(ctx: Ctx, body: AcceptInvitation) -> schemas.UserAndOrganization:
+    """(public) Accept an invitation with the token from its link. Works while sign-up is disabled."""
+    accepted = invitations.accept(ctx, body)
+    return schemas.UserAndOrganization(user=schemas.user(accepted.user), organization=schemas.organization(accepted.organization))

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tenantry.server.http.api.v1 import schemas
+from tenantry.server.http.deps import Ctx, Paging
+from tenantry.server.services import organizations, users
+from tenantry.server.services.commands import CreateOrganization, CreateUserInOrganization, UpdateOrganization
+
+router = APIRouter(tags=["organizations"])
+
+
+@router.post("/organizations", status_code=201, response_model=schemas.OrganizationEnvelope)
+def create_organization(ctx: Ctx, body: CreateOrganization) -> schemas.OrganizationEnvelope:
+    """With `created_by_user_id` the organization is created on behalf of that user: it counts
+    toward `max_organizations_per_user` and the user becomes its admin."""
+    return schemas.OrganizationEnvelope(organization=schemas.organization(organizations.create(ctx, body)))
+
+
+@router.get("/organizations", response_model=schemas.OrganizationList)
+def list_organizations(ctx: Ctx, paging: Paging) -> schemas.OrganizationList:
+    page = organizations.list_page(ctx, paging)
+    return schemas.OrganizationList(
+        organizations=[schemas.organization(o) for o in page.items], next_page_token=page.next_page_token,
+        prev_page_token=page.prev_page_token, total_size=page.total_size,
+    )
+
+
+@router.get("/organizations:external/{external_id}", response_model=schemas.OrganizationEnvelope)
+def get_organization_by_external_id(ctx: Ctx, external_id: str) -> schemas.OrganizationEnvelope:
+    return schemas.OrganizationEnvelope(organization=schemas.organization(organizations.get_by_external_id(ctx, external_id)))
+
+
+@router.get("/organizations/{organization_id}", response_model=schemas.OrganizationEnvelope)
+def get_organization(ctx: Ctx, organization_id: str) -> schemas.OrganizationEnvelope:
+    return schemas.OrganizationEnvelope(organization=schemas.organization(organizations.get(ctx, organization_id)))
+
+
+@router.patch("/organizations/{organization_id}", response_model=schemas.OrganizationEnvelope)
+def update_organization(ctx: Ctx, organization_id: str, body: UpdateOrganization) -> schemas.OrganizationEnvelope:
+    return schemas.OrganizationEnvelope(organization=schemas.organization(organizations.update(ctx, organization_id, body)))
+
+
+@router.delete("/organizations/{organization_id}")
+def delete_organization(ctx: Ctx, organization_id: str) -> dict[str, object]:
+    """Deletes the organization and its memberships; users stay."""
+    organizations.delete_(ctx, organization_id)
+    return {}
+
+
+@router.get("/organizations/{organization_id}/settings/usermanagement", response_model=schemas.UserManagement)
+def get_user_management(ctx: Ctx, organization_id: str) -> schemas.UserManagement:
+    result = organizations.get_user_management(ctx, organization_id)
+    return schemas.UserManagement(
+        settings=schemas.UserManagementSettings(max_allowed_users=result.max_allowed_users), seats_used=result.seats_used
+    )
+
+
+@router.patch("/organizations/{organization_id}/settings/usermanagement", response_model=schemas.UserManagement)
+def update_user_management(ctx: Ctx, organization_id: str, body: schemas.UserManagementPatch) -> schemas.UserManagement:
+    """`max_allowed_users`: `null` or `0` = no limit. Lowering it below the seats in use removes nobody."""
+    result = organizations.set_max_allowed_users(ctx, organization_id, body.settings.max_allowed_users)
+    return schemas.UserManagement(
+        settings=schemas.UserManagementSettings(max_allowed_users=result.max_allowed_users), seats_used=result.seats_used
+    )
+
+
+@router.post("/organizations/{organization_id}/users", status_code=201, response_model=schemas.UserEnvelope)
+def create_user_in_organization(
+    ctx: Ctx, organization_id: str, body: CreateUserInOrganization,
+    send_invitation_email: Annotated[bool, Query()] = True,
+) -> schemas.UserEnvelope:
+    """Creates the user (or takes the existing one with this e-mail) and adds them to the
+    organization: `PENDING_INVITE` with an invitation e-mail, or `ACTIVE` with
+    `send_invitation_email=false`. Takes a seat."""
+    view = users.create_in_organization(ctx, organization_id, body, send_invitation=send_invitation_email)
+    return schemas.UserEnvelope(user=schemas.user(view))
+
+
+@router.get("/organizations/{organization_id}/users", response_model=schemas.UserList)
+def list_organization_users(ctx: Ctx, organization_id: str, paging: Paging) -> schemas.UserList:
+    page = users.list_page(ctx, paging, organization_id=organization_id)
+    return schemas.UserList(
+        users=[schemas.user(u) for u in page.items], next_page_token=page.next_page_token,
+        prev_page_token=page.prev_page_token, total_size=page.total_size,
+    )

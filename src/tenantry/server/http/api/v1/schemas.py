@@ -1,0 +1,171 @@
+"""Response bodies of /api/v1, field for field as API.md (Scalekit's naming), and how
+service views turn into them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from tenantry.server.domain.environment import EnvironmentSettings
+from tenantry.server.domain.memberships import MembershipStatus
+from tenantry.server.domain.types import MaxAllowedUsers
+from tenantry.server.services.views import InviteView, MembershipView, OrganizationView, UserView
+
+
+class Organization(BaseModel):
+    id: str
+    display_name: str
+    external_id: str | None
+    metadata: dict[str, Any]
+    create_time: datetime
+    update_time: datetime
+
+
+class OrganizationEnvelope(BaseModel):
+    organization: Organization
+
+
+class Paged(BaseModel):
+    next_page_token: str
+    prev_page_token: str
+    total_size: int
+
+
+class OrganizationList(Paged):
+    organizations: list[Organization]
+
+
+class Role(BaseModel):
+    name: str
+
+
+class Membership(BaseModel):
+    organization_id: str
+    name: str
+    membership_status: MembershipStatus
+    roles: list[Role]
+    join_time: datetime | None
+    invite_expires_at: datetime | None
+    inviter_email: str | None
+
+
+class UserProfile(BaseModel):
+    given_name: str | None
+    family_name: str | None
+    name: str | None
+    picture: str | None
+    phone_number: str | None
+    locale: str | None
+    custom_attributes: dict[str, Any]
+
+
+class User(BaseModel):
+    id: str
+    email: str
+    email_verified: bool
+    external_id: str | None
+    metadata: dict[str, Any]
+    create_time: datetime
+    update_time: datetime
+    last_login_time: datetime | None
+    user_profile: UserProfile
+    memberships: list[Membership]
+
+
+class UserEnvelope(BaseModel):
+    user: User
+
+
+class UserList(Paged):
+    users: list[User]
+
+
+class UserAndOrganization(BaseModel):
+    user: User
+    organization: Organization
+
+
+class Invite(BaseModel):
+    organization_id: str
+    user_id: str
+    inviter_email: str | None
+    status: MembershipStatus
+    created_at: datetime | None
+    expires_at: datetime | None
+    resent_at: datetime | None
+    resent_count: int
+
+
+class InviteEnvelope(BaseModel):
+    invite: Invite
+
+
+class SettingsEnvelope(BaseModel):
+    settings: EnvironmentSettings
+
+
+class UserManagementSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_allowed_users: MaxAllowedUsers | None = None
+
+
+class UserManagementPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    settings: UserManagementSettings
+
+
+class UserManagement(BaseModel):
+    settings: UserManagementSettings
+    seats_used: int
+
+
+class Email(BaseModel):
+    id: str
+    kind: str
+    to: str
+    subject: str
+    text: str | None
+    html: str | None
+    status: str
+    error: str | None
+    create_time: datetime
+    sent_time: datetime | None
+
+
+class EmailList(Paged):
+    emails: list[Email]
+
+
+def organization(view: OrganizationView) -> Organization:
+    return Organization(
+        id=view.id, display_name=view.display_name, external_id=view.external_id, metadata=view.metadata,
+        create_time=view.create_time, update_time=view.update_time,
+    )
+
+
+def membership(view: MembershipView) -> Membership:
+    return Membership(
+        organization_id=view.organization_id, name=view.organization_name, membership_status=view.status,
+        roles=[Role(name=name) for name in view.roles], join_time=view.join_time,
+        invite_expires_at=view.invite_expires_at, inviter_email=view.inviter_email,
+    )
+
+
+def user(view: UserView) -> User:
+    return User(
+        id=view.id, email=view.email, email_verified=view.email_verified, external_id=view.external_id,
+        metadata=view.metadata, create_time=view.create_time, update_time=view.update_time,
+        last_login_time=view.last_login_time,
+        user_profile=UserProfile(**view.profile, custom_attributes=view.custom_attributes),
+        memberships=[membership(m) for m in view.memberships],
+    )
+
+
+def invite(view: InviteView) -> Invite:
+    return Invite(
+        organization_id=view.organization_id, user_id=view.user_id, inviter_email=view.inviter_email,
+        status=view.status, created_at=view.created_at, expires_at=view.expires_at,
+        resent_at=view.resent_at, resent_count=view.resent_count,
+    )

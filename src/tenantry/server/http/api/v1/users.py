@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from tenantry.server.http.api.v1 import schemas
+from tenantry.server.http.deps import Ctx, Paging
+from tenantry.server.services import users
+from tenantry.server.services.commands import UpdateUser
+
+router = APIRouter(tags=["users"])
+
+
+@router.get("/users", response_model=schemas.UserList)
+def list_users(ctx: Ctx, paging: Paging) -> schemas.UserList:
+    page = users.list_page(ctx, paging)
+    return schemas.UserList(
+        users=[schemas.user(u) for u in page.items], next_page_token=page.next_page_token,
+        prev_page_token=page.prev_page_token, total_size=page.total_size,
+    )
+
+
+@router.get("/users:external/{external_id}", response_model=schemas.UserEnvelope)
+def get_user_by_external_id(ctx: Ctx, external_id: str) -> schemas.UserEnvelope:
+    return schemas.UserEnvelope(user=schemas.user(users.get_by_external_id(ctx, external_id)))
+
+
+@router.get("/users/{user_id}", response_model=schemas.UserEnvelope)
+def get_user(ctx: Ctx, user_id: str) -> schemas.UserEnvelope:
+    return schemas.UserEnvelope(user=schemas.user(users.get(ctx, user_id)))
+
+
+@router.patch("/users/{user_id}", response_model=schemas.UserEnvelope)
+def update_user(ctx: Ctx, user_id: str, body: UpdateUser) -> schemas.UserEnvelope:
+    return schemas.UserEnvelope(user=schemas.user(users.update(ctx, user_id, body)))
+
+
+@router.delete("/users/{user_id}")
+def delete_user(ctx: Ctx, user_id: str) -> dict[str, object]:
+    """Deletes the user and their memberships, freeing their seats."""
+    users.delete_(ctx, user_id)
+    return {}

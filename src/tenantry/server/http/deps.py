@@ -1,0 +1,43 @@
+"""Request dependencies: the context, bearer authentication, pagination parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from tenantry.server.context import Context
+from tenantry.server.domain.errors import Unauthenticated
+from tenantry.server.domain.pagination import PageRequest, page_request
+from tenantry.server.services import clients
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /oauth/token")
+
+
+def get_context(request: Request) -> Context:
+    context: Context = request.app.state.context
+    return context
+
+
+Ctx = Annotated[Context, Depends(get_context)]
+
+
+async def require_client(
+    ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> str:
+    """The API client id behind the request's bearer token; 401 without a valid one."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("Send 'Authorization: Bearer <access_token>' (get one from POST /oauth/token).")
+    return await run_in_threadpool(clients.authenticate, ctx, credentials.credentials)
+
+
+def pagination(
+    page_size: Annotated[int | None, Query(description="Items per page (default 50, at most 100)")] = None,
+    page_token: Annotated[str | None, Query(description="next_page_token or prev_page_token of an earlier page")] = None,
+) -> PageRequest:
+    return page_request(page_size, page_token)
+
+
+Paging = Annotated[PageRequest, Depends(pagination)]

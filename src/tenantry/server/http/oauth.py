@@ -1,0 +1,70 @@
+"""``POST /oauth/token``: the client-credentials grant of RFC 6749 §4.4 for the management API.
+
+Errors carry both our problem fields (``code``, ``message``, ``details``) and the RFC's
+(``error``, ``error_description``), so API.md clients and stock OAuth libraries both
+understand them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Form, Header
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from tenantry.server.domain.errors import FieldError, Unauthenticated
+from tenantry.server.http.deps import Ctx
+from tenantry.server.http.problem import problem
+from tenantry.server.services import clients
+
+router = APIRouter(tags=["oauth"])
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    if not authorization or not authorization.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    return (unquote(client_id), unquote(secret)) if sep else None
+
+
+def _invalid_request(error: str, message: str, field: str) -> JSONResponse:
+    return problem(400, "invalid_argument", message, [FieldError(field, "invalid", message)],
+                   headers=_NO_STORE, error=error, error_description=message)
+
+
+@router.post("/oauth/token")
+async def token(
+    ctx: Ctx,
+    grant_type: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form(max_length=256)] = None,
+    client_secret: Annotated[str | None, Form(max_length=512)] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Exchange client credentials (form fields or HTTP Basic) for a short-lived bearer token."""
+    if grant_type != "client_credentials":
+        if not grant_type:
+            return _invalid_request("invalid_request", "grant_type is required.", "grant_type")
+        return _invalid_request("unsupported_grant_type", "Only grant_type=client_credentials is supported here.", "grant_type")
+    basic = _basic_credentials(authorization)
+    if basic is not None:
+        client_id, client_secret = basic
+    if not client_id or not client_secret:
+        return _invalid_request("invalid_request", "client_id and client_secret are required.", "client_id")
+    try:
+        issued = await run_in_threadpool(clients.issue_token, ctx, client_id, client_secret)
+    except Unauthenticated as exc:
+        return problem(401, exc.code, exc.message, headers={**_NO_STORE, "WWW-Authenticate": 'Basic realm="tenantry"'},
+                       error="invalid_client", error_description=exc.message)
+    return JSONResponse(
+        {"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in},
+        headers=_NO_STORE,
+    )

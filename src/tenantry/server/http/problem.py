@@ -1,0 +1,119 @@
+"""The one place errors become HTTP: JSON problem objects ``{code, message, details}``.
+
+Statuses by code follow API.md. Validation errors from request parsing become
+``400 invalid_argument`` with one detail per bad field; nothing escapes as a bare 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tenantry.server.domain.errors import FieldError, TenantryError
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CODE = {
+    "invalid_argument": 400,
+    "invitation_invalid": 400,
+    "unauthenticated": 401,
+    "signup_disabled": 403,
+    "not_found": 404,
+    "already_exists": 409,
+    "organization_user_limit_reached": 409,
+    "organization_creation_limit_reached": 409,
+    "membership_already_active": 409,
+    "invitation_expired": 410,
+}
+
+# pydantic error types -> our detail codes (anything else: "invalid")
+_DETAIL_CODES = {
+    "missing": "required",
+    "string_too_long": "too_long",
+    "string_too_short": "too_short",
+    "too_long": "too_long",
+    "too_short": "too_short",
+    "string_pattern_mismatch": "pattern_mismatch",
+    "greater_than_equal": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "greater_than": "out_of_range",
+    "less_than": "out_of_range",
+    "extra_forbidden": "unknown_field",
+    "int_parsing": "wrong_type",
+    "int_type": "wrong_type",
+    "int_from_float": "wrong_type",
+    "bool_parsing": "wrong_type",
+    "bool_type": "wrong_type",
+    "string_type": "wrong_type",
+    "dict_type": "wrong_type",
+    "list_type": "wrong_type",
+    "model_attributes_type": "wrong_type",
+    "model_type": "wrong_type",
+    "json_invalid": "malformed_json",
+    "literal_error": "not_in_options",
+    "enum": "not_in_options",
+}
+
+_LOCATION_ROOTS = {"body", "query", "path", "header", "cookie"}
+
+
+def problem(status: int, code: str, message: str, details: list[FieldError] | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "code": code,
+        "message": message,
+        "details": [{"field": d.field, "code": d.code, "message": d.message} for d in details or []],
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def field_errors(errors: list[Any]) -> list[FieldError]:
+    details = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[0] in _LOCATION_ROOTS:
+            loc = loc[1:]
+        # pydantic puts function-validator names in the path for Annotated chains; keep field names only
+        loc = [part for part in loc if not part.startswith("function-")]
+        if error.get("type") == "json_invalid":
+            loc = []  # the location is a character offset, not a field
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        details.append(FieldError(".".join(loc) or "body", _DETAIL_CODES.get(error.get("type", ""), "invalid"), message))
+    return details
+
+
+def tenantry_error_response(exc: TenantryError) -> JSONResponse:
+    status = STATUS_BY_CODE.get(exc.code, 500)
+    headers = {"WWW-Authenticate": 'Bearer realm="tenantry"'} if status == 401 else None
+    return problem(status, exc.code, exc.message, exc.details, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(TenantryError)
+    async def _tenantry_error(_request: Request, exc: TenantryError) -> JSONResponse:
+        return tenantry_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(400, "invalid_argument", "The request has invalid fields.", field_errors(list(exc.errors())))
+
+    @app.exception_handler(ValidationError)
+    async def _model_invalid(_request: Request, exc: ValidationError) -> JSONResponse:
+        return problem(400, "invalid_argument", "The request has invalid fields.", field_errors(list(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem(500, "internal", "An unexpected error occurred; it has been logged.")

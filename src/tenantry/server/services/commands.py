@@ -1,0 +1,94 @@
+"""Inputs of the use cases, validated by the domain's constraint types.
+
+The HTTP API uses these as its request bodies, and the hosted pages and dashboard build
+them from form fields, so every entry path validates a field the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tenantry.server.domain.types import (
+    DisplayName,
+    EmailAddress,
+    ExternalId,
+    HttpUrl,
+    Locale,
+    Metadata,
+    Password,
+    PhoneNumber,
+    ProfileText,
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserProfileInput(Strict):
+    given_name: ProfileText | None = None
+    family_name: ProfileText | None = None
+    name: ProfileText | None = None
+    picture: HttpUrl | None = None
+    phone_number: PhoneNumber | None = None
+    locale: Locale | None = None
+    custom_attributes: dict[str, Any] | None = None
+
+
+class RoleInput(Strict):
+    name: str = Field(min_length=1, max_length=64)
+
+
+class MembershipInput(Strict):
+    roles: list[RoleInput] = Field(default_factory=lambda: [RoleInput(name="member")], max_length=16)
+    inviter_email: EmailAddress | None = None
+
+
+class CreateOrganization(Strict):
+    display_name: DisplayName
+    external_id: ExternalId | None = None
+    metadata: Metadata = Field(default_factory=dict)
+    created_by_user_id: str | None = None
+
+
+class UpdateOrganization(Strict):
+    """Partial: fields left out stay; ``external_id: null`` clears it."""
+
+    display_name: DisplayName | None = None
+    external_id: ExternalId | None = None
+    metadata: Metadata | None = None
+
+
+class CreateUserInOrganization(Strict):
+    email: EmailAddress
+    external_id: ExternalId | None = None
+    metadata: Metadata = Field(default_factory=dict)
+    membership: MembershipInput = Field(default_factory=MembershipInput)
+    user_profile: UserProfileInput = Field(default_factory=UserProfileInput)
+
+
+class UpdateUser(Strict):
+    """Partial: fields left out stay; in ``user_profile`` a ``null`` clears that field."""
+
+    external_id: ExternalId | None = None
+    metadata: Metadata | None = None
+    user_profile: UserProfileInput | None = None
+
+
+class OrganizationNameInput(Strict):
+    display_name: DisplayName
+
+
+class SignUp(Strict):
+    email: EmailAddress
+    password: Password
+    user_profile: UserProfileInput = Field(default_factory=UserProfileInput)
+    organization: OrganizationNameInput | None = None
+
+
+class AcceptInvitation(Strict):
+    token: str = Field(min_length=1, max_length=512)
+    password: Password | None = None
+    user_profile: UserProfileInput | None = None

@@ -1,0 +1,41 @@
+"""The local outbox: e-mails Tenantry sent or would have sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from tenantry.server.context import Context
+from tenantry.server.db.models import EmailRecord
+from tenantry.server.db.paging import fetch_page
+from tenantry.server.domain.pagination import Page, PageRequest
+from tenantry.server.domain.types import email_key
+
+
+@dataclass(frozen=True)
+class EmailView:
+    id: str
+    kind: str
+    to: str
+    subject: str
+    text: str | None
+    html: str | None
+    status: str
+    error: str | None
+    create_time: datetime
+    sent_time: datetime | None
+
+
+def list_page(ctx: Context, request: PageRequest, to: str | None = None) -> Page[EmailView]:
+    with ctx.uow(readonly=True) as uow:
+        stmt = select(EmailRecord)
+        if to:
+            stmt = stmt.where(func.lower(EmailRecord.to_address) == email_key(to))
+        page = fetch_page(uow.session, stmt, EmailRecord.id, request)
+        views = [
+            EmailView(r.id, r.kind, r.to_address, r.subject, r.body_text, r.body_html, r.status, r.error, r.created_at, r.sent_at)
+            for r in page.items
+        ]
+        return Page(views, page.next_page_token, page.prev_page_token, page.total_size)

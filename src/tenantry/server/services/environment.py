@@ -1,0 +1,37 @@
+"""Environment settings use cases (SPEC §1)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from tenantry.server.context import Context
+from tenantry.server.db.models import EnvironmentSettingsRow
+from tenantry.server.db.models.environment import SETTINGS_ROW_ID
+from tenantry.server.domain.environment import EnvironmentSettings, EnvironmentSettingsPatch, apply_patch
+
+
+def load(session: Session) -> EnvironmentSettings:
+    """The settings in force, for use inside another use case's transaction."""
+    row = session.get(EnvironmentSettingsRow, SETTINGS_ROW_ID)
+    return EnvironmentSettings.model_validate(row.document if row else {})
+
+
+def get_settings(ctx: Context) -> EnvironmentSettings:
+    with ctx.uow(readonly=True) as uow:
+        return load(uow.session)
+
+
+def update_settings(ctx: Context, patch: EnvironmentSettingsPatch) -> EnvironmentSettings:
+    """Apply a partial update; the result is validated as a whole before it is stored."""
+    with ctx.uow() as uow:
+        row = uow.session.get(EnvironmentSettingsRow, SETTINGS_ROW_ID)
+        current = EnvironmentSettings.model_validate(row.document if row else {})
+        updated = apply_patch(current, patch)
+        document = updated.model_dump(mode="json")
+        if row is None:
+            uow.session.add(EnvironmentSettingsRow(id=SETTINGS_ROW_ID, document=document, updated_at=ctx.clock.now()))
+        else:
+            row.document = document
+            row.updated_at = ctx.clock.now()
+        uow.commit()
+        return updated

@@ -1,0 +1,130 @@
+"""Invitations (SPEC §5): issuing, resending and accepting the single-use link.
+
+A token exists in clear only in the e-mail; the membership row keeps its SHA-256 digest,
+so lookup by digest is the constant-time comparison. Accepting consumes the token with
+one conditional UPDATE, so two simultaneous accepts cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import select, update
+
+from tenantry.server.context import Context
+from tenantry.server.db import repositories as repo
+from tenantry.server.db import seats
+from tenantry.server.db.models import Membership, Organization, User
+from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.domain.environment import EnvironmentSettings
+from tenantry.server.domain.errors import InvitationExpired, InvitationInvalid, MembershipAlreadyActive
+from tenantry.server.domain.memberships import MembershipStatus, membership_status
+from tenantry.server.domain.passwords import hash_password
+from tenantry.server.domain.secrets import digest, new_secret
+from tenantry.server.email.message import render
+from tenantry.server.services import environment
+from tenantry.server.services.commands import AcceptInvitation
+from tenantry.server.services.profiles import apply_profile
+from tenantry.server.services.views import InviteView, OrganizationView, UserView, invite_view, organization_view, user_view
+
+
+def issue(
+    ctx: Context, uow: UnitOfWork, membership: Membership, org: Organization, user: User,
+    settings: EnvironmentSettings, now: datetime,
+) -> None:
+    """Give ``membership`` a fresh link valid for the configured expiry and mail it.
+    Any earlier link of this membership stops working."""
+    token = new_secret()
+    membership.invitation_token_hash = digest(token)
+    membership.expires_at = now + timedelta(seconds=settings.invitation_expiry_seconds)
+    membership.updated_at = now
+    accept_url = f"{ctx.settings.public_url}/invitations/accept?{urlencode({'token': token})}"
+    message = render(
+        "invitation", to=user.email,
+        subject=f"Join {org.display_name} on {settings.branding.app_name}",
+        organization_name=org.display_name, inviter_email=membership.inviter_email, accept_url=accept_url,
+        expires_at=membership.expires_at, meta_name=settings.organization_meta_name, branding=settings.branding,
+    )
+    ctx.mailer.enqueue(uow, message)
+
+
+def resend(ctx: Context, organization_id: str, user_id: str) -> InviteView:
+    """New link, old one dead, expiry restarted, ``resent_count`` + 1.
+
+    Raises NotFound, MembershipAlreadyActive, and OrganizationUserLimitReached when the
+    invitation had expired and the organization has no free seat for it.
+    """
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        session = uow.session
+        org = repo.organization(session, organization_id)
+        membership = repo.membership(session, organization_id, user_id, for_update=True)
+        status = membership_status(membership.accepted_at, membership.expires_at, now)
+        if status is MembershipStatus.ACTIVE:
+            raise MembershipAlreadyActive()
+        if status is MembershipStatus.INVITE_EXPIRED:
+            _renew_seat(session, membership, now)
+        membership.resent_at = now
+        membership.resent_count += 1
+        issue(ctx, uow, membership, org, repo.user(session, user_id), environment.load(session), now)
+        uow.commit()
+        return invite_view(membership, now)
+
+
+def _renew_seat(session, membership: Membership, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """An expired invitation no longer counts; renewing it must find a free seat."""
+    if membership.holds_seat:
+        seats.release(session, membership.organization_id)
+        membership.holds_seat = False
+        session.flush()
+    seats.take(session, membership.organization_id, now)
+    membership.holds_seat = True
+
+
+@dataclass(frozen=True)
+class Accepted:
+    user: UserView
+    organization: OrganizationView
+
+
+def accept(ctx: Context, command: AcceptInvitation) -> Accepted:
+    """Activate the membership the token belongs to, once.
+
+    Raises InvitationInvalid (unknown, used or revoked token), InvitationExpired, and
+    OrganizationUserLimitReached only when the limit was lowered below the seats in use.
+    Works whether or not sign-up is enabled.
+    """
+    password_hash = hash_password(command.password) if command.password else None  # before locking: ~25 ms
+    token_hash = digest(command.token)
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        session = uow.session
+        membership = session.scalar(select(Membership).where(Membership.invitation_token_hash == token_hash))
+        if membership is None or membership.accepted_at is not None:
+            raise InvitationInvalid()
+        if membership_status(None, membership.expires_at, now) is MembershipStatus.INVITE_EXPIRED:
+            raise InvitationExpired()
+        org = repo.organization(session, membership.organization_id)
+        seats.ensure_acceptance_allowed(session, org, now)
+        consumed = session.execute(
+            update(Membership)
+            .where(Membership.id == membership.id, Membership.invitation_token_hash == token_hash)
+            .values(accepted_at=now, invitation_token_hash=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        if consumed != 1:
+            raise InvitationInvalid()
+        user = repo.user(session, membership.user_id)
+        user.email_verified = True  # the link reached their mailbox
+        if password_hash and user.password_hash is None:
+            user.password_hash = password_hash
+        if command.user_profile is not None:
+            apply_profile(user, command.user_profile)
+        user.updated_at = now
+        session.flush()
+        session.expire_all()
+        result = Accepted(user_view(session, repo.user(session, membership.user_id), now), organization_view(org))
+        uow.commit()
+        return result

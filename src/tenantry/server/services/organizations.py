@@ -1,0 +1,162 @@
+"""Organizations (SPEC §3) and their limits: creation per user (§1), users per organization (§2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from tenantry.server.context import Context
+from tenantry.server.db import repositories as repo
+from tenantry.server.db import seats
+from tenantry.server.db.models import Membership, Organization, User
+from tenantry.server.db.paging import fetch_page
+from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.domain.environment import EnvironmentSettings
+from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, OrganizationCreationLimitReached
+from tenantry.server.domain.ids import new_id
+from tenantry.server.domain.memberships import ADMIN
+from tenantry.server.domain.pagination import Page, PageRequest
+from tenantry.server.services import environment, memberships
+from tenantry.server.services.commands import CreateOrganization, UpdateOrganization
+from tenantry.server.services.views import OrganizationView, organization_view
+
+
+@dataclass(frozen=True)
+class UserManagement:
+    max_allowed_users: int | None
+    seats_used: int
+
+
+def create(ctx: Context, command: CreateOrganization) -> OrganizationView:
+    """Create an organization; with ``created_by_user_id``, on behalf of that user, who
+    becomes its admin and must be under ``max_organizations_per_user``.
+
+    Raises NotFound (user), AlreadyExists (external_id), OrganizationCreationLimitReached.
+    """
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        creator = None
+        if command.created_by_user_id is not None:
+            creator = repo.user(uow.session, command.created_by_user_id, for_update=True)
+        org = insert(
+            ctx, uow, command.display_name, command.external_id, command.metadata, creator,
+            environment.load(uow.session), now,
+        )
+        view = organization_view(org)
+        uow.commit()
+        return view
+
+
+def insert(
+    ctx: Context, uow: UnitOfWork, display_name: str, external_id: str | None, metadata: dict[str, object],
+    creator: User | None, settings: EnvironmentSettings, now: datetime,
+) -> Organization:
+    """Write a new organization; with a creator, check their creation limit and make them
+    its admin. The creator's row must already be locked (``for_update``) by the caller,
+    which makes concurrent creations by one user queue up behind the count."""
+    session = uow.session
+    if creator is not None:
+        _check_creation_limit(session, creator.id, settings)
+    _check_external_id_free(session, external_id)
+    org = Organization(
+        id=new_id("org"), display_name=display_name, external_id=external_id, metadata_=metadata,
+        max_allowed_users=None, seats_held=0, created_by_user_id=creator.id if creator else None,
+        created_at=now, updated_at=now,
+    )
+    session.add(org)
+    session.flush()
+    if creator is not None:
+        memberships.start(ctx, uow, org, creator, [ADMIN], invite=False, inviter_email=None, settings=settings, now=now)
+    return org
+
+
+def _check_creation_limit(session: Session, user_id: str, settings: EnvironmentSettings) -> None:
+    limit = settings.max_organizations_per_user
+    if limit is None:
+        return
+    created = session.scalar(select(func.count()).select_from(Organization).where(Organization.created_by_user_id == user_id))
+    if (created or 0) >= limit:
+        raise OrganizationCreationLimitReached(
+            f"This user has already created {created} organizations; the limit is {limit}."
+        )
+
+
+def _check_external_id_free(session: Session, external_id: str | None, except_id: str | None = None) -> None:
+    if external_id is None:
+        return
+    taken = session.scalar(select(Organization.id).where(Organization.external_id == external_id))
+    if taken is not None and taken != except_id:
+        raise AlreadyExists(
+            "Another organization has this external_id.", [FieldError("external_id", "already_exists", "already in use")]
+        )
+
+
+def get(ctx: Context, organization_id: str) -> OrganizationView:
+    with ctx.uow(readonly=True) as uow:
+        return organization_view(repo.organization(uow.session, organization_id))
+
+
+def get_by_external_id(ctx: Context, external_id: str) -> OrganizationView:
+    with ctx.uow(readonly=True) as uow:
+        return organization_view(repo.organization_by_external_id(uow.session, external_id))
+
+
+def list_page(ctx: Context, request: PageRequest) -> Page[OrganizationView]:
+    with ctx.uow(readonly=True) as uow:
+        page = fetch_page(uow.session, select(Organization), Organization.id, request)
+        return Page([organization_view(org) for org in page.items], page.next_page_token, page.prev_page_token, page.total_size)
+
+
+def update(ctx: Context, organization_id: str, command: UpdateOrganization) -> OrganizationView:
+    with ctx.uow() as uow:
+        org = repo.organization(uow.session, organization_id)
+        fields = command.model_fields_set
+        if "display_name" in fields:
+            if command.display_name is None:
+                raise InvalidArgument.field("display_name", "required", "display_name cannot be null")
+            org.display_name = command.display_name
+        if "external_id" in fields:
+            _check_external_id_free(uow.session, command.external_id, except_id=org.id)
+            org.external_id = command.external_id
+        if "metadata" in fields:
+            org.metadata_ = command.metadata or {}
+        org.updated_at = ctx.clock.now()
+        uow.session.flush()
+        view = organization_view(org)
+        uow.commit()
+        return view
+
+
+def delete_(ctx: Context, organization_id: str) -> None:
+    """Delete the organization and its memberships; users and other organizations stay."""
+    with ctx.uow() as uow:
+        org = repo.organization(uow.session, organization_id)
+        uow.session.execute(delete(Membership).where(Membership.organization_id == org.id))
+        uow.session.delete(org)
+        uow.commit()
+
+
+def get_user_management(ctx: Context, organization_id: str) -> UserManagement:
+    now = ctx.clock.now()
+    with ctx.uow(readonly=True) as uow:
+        org = repo.organization(uow.session, organization_id)
+        return UserManagement(org.max_allowed_users, seats.used(uow.session, org, now))
+
+
+def set_max_allowed_users(ctx: Context, organization_id: str, limit: int | None) -> UserManagement:
+    """Set the seat limit; ``None`` or 0 removes it. Lowering it below the seats in use
+    removes nobody: new seats are refused until the count drops below the limit."""
+    if limit is not None and limit < 0:
+        raise InvalidArgument.field("settings.max_allowed_users", "out_of_range", "must be 0 (no limit) or more")
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        org = repo.organization(uow.session, organization_id)
+        org.max_allowed_users = limit or None
+        org.updated_at = now
+        uow.session.flush()
+        result = UserManagement(org.max_allowed_users, seats.used(uow.session, org, now))
+        uow.commit()
+        return result

@@ -1,0 +1,130 @@
+"""Users (SPEC §3): created into an organization (invited or active), read, updated, deleted."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenantry.server.context import Context
+from tenantry.server.db import repositories as repo
+from tenantry.server.db import seats
+from tenantry.server.db.models import Membership, User
+from tenantry.server.db.paging import fetch_page
+from tenantry.server.domain.errors import AlreadyExists, FieldError
+from tenantry.server.domain.ids import new_id
+from tenantry.server.domain.pagination import Page, PageRequest
+from tenantry.server.domain.types import email_key
+from tenantry.server.services import environment, memberships
+from tenantry.server.services.commands import CreateUserInOrganization, UpdateUser, UserProfileInput
+from tenantry.server.services.profiles import apply_profile
+from tenantry.server.services.views import UserView, user_view, user_views
+
+
+def new_user(session: Session, email: str, external_id: str | None, metadata: dict[str, object],
+             profile: UserProfileInput, now) -> User:  # type: ignore[no-untyped-def]
+    """A new user row, added to the session. Raises AlreadyExists (e-mail, external_id)
+    and InvalidArgument (custom attributes)."""
+    if repo.user_by_email(session, email) is not None:
+        raise AlreadyExists("A user with this e-mail already exists.", [FieldError("email", "already_exists", "already registered")])
+    _check_external_id_free(session, external_id)
+    user = User(
+        id=new_id("usr"), email=email, email_key=email_key(email), email_verified=False,
+        custom_attributes={}, metadata_=metadata, external_id=external_id, created_at=now, updated_at=now,
+    )
+    apply_profile(user, profile)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _check_external_id_free(session: Session, external_id: str | None, except_id: str | None = None) -> None:
+    if external_id is None:
+        return
+    taken = session.scalar(select(User.id).where(User.external_id == external_id))
+    if taken is not None and taken != except_id:
+        raise AlreadyExists("Another user has this external_id.", [FieldError("external_id", "already_exists", "already in use")])
+
+
+def create_in_organization(
+    ctx: Context, organization_id: str, command: CreateUserInOrganization, *, send_invitation: bool
+) -> UserView:
+    """Create a user in an organization, or add the existing user with that e-mail.
+
+    With ``send_invitation`` the membership is pending and an invitation e-mail goes out;
+    without, it is active. Raises NotFound, AlreadyExists, InvalidArgument and
+    OrganizationUserLimitReached; on any error nothing is written.
+    """
+    roles = memberships.role_names(command.membership.roles)
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        session = uow.session
+        org = repo.organization(session, organization_id)
+        user = repo.user_by_email(session, command.email)
+        if user is None:
+            user = new_user(session, command.email, command.external_id, command.metadata, command.user_profile, now)
+        memberships.start(
+            ctx, uow, org, user, roles, invite=send_invitation, inviter_email=command.membership.inviter_email,
+            settings=environment.load(session), now=now,
+        )
+        view = user_view(session, user, now)
+        uow.commit()
+        return view
+
+
+def get(ctx: Context, user_id: str) -> UserView:
+    with ctx.uow(readonly=True) as uow:
+        return user_view(uow.session, repo.user(uow.session, user_id), ctx.clock.now())
+
+
+def get_by_external_id(ctx: Context, external_id: str) -> UserView:
+    with ctx.uow(readonly=True) as uow:
+        return user_view(uow.session, repo.user_by_external_id(uow.session, external_id), ctx.clock.now())
+
+
+def list_page(ctx: Context, request: PageRequest, organization_id: str | None = None) -> Page[UserView]:
+    """All users, or the users with a membership (any status) in one organization."""
+    with ctx.uow(readonly=True) as uow:
+        stmt = select(User)
+        if organization_id is not None:
+            repo.organization(uow.session, organization_id)
+            stmt = stmt.join(Membership, Membership.user_id == User.id).where(Membership.organization_id == organization_id)
+        page = fetch_page(uow.session, stmt, User.id, request)
+        views = user_views(uow.session, page.items, ctx.clock.now())
+        return Page(views, page.next_page_token, page.prev_page_token, page.total_size)
+
+
+def update(ctx: Context, user_id: str, command: UpdateUser) -> UserView:
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        user = repo.user(uow.session, user_id, for_update=True)
+        fields = command.model_fields_set
+        if "external_id" in fields:
+            _check_external_id_free(uow.session, command.external_id, except_id=user.id)
+            user.external_id = command.external_id
+        if "metadata" in fields:
+            user.metadata_ = command.metadata or {}
+        if command.user_profile is not None:
+            apply_profile(user, command.user_profile)
+        user.updated_at = now
+        uow.session.flush()
+        view = user_view(uow.session, user, now)
+        uow.commit()
+        return view
+
+
+def delete_(ctx: Context, user_id: str) -> None:
+    """Delete the user and their memberships (freeing their seats). Organizations they
+    created stay, with no creator."""
+    with ctx.uow() as uow:
+        session = uow.session
+        user = repo.user(session, user_id, for_update=True)
+        held = session.scalars(select(Membership).where(Membership.user_id == user.id)).all()
+        for organization_id, count in Counter(m.organization_id for m in held if m.holds_seat).items():
+            seats.release(session, organization_id, count)
+        for membership in held:
+            session.delete(membership)
+        session.flush()
+        session.delete(user)
+        uow.commit()

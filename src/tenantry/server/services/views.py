@@ -1,0 +1,129 @@
+"""What use cases hand back: plain read models, built inside the transaction, with
+derived values (membership status) computed against the use case's clock."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenantry.server.db.models import Membership, Organization, User
+from tenantry.server.domain.memberships import MembershipStatus, membership_status
+
+PROFILE_FIELDS = ("given_name", "family_name", "name", "picture", "phone_number", "locale")
+
+
+@dataclass(frozen=True)
+class OrganizationView:
+    id: str
+    display_name: str
+    external_id: str | None
+    metadata: dict[str, Any]
+    max_allowed_users: int | None
+    created_by_user_id: str | None
+    create_time: datetime
+    update_time: datetime
+
+
+@dataclass(frozen=True)
+class MembershipView:
+    organization_id: str
+    organization_name: str
+    status: MembershipStatus
+    roles: list[str]
+    join_time: datetime | None
+    invite_expires_at: datetime | None
+    inviter_email: str | None
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: str
+    email: str
+    email_verified: bool
+    external_id: str | None
+    metadata: dict[str, Any]
+    profile: dict[str, Any]
+    custom_attributes: dict[str, Any]
+    create_time: datetime
+    update_time: datetime
+    last_login_time: datetime | None
+    memberships: list[MembershipView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InviteView:
+    organization_id: str
+    user_id: str
+    inviter_email: str | None
+    status: MembershipStatus
+    created_at: datetime | None
+    expires_at: datetime | None
+    resent_at: datetime | None
+    resent_count: int
+
+
+def organization_view(org: Organization) -> OrganizationView:
+    return OrganizationView(
+        id=org.id, display_name=org.display_name, external_id=org.external_id, metadata=dict(org.metadata_),
+        max_allowed_users=org.max_allowed_users, created_by_user_id=org.created_by_user_id,
+        create_time=org.created_at, update_time=org.updated_at,
+    )
+
+
+def membership_view(membership: Membership, organization_name: str, now: datetime) -> MembershipView:
+    status = membership_status(membership.accepted_at, membership.expires_at, now)
+    return MembershipView(
+        organization_id=membership.organization_id,
+        organization_name=organization_name,
+        status=status,
+        roles=list(membership.roles),
+        join_time=membership.accepted_at,
+        invite_expires_at=None if status is MembershipStatus.ACTIVE else membership.expires_at,
+        inviter_email=membership.inviter_email,
+    )
+
+
+def invite_view(membership: Membership, now: datetime) -> InviteView:
+    return InviteView(
+        organization_id=membership.organization_id, user_id=membership.user_id,
+        inviter_email=membership.inviter_email,
+        status=membership_status(membership.accepted_at, membership.expires_at, now),
+        created_at=membership.invited_at, expires_at=membership.expires_at,
+        resent_at=membership.resent_at, resent_count=membership.resent_count,
+    )
+
+
+def user_views(session: Session, users: Sequence[User], now: datetime) -> list[UserView]:
+    """Views of ``users`` with their memberships, loaded in one query for all of them."""
+    by_user: dict[str, list[MembershipView]] = defaultdict(list)
+    if users:
+        rows = session.execute(
+            select(Membership, Organization.display_name)
+            .join(Organization, Organization.id == Membership.organization_id)
+            .where(Membership.user_id.in_([user.id for user in users]))
+            .order_by(Membership.created_at, Membership.id)
+        )
+        for membership, org_name in rows:
+            by_user[membership.user_id].append(membership_view(membership, org_name, now))
+    return [_user_view(user, by_user[user.id]) for user in users]
+
+
+def user_view(session: Session, user: User, now: datetime) -> UserView:
+    return user_views(session, [user], now)[0]
+
+
+def _user_view(user: User, memberships: list[MembershipView]) -> UserView:
+    return UserView(
+        id=user.id, email=user.email, email_verified=user.email_verified, external_id=user.external_id,
+        metadata=dict(user.metadata_),
+        profile={name: getattr(user, name) for name in PROFILE_FIELDS},
+        custom_attributes=dict(user.custom_attributes),
+        create_time=user.created_at, update_time=user.updated_at, last_login_time=user.last_login_at,
+        memberships=memberships,
+    )
