@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from tenantry.server.context import Context
+    from tenantry.server.settings import Settings
+
 app = typer.Typer(help="Tenantry: self-hosted user management for multi-tenant applications.", no_args_is_help=True)
 clients_app = typer.Typer(help="Management API clients (client-credentials secrets).", no_args_is_help=True)
 app.add_typer(clients_app, name="clients")
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)  # never break lines that scripts parse
+errors = Console(stderr=True, soft_wrap=True)
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from tenantry.server.settings import Settings
 
     try:
@@ -26,7 +31,7 @@ def _settings():  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from exc
 
 
-def _migrated_context():  # type: ignore[no-untyped-def]
+def _migrated_context() -> Context:
     from tenantry.server.context import build_context
     from tenantry.server.db.migrate import upgrade
 

@@ -20,7 +20,9 @@ from tenantry.server.settings import Settings
 log = logging.getLogger("tenantry")
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None, context: Context | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, context: Context | None = None
+) -> FastAPI:
     """Build the application. The database must already be migrated (``tenantry serve``
     and ``tenantry migrate`` do that)."""
     ctx = context or build_context(settings or Settings(), clock)

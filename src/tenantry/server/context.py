@@ -26,4 +26,4 @@ class Context:
 
 def build_context(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Context:
     engine = engine or create_db_engine(settings.database_url)
-    return Context(settings, engine, clock or SystemClock(), mailer_for(settings))
+    return Context(settings, engine, clock or SystemClock(), mailer_for(settings, engine))

@@ -12,7 +12,9 @@ from tenantry.server.domain.pagination import Page, PageRequest, encode_token
 T = TypeVar("T")
 
 
-def fetch_page(session: Session, stmt: Select[Any], id_column: InstrumentedAttribute[str], request: PageRequest) -> Page[Any]:
+def fetch_page(
+    session: Session, stmt: Select[Any], id_column: InstrumentedAttribute[str], request: PageRequest
+) -> Page[Any]:
     """One page of ``stmt`` ordered by ``id_column``, with tokens to the pages around it and
     the total number of rows ``stmt`` selects."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -13,7 +13,10 @@ from tenantry.server.domain.types import email_key
 def organization(session: Session, organization_id: str) -> Organization:
     org = session.get(Organization, organization_id)
     if org is None:
-        raise NotFound(f"No organization with id {organization_id!r}.", [FieldError("organization_id", "not_found", "unknown organization")])
+        raise NotFound(
+            f"No organization with id {organization_id!r}.",
+            [FieldError("organization_id", "not_found", "unknown organization")],
+        )
     return org
 
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import Membership, Organization
 from tenantry.server.domain.errors import OrganizationUserLimitReached
 
 
-def _expired_holds(organization_id: str, now: datetime):  # type: ignore[no-untyped-def]
+def _expired_holds(organization_id: str, now: datetime) -> ColumnElement[bool]:
     return and_(
         Membership.organization_id == organization_id,
         Membership.holds_seat.is_(True),

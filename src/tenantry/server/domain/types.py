@@ -63,9 +63,7 @@ Locale = Annotated[str, StringConstraints(strip_whitespace=True, max_length=35, 
 PhoneNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^\+?[0-9 ().-]*$")]
 HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(_check_http_url)]
 HexColor = Annotated[str, AfterValidator(_check_color)]
-InvitationExpirySeconds = Annotated[
-    int, Field(ge=INVITATION_EXPIRY_MIN_SECONDS, le=INVITATION_EXPIRY_MAX_SECONDS)
-]
+InvitationExpirySeconds = Annotated[int, Field(ge=INVITATION_EXPIRY_MIN_SECONDS, le=INVITATION_EXPIRY_MAX_SECONDS)]
 OrganizationsPerUserLimit = Annotated[int, Field(ge=1)]
 MetaName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 AppName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
 from tenantry.server.db.models import EmailRecord
 from tenantry.server.db.uow import UnitOfWork
@@ -38,8 +38,13 @@ class OutboxMailer:
     def enqueue(self, uow: UnitOfWork, message: Message) -> None:
         uow.session.add(
             EmailRecord(
-                id=new_id("eml"), kind=message.kind, to_address=message.to, subject=message.subject,
-                body_text=message.text, body_html=message.html, status="outbox",
+                id=new_id("eml"),
+                kind=message.kind,
+                to_address=message.to,
+                subject=message.subject,
+                body_text=message.text,
+                body_html=message.html,
+                status="outbox",
                 created_at=datetime.now(UTC),
             )
         )
@@ -49,31 +54,40 @@ class SmtpMailer:
     """SMTP: keeps only the envelope (bodies carry single-use tokens) and sends from a
     small thread pool so a slow mail server does not hold up API answers."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, engine: Engine) -> None:
         self._settings = settings
+        self._engine = engine
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="smtp")
 
     def enqueue(self, uow: UnitOfWork, message: Message) -> None:
         record_id = new_id("eml")
         uow.session.add(
             EmailRecord(
-                id=record_id, kind=message.kind, to_address=message.to, subject=message.subject,
-                status="queued", created_at=datetime.now(UTC),
+                id=record_id,
+                kind=message.kind,
+                to_address=message.to,
+                subject=message.subject,
+                status="queued",
+                created_at=datetime.now(UTC),
             )
         )
-        engine = uow.session.get_bind()
-        uow.after_commit(lambda: self._pool.submit(self._deliver, engine, record_id, message))
 
-    def _deliver(self, engine, record_id: str, message: Message) -> None:  # type: ignore[no-untyped-def]
+        def deliver_later() -> None:
+            self._pool.submit(self._deliver, record_id, message)
+
+        uow.after_commit(deliver_later)
+
+    def _deliver(self, record_id: str, message: Message) -> None:
         status, error = "sent", None
         try:
             send_smtp(self._settings, message)
         except (OSError, smtplib.SMTPException) as exc:
             status, error = "failed", f"{type(exc).__name__}: {exc}"
             log.warning("e-mail %s to %s failed: %s", record_id, message.to, error)
-        with UnitOfWork(engine) as uow:
+        with UnitOfWork(self._engine) as uow:
             uow.session.execute(
-                update(EmailRecord).where(EmailRecord.id == record_id)
+                update(EmailRecord)
+                .where(EmailRecord.id == record_id)
                 .values(status=status, error=error, sent_at=datetime.now(UTC) if status == "sent" else None)
             )
             uow.commit()
@@ -101,5 +115,5 @@ def send_smtp(settings: Settings, message: Message) -> None:
         smtp.send_message(mail)
 
 
-def mailer_for(settings: Settings) -> Mailer:
-    return SmtpMailer(settings) if settings.smtp_enabled else OutboxMailer()
+def mailer_for(settings: Settings, engine: Engine) -> Mailer:
+    return SmtpMailer(settings, engine) if settings.smtp_enabled else OutboxMailer()

@@ -35,7 +35,9 @@ async def require_client(
 
 def pagination(
     page_size: Annotated[int | None, Query(description="Items per page (default 50, at most 100)")] = None,
-    page_token: Annotated[str | None, Query(description="next_page_token or prev_page_token of an earlier page")] = None,
+    page_token: Annotated[
+        str | None, Query(description="next_page_token or prev_page_token of an earlier page")
+    ] = None,
 ) -> PageRequest:
     return page_request(page_size, page_token)
 

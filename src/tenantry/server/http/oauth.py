@@ -37,8 +37,15 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 
 
 def _invalid_request(error: str, message: str, field: str) -> JSONResponse:
-    return problem(400, "invalid_argument", message, [FieldError(field, "invalid", message)],
-                   headers=_NO_STORE, error=error, error_description=message)
+    return problem(
+        400,
+        "invalid_argument",
+        message,
+        [FieldError(field, "invalid", message)],
+        headers=_NO_STORE,
+        error=error,
+        error_description=message,
+    )
 
 
 @router.post("/oauth/token")
@@ -53,7 +60,9 @@ async def token(
     if grant_type != "client_credentials":
         if not grant_type:
             return _invalid_request("invalid_request", "grant_type is required.", "grant_type")
-        return _invalid_request("unsupported_grant_type", "Only grant_type=client_credentials is supported here.", "grant_type")
+        return _invalid_request(
+            "unsupported_grant_type", "Only grant_type=client_credentials is supported here.", "grant_type"
+        )
     basic = _basic_credentials(authorization)
     if basic is not None:
         client_id, client_secret = basic
@@ -62,8 +71,14 @@ async def token(
     try:
         issued = await run_in_threadpool(clients.issue_token, ctx, client_id, client_secret)
     except Unauthenticated as exc:
-        return problem(401, exc.code, exc.message, headers={**_NO_STORE, "WWW-Authenticate": 'Basic realm="tenantry"'},
-                       error="invalid_client", error_description=exc.message)
+        return problem(
+            401,
+            exc.code,
+            exc.message,
+            headers={**_NO_STORE, "WWW-Authenticate": 'Basic realm="tenantry"'},
+            error="invalid_client",
+            error_description=exc.message,
+        )
     return JSONResponse(
         {"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in},
         headers=_NO_STORE,

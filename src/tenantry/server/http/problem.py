@@ -63,8 +63,14 @@ _DETAIL_CODES = {
 _LOCATION_ROOTS = {"body", "query", "path", "header", "cookie"}
 
 
-def problem(status: int, code: str, message: str, details: list[FieldError] | None = None,
-            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    code: str,
+    message: str,
+    details: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body: dict[str, Any] = {
         "code": code,
         "message": message,
@@ -85,7 +91,9 @@ def field_errors(errors: list[Any]) -> list[FieldError]:
         if error.get("type") == "json_invalid":
             loc = []  # the location is a character offset, not a field
         message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-        details.append(FieldError(".".join(loc) or "body", _DETAIL_CODES.get(error.get("type", ""), "invalid"), message))
+        details.append(
+            FieldError(".".join(loc) or "body", _DETAIL_CODES.get(error.get("type", ""), "invalid"), message)
+        )
     return details
 
 

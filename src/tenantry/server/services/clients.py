@@ -43,7 +43,9 @@ class IssuedToken:
 def create_client(ctx: Context, name: str = "API client") -> NewClient:
     client = NewClient(id=new_id("cli"), name=name, secret=new_secret("tsk_"))
     with ctx.uow() as uow:
-        uow.session.add(ApiClient(id=client.id, name=name, secret_hash=digest(client.secret), created_at=ctx.clock.now()))
+        uow.session.add(
+            ApiClient(id=client.id, name=name, secret_hash=digest(client.secret), created_at=ctx.clock.now())
+        )
         uow.commit()
     return client
 
@@ -58,7 +60,9 @@ def ensure_bootstrap_client(ctx: Context) -> bool:
         client = uow.session.get(ApiClient, client_id)
         created = client is None
         if client is None:
-            uow.session.add(ApiClient(id=client_id, name="bootstrap", secret_hash=digest(secret), created_at=ctx.clock.now()))
+            uow.session.add(
+                ApiClient(id=client_id, name="bootstrap", secret_hash=digest(secret), created_at=ctx.clock.now())
+            )
         elif not matches(secret, client.secret_hash):
             client.secret_hash = digest(secret)
             uow.session.execute(delete(AccessToken).where(AccessToken.client_id == client_id))
@@ -99,7 +103,9 @@ def issue_token(ctx: Context, client_id: str, client_secret: str) -> IssuedToken
             delete(AccessToken).where(AccessToken.client_id == client_id, AccessToken.expires_at <= now)
         )
         uow.session.add(
-            AccessToken(token_hash=digest(token), client_id=client_id, created_at=now, expires_at=now + timedelta(seconds=ttl))
+            AccessToken(
+                token_hash=digest(token), client_id=client_id, created_at=now, expires_at=now + timedelta(seconds=ttl)
+            )
         )
         uow.commit()
     return IssuedToken(token, ttl)

@@ -35,7 +35,18 @@ def list_page(ctx: Context, request: PageRequest, to: str | None = None) -> Page
             stmt = stmt.where(func.lower(EmailRecord.to_address) == email_key(to))
         page = fetch_page(uow.session, stmt, EmailRecord.id, request)
         views = [
-            EmailView(r.id, r.kind, r.to_address, r.subject, r.body_text, r.body_html, r.status, r.error, r.created_at, r.sent_at)
+            EmailView(
+                r.id,
+                r.kind,
+                r.to_address,
+                r.subject,
+                r.body_text,
+                r.body_html,
+                r.status,
+                r.error,
+                r.created_at,
+                r.sent_at,
+            )
             for r in page.items
         ]
         return Page(views, page.next_page_token, page.prev_page_token, page.total_size)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
@@ -27,12 +28,24 @@ from tenantry.server.email.message import render
 from tenantry.server.services import environment
 from tenantry.server.services.commands import AcceptInvitation
 from tenantry.server.services.profiles import apply_profile
-from tenantry.server.services.views import InviteView, OrganizationView, UserView, invite_view, organization_view, user_view
+from tenantry.server.services.views import (
+    InviteView,
+    OrganizationView,
+    UserView,
+    invite_view,
+    organization_view,
+    user_view,
+)
 
 
 def issue(
-    ctx: Context, uow: UnitOfWork, membership: Membership, org: Organization, user: User,
-    settings: EnvironmentSettings, now: datetime,
+    ctx: Context,
+    uow: UnitOfWork,
+    membership: Membership,
+    org: Organization,
+    user: User,
+    settings: EnvironmentSettings,
+    now: datetime,
 ) -> None:
     """Give ``membership`` a fresh link valid for the configured expiry and mail it.
     Any earlier link of this membership stops working."""
@@ -42,10 +55,15 @@ def issue(
     membership.updated_at = now
     accept_url = f"{ctx.settings.public_url}/invitations/accept?{urlencode({'token': token})}"
     message = render(
-        "invitation", to=user.email,
+        "invitation",
+        to=user.email,
         subject=f"Join {org.display_name} on {settings.branding.app_name}",
-        organization_name=org.display_name, inviter_email=membership.inviter_email, accept_url=accept_url,
-        expires_at=membership.expires_at, meta_name=settings.organization_meta_name, branding=settings.branding,
+        organization_name=org.display_name,
+        inviter_email=membership.inviter_email,
+        accept_url=accept_url,
+        expires_at=membership.expires_at,
+        meta_name=settings.organization_meta_name,
+        branding=settings.branding,
     )
     ctx.mailer.enqueue(uow, message)
 
@@ -73,7 +91,7 @@ def resend(ctx: Context, organization_id: str, user_id: str) -> InviteView:
         return invite_view(membership, now)
 
 
-def _renew_seat(session, membership: Membership, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _renew_seat(session: Session, membership: Membership, now: datetime) -> None:
     """An expired invitation no longer counts; renewing it must find a free seat."""
     if membership.holds_seat:
         seats.release(session, membership.organization_id)

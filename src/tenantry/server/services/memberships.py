@@ -25,8 +25,16 @@ from tenantry.server.services.views import UserView, user_view
 
 
 def start(
-    ctx: Context, uow: UnitOfWork, org: Organization, user: User, roles: list[str], *,
-    invite: bool, inviter_email: str | None, settings: EnvironmentSettings, now: datetime,
+    ctx: Context,
+    uow: UnitOfWork,
+    org: Organization,
+    user: User,
+    roles: list[str],
+    *,
+    invite: bool,
+    inviter_email: str | None,
+    settings: EnvironmentSettings,
+    now: datetime,
 ) -> Membership:
     """Add ``user`` to ``org``: active at once, or pending with an invitation e-mail.
 
@@ -42,8 +50,15 @@ def start(
     session.flush()
     seats.take(session, org.id, now)
     membership = Membership(
-        id=new_id("mem"), organization_id=org.id, user_id=user.id, roles=roles, holds_seat=True,
-        inviter_email=inviter_email, resent_count=0, created_at=now, updated_at=now,
+        id=new_id("mem"),
+        organization_id=org.id,
+        user_id=user.id,
+        roles=roles,
+        holds_seat=True,
+        inviter_email=inviter_email,
+        resent_count=0,
+        created_at=now,
+        updated_at=now,
     )
     if invite:
         membership.invited_at = now
@@ -68,8 +83,15 @@ def add(ctx: Context, organization_id: str, user_id: str, data: MembershipInput,
         org = repo.organization(uow.session, organization_id)
         user = repo.user(uow.session, user_id)
         start(
-            ctx, uow, org, user, roles, invite=send_invitation, inviter_email=data.inviter_email,
-            settings=environment.load(uow.session), now=now,
+            ctx,
+            uow,
+            org,
+            user,
+            roles,
+            invite=send_invitation,
+            inviter_email=data.inviter_email,
+            settings=environment.load(uow.session),
+            now=now,
         )
         view = _fresh_user_view(uow.session, user_id, now)
         uow.commit()

@@ -42,8 +42,14 @@ def create(ctx: Context, command: CreateOrganization) -> OrganizationView:
         if command.created_by_user_id is not None:
             creator = repo.user(uow.session, command.created_by_user_id, for_update=True)
         org = insert(
-            ctx, uow, command.display_name, command.external_id, command.metadata, creator,
-            environment.load(uow.session), now,
+            ctx,
+            uow,
+            command.display_name,
+            command.external_id,
+            command.metadata,
+            creator,
+            environment.load(uow.session),
+            now,
         )
         view = organization_view(org)
         uow.commit()
@@ -51,8 +57,14 @@ def create(ctx: Context, command: CreateOrganization) -> OrganizationView:
 
 
 def insert(
-    ctx: Context, uow: UnitOfWork, display_name: str, external_id: str | None, metadata: dict[str, object],
-    creator: User | None, settings: EnvironmentSettings, now: datetime,
+    ctx: Context,
+    uow: UnitOfWork,
+    display_name: str,
+    external_id: str | None,
+    metadata: dict[str, object],
+    creator: User | None,
+    settings: EnvironmentSettings,
+    now: datetime,
 ) -> Organization:
     """Write a new organization; with a creator, check their creation limit and make them
     its admin. The creator's row must already be locked (``for_update``) by the caller,
@@ -62,9 +74,15 @@ def insert(
         _check_creation_limit(session, creator.id, settings)
     _check_external_id_free(session, external_id)
     org = Organization(
-        id=new_id("org"), display_name=display_name, external_id=external_id, metadata_=metadata,
-        max_allowed_users=None, seats_held=0, created_by_user_id=creator.id if creator else None,
-        created_at=now, updated_at=now,
+        id=new_id("org"),
+        display_name=display_name,
+        external_id=external_id,
+        metadata_=metadata,
+        max_allowed_users=None,
+        seats_held=0,
+        created_by_user_id=creator.id if creator else None,
+        created_at=now,
+        updated_at=now,
     )
     session.add(org)
     session.flush()
@@ -77,7 +95,9 @@ def _check_creation_limit(session: Session, user_id: str, settings: EnvironmentS
     limit = settings.max_organizations_per_user
     if limit is None:
         return
-    created = session.scalar(select(func.count()).select_from(Organization).where(Organization.created_by_user_id == user_id))
+    created = session.scalar(
+        select(func.count()).select_from(Organization).where(Organization.created_by_user_id == user_id)
+    )
     if (created or 0) >= limit:
         raise OrganizationCreationLimitReached(
             f"This user has already created {created} organizations; the limit is {limit}."
@@ -90,7 +110,8 @@ def _check_external_id_free(session: Session, external_id: str | None, except_id
     taken = session.scalar(select(Organization.id).where(Organization.external_id == external_id))
     if taken is not None and taken != except_id:
         raise AlreadyExists(
-            "Another organization has this external_id.", [FieldError("external_id", "already_exists", "already in use")]
+            "Another organization has this external_id.",
+            [FieldError("external_id", "already_exists", "already in use")],
         )
 
 
@@ -107,7 +128,9 @@ def get_by_external_id(ctx: Context, external_id: str) -> OrganizationView:
 def list_page(ctx: Context, request: PageRequest) -> Page[OrganizationView]:
     with ctx.uow(readonly=True) as uow:
         page = fetch_page(uow.session, select(Organization), Organization.id, request)
-        return Page([organization_view(org) for org in page.items], page.next_page_token, page.prev_page_token, page.total_size)
+        return Page(
+            [organization_view(org) for org in page.items], page.next_page_token, page.prev_page_token, page.total_size
+        )
 
 
 def update(ctx: Context, organization_id: str, command: UpdateOrganization) -> OrganizationView:

@@ -34,8 +34,12 @@ def sign_up(ctx: Context, command: SignUp) -> SignedUp:
             raise SignupDisabled()
         user = users.new_user(uow.session, command.email, None, {}, command.user_profile, now)
         user.password_hash = password_hash
-        name = command.organization.display_name if command.organization else default_organization_name(
-            user.given_name or user.name or command.email.split("@")[0], settings.organization_meta_name.singular
+        name = (
+            command.organization.display_name
+            if command.organization
+            else default_organization_name(
+                user.given_name or user.name or command.email.split("@")[0], settings.organization_meta_name.singular
+            )
         )
         org = organizations.insert(ctx, uow, name, None, {}, user, settings, now)
         result = SignedUp(user_view(uow.session, user, now), organization_view(org))

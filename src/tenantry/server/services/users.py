@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,16 +23,31 @@ from tenantry.server.services.profiles import apply_profile
 from tenantry.server.services.views import UserView, user_view, user_views
 
 
-def new_user(session: Session, email: str, external_id: str | None, metadata: dict[str, object],
-             profile: UserProfileInput, now) -> User:  # type: ignore[no-untyped-def]
+def new_user(
+    session: Session,
+    email: str,
+    external_id: str | None,
+    metadata: dict[str, object],
+    profile: UserProfileInput,
+    now: datetime,
+) -> User:
     """A new user row, added to the session. Raises AlreadyExists (e-mail, external_id)
     and InvalidArgument (custom attributes)."""
     if repo.user_by_email(session, email) is not None:
-        raise AlreadyExists("A user with this e-mail already exists.", [FieldError("email", "already_exists", "already registered")])
+        raise AlreadyExists(
+            "A user with this e-mail already exists.", [FieldError("email", "already_exists", "already registered")]
+        )
     _check_external_id_free(session, external_id)
     user = User(
-        id=new_id("usr"), email=email, email_key=email_key(email), email_verified=False,
-        custom_attributes={}, metadata_=metadata, external_id=external_id, created_at=now, updated_at=now,
+        id=new_id("usr"),
+        email=email,
+        email_key=email_key(email),
+        email_verified=False,
+        custom_attributes={},
+        metadata_=metadata,
+        external_id=external_id,
+        created_at=now,
+        updated_at=now,
     )
     apply_profile(user, profile)
     session.add(user)
@@ -44,7 +60,9 @@ def _check_external_id_free(session: Session, external_id: str | None, except_id
         return
     taken = session.scalar(select(User.id).where(User.external_id == external_id))
     if taken is not None and taken != except_id:
-        raise AlreadyExists("Another user has this external_id.", [FieldError("external_id", "already_exists", "already in use")])
+        raise AlreadyExists(
+            "Another user has this external_id.", [FieldError("external_id", "already_exists", "already in use")]
+        )
 
 
 def create_in_organization(
@@ -65,8 +83,15 @@ def create_in_organization(
         if user is None:
             user = new_user(session, command.email, command.external_id, command.metadata, command.user_profile, now)
         memberships.start(
-            ctx, uow, org, user, roles, invite=send_invitation, inviter_email=command.membership.inviter_email,
-            settings=environment.load(session), now=now,
+            ctx,
+            uow,
+            org,
+            user,
+            roles,
+            invite=send_invitation,
+            inviter_email=command.membership.inviter_email,
+            settings=environment.load(session),
+            now=now,
         )
         view = user_view(session, user, now)
         uow.commit()
@@ -89,7 +114,9 @@ def list_page(ctx: Context, request: PageRequest, organization_id: str | None = 
         stmt = select(User)
         if organization_id is not None:
             repo.organization(uow.session, organization_id)
-            stmt = stmt.join(Membership, Membership.user_id == User.id).where(Membership.organization_id == organization_id)
+            stmt = stmt.join(Membership, Membership.user_id == User.id).where(
+                Membership.organization_id == organization_id
+            )
         page = fetch_page(uow.session, stmt, User.id, request)
         views = user_views(uow.session, page.items, ctx.clock.now())
         return Page(views, page.next_page_token, page.prev_page_token, page.total_size)

@@ -70,9 +70,14 @@ class InviteView:
 
 def organization_view(org: Organization) -> OrganizationView:
     return OrganizationView(
-        id=org.id, display_name=org.display_name, external_id=org.external_id, metadata=dict(org.metadata_),
-        max_allowed_users=org.max_allowed_users, created_by_user_id=org.created_by_user_id,
-        create_time=org.created_at, update_time=org.updated_at,
+        id=org.id,
+        display_name=org.display_name,
+        external_id=org.external_id,
+        metadata=dict(org.metadata_),
+        max_allowed_users=org.max_allowed_users,
+        created_by_user_id=org.created_by_user_id,
+        create_time=org.created_at,
+        update_time=org.updated_at,
     )
 
 
@@ -91,11 +96,14 @@ def membership_view(membership: Membership, organization_name: str, now: datetim
 
 def invite_view(membership: Membership, now: datetime) -> InviteView:
     return InviteView(
-        organization_id=membership.organization_id, user_id=membership.user_id,
+        organization_id=membership.organization_id,
+        user_id=membership.user_id,
         inviter_email=membership.inviter_email,
         status=membership_status(membership.accepted_at, membership.expires_at, now),
-        created_at=membership.invited_at, expires_at=membership.expires_at,
-        resent_at=membership.resent_at, resent_count=membership.resent_count,
+        created_at=membership.invited_at,
+        expires_at=membership.expires_at,
+        resent_at=membership.resent_at,
+        resent_count=membership.resent_count,
     )
 
 
@@ -120,10 +128,15 @@ def user_view(session: Session, user: User, now: datetime) -> UserView:
 
 def _user_view(user: User, memberships: list[MembershipView]) -> UserView:
     return UserView(
-        id=user.id, email=user.email, email_verified=user.email_verified, external_id=user.external_id,
+        id=user.id,
+        email=user.email,
+        email_verified=user.email_verified,
+        external_id=user.external_id,
         metadata=dict(user.metadata_),
         profile={name: getattr(user, name) for name in PROFILE_FIELDS},
         custom_attributes=dict(user.custom_attributes),
-        create_time=user.created_at, update_time=user.updated_at, last_login_time=user.last_login_at,
+        create_time=user.created_at,
+        update_time=user.updated_at,
+        last_login_time=user.last_login_at,
         memberships=memberships,
     )

@@ -4,6 +4,7 @@ opened (which holds the migration lock), or on its own from the ``alembic`` CLI.
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 import tenantry.server.db.models  # noqa: F401  (registers the tables)
 from tenantry.server.db.base import Base
@@ -13,7 +14,7 @@ config = context.config
 connection = config.attributes.get("connection")
 
 
-def _run(conn) -> None:  # type: ignore[no-untyped-def]
+def _run(conn: Connection) -> None:
     context.configure(
         connection=conn,
         target_metadata=Base.metadata,

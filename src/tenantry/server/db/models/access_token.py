@@ -14,8 +14,6 @@ class AccessToken(Base):
     __tablename__ = "access_tokens"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    client_id: Mapped[str] = mapped_column(
-        String(128), ForeignKey("api_clients.id", ondelete="CASCADE"), index=True
-    )
+    client_id: Mapped[str] = mapped_column(String(128), ForeignKey("api_clients.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -17,6 +17,8 @@ def list_emails(ctx: Ctx, paging: Paging, to: Annotated[str | None, Query(max_le
     in the local outbox when no SMTP server is configured)."""
     page = emails.list_page(ctx, paging, to)
     return schemas.EmailList(
-        emails=[schemas.Email(**vars(e)) for e in page.items], next_page_token=page.next_page_token,
-        prev_page_token=page.prev_page_token, total_size=page.total_size,
+        emails=[schemas.Email(**vars(e)) for e in page.items],
+        next_page_token=page.next_page_token,
+        prev_page_token=page.prev_page_token,
+        total_size=page.total_size,
     )

@@ -22,4 +22,6 @@ def resend_invitation(ctx: Ctx, organization_id: str, user_id: str) -> schemas.I
 def accept_invitation(ctx: Ctx, body: AcceptInvitation) -> schemas.UserAndOrganization:
     """(public) Accept an invitation with the token from its link. Works while sign-up is disabled."""
     accepted = invitations.accept(ctx, body)
-    return schemas.UserAndOrganization(user=schemas.user(accepted.user), organization=schemas.organization(accepted.organization))
+    return schemas.UserAndOrganization(
+        user=schemas.user(accepted.user), organization=schemas.organization(accepted.organization)
+    )

@@ -21,13 +21,17 @@ class UpdateMembership(BaseModel):
 
 @router.post(PATH, status_code=201, response_model=schemas.UserEnvelope)
 def create_membership(
-    ctx: Ctx, organization_id: str, user_id: str,
+    ctx: Ctx,
+    organization_id: str,
+    user_id: str,
     body: Annotated[MembershipInput | None, Body()] = None,
     send_invitation_email: Annotated[bool, Query()] = True,
 ) -> schemas.UserEnvelope:
     """Adds an existing user to the organization (pending with an invitation e-mail, or
     active with `send_invitation_email=false`). Takes a seat."""
-    view = memberships.add(ctx, organization_id, user_id, body or MembershipInput(), send_invitation=send_invitation_email)
+    view = memberships.add(
+        ctx, organization_id, user_id, body or MembershipInput(), send_invitation=send_invitation_email
+    )
     return schemas.UserEnvelope(user=schemas.user(view))
 
 

@@ -23,14 +23,18 @@ def create_organization(ctx: Ctx, body: CreateOrganization) -> schemas.Organizat
 def list_organizations(ctx: Ctx, paging: Paging) -> schemas.OrganizationList:
     page = organizations.list_page(ctx, paging)
     return schemas.OrganizationList(
-        organizations=[schemas.organization(o) for o in page.items], next_page_token=page.next_page_token,
-        prev_page_token=page.prev_page_token, total_size=page.total_size,
+        organizations=[schemas.organization(o) for o in page.items],
+        next_page_token=page.next_page_token,
+        prev_page_token=page.prev_page_token,
+        total_size=page.total_size,
     )
 
 
 @router.get("/organizations:external/{external_id}", response_model=schemas.OrganizationEnvelope)
 def get_organization_by_external_id(ctx: Ctx, external_id: str) -> schemas.OrganizationEnvelope:
-    return schemas.OrganizationEnvelope(organization=schemas.organization(organizations.get_by_external_id(ctx, external_id)))
+    return schemas.OrganizationEnvelope(
+        organization=schemas.organization(organizations.get_by_external_id(ctx, external_id))
+    )
 
 
 @router.get("/organizations/{organization_id}", response_model=schemas.OrganizationEnvelope)
@@ -40,7 +44,9 @@ def get_organization(ctx: Ctx, organization_id: str) -> schemas.OrganizationEnve
 
 @router.patch("/organizations/{organization_id}", response_model=schemas.OrganizationEnvelope)
 def update_organization(ctx: Ctx, organization_id: str, body: UpdateOrganization) -> schemas.OrganizationEnvelope:
-    return schemas.OrganizationEnvelope(organization=schemas.organization(organizations.update(ctx, organization_id, body)))
+    return schemas.OrganizationEnvelope(
+        organization=schemas.organization(organizations.update(ctx, organization_id, body))
+    )
 
 
 @router.delete("/organizations/{organization_id}")
@@ -54,7 +60,8 @@ def delete_organization(ctx: Ctx, organization_id: str) -> dict[str, object]:
 def get_user_management(ctx: Ctx, organization_id: str) -> schemas.UserManagement:
     result = organizations.get_user_management(ctx, organization_id)
     return schemas.UserManagement(
-        settings=schemas.UserManagementSettings(max_allowed_users=result.max_allowed_users), seats_used=result.seats_used
+        settings=schemas.UserManagementSettings(max_allowed_users=result.max_allowed_users),
+        seats_used=result.seats_used,
     )
 
 
@@ -63,13 +70,16 @@ def update_user_management(ctx: Ctx, organization_id: str, body: schemas.UserMan
     """`max_allowed_users`: `null` or `0` = no limit. Lowering it below the seats in use removes nobody."""
     result = organizations.set_max_allowed_users(ctx, organization_id, body.settings.max_allowed_users)
     return schemas.UserManagement(
-        settings=schemas.UserManagementSettings(max_allowed_users=result.max_allowed_users), seats_used=result.seats_used
+        settings=schemas.UserManagementSettings(max_allowed_users=result.max_allowed_users),
+        seats_used=result.seats_used,
     )
 
 
 @router.post("/organizations/{organization_id}/users", status_code=201, response_model=schemas.UserEnvelope)
 def create_user_in_organization(
-    ctx: Ctx, organization_id: str, body: CreateUserInOrganization,
+    ctx: Ctx,
+    organization_id: str,
+    body: CreateUserInOrganization,
     send_invitation_email: Annotated[bool, Query()] = True,
 ) -> schemas.UserEnvelope:
     """Creates the user (or takes the existing one with this e-mail) and adds them to the
@@ -83,6 +93,8 @@ def create_user_in_organization(
 def list_organization_users(ctx: Ctx, organization_id: str, paging: Paging) -> schemas.UserList:
     page = users.list_page(ctx, paging, organization_id=organization_id)
     return schemas.UserList(
-        users=[schemas.user(u) for u in page.items], next_page_token=page.next_page_token,
-        prev_page_token=page.prev_page_token, total_size=page.total_size,
+        users=[schemas.user(u) for u in page.items],
+        next_page_token=page.next_page_token,
+        prev_page_token=page.prev_page_token,
+        total_size=page.total_size,
     )

@@ -140,23 +140,36 @@ class EmailList(Paged):
 
 def organization(view: OrganizationView) -> Organization:
     return Organization(
-        id=view.id, display_name=view.display_name, external_id=view.external_id, metadata=view.metadata,
-        create_time=view.create_time, update_time=view.update_time,
+        id=view.id,
+        display_name=view.display_name,
+        external_id=view.external_id,
+        metadata=view.metadata,
+        create_time=view.create_time,
+        update_time=view.update_time,
     )
 
 
 def membership(view: MembershipView) -> Membership:
     return Membership(
-        organization_id=view.organization_id, name=view.organization_name, membership_status=view.status,
-        roles=[Role(name=name) for name in view.roles], join_time=view.join_time,
-        invite_expires_at=view.invite_expires_at, inviter_email=view.inviter_email,
+        organization_id=view.organization_id,
+        name=view.organization_name,
+        membership_status=view.status,
+        roles=[Role(name=name) for name in view.roles],
+        join_time=view.join_time,
+        invite_expires_at=view.invite_expires_at,
+        inviter_email=view.inviter_email,
     )
 
 
 def user(view: UserView) -> User:
     return User(
-        id=view.id, email=view.email, email_verified=view.email_verified, external_id=view.external_id,
-        metadata=view.metadata, create_time=view.create_time, update_time=view.update_time,
+        id=view.id,
+        email=view.email,
+        email_verified=view.email_verified,
+        external_id=view.external_id,
+        metadata=view.metadata,
+        create_time=view.create_time,
+        update_time=view.update_time,
         last_login_time=view.last_login_time,
         user_profile=UserProfile(**view.profile, custom_attributes=view.custom_attributes),
         memberships=[membership(m) for m in view.memberships],
@@ -165,7 +178,12 @@ def user(view: UserView) -> User:
 
 def invite(view: InviteView) -> Invite:
     return Invite(
-        organization_id=view.organization_id, user_id=view.user_id, inviter_email=view.inviter_email,
-        status=view.status, created_at=view.created_at, expires_at=view.expires_at,
-        resent_at=view.resent_at, resent_count=view.resent_count,
+        organization_id=view.organization_id,
+        user_id=view.user_id,
+        inviter_email=view.inviter_email,
+        status=view.status,
+        created_at=view.created_at,
+        expires_at=view.expires_at,
+        resent_at=view.resent_at,
+        resent_count=view.resent_count,
     )

@@ -14,4 +14,6 @@ public_router = APIRouter(tags=["signup"])
 def sign_up(ctx: Ctx, body: SignUp) -> schemas.UserAndOrganization:
     """(public) Create a user and an organization they own (admin). 403 `signup_disabled` when sign-up is off."""
     result = signup.sign_up(ctx, body)
-    return schemas.UserAndOrganization(user=schemas.user(result.user), organization=schemas.organization(result.organization))
+    return schemas.UserAndOrganization(
+        user=schemas.user(result.user), organization=schemas.organization(result.organization)
+    )

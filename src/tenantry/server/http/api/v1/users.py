@@ -14,8 +14,10 @@ router = APIRouter(tags=["users"])
 def list_users(ctx: Ctx, paging: Paging) -> schemas.UserList:
     page = users.list_page(ctx, paging)
     return schemas.UserList(
-        users=[schemas.user(u) for u in page.items], next_page_token=page.next_page_token,
-        prev_page_token=page.prev_page_token, total_size=page.total_size,
+        users=[schemas.user(u) for u in page.items],
+        next_page_token=page.next_page_token,
+        prev_page_token=page.prev_page_token,
+        total_size=page.total_size,
     )
 
 

@@ -1,0 +1,118 @@
+"""Invitation e-mail through a real SMTP server (aiosmtpd on loopback), and the outbox."""
+
+from __future__ import annotations
+
+import time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+
+from tenantry.server.app import create_app
+from tenantry.server.context import build_context
+from tests.helpers import PUBLIC_URL, TOKEN_IN_LINK, Api
+from tests.live.conftest import free_port
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd hook
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.messages) >= count, f"expected {count} messages, got {len(self.messages)}"
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+def smtp_api(settings, clock, engine, port: int):
+    smtp_settings = settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_from": "Acme <auth@acme.example>"}
+    )
+    return TestClient(
+        create_app(context=build_context(smtp_settings, clock, engine=engine)), raise_server_exceptions=False
+    )
+
+
+def test_invitation_is_mailed_through_smtp_with_a_working_link(smtp_server, settings, clock, engine):
+    inbox, port = smtp_server
+    with smtp_api(settings, clock, engine, port) as http:
+        api = Api.login(http)
+        org = api.org("Globex")["id"]
+        assert (
+            api.add_user(org, "dana@example.com", membership={"inviter_email": "boss@globex.example"}).status_code
+            == 201
+        )
+
+        mail = inbox.wait_for(1)[0]
+        assert mail["To"] == "dana@example.com"
+        assert mail["From"] == "Acme <auth@acme.example>"
+        assert "Globex" in mail["Subject"]
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        html = mail.get_body(preferencelist=("html",)).get_content()
+        assert "boss@globex.example" in text
+        link = TOKEN_IN_LINK.search(text)
+        assert link and f"{PUBLIC_URL}/invitations/accept?token={link.group(1)}" in text
+        assert link.group(1) in html
+
+        accepted = api.accept(link.group(1), password="a fine password")
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["user"]["memberships"][0]["membership_status"] == "ACTIVE"
+
+        # With SMTP the database keeps the envelope only, never the link's token.
+        records = _wait_for_status(api, "dana@example.com", "sent")
+        assert records[0]["text"] is None and records[0]["html"] is None
+
+
+def test_an_unreachable_smtp_server_does_not_fail_the_invitation(settings, clock, engine):
+    with smtp_api(settings, clock, engine, free_port()) as http:  # nothing listens there
+        api = Api.login(http)
+        org = api.org()["id"]
+        response = api.add_user(org, "eve@example.com")
+        assert response.status_code == 201
+        assert response.json()["user"]["memberships"][0]["membership_status"] == "PENDING_INVITE"
+        record = _wait_for_status(api, "eve@example.com", "failed")[0]
+        assert record["error"]
+
+
+def test_without_smtp_the_whole_message_goes_to_the_outbox(api: Api):
+    org = api.org("Initech")["id"]
+    api.user_in(org, "frank@example.com")
+    emails = api.get("/api/v1/emails", params={"to": "FRANK@example.com"}).json()["emails"]
+    assert [e["status"] for e in emails] == ["outbox"]
+    assert "Initech" in emails[0]["subject"]
+    assert TOKEN_IN_LINK.search(emails[0]["text"]) and TOKEN_IN_LINK.search(emails[0]["html"])
+
+
+def test_a_refused_invitation_sends_no_email(api: Api):
+    org = api.org()["id"]
+    api.limit(org, 1)
+    api.user_in(org, "first@example.com")
+    assert api.add_user(org, "second@example.com").json()["code"] == "organization_user_limit_reached"
+    assert api.get("/api/v1/emails", params={"to": "second@example.com"}).json()["total_size"] == 0
+
+
+def _wait_for_status(api: Api, to: str, status: str) -> list[dict]:
+    deadline = time.monotonic() + 10
+    while True:
+        records = api.get("/api/v1/emails", params={"to": to}).json()["emails"]
+        if (records and records[0]["status"] == status) or time.monotonic() > deadline:
+            assert records and records[0]["status"] == status, records
+            return records
+        time.sleep(0.05)

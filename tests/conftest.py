@@ -1,0 +1,112 @@
+"""Shared fixtures: one migrated database per test worker, emptied before every test.
+
+SQLite by default; set TENANTRY_TEST_DATABASE_URL (postgresql://...) to run the same suite
+on PostgreSQL. Each xdist worker gets its own database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, make_url, text
+
+from tenantry.server.app import create_app
+from tenantry.server.context import Context, build_context
+from tenantry.server.db.engine import create_db_engine, normalize_database_url
+from tenantry.server.db.migrate import upgrade
+from tenantry.server.settings import Settings
+from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, PUBLIC_URL, Api
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# Children first, so foreign keys never object. API clients and their tokens stay: servers
+# started once per module keep using the bootstrap client they created at start-up.
+TABLES = ("memberships", "organizations", "users", "emails")
+
+
+class FakeClock:
+    """A clock tests move by hand; never sleeps."""
+
+    def __init__(self) -> None:
+        self._now = datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        self._now += timedelta(**delta)
+
+
+def _postgres_database_for_worker(base_url: str) -> str:
+    url = make_url(normalize_database_url(base_url))
+    name = f"{url.database}_{WORKER}".replace("-", "_")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    base = os.environ.get("TENANTRY_TEST_DATABASE_URL")
+    if base and not base.startswith("sqlite"):
+        return _postgres_database_for_worker(base)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tenantry.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_database(request: pytest.FixtureRequest) -> None:
+    if "engine" not in request.fixturenames:
+        return
+    engine: Engine = request.getfixturevalue("engine")
+    with engine.begin() as connection:
+        for table in TABLES:
+            connection.execute(text(f"DELETE FROM {table}"))
+        connection.execute(text("UPDATE environment_settings SET document = :doc"), {"doc": "{}"})
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        public_url=PUBLIC_URL,
+        bootstrap_client_id=BOOTSTRAP_ID,
+        bootstrap_client_secret=BOOTSTRAP_SECRET,
+        smtp_host=None,
+    )
+
+
+@pytest.fixture
+def context(settings: Settings, clock: FakeClock, engine: Engine) -> Context:
+    return build_context(settings, clock, engine=engine)
+
+
+@pytest.fixture
+def http(context: Context) -> Iterator[TestClient]:
+    """An unauthenticated client of the in-process app (lifespan run: bootstrap client exists)."""
+    with TestClient(create_app(context=context), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def api(http: TestClient) -> Api:
+    """A client of the management API holding a bearer token of the bootstrap client."""
+    return Api.login(http)

@@ -1,0 +1,107 @@
+"""Test helpers that go through the public HTTP API only (no hand-inserted rows)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+
+BOOTSTRAP_ID = "test-bootstrap-client"
+BOOTSTRAP_SECRET = "test-bootstrap-secret-0123456789"
+PUBLIC_URL = "http://tenantry.test"
+TOKEN_IN_LINK = re.compile(r"/invitations/accept\?token=([A-Za-z0-9_\-]+)")
+
+
+def token_for(http: TestClient | httpx.Client, client_id: str = BOOTSTRAP_ID, secret: str = BOOTSTRAP_SECRET) -> str:
+    response = http.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+class Api:
+    """Thin wrapper: every call carries the bearer token; helpers for common set-ups."""
+
+    def __init__(self, http: TestClient | httpx.Client, token: str) -> None:
+        self.http = http
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    @classmethod
+    def login(cls, http: TestClient | httpx.Client) -> Api:
+        return cls(http, token_for(http))
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.http.get(path, headers=self.headers, **kw)
+
+    def post(self, path: str, **kw: Any) -> httpx.Response:
+        return self.http.post(path, headers=self.headers, **kw)
+
+    def patch(self, path: str, **kw: Any) -> httpx.Response:
+        return self.http.patch(path, headers=self.headers, **kw)
+
+    def delete(self, path: str, **kw: Any) -> httpx.Response:
+        return self.http.delete(path, headers=self.headers, **kw)
+
+    # --- set-ups -------------------------------------------------------------------
+
+    def settings(self, **changes: Any) -> dict[str, Any]:
+        response = self.patch("/api/v1/environment/settings", json=changes)
+        assert response.status_code == 200, response.text
+        return dict(response.json()["settings"])
+
+    def org(self, display_name: str = "Acme", **fields: Any) -> dict[str, Any]:
+        response = self.post("/api/v1/organizations", json={"display_name": display_name, **fields})
+        assert response.status_code == 201, response.text
+        return dict(response.json()["organization"])
+
+    def limit(self, org_id: str, max_allowed_users: int | None) -> dict[str, Any]:
+        response = self.patch(
+            f"/api/v1/organizations/{org_id}/settings/usermanagement",
+            json={"settings": {"max_allowed_users": max_allowed_users}},
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def seats_used(self, org_id: str) -> int:
+        response = self.get(f"/api/v1/organizations/{org_id}/settings/usermanagement")
+        assert response.status_code == 200, response.text
+        return int(response.json()["seats_used"])
+
+    def add_user(self, org_id: str, email: str, *, invite: bool = True, **fields: Any) -> httpx.Response:
+        """POST /organizations/{id}/users; returns the raw response (tests check refusals)."""
+        return self.post(
+            f"/api/v1/organizations/{org_id}/users",
+            params={"send_invitation_email": str(invite).lower()},
+            json={"email": email, **fields},
+        )
+
+    def user_in(self, org_id: str, email: str, *, invite: bool = True, **fields: Any) -> dict[str, Any]:
+        response = self.add_user(org_id, email, invite=invite, **fields)
+        assert response.status_code == 201, response.text
+        return dict(response.json()["user"])
+
+    def invitation_token(self, email: str) -> str:
+        """The token in the newest invitation e-mail to ``email`` (read from the outbox)."""
+        response = self.get("/api/v1/emails", params={"to": email, "page_size": 100})
+        assert response.status_code == 200, response.text
+        invitations = [e for e in response.json()["emails"] if e["kind"] == "invitation"]
+        assert invitations, f"no invitation e-mail to {email}"
+        match = TOKEN_IN_LINK.search(invitations[-1]["text"])
+        assert match, invitations[-1]["text"]
+        return match.group(1)
+
+    def accept(self, token: str, **fields: Any) -> httpx.Response:
+        return self.http.post("/api/v1/invitations:accept", json={"token": token, **fields})
+
+    def membership(self, user: dict[str, Any], org_id: str) -> dict[str, Any]:
+        response = self.get(f"/api/v1/users/{user['id']}")
+        assert response.status_code == 200, response.text
+        found = [m for m in response.json()["user"]["memberships"] if m["organization_id"] == org_id]
+        assert found, f"{user['email']} has no membership in {org_id}"
+        return dict(found[0])
+
+    def signup(self, email: str, password: str = "correct horse battery", **fields: Any) -> httpx.Response:
+        return self.http.post("/api/v1/signup", json={"email": email, "password": password, **fields})
