@@ -24,7 +24,7 @@ from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, PUBLIC_URL, Api
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Children first, so foreign keys never object. API clients and their tokens stay: servers
 # started once per module keep using the bootstrap client they created at start-up.
-TABLES = ("memberships", "organizations", "users", "emails")
+TABLES = ("memberships", "organizations", "users", "emails", "user_attributes")
 
 
 class FakeClock:

@@ -83,3 +83,8 @@ class InvitationInvalid(TenantryError):
 class MembershipAlreadyActive(TenantryError):
     code = "membership_already_active"
     default_message = "The user is already an active member; there is no invitation to resend."
+
+
+class IncompatibleAttributeValues(TenantryError):
+    code = "incompatible_attribute_values"
+    default_message = "Existing values would not fit the changed attribute definition."

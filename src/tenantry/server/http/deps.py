@@ -43,3 +43,14 @@ def pagination(
 
 
 Paging = Annotated[PageRequest, Depends(pagination)]
+
+ATTRIBUTE_FILTER_PREFIX = "custom_attributes."
+
+
+def attribute_filters(request: Request) -> dict[str, str]:
+    """``?custom_attributes.<key>=<value>`` query parameters as ``{key: value}``."""
+    return {
+        name.removeprefix(ATTRIBUTE_FILTER_PREFIX): value
+        for name, value in request.query_params.multi_items()
+        if name.startswith(ATTRIBUTE_FILTER_PREFIX)
+    }

@@ -29,6 +29,7 @@ STATUS_BY_CODE = {
     "organization_user_limit_reached": 409,
     "organization_creation_limit_reached": 409,
     "membership_already_active": 409,
+    "incompatible_attribute_values": 409,
     "invitation_expired": 410,
 }
 

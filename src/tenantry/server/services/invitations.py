@@ -19,6 +19,7 @@ from tenantry.server.db import repositories as repo
 from tenantry.server.db import seats
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import InvitationExpired, InvitationInvalid, MembershipAlreadyActive
 from tenantry.server.domain.memberships import MembershipStatus, membership_status
@@ -138,8 +139,7 @@ def accept(ctx: Context, command: AcceptInvitation) -> Accepted:
         user.email_verified = True  # the link reached their mailbox
         if password_hash and user.password_hash is None:
             user.password_hash = password_hash
-        if command.user_profile is not None:
-            apply_profile(user, command.user_profile)
+        apply_profile(session, user, command.user_profile, Requirement.SIGNUP)
         user.updated_at = now
         session.flush()
         session.expire_all()

@@ -1,36 +1,27 @@
-"""Writing a user's profile: standard fields and custom attributes."""
+"""Writing a user's profile: standard fields and custom attributes, one way for every path."""
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import User
-from tenantry.server.domain.errors import FieldError, InvalidArgument
+from tenantry.server.domain.attributes import Requirement, validate_custom_attributes
+from tenantry.server.services.attributes import load_definitions
 from tenantry.server.services.commands import UserProfileInput
 from tenantry.server.services.views import PROFILE_FIELDS
 
 
-def validate_custom_attributes(values: dict[str, Any]) -> dict[str, Any]:
-    """Values checked against the environment's attribute definitions.
+def apply_profile(session: Session, user: User, profile: UserProfileInput | None, requirement: Requirement) -> None:
+    """Set the fields ``profile`` names (a sent ``null`` clears one) and leave the others.
 
-    No definitions exist yet in this version, so every key is unknown and refused, as
-    SPEC §4 requires for keys without a definition.
+    Custom attributes merge into the stored ones and are checked against the environment's
+    definitions, including the required ones ``requirement`` names, even when ``profile``
+    sends none. Raises InvalidArgument with a detail per bad field.
     """
-    if not values:
-        return {}
-    raise InvalidArgument(
-        "Unknown custom attributes.",
-        [
-            FieldError(f"user_profile.custom_attributes.{key}", "unknown_attribute", f"no attribute {key!r} is defined")
-            for key in sorted(values)
-        ],
-    )
-
-
-def apply_profile(user: User, profile: UserProfileInput) -> None:
-    """Set the fields ``profile`` names (a sent ``null`` clears one); leave the others."""
+    profile = profile or UserProfileInput()
     for name in PROFILE_FIELDS:
         if name in profile.model_fields_set:
             setattr(user, name, getattr(profile, name))
-    if "custom_attributes" in profile.model_fields_set:
-        user.custom_attributes = validate_custom_attributes(profile.custom_attributes or {})
+    user.custom_attributes = validate_custom_attributes(
+        profile.custom_attributes or {}, load_definitions(session), user.custom_attributes or {}, requirement
+    )

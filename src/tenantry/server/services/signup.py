@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tenantry.server.context import Context
+from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.errors import SignupDisabled
 from tenantry.server.domain.passwords import hash_password
 from tenantry.server.services import environment, organizations, users
@@ -32,7 +33,7 @@ def sign_up(ctx: Context, command: SignUp) -> SignedUp:
         settings = environment.load(uow.session)
         if not settings.signup_enabled:
             raise SignupDisabled()
-        user = users.new_user(uow.session, command.email, None, {}, command.user_profile, now)
+        user = users.new_user(uow.session, command.email, None, {}, command.user_profile, now, Requirement.SIGNUP)
         user.password_hash = password_hash
         name = (
             command.organization.display_name

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
+from tenantry.server.db import attribute_values, seats
 from tenantry.server.db import repositories as repo
-from tenantry.server.db import seats
 from tenantry.server.db.models import Membership, User
 from tenantry.server.db.paging import fetch_page
+from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.errors import AlreadyExists, FieldError
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.types import email_key
-from tenantry.server.services import environment, memberships
+from tenantry.server.services import attributes, environment, memberships
 from tenantry.server.services.commands import CreateUserInOrganization, UpdateUser, UserProfileInput
 from tenantry.server.services.profiles import apply_profile
 from tenantry.server.services.views import UserView, user_view, user_views
@@ -30,6 +32,7 @@ def new_user(
     metadata: dict[str, object],
     profile: UserProfileInput,
     now: datetime,
+    requirement: Requirement,
 ) -> User:
     """A new user row, added to the session. Raises AlreadyExists (e-mail, external_id)
     and InvalidArgument (custom attributes)."""
@@ -49,7 +52,7 @@ def new_user(
         created_at=now,
         updated_at=now,
     )
-    apply_profile(user, profile)
+    apply_profile(session, user, profile, requirement)
     session.add(user)
     session.flush()
     return user
@@ -81,7 +84,11 @@ def create_in_organization(
         org = repo.organization(session, organization_id)
         user = repo.user_by_email(session, command.email)
         if user is None:
-            user = new_user(session, command.email, command.external_id, command.metadata, command.user_profile, now)
+            # An invitee supplies required attributes when accepting; an active user needs them now.
+            requirement = Requirement.NONE if send_invitation else Requirement.ALL
+            user = new_user(
+                session, command.email, command.external_id, command.metadata, command.user_profile, now, requirement
+            )
         memberships.start(
             ctx,
             uow,
@@ -108,8 +115,15 @@ def get_by_external_id(ctx: Context, external_id: str) -> UserView:
         return user_view(uow.session, repo.user_by_external_id(uow.session, external_id), ctx.clock.now())
 
 
-def list_page(ctx: Context, request: PageRequest, organization_id: str | None = None) -> Page[UserView]:
-    """All users, or the users with a membership (any status) in one organization."""
+def list_page(
+    ctx: Context,
+    request: PageRequest,
+    organization_id: str | None = None,
+    attribute_filters: Mapping[str, str] | None = None,
+) -> Page[UserView]:
+    """All users, or the users with a membership (any status) in one organization, whose
+    custom attributes equal every ``attribute_filters`` value (typed by its definition).
+    Raises NotFound (organization) and InvalidArgument (unknown attribute, bad value)."""
     with ctx.uow(readonly=True) as uow:
         stmt = select(User)
         if organization_id is not None:
@@ -117,6 +131,8 @@ def list_page(ctx: Context, request: PageRequest, organization_id: str | None = 
             stmt = stmt.join(Membership, Membership.user_id == User.id).where(
                 Membership.organization_id == organization_id
             )
+        for key, value in attributes.parse_filters(uow.session, attribute_filters or {}).items():
+            stmt = stmt.where(attribute_values.equals(uow.session, key, value))
         page = fetch_page(uow.session, stmt, User.id, request)
         views = user_views(uow.session, page.items, ctx.clock.now())
         return Page(views, page.next_page_token, page.prev_page_token, page.total_size)
@@ -133,7 +149,7 @@ def update(ctx: Context, user_id: str, command: UpdateUser) -> UserView:
         if "metadata" in fields:
             user.metadata_ = command.metadata or {}
         if command.user_profile is not None:
-            apply_profile(user, command.user_profile)
+            apply_profile(uow.session, user, command.user_profile, Requirement.ALL)
         user.updated_at = now
         uow.session.flush()
         view = user_view(uow.session, user, now)

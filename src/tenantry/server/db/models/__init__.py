@@ -7,6 +7,7 @@ from tenantry.server.db.models.environment import EnvironmentSettingsRow
 from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.user import User
+from tenantry.server.db.models.user_attribute import UserAttribute
 
 __all__ = [
     "AccessToken",
@@ -16,4 +17,5 @@ __all__ = [
     "Membership",
     "Organization",
     "User",
+    "UserAttribute",
 ]

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from tenantry.server.http.api.v1 import schemas
-from tenantry.server.http.deps import Ctx, Paging
+from tenantry.server.http.deps import Ctx, Paging, attribute_filters
 from tenantry.server.services import organizations, users
 from tenantry.server.services.commands import CreateOrganization, CreateUserInOrganization, UpdateOrganization
 
@@ -90,8 +90,9 @@ def create_user_in_organization(
 
 
 @router.get("/organizations/{organization_id}/users", response_model=schemas.UserList)
-def list_organization_users(ctx: Ctx, organization_id: str, paging: Paging) -> schemas.UserList:
-    page = users.list_page(ctx, paging, organization_id=organization_id)
+def list_organization_users(ctx: Ctx, organization_id: str, paging: Paging, request: Request) -> schemas.UserList:
+    """Members in every status; filter by `?custom_attributes.<key>=<value>` as on `/users`."""
+    page = users.list_page(ctx, paging, organization_id=organization_id, attribute_filters=attribute_filters(request))
     return schemas.UserList(
         users=[schemas.user(u) for u in page.items],
         next_page_token=page.next_page_token,

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from tenantry.server.http.api.v1 import emails, invitations, memberships, organizations, settings, signup, users
+from tenantry.server.http.api.v1 import (
+    attributes,
+    emails,
+    invitations,
+    memberships,
+    organizations,
+    settings,
+    signup,
+    users,
+)
 from tenantry.server.http.deps import require_client
 
 protected = APIRouter(dependencies=[Depends(require_client)])
-for module in (settings, organizations, users, memberships, invitations, emails):
+for module in (settings, organizations, users, memberships, invitations, attributes, emails):
     protected.include_router(module.router)
 
 api_v1 = APIRouter(prefix="/api/v1")

@@ -8,9 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from tenantry.server.domain.attributes import AttributeDefinition
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.types import MaxAllowedUsers
+from tenantry.server.services.attributes import AttributeView
 from tenantry.server.services.views import InviteView, MembershipView, OrganizationView, UserView
 
 
@@ -187,3 +189,29 @@ def invite(view: InviteView) -> Invite:
         resent_at=view.resent_at,
         resent_count=view.resent_count,
     )
+
+
+class UserAttribute(AttributeDefinition):
+    position: int  # always set once stored
+    create_time: datetime
+    update_time: datetime
+
+
+class UserAttributeEnvelope(BaseModel):
+    user_attribute: UserAttribute
+
+
+class UserAttributeChanged(UserAttributeEnvelope):
+    values_cleared: int
+
+
+class UserAttributeList(Paged):
+    user_attributes: list[UserAttribute]
+
+
+class UserAttributeDeleted(BaseModel):
+    values_removed: int
+
+
+def user_attribute(view: AttributeView) -> UserAttribute:
+    return UserAttribute(**view.definition.model_dump(), create_time=view.create_time, update_time=view.update_time)

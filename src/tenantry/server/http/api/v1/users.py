@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from tenantry.server.http.api.v1 import schemas
-from tenantry.server.http.deps import Ctx, Paging
+from tenantry.server.http.deps import Ctx, Paging, attribute_filters
 from tenantry.server.services import users
 from tenantry.server.services.commands import UpdateUser
 
@@ -11,8 +11,10 @@ router = APIRouter(tags=["users"])
 
 
 @router.get("/users", response_model=schemas.UserList)
-def list_users(ctx: Ctx, paging: Paging) -> schemas.UserList:
-    page = users.list_page(ctx, paging)
+def list_users(ctx: Ctx, paging: Paging, request: Request) -> schemas.UserList:
+    """Filter by custom attributes with `?custom_attributes.<key>=<value>` (repeat for several;
+    all must match). Values are read as the attribute's type: `true`, `42`, `2024-12-31`."""
+    page = users.list_page(ctx, paging, attribute_filters=attribute_filters(request))
     return schemas.UserList(
         users=[schemas.user(u) for u in page.items],
         next_page_token=page.next_page_token,
