@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -19,6 +20,7 @@ class Context:
     engine: Engine
     clock: Clock
     mailer: Mailer = field(repr=False)
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)  # per-process, never-changing values
 
     def uow(self, *, readonly: bool = False) -> UnitOfWork:
         return UnitOfWork(self.engine, readonly=readonly)

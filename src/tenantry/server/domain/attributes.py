@@ -163,6 +163,7 @@ class Requirement(StrEnum):
     ALL = "all"  # the application or an administrator writes the whole profile
     SIGNUP = "signup"  # the user signs up or accepts an invitation: the ones collected there
     NONE = "none"  # an invitation is created: the invitee supplies them when accepting
+    SELF = "self"  # the user edits their own profile: the ones they are allowed to edit
 
 
 class ValueRefused(Exception):
@@ -219,6 +220,8 @@ def validate_custom_attributes(
 def _is_required(definition: AttributeDefinition, requirement: Requirement) -> bool:
     if not definition.required or requirement is Requirement.NONE:
         return False
+    if requirement is Requirement.SELF:
+        return definition.user_editable
     return requirement is Requirement.ALL or definition.collect_on_signup
 
 

@@ -12,9 +12,28 @@ import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from tenantry.server.domain.errors import InvalidArgument
+
+MIN_LENGTH = 8
+MAX_LENGTH = 256
+# NIST SP 800-63B §5.1.1.2: refuse values known to be commonly used; no composition rules.
+_COMMON = frozenset(FREQUENCY_LISTS["passwords"])
 
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
 _slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+
+def check_password_policy(password: str, field: str = "password") -> None:
+    """8 to 256 characters and not one of the 30,000 most common passwords.
+    Raises InvalidArgument naming ``field``."""
+    if len(password) < MIN_LENGTH:
+        raise InvalidArgument.field(field, "too_short", f"use at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        raise InvalidArgument.field(field, "too_long", f"use at most {MAX_LENGTH} characters")
+    if password.lower() in _COMMON:
+        raise InvalidArgument.field(field, "too_common", "this password is too common; choose another")
 
 
 def hash_password(password: str) -> str:
@@ -22,11 +41,16 @@ def hash_password(password: str) -> str:
         return _hasher.hash(password)
 
 
-def verify_password(password: str, stored_hash: str) -> bool:
+_DUMMY_HASH = _hasher.hash("tenantry: a password nobody has")
+
+
+def verify_password(password: str, stored_hash: str | None) -> bool:
     """True when the password matches; never raises for a wrong password or a corrupt hash."""
     with _slots:
         try:
-            return _hasher.verify(stored_hash, password)
+            # No hash (unknown user, or no password set): spend the same time anyway, so
+            # the answer's timing does not tell whether the account exists.
+            return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 

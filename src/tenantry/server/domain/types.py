@@ -67,5 +67,5 @@ InvitationExpirySeconds = Annotated[int, Field(ge=INVITATION_EXPIRY_MIN_SECONDS,
 OrganizationsPerUserLimit = Annotated[int, Field(ge=1)]
 MetaName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 AppName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]  # policy: passwords.check_password_policy
 MaxAllowedUsers = Annotated[int, Field(ge=0, le=100_000_000)]  # 0 = no limit

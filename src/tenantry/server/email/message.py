@@ -7,6 +7,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from tenantry.server.domain.wording import MetaName
+
 _templates = Environment(
     loader=PackageLoader("tenantry.server", "templates/email"),
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -27,6 +29,9 @@ class Message:
 def render(kind: str, to: str, subject: str, **variables: Any) -> Message:
     """Render ``templates/email/<kind>.txt`` and ``.html`` with ``variables``."""
     variables = {"subject": subject, **variables}
+    if "meta_name" in variables:  # every wording of the organization's name, for templates
+        name = variables["meta_name"]
+        variables["meta"] = MetaName(name.singular, name.plural)
     return Message(
         kind=kind,
         to=to,

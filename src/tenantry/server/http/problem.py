@@ -31,6 +31,8 @@ STATUS_BY_CODE = {
     "membership_already_active": 409,
     "incompatible_attribute_values": 409,
     "invitation_expired": 410,
+    "invalid_code": 400,
+    "invalid_reset_link": 400,
 }
 
 # pydantic error types -> our detail codes (anything else: "invalid")

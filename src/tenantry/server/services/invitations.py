@@ -23,7 +23,7 @@ from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import InvitationExpired, InvitationInvalid, MembershipAlreadyActive
 from tenantry.server.domain.memberships import MembershipStatus, membership_status
-from tenantry.server.domain.passwords import hash_password
+from tenantry.server.domain.passwords import check_password_policy, hash_password
 from tenantry.server.domain.secrets import digest, new_secret
 from tenantry.server.email.message import render
 from tenantry.server.services import environment
@@ -115,26 +115,14 @@ def accept(ctx: Context, command: AcceptInvitation) -> Accepted:
     OrganizationUserLimitReached only when the limit was lowered below the seats in use.
     Works whether or not sign-up is enabled.
     """
+    if command.password:
+        check_password_policy(command.password)
     password_hash = hash_password(command.password) if command.password else None  # before locking: ~25 ms
-    token_hash = digest(command.token)
     now = ctx.clock.now()
     with ctx.uow() as uow:
         session = uow.session
-        membership = session.scalar(select(Membership).where(Membership.invitation_token_hash == token_hash))
-        if membership is None or membership.accepted_at is not None:
-            raise InvitationInvalid()
-        if membership_status(None, membership.expires_at, now) is MembershipStatus.INVITE_EXPIRED:
-            raise InvitationExpired()
-        org = repo.organization(session, membership.organization_id)
-        seats.ensure_acceptance_allowed(session, org, now)
-        consumed = session.execute(
-            update(Membership)
-            .where(Membership.id == membership.id, Membership.invitation_token_hash == token_hash)
-            .values(accepted_at=now, invitation_token_hash=None, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
-        if consumed != 1:
-            raise InvitationInvalid()
+        membership = _pending_by_token(session, command.token, now)
+        org = _activate(session, membership, now)
         user = repo.user(session, membership.user_id)
         user.email_verified = True  # the link reached their mailbox
         if password_hash and user.password_hash is None:
@@ -146,3 +134,82 @@ def accept(ctx: Context, command: AcceptInvitation) -> Accepted:
         result = Accepted(user_view(session, repo.user(session, membership.user_id), now), organization_view(org))
         uow.commit()
         return result
+
+
+def _pending_by_token(session: Session, token: str, now: datetime) -> Membership:
+    """The unaccepted, unexpired membership a link token belongs to.
+    Raises InvitationInvalid (unknown, used, revoked or replaced) and InvitationExpired."""
+    membership = session.scalar(select(Membership).where(Membership.invitation_token_hash == digest(token)))
+    if membership is None or membership.accepted_at is not None:
+        raise InvitationInvalid()
+    if membership_status(None, membership.expires_at, now) is MembershipStatus.INVITE_EXPIRED:
+        raise InvitationExpired()
+    return membership
+
+
+def _activate(session: Session, membership: Membership, now: datetime) -> Organization:
+    """Accept ``membership`` exactly once (one conditional UPDATE consumes its token).
+    Raises OrganizationUserLimitReached (limit lowered below the seats in use) and
+    InvitationInvalid when a concurrent request accepted it first."""
+    org = repo.organization(session, membership.organization_id)
+    seats.ensure_acceptance_allowed(session, org, now)
+    consumed = session.execute(
+        update(Membership)
+        .where(
+            Membership.id == membership.id,
+            Membership.accepted_at.is_(None),
+            Membership.invitation_token_hash == membership.invitation_token_hash,
+        )
+        .values(accepted_at=now, invitation_token_hash=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if consumed != 1:
+        raise InvitationInvalid()
+    return org
+
+
+@dataclass(frozen=True)
+class InvitationPreview:
+    organization_id: str
+    organization_name: str
+    inviter_email: str | None
+    email: str
+    user_id: str
+    has_password: bool
+    expires_at: datetime | None
+
+
+def preview(ctx: Context, token: str) -> InvitationPreview:
+    """What the acceptance page shows before anything changes. Raises InvitationInvalid
+    and InvitationExpired."""
+    now = ctx.clock.now()
+    with ctx.uow(readonly=True) as uow:
+        membership = _pending_by_token(uow.session, token, now)
+        org = repo.organization(uow.session, membership.organization_id)
+        user = repo.user(uow.session, membership.user_id)
+        return InvitationPreview(
+            org.id,
+            org.display_name,
+            membership.inviter_email,
+            user.email,
+            user.id,
+            user.password_hash is not None,
+            membership.expires_at,
+        )
+
+
+def join(ctx: Context, user_id: str, organization_id: str) -> OrganizationView:
+    """A signed-in user accepts their own pending invitation (the organization switcher's
+    "Join"). Same rules as accepting by link."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        membership = repo.membership(uow.session, organization_id, user_id, for_update=True)
+        status = membership_status(membership.accepted_at, membership.expires_at, now)
+        if status is MembershipStatus.ACTIVE:
+            raise MembershipAlreadyActive()
+        if status is MembershipStatus.INVITE_EXPIRED:
+            raise InvitationExpired()
+        org = _activate(uow.session, membership, now)
+        view = organization_view(org)
+        uow.commit()
+        return view

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tenantry.server.context import Context
 from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.errors import SignupDisabled
-from tenantry.server.domain.passwords import hash_password
+from tenantry.server.domain.passwords import check_password_policy, hash_password
 from tenantry.server.services import environment, organizations, users
 from tenantry.server.services.commands import SignUp
 from tenantry.server.services.views import OrganizationView, UserView, organization_view, user_view
@@ -27,6 +27,7 @@ def sign_up(ctx: Context, command: SignUp) -> SignedUp:
     """
     if not environment.get_settings(ctx).signup_enabled:
         raise SignupDisabled()  # checked first so a closed sign-up costs no password hash
+    check_password_policy(command.password)
     password_hash = hash_password(command.password)
     now = ctx.clock.now()
     with ctx.uow() as uow:

@@ -15,7 +15,7 @@ from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.attributes import Requirement
-from tenantry.server.domain.errors import AlreadyExists, FieldError
+from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.types import email_key
@@ -150,6 +150,30 @@ def update(ctx: Context, user_id: str, command: UpdateUser) -> UserView:
             user.metadata_ = command.metadata or {}
         if command.user_profile is not None:
             apply_profile(uow.session, user, command.user_profile, Requirement.ALL)
+        user.updated_at = now
+        uow.session.flush()
+        view = user_view(uow.session, user, now)
+        uow.commit()
+        return view
+
+
+def update_own_profile(ctx: Context, user_id: str, profile: UserProfileInput) -> UserView:
+    """A user edits their own profile (hosted profile page): standard fields and the
+    attributes marked ``user_editable``; others are refused as ``not_editable``."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        user = repo.user(uow.session, user_id, for_update=True)
+        editable = {d.key for d in attributes.load_definitions(uow.session) if d.user_editable}
+        locked = sorted(set(profile.custom_attributes or {}) - editable)
+        if locked:
+            raise InvalidArgument(
+                "Some attributes can only be changed by an administrator.",
+                [
+                    FieldError(f"user_profile.custom_attributes.{key}", "not_editable", "you cannot change this")
+                    for key in locked
+                ],
+            )
+        apply_profile(uow.session, user, profile, Requirement.SELF)
         user.updated_at = now
         uow.session.flush()
         view = user_view(uow.session, user, now)

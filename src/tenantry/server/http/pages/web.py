@@ -1,0 +1,176 @@
+"""Plumbing shared by the hosted pages: templates, the session cookie, CSRF, forms.
+
+CSRF: signed double submit. A random ``tenantry_csrf`` cookie per browser, and in every
+form an HMAC of it under a server secret; a cross-site form can neither read the cookie
+nor compute the HMAC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from tenantry.server.context import Context
+from tenantry.server.domain.environment import EnvironmentSettings
+from tenantry.server.domain.errors import FieldError, TenantryError
+from tenantry.server.domain.wording import MetaName
+from tenantry.server.services import environment, server_secrets, sessions
+from tenantry.server.services.sessions import SessionView
+
+SESSION_COOKIE = "tenantry_session"
+CSRF_COOKIE = "tenantry_csrf"
+CSRF_FIELD = "csrf_token"
+
+templates = Jinja2Templates(directory=str(Path(__file__).parents[2] / "templates" / "pages"))
+
+
+class CsrfFailed(TenantryError):
+    code = "csrf_failed"
+    default_message = "This form has expired or did not come from this site. Go back, reload the page and try again."
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.app.state.context
+    return ctx
+
+
+def secure_cookies(ctx: Context) -> bool:
+    return ctx.settings.public_url.startswith("https://")
+
+
+def _csrf_key(ctx: Context) -> bytes:
+    return server_secrets.get(ctx, "csrf").encode()
+
+
+def _browser_secret(request: Request) -> str:
+    """This browser's CSRF cookie value, or a new one to set with this response."""
+    if not hasattr(request.state, "csrf_cookie"):
+        request.state.csrf_cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    return str(request.state.csrf_cookie)
+
+
+def csrf_token(ctx: Context, request: Request) -> str:
+    browser_secret = _browser_secret(request)
+    return hmac.new(_csrf_key(ctx), browser_secret.encode(), hashlib.sha256).hexdigest()
+
+
+async def check_csrf(request: Request) -> dict[str, str]:
+    """The submitted form, once its CSRF token proves it came from our page. Raises CsrfFailed."""
+    ctx = context(request)
+    form = await request.form()
+    sent = form.get(CSRF_FIELD)
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not isinstance(sent, str) or not cookie:
+        raise CsrfFailed()
+    expected = await run_in_threadpool(lambda: hmac.new(_csrf_key(ctx), cookie.encode(), hashlib.sha256).hexdigest())
+    if not hmac.compare_digest(sent, expected):
+        raise CsrfFailed()
+    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+
+
+def ensure_csrf_cookie(request: Request, response: Response) -> None:
+    """Give the browser its CSRF secret if it has none (set on the page that shows a form)."""
+    if request.cookies.get(CSRF_COOKIE) != _browser_secret(request):
+        response.set_cookie(
+            CSRF_COOKIE,
+            _browser_secret(request),
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookies(context(request)),
+            path="/",
+        )
+
+
+def session_token(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def current_session(request: Request) -> SessionView | None:
+    return await run_in_threadpool(sessions.resolve, context(request), session_token(request))
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(sessions.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(context(request)),
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def safe_next(target: str | None, default: str = "/organizations") -> str:
+    """Only same-site paths: never an absolute URL or a scheme-relative one (open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def render(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    session: SessionView | None = None,
+    errors: list[FieldError] | None = None,
+    error: str | None = None,
+    **variables: Any,
+) -> HTMLResponse:
+    """Render a page with what every page shows: branding, meta name, CSRF token, the
+    signed-in user, and errors (one message per field, plus one for the form)."""
+    ctx = context(request)
+    settings: EnvironmentSettings = await run_in_threadpool(environment.get_settings, ctx)
+    token = await run_in_threadpool(csrf_token, ctx, request)
+    by_field: dict[str, str] = {}
+    for detail in errors or []:
+        by_field.setdefault(form_field(detail.field), detail.message)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "settings": settings,
+            "branding": settings.branding,
+            "meta": MetaName(settings.organization_meta_name.singular, settings.organization_meta_name.plural),
+            "csrf_token": token,
+            "session": session,
+            "errors": by_field,
+            "error": error,
+            **variables,
+        },
+        status_code=status_code,
+    )
+    ensure_csrf_cookie(request, response)
+    return response
+
+
+def form_field(api_field: str) -> str:
+    """The form input an API field path is shown on."""
+    if api_field.startswith("user_profile.custom_attributes."):
+        return "ca." + api_field.rsplit(".", 1)[1]
+    return {
+        "user_profile.given_name": "given_name",
+        "user_profile.family_name": "family_name",
+        "user_profile.name": "name",
+        "organization.display_name": "organization_name",
+        "membership": "email",
+    }.get(api_field, api_field)

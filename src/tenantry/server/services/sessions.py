@@ -1,0 +1,106 @@
+"""Browser sessions of the hosted pages: started by a log-in, found by the cookie's token,
+ended by log-out (server-side, so a stolen cookie dies with it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from tenantry.server.context import Context
+from tenantry.server.db import repositories as repo
+from tenantry.server.db.models import BrowserSession, Membership
+from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.domain.errors import NotFound
+from tenantry.server.domain.ids import new_id
+from tenantry.server.domain.secrets import digest, new_secret
+from tenantry.server.services.views import UserView, user_view
+
+SESSION_LIFETIME = timedelta(days=14)
+TOUCH_EVERY = timedelta(minutes=5)  # last_seen_at is written at most this often
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: str
+    user: UserView
+    organization_id: str | None
+
+
+def start(uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None = None) -> str:
+    """Open a session for ``user_id`` in ``uow``; returns the cookie token (shown once).
+    The current organization starts as the user's earliest active membership."""
+    token = new_secret()
+    uow.session.add(
+        BrowserSession(
+            token_hash=digest(token),
+            id=new_id("ses"),
+            user_id=user_id,
+            organization_id=_default_organization(uow.session, user_id),
+            user_agent=(user_agent or "")[:300] or None,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    repo.user(uow.session, user_id).last_login_at = now
+    return token
+
+
+def _default_organization(session: Session, user_id: str) -> str | None:
+    return session.scalar(
+        select(Membership.organization_id)
+        .where(Membership.user_id == user_id, Membership.accepted_at.is_not(None))
+        .order_by(Membership.accepted_at, Membership.id)
+        .limit(1)
+    )
+
+
+def resolve(ctx: Context, token: str | None) -> SessionView | None:
+    """The live session behind a cookie token, or None (unknown, expired or ended)."""
+    if not token:
+        return None
+    now = ctx.clock.now()
+    with ctx.uow(readonly=True) as uow:
+        row = uow.session.get(BrowserSession, digest(token))
+        if row is None or row.expires_at <= now:
+            return None
+        view = SessionView(
+            row.id, user_view(uow.session, repo.user(uow.session, row.user_id), now), row.organization_id
+        )
+        stale = now - row.last_seen_at > TOUCH_EVERY
+    if stale:
+        with ctx.uow() as uow:
+            uow.session.execute(
+                update(BrowserSession).where(BrowserSession.token_hash == digest(token)).values(last_seen_at=now)
+            )
+            uow.commit()
+    return view
+
+
+def end(ctx: Context, token: str | None) -> None:
+    if not token:
+        return
+    with ctx.uow() as uow:
+        uow.session.execute(delete(BrowserSession).where(BrowserSession.token_hash == digest(token)))
+        uow.commit()
+
+
+def end_all_for_user(session: Session, user_id: str) -> None:
+    session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id))
+
+
+def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
+    """Make ``organization_id`` the session's current organization. Raises NotFound unless
+    the user is an active member of it."""
+    with ctx.uow() as uow:
+        row = uow.session.get(BrowserSession, digest(token))
+        if row is None:
+            raise NotFound("No such session.")
+        membership = repo.find_membership(uow.session, organization_id, row.user_id)
+        if membership is None or membership.accepted_at is None:
+            raise NotFound("You are not a member of that organization.")
+        row.organization_id = organization_id
+        uow.commit()
