@@ -6,7 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 import tenantry
@@ -14,6 +15,9 @@ from tenantry.server.context import Context, build_context
 from tenantry.server.domain.clock import Clock
 from tenantry.server.http import oauth, problem
 from tenantry.server.http.api.v1.router import api_v1
+from tenantry.server.http.pages.router import STATIC, pages
+from tenantry.server.http.pages.web import CsrfFailed, render
+from tenantry.server.http.security_headers import SecurityHeaders
 from tenantry.server.services import clients
 from tenantry.server.settings import Settings
 
@@ -45,14 +49,34 @@ def create_app(
     )
     app.state.context = ctx
     problem.install(app)
+    app.add_middleware(SecurityHeaders, hsts=ctx.settings.public_url.startswith("https://"))
     app.include_router(oauth.router)
     app.include_router(api_v1)
+    app.include_router(pages)
+    app.mount("/static", STATIC, name="static")
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf_failed(request: Request, exc: CsrfFailed) -> Response:
+        return await render(
+            request,
+            "message.html",
+            status_code=403,
+            heading="Please try again",
+            message=exc.message,
+            link=request.headers.get("referer") if _same_site(request) else "/login",
+            link_text="Back",
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
+
+
+def _same_site(request: Request) -> bool:
+    referer = request.headers.get("referer", "")
+    return referer.startswith(str(request.base_url))
 
 
 def create_app_from_env() -> FastAPI:

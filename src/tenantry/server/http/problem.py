@@ -33,6 +33,7 @@ STATUS_BY_CODE = {
     "invitation_expired": 410,
     "invalid_code": 400,
     "invalid_reset_link": 400,
+    "csrf_failed": 403,
 }
 
 # pydantic error types -> our detail codes (anything else: "invalid")

@@ -181,3 +181,14 @@ def parse_filters(session: Session, raw: Mapping[str, str]) -> dict[str, Any]:
     if errors:
         raise InvalidArgument("Invalid attribute filter.", errors)
     return filters
+
+
+def collected_on_signup(ctx: Context) -> list[AttributeDefinition]:
+    """Definitions the sign-up and invitation pages ask for, in display order."""
+    with ctx.uow(readonly=True) as uow:
+        return [d for d in load_definitions(uow.session) if d.collect_on_signup]
+
+
+def all_definitions(ctx: Context) -> list[AttributeDefinition]:
+    with ctx.uow(readonly=True) as uow:
+        return load_definitions(uow.session)

@@ -29,16 +29,18 @@ class SessionView:
     organization_id: str | None
 
 
-def start(uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None = None) -> str:
+def start(
+    uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None = None, organization_id: str | None = None
+) -> str:
     """Open a session for ``user_id`` in ``uow``; returns the cookie token (shown once).
-    The current organization starts as the user's earliest active membership."""
+    The current organization is ``organization_id`` or the earliest active membership."""
     token = new_secret()
     uow.session.add(
         BrowserSession(
             token_hash=digest(token),
             id=new_id("ses"),
             user_id=user_id,
-            organization_id=_default_organization(uow.session, user_id),
+            organization_id=organization_id or _default_organization(uow.session, user_id),
             user_agent=(user_agent or "")[:300] or None,
             created_at=now,
             last_seen_at=now,
@@ -104,3 +106,11 @@ def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
             raise NotFound("You are not a member of that organization.")
         row.organization_id = organization_id
         uow.commit()
+
+
+def open_session(ctx: Context, user_id: str, user_agent: str | None = None, organization_id: str | None = None) -> str:
+    """Sign ``user_id`` in (after sign-up or accepting an invitation); returns the cookie token."""
+    with ctx.uow() as uow:
+        token = start(uow, user_id, ctx.clock.now(), user_agent, organization_id)
+        uow.commit()
+    return token

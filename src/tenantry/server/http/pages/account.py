@@ -1,0 +1,283 @@
+"""Sign-up, e-mail verification, sign-in (password or e-mailed code), password reset, sign-out."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from tenantry.server.domain.errors import AlreadyExists, InvalidArgument, TenantryError
+from tenantry.server.domain.types import normalize_email
+from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
+from tenantry.server.http.pages.web import (
+    check_csrf,
+    clear_session_cookie,
+    context,
+    current_session,
+    redirect,
+    render,
+    safe_next,
+    session_token,
+    set_session_cookie,
+)
+from tenantry.server.services import attributes, authentication, sessions, signup
+from tenantry.server.services.commands import SignUp
+
+router = APIRouter(include_in_schema=False)
+
+
+def _agent(request: Request) -> str | None:
+    return request.headers.get("user-agent")
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    return redirect("/organizations" if await current_session(request) else "/login")
+
+
+@router.get("/signup")
+async def signup_page(request: Request, next: str | None = None) -> Response:
+    definitions = await run_in_threadpool(attributes.collected_on_signup, context(request))
+    return await render(
+        request,
+        "signup.html",
+        session=await current_session(request),
+        definitions=definitions,
+        values={},
+        next=safe_next(next, ""),
+    )
+
+
+@router.post("/signup")
+async def signup_submit(request: Request) -> Response:
+    form = await check_csrf(request)
+    ctx = context(request)
+    definitions = await run_in_threadpool(attributes.collected_on_signup, ctx)
+    next_url = safe_next(form.get("next"))
+    organization_name = text(form, "organization_name")
+    try:
+        command = SignUp.model_validate(
+            {
+                "email": text(form, "email"),
+                "password": form.get("password", ""),
+                "user_profile": profile_from_form(form, definitions),
+                "organization": {"display_name": organization_name} if organization_name else None,
+            }
+        )
+        result = await run_in_threadpool(signup.sign_up, ctx, command)
+    except AlreadyExists:
+        # Say nothing here about the address being registered: tell its owner by e-mail and
+        # show the same "check your e-mail" page a new account gets.
+        await run_in_threadpool(authentication.notify_existing_account, ctx, text(form, "email"))
+        return redirect(f"/verify-email?next={quote(next_url)}")
+    except (ValidationError, TenantryError) as exc:
+        message, errors = errors_of(exc)
+        return await render(
+            request,
+            "signup.html",
+            status_code=400,
+            definitions=definitions,
+            values=form,
+            errors=errors,
+            error=message,
+            next=next_url,
+        )
+    token = await run_in_threadpool(sessions.open_session, ctx, result.user.id, _agent(request))
+    await run_in_threadpool(authentication.send_verification_code, ctx, result.user.id)
+    response = redirect(f"/verify-email?next={quote(next_url)}")
+    set_session_cookie(request, response, token)
+    return response
+
+
+@router.get("/verify-email")
+async def verify_page(request: Request, next: str | None = None, resent: bool = False) -> Response:
+    session = await current_session(request)
+    if session and session.user.email_verified:
+        return redirect(safe_next(next))
+    return await render(
+        request,
+        "verify_email.html",
+        session=session,
+        email=session.user.email if session else None,
+        next=safe_next(next),
+        resent=resent,
+    )
+
+
+@router.post("/verify-email")
+async def verify_submit(request: Request) -> Response:
+    form = await check_csrf(request)
+    ctx = context(request)
+    session = await current_session(request)
+    next_url = safe_next(form.get("next"))
+    try:
+        if session is None:
+            raise authentication.InvalidCode()
+        await run_in_threadpool(authentication.verify_email, ctx, session.user.id, text(form, "code"))
+    except TenantryError as exc:
+        return await render(
+            request,
+            "verify_email.html",
+            status_code=400,
+            session=session,
+            email=session.user.email if session else None,
+            next=next_url,
+            errors=[InvalidArgument.field("code", exc.code, exc.message).details[0]],
+        )
+    return redirect(next_url)
+
+
+@router.post("/verify-email/resend")
+async def verify_resend(request: Request) -> Response:
+    await check_csrf(request)
+    session = await current_session(request)
+    if session is not None:
+        await run_in_threadpool(authentication.send_verification_code, context(request), session.user.id)
+    return redirect("/verify-email?resent=true")
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str | None = None) -> Response:
+    return await render(
+        request, "login.html", session=await current_session(request), values={}, next=safe_next(next, "")
+    )
+
+
+async def _signed_in(request: Request, token: str, next_url: str) -> Response:
+    """Set the session cookie and go on: to e-mail verification first if still unverified."""
+    ctx = context(request)
+    view = await run_in_threadpool(sessions.resolve, ctx, token)
+    if view is not None and not view.user.email_verified:
+        await run_in_threadpool(authentication.send_verification_code, ctx, view.user.id)
+        response = redirect(f"/verify-email?next={quote(next_url)}")
+    else:
+        response = redirect(next_url)
+    set_session_cookie(request, response, token)
+    return response
+
+
+@router.post("/login")
+async def login_submit(request: Request) -> Response:
+    form = await check_csrf(request)
+    next_url = safe_next(form.get("next"))
+    try:
+        token = await run_in_threadpool(
+            authentication.login_with_password,
+            context(request),
+            text(form, "email"),
+            form.get("password", ""),
+            _agent(request),
+        )
+    except TenantryError as exc:
+        return await render(request, "login.html", status_code=401, values=form, error=exc.message, next=next_url)
+    return await _signed_in(request, token, next_url)
+
+
+@router.get("/login/code")
+async def login_code_page(request: Request, next: str | None = None) -> Response:
+    return await render(request, "login_code.html", values={}, sent=False, next=safe_next(next, ""))
+
+
+@router.post("/login/code")
+async def login_code_send(request: Request) -> Response:
+    form = await check_csrf(request)
+    next_url = safe_next(form.get("next"))
+    try:
+        email = normalize_email(text(form, "email"))
+    except ValueError as exc:
+        return await render(
+            request,
+            "login_code.html",
+            status_code=400,
+            values=form,
+            sent=False,
+            next=next_url,
+            errors=InvalidArgument.field("email", "invalid", str(exc)).details,
+        )
+    await run_in_threadpool(authentication.send_login_code, context(request), email)
+    return await render(request, "login_code.html", values={"email": email}, sent=True, next=next_url)
+
+
+@router.post("/login/code/verify")
+async def login_code_verify(request: Request) -> Response:
+    form = await check_csrf(request)
+    next_url = safe_next(form.get("next"))
+    try:
+        token = await run_in_threadpool(
+            authentication.login_with_code, context(request), text(form, "email"), text(form, "code"), _agent(request)
+        )
+    except TenantryError as exc:
+        return await render(
+            request,
+            "login_code.html",
+            status_code=400,
+            values=form,
+            sent=True,
+            next=next_url,
+            errors=InvalidArgument.field("code", exc.code, exc.message).details,
+        )
+    return await _signed_in(request, token, next_url)
+
+
+@router.get("/forgot-password")
+async def forgot_page(request: Request) -> Response:
+    return await render(request, "forgot_password.html", values={}, sent=False)
+
+
+@router.post("/forgot-password")
+async def forgot_submit(request: Request) -> Response:
+    form = await check_csrf(request)
+    try:
+        email = normalize_email(text(form, "email"))
+    except ValueError as exc:
+        return await render(
+            request,
+            "forgot_password.html",
+            status_code=400,
+            values=form,
+            sent=False,
+            errors=InvalidArgument.field("email", "invalid", str(exc)).details,
+        )
+    await run_in_threadpool(authentication.request_password_reset, context(request), email)
+    return await render(request, "forgot_password.html", values={"email": email}, sent=True)
+
+
+@router.get("/reset-password")
+async def reset_page(request: Request, token: str = "") -> Response:
+    try:
+        await run_in_threadpool(authentication.check_reset_link, context(request), token)
+    except TenantryError:
+        return await render(request, "reset_password.html", status_code=400, invalid=True)
+    return await render(request, "reset_password.html", token=token, invalid=False)
+
+
+@router.post("/reset-password")
+async def reset_submit(request: Request) -> Response:
+    form = await check_csrf(request)
+    token = form.get("token", "")
+    try:
+        session_token_ = await run_in_threadpool(
+            authentication.reset_password, context(request), token, form.get("password", ""), _agent(request)
+        )
+    except authentication.InvalidResetLink:
+        return await render(request, "reset_password.html", status_code=400, invalid=True)
+    except TenantryError as exc:
+        message, errors = errors_of(exc)
+        return await render(
+            request, "reset_password.html", status_code=400, token=token, invalid=False, errors=errors, error=message
+        )
+    response = redirect("/organizations")
+    set_session_cookie(request, response, session_token_)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await check_csrf(request)
+    await run_in_threadpool(sessions.end, context(request), session_token(request))
+    response = redirect("/login")
+    clear_session_cookie(response)
+    return response

@@ -1,0 +1,47 @@
+"""Turning submitted forms into the services' commands, and their errors into page errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from tenantry.server.domain.attributes import AttributeDefinition, AttributeType
+from tenantry.server.domain.errors import FieldError, TenantryError
+from tenantry.server.http.problem import field_errors
+
+PROFILE_INPUTS = ("given_name", "family_name", "name", "phone_number", "locale")
+
+
+def text(form: dict[str, str], name: str) -> str:
+    return form.get(name, "").strip()
+
+
+def profile_from_form(
+    form: dict[str, str],
+    definitions: list[AttributeDefinition],
+    fields: tuple[str, ...] = ("given_name", "family_name"),
+) -> dict[str, Any]:
+    """A ``user_profile`` object from form inputs: the named standard fields (empty = not
+    set) and ``ca.<key>`` inputs for ``definitions``. An unchecked checkbox sends nothing,
+    so a boolean shown on the form and absent from it is false."""
+    profile: dict[str, Any] = {name: text(form, name) or None for name in fields if name in form}
+    attributes: dict[str, Any] = {}
+    for definition in definitions:
+        name = f"ca.{definition.key}"
+        if definition.type is AttributeType.BOOLEAN:
+            attributes[definition.key] = form.get(name) == "true"
+        elif name in form:
+            attributes[definition.key] = form[name]
+    if attributes:
+        profile["custom_attributes"] = attributes
+    return profile
+
+
+def errors_of(exc: Exception) -> tuple[str | None, list[FieldError]]:
+    """(message for the top of the form, per-field errors) for a refused submission."""
+    if isinstance(exc, ValidationError):
+        return "Please correct the fields below.", field_errors(list(exc.errors()))
+    if isinstance(exc, TenantryError):
+        return (None if exc.details else exc.message), exc.details
+    raise exc

@@ -1,0 +1,121 @@
+"""An organization's members, for its admins: invite, resend, revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from tenantry.server.domain.errors import TenantryError
+from tenantry.server.domain.pagination import MAX_PAGE_SIZE, PageRequest
+from tenantry.server.domain.policies import is_organization_admin
+from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.web import check_csrf, context, current_session, redirect, render
+from tenantry.server.services import invitations, memberships, organizations, users
+from tenantry.server.services.commands import CreateUserInOrganization
+from tenantry.server.services.sessions import SessionView
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _admin_session(request: Request, organization_id: str) -> SessionView | Response:
+    session = await current_session(request)
+    if session is None:
+        return redirect(f"/login?next=/organizations/{organization_id}/members")
+    if not is_organization_admin(session.user.memberships, organization_id):
+        return await render(
+            request,
+            "message.html",
+            status_code=403,
+            session=session,
+            heading="Not allowed",
+            message="Only administrators can manage members.",
+            link="/organizations",
+            link_text="Back",
+        )
+    return session
+
+
+async def _page(
+    request: Request, session: SessionView, organization_id: str, *, status_code: int = 200, **extra: Any
+) -> Response:
+    ctx = context(request)
+    org = await run_in_threadpool(organizations.get, ctx, organization_id)
+    seats = await run_in_threadpool(organizations.get_user_management, ctx, organization_id)
+    page = await run_in_threadpool(users.list_page, ctx, PageRequest(MAX_PAGE_SIZE), organization_id)
+    extra.setdefault("values", {})
+    return await render(
+        request,
+        "members.html",
+        status_code=status_code,
+        session=session,
+        organization=org,
+        members=page.items,
+        limit=seats.max_allowed_users,
+        seats_used=seats.seats_used,
+        **extra,
+    )
+
+
+@router.get("/organizations/{organization_id}/members")
+async def members_page(request: Request, organization_id: str) -> Response:
+    session = await _admin_session(request, organization_id)
+    if isinstance(session, Response):
+        return session
+    return await _page(request, session, organization_id)
+
+
+@router.post("/organizations/{organization_id}/members/invite")
+async def invite(request: Request, organization_id: str) -> Response:
+    form = await check_csrf(request)
+    session = await _admin_session(request, organization_id)
+    if isinstance(session, Response):
+        return session
+    try:
+        command = CreateUserInOrganization.model_validate(
+            {
+                "email": text(form, "email"),
+                "membership": {
+                    "roles": [{"name": text(form, "role") or "member"}],
+                    "inviter_email": session.user.email,
+                },
+            }
+        )
+        await run_in_threadpool(
+            users.create_in_organization, context(request), organization_id, command, send_invitation=True
+        )
+    except (ValidationError, TenantryError) as exc:
+        message, errors = errors_of(exc)
+        return await _page(
+            request, session, organization_id, status_code=400, values=form, errors=errors, error=message
+        )
+    return await _page(request, session, organization_id, notice=f"Invitation sent to {command.email}.")
+
+
+@router.post("/organizations/{organization_id}/members/{user_id}/resend")
+async def resend(request: Request, organization_id: str, user_id: str) -> Response:
+    await check_csrf(request)
+    session = await _admin_session(request, organization_id)
+    if isinstance(session, Response):
+        return session
+    try:
+        await run_in_threadpool(invitations.resend, context(request), organization_id, user_id)
+    except TenantryError as exc:
+        return await _page(request, session, organization_id, status_code=409, error=exc.message)
+    return await _page(request, session, organization_id, notice="Invitation sent again.")
+
+
+@router.post("/organizations/{organization_id}/members/{user_id}/revoke")
+async def revoke(request: Request, organization_id: str, user_id: str) -> Response:
+    await check_csrf(request)
+    session = await _admin_session(request, organization_id)
+    if isinstance(session, Response):
+        return session
+    try:
+        await run_in_threadpool(memberships.remove, context(request), organization_id, user_id)
+    except TenantryError as exc:
+        return await _page(request, session, organization_id, status_code=409, error=exc.message)
+    return await _page(request, session, organization_id, notice="Invitation revoked.")

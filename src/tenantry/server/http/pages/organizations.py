@@ -1,0 +1,109 @@
+"""The organization switcher, joining pending invitations, and creating an organization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from tenantry.server.domain.errors import TenantryError
+from tenantry.server.domain.memberships import MembershipStatus
+from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.web import check_csrf, context, current_session, redirect, render, session_token
+from tenantry.server.services import invitations, organizations, sessions
+from tenantry.server.services.commands import CreateOrganization
+from tenantry.server.services.sessions import SessionView
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _switcher(request: Request, session: SessionView, *, status_code: int = 200, **extra: Any) -> Response:
+    by_status = {status: [m for m in session.user.memberships if m.status is status] for status in MembershipStatus}
+    return await render(
+        request,
+        "organizations.html",
+        status_code=status_code,
+        session=session,
+        active=by_status[MembershipStatus.ACTIVE],
+        pending=by_status[MembershipStatus.PENDING_INVITE],
+        expired=by_status[MembershipStatus.INVITE_EXPIRED],
+        **extra,
+    )
+
+
+@router.get("/organizations")
+async def organizations_page(request: Request) -> Response:
+    session = await current_session(request)
+    if session is None:
+        return redirect("/login?next=/organizations")
+    return await _switcher(request, session)
+
+
+@router.post("/organizations/switch")
+async def switch(request: Request) -> Response:
+    form = await check_csrf(request)
+    token = session_token(request)
+    if await current_session(request) is None or token is None:
+        return redirect("/login?next=/organizations")
+    try:
+        await run_in_threadpool(sessions.switch_organization, context(request), token, text(form, "organization_id"))
+    except TenantryError as exc:
+        session = await current_session(request)
+        assert session is not None
+        return await _switcher(request, session, status_code=404, error=exc.message)
+    return redirect("/organizations")
+
+
+@router.post("/organizations/{organization_id}/join")
+async def join(request: Request, organization_id: str) -> Response:
+    await check_csrf(request)
+    session = await current_session(request)
+    token = session_token(request)
+    if session is None or token is None:
+        return redirect("/login?next=/organizations")
+    ctx = context(request)
+    try:
+        joined = await run_in_threadpool(invitations.join, ctx, session.user.id, organization_id)
+        await run_in_threadpool(sessions.switch_organization, ctx, token, organization_id)
+    except TenantryError as exc:
+        return await _switcher(request, session, status_code=409, error=exc.message)
+    session = await current_session(request)
+    assert session is not None
+    return await _switcher(request, session, notice=f"You joined {joined.display_name}.")
+
+
+@router.get("/organizations/new")
+async def new_page(request: Request) -> Response:
+    session = await current_session(request)
+    if session is None:
+        return redirect("/login?next=/organizations/new")
+    return await render(request, "organization_new.html", session=session, values={})
+
+
+@router.post("/organizations/new")
+async def create(request: Request) -> Response:
+    form = await check_csrf(request)
+    session = await current_session(request)
+    token = session_token(request)
+    if session is None or token is None:
+        return redirect("/login?next=/organizations/new")
+    ctx = context(request)
+    try:
+        command = CreateOrganization(display_name=text(form, "display_name"), created_by_user_id=session.user.id)
+        org = await run_in_threadpool(organizations.create, ctx, command)
+    except (ValidationError, TenantryError) as exc:
+        message, errors = errors_of(exc)
+        return await render(
+            request,
+            "organization_new.html",
+            status_code=400,
+            session=session,
+            values=form,
+            errors=errors,
+            error=message,
+        )
+    await run_in_threadpool(sessions.switch_organization, ctx, token, org.id)
+    return redirect("/organizations")
