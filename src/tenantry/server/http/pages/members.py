@@ -60,12 +60,19 @@ async def _page(
     )
 
 
+NOTICES = {"invited": "Invitation sent.", "resent": "Invitation sent again.", "revoked": "Invitation revoked."}
+
+
+def _done(organization_id: str, notice: str) -> Response:
+    return redirect(f"/organizations/{organization_id}/members?notice={notice}")
+
+
 @router.get("/organizations/{organization_id}/members")
-async def members_page(request: Request, organization_id: str) -> Response:
+async def members_page(request: Request, organization_id: str, notice: str = "") -> Response:
     session = await _admin_session(request, organization_id)
     if isinstance(session, Response):
         return session
-    return await _page(request, session, organization_id)
+    return await _page(request, session, organization_id, notice=NOTICES.get(notice))
 
 
 @router.post("/organizations/{organization_id}/members/invite")
@@ -92,7 +99,7 @@ async def invite(request: Request, organization_id: str) -> Response:
         return await _page(
             request, session, organization_id, status_code=400, values=form, errors=errors, error=message
         )
-    return await _page(request, session, organization_id, notice=f"Invitation sent to {command.email}.")
+    return _done(organization_id, "invited")
 
 
 @router.post("/organizations/{organization_id}/members/{user_id}/resend")
@@ -105,7 +112,7 @@ async def resend(request: Request, organization_id: str, user_id: str) -> Respon
         await run_in_threadpool(invitations.resend, context(request), organization_id, user_id)
     except TenantryError as exc:
         return await _page(request, session, organization_id, status_code=409, error=exc.message)
-    return await _page(request, session, organization_id, notice="Invitation sent again.")
+    return _done(organization_id, "resent")
 
 
 @router.post("/organizations/{organization_id}/members/{user_id}/revoke")
@@ -118,4 +125,4 @@ async def revoke(request: Request, organization_id: str, user_id: str) -> Respon
         await run_in_threadpool(memberships.remove, context(request), organization_id, user_id)
     except TenantryError as exc:
         return await _page(request, session, organization_id, status_code=409, error=exc.message)
-    return await _page(request, session, organization_id, notice="Invitation revoked.")
+    return _done(organization_id, "revoked")

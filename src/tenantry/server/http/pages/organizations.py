@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -35,11 +36,11 @@ async def _switcher(request: Request, session: SessionView, *, status_code: int 
 
 
 @router.get("/organizations")
-async def organizations_page(request: Request) -> Response:
+async def organizations_page(request: Request, joined: str = "") -> Response:
     session = await current_session(request)
     if session is None:
         return redirect("/login?next=/organizations")
-    return await _switcher(request, session)
+    return await _switcher(request, session, notice=f"You joined {joined}." if joined else None)
 
 
 @router.post("/organizations/switch")
@@ -70,9 +71,7 @@ async def join(request: Request, organization_id: str) -> Response:
         await run_in_threadpool(sessions.switch_organization, ctx, token, organization_id)
     except TenantryError as exc:
         return await _switcher(request, session, status_code=409, error=exc.message)
-    session = await current_session(request)
-    assert session is not None
-    return await _switcher(request, session, notice=f"You joined {joined.display_name}.")
+    return redirect(f"/organizations?joined={quote(joined.display_name)}")
 
 
 @router.get("/organizations/new")
