@@ -292,3 +292,14 @@ def test_every_page_uses_the_configured_meta_name(site_api, new_page, clock):
     visitor.goto(invitation)
     expect(visitor.locator("main")).to_contain_text("to the team Rockets")
     assert "team" in latest_email(site_api, "gus@example.com", "invitation")
+
+
+def test_the_creation_limit_is_explained_on_the_create_page(site_api, new_page):
+    site_api.settings(max_organizations_per_user=1)
+    page = new_page()
+    signed_up(page, site_api, organization="Only One")
+    page.goto("/organizations/new")
+    page.get_by_label("Organization name").fill("One Too Many")
+    page.get_by_role("button", name="Create organization").click()
+    expect(page.get_by_role("alert")).to_contain_text("limit is 1")
+    assert site_api.get("/api/v1/organizations").json()["total_size"] == 1
