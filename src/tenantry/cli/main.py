@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Tenantry: self-hosted user management for multi-tenant applications.", no_args_is_help=True)
 clients_app = typer.Typer(help="Management API clients (client-credentials secrets).", no_args_is_help=True)
 app.add_typer(clients_app, name="clients")
+apps_app = typer.Typer(help="OpenID Connect applications (relying parties).", no_args_is_help=True)
+app.add_typer(apps_app, name="apps")
+keys_app = typer.Typer(help="Token signing keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 console = Console(soft_wrap=True)  # never break lines that scripts parse
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -110,6 +114,70 @@ def clients_delete(client_id: str) -> None:
         errors.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
     console.print(f"Deleted {client_id}.")
+
+
+@apps_app.command("create")
+def apps_create(
+    name: str = typer.Option(..., help="Shown to users and administrators."),
+    redirect_uri: list[str] = typer.Option(..., "--redirect-uri", help="Exact callback URL (repeat for several)."),
+    post_logout_redirect_uri: list[str] = typer.Option(
+        [], "--post-logout-redirect-uri", help="Where to go after logout."
+    ),
+    public: bool = typer.Option(False, "--public", help="A browser or native app: no secret, PKCE required."),
+) -> None:
+    """Register an application; prints its client_id (and secret, once, for confidential apps)."""
+    from pydantic import ValidationError
+
+    from tenantry.server.services import applications
+
+    try:
+        command = applications.CreateApplication(
+            name=name,
+            type="public" if public else "confidential",
+            redirect_uris=redirect_uri,
+            post_logout_redirect_uris=post_logout_redirect_uri,
+        )
+    except ValidationError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    created = applications.create(_migrated_context(), command)
+    console.print(f"client_id:     {created.application.id}")
+    if created.client_secret:
+        console.print(f"client_secret: {created.client_secret}")
+        console.print("Store the secret now: Tenantry keeps only its hash.", style="dim")
+
+
+@apps_app.command("list")
+def apps_list() -> None:
+    """List applications."""
+    from tenantry.server.services import applications
+
+    table = Table("client_id", "name", "type", "redirect URIs")
+    for view in applications.list_all(_migrated_context()):
+        table.add_row(view.id, view.name, view.type, " ".join(view.redirect_uris))
+    console.print(table)
+
+
+@apps_app.command("delete")
+def apps_delete(client_id: str) -> None:
+    """Delete an application and revoke its tokens."""
+    from tenantry.server.domain.errors import NotFound
+    from tenantry.server.services import applications
+
+    try:
+        applications.delete_(_migrated_context(), client_id)
+    except NotFound as exc:
+        errors.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Deleted {client_id}.")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Sign new tokens with a fresh key (the old one stays published until its tokens expire)."""
+    from tenantry.server.services import signing_keys
+
+    console.print(f"New signing key: {signing_keys.rotate(_migrated_context())}")
 
 
 def _version() -> str:

@@ -13,11 +13,12 @@ from starlette.concurrency import run_in_threadpool
 import tenantry
 from tenantry.server.context import Context, build_context
 from tenantry.server.domain.clock import Clock
-from tenantry.server.http import oauth, problem
+from tenantry.server.http import oauth, oidc, problem
 from tenantry.server.http.api.v1.router import api_v1
 from tenantry.server.http.pages.router import STATIC, pages
 from tenantry.server.http.pages.web import CsrfFailed, render
 from tenantry.server.http.security_headers import SecurityHeaders
+from tenantry.server.oidc.provider import Provider
 from tenantry.server.services import clients
 from tenantry.server.settings import Settings
 
@@ -48,11 +49,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.context = ctx
+    app.state.provider = Provider(ctx)
     problem.install(app)
     app.add_middleware(SecurityHeaders, hsts=ctx.settings.public_url.startswith("https://"))
     app.include_router(oauth.router)
     app.include_router(api_v1)
     app.include_router(pages)
+    app.include_router(oidc.router)
     app.mount("/static", STATIC, name="static")
 
     @app.exception_handler(CsrfFailed)

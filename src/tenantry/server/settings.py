@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     bootstrap_client_id: str | None = None
     bootstrap_client_secret: str | None = None
     api_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    # The claim (in ID tokens and /userinfo) that carries a user's custom attributes.
+    oidc_attributes_claim: str = Field(default="custom_attributes", min_length=1, max_length=200)
 
     smtp_host: str | None = None
     smtp_port: int = 25

@@ -88,3 +88,8 @@ class MembershipAlreadyActive(TenantryError):
 class IncompatibleAttributeValues(TenantryError):
     code = "incompatible_attribute_values"
     default_message = "Existing values would not fit the changed attribute definition."
+
+
+class FailedPrecondition(TenantryError):
+    code = "failed_precondition"
+    default_message = "The resource is not in a state that allows this."

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Form, Header
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import FieldError, Unauthenticated
+from tenantry.server.http import oidc
 from tenantry.server.http.deps import Ctx
 from tenantry.server.http.problem import problem
 from tenantry.server.services import clients
@@ -49,19 +49,23 @@ def _invalid_request(error: str, message: str, field: str) -> JSONResponse:
 
 
 @router.post("/oauth/token")
-async def token(
-    ctx: Ctx,
-    grant_type: Annotated[str | None, Form()] = None,
-    client_id: Annotated[str | None, Form(max_length=256)] = None,
-    client_secret: Annotated[str | None, Form(max_length=512)] = None,
-    authorization: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
-    """Exchange client credentials (form fields or HTTP Basic) for a short-lived bearer token."""
+async def token(request: Request, ctx: Ctx) -> Response:
+    """client_credentials: management API clients (form fields or HTTP Basic) get a
+    short-lived bearer token. authorization_code and refresh_token: OpenID Connect, for
+    applications (see http/oidc.py)."""
+    form = {key: value for key, value in (await request.form()).multi_items() if isinstance(value, str)}
+    grant_type = form.get("grant_type")
+    if grant_type in ("authorization_code", "refresh_token"):
+        return await oidc.token_grant(request, form)
+    client_id, client_secret = form.get("client_id"), form.get("client_secret")
+    authorization = request.headers.get("authorization")
     if grant_type != "client_credentials":
         if not grant_type:
             return _invalid_request("invalid_request", "grant_type is required.", "grant_type")
         return _invalid_request(
-            "unsupported_grant_type", "Only grant_type=client_credentials is supported here.", "grant_type"
+            "unsupported_grant_type",
+            "grant_type must be client_credentials, authorization_code or refresh_token.",
+            "grant_type",
         )
     basic = _basic_credentials(authorization)
     if basic is not None:

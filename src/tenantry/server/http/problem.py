@@ -30,6 +30,7 @@ STATUS_BY_CODE = {
     "organization_creation_limit_reached": 409,
     "membership_already_active": 409,
     "incompatible_attribute_values": 409,
+    "failed_precondition": 409,
     "invitation_expired": 410,
     "invalid_code": 400,
     "invalid_reset_link": 400,

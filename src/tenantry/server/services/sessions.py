@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import BrowserSession, Membership
+from tenantry.server.db.models import BrowserSession, Membership, RefreshToken
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
@@ -27,6 +27,7 @@ class SessionView:
     id: str
     user: UserView
     organization_id: str | None
+    created_at: datetime  # when the user signed in (OIDC auth_time)
 
 
 def start(
@@ -70,7 +71,10 @@ def resolve(ctx: Context, token: str | None) -> SessionView | None:
         if row is None or row.expires_at <= now:
             return None
         view = SessionView(
-            row.id, user_view(uow.session, repo.user(uow.session, row.user_id), now), row.organization_id
+            row.id,
+            user_view(uow.session, repo.user(uow.session, row.user_id), now),
+            row.organization_id,
+            row.created_at,
         )
         stale = now - row.last_seen_at > TOUCH_EVERY
     if stale:
@@ -83,10 +87,18 @@ def resolve(ctx: Context, token: str | None) -> SessionView | None:
 
 
 def end(ctx: Context, token: str | None) -> None:
+    """Sign the browser out, and revoke the refresh tokens applications got through it."""
     if not token:
         return
     with ctx.uow() as uow:
-        uow.session.execute(delete(BrowserSession).where(BrowserSession.token_hash == digest(token)))
+        row = uow.session.get(BrowserSession, digest(token))
+        if row is not None:
+            uow.session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.session_id == row.id, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=ctx.clock.now())
+            )
+            uow.session.delete(row)
         uow.commit()
 
 

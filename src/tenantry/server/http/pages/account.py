@@ -140,9 +140,13 @@ async def verify_resend(request: Request) -> Response:
 
 
 @router.get("/login")
-async def login_page(request: Request, next: str | None = None) -> Response:
+async def login_page(request: Request, next: str | None = None, login_hint: str = "") -> Response:
     return await render(
-        request, "login.html", session=await current_session(request), values={}, next=safe_next(next, "")
+        request,
+        "login.html",
+        session=await current_session(request),
+        values={"email": login_hint[:320]},
+        next=safe_next(next, ""),
     )
 
 

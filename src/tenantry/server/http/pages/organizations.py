@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -13,7 +13,15 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.http.pages.forms import errors_of, text
-from tenantry.server.http.pages.web import check_csrf, context, current_session, redirect, render, session_token
+from tenantry.server.http.pages.web import (
+    check_csrf,
+    context,
+    current_session,
+    redirect,
+    render,
+    safe_next,
+    session_token,
+)
 from tenantry.server.services import invitations, organizations, sessions
 from tenantry.server.services.commands import CreateOrganization
 from tenantry.server.services.sessions import SessionView
@@ -36,11 +44,19 @@ async def _switcher(request: Request, session: SessionView, *, status_code: int 
 
 
 @router.get("/organizations")
-async def organizations_page(request: Request, joined: str = "") -> Response:
+async def organizations_page(request: Request, joined: str = "", next: str = "") -> Response:
+    """The switcher; with ``next`` (an application asked the user to choose), every
+    organization gets a Continue button that goes on to ``next`` with the choice."""
     session = await current_session(request)
     if session is None:
-        return redirect("/login?next=/organizations")
-    return await _switcher(request, session, notice=f"You joined {joined}." if joined else None)
+        return redirect(f"/login?{urlencode({'next': _here(request)})}")
+    return await _switcher(
+        request, session, notice=f"You joined {joined}." if joined else None, next=safe_next(next, "")
+    )
+
+
+def _here(request: Request) -> str:
+    return f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path
 
 
 @router.post("/organizations/switch")
@@ -49,12 +65,17 @@ async def switch(request: Request) -> Response:
     token = session_token(request)
     if await current_session(request) is None or token is None:
         return redirect("/login?next=/organizations")
+    organization_id = text(form, "organization_id")
     try:
-        await run_in_threadpool(sessions.switch_organization, context(request), token, text(form, "organization_id"))
+        await run_in_threadpool(sessions.switch_organization, context(request), token, organization_id)
     except TenantryError as exc:
         session = await current_session(request)
         assert session is not None
         return await _switcher(request, session, status_code=404, error=exc.message)
+    next_url = safe_next(form.get("next"), "")
+    if next_url:
+        separator = "&" if "?" in next_url else "?"
+        return redirect(f"{next_url}{separator}{urlencode({'organization_id': organization_id})}")
     return redirect("/organizations")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from tenantry.server.http.api.v1 import (
+    applications,
     attributes,
     emails,
     invitations,
@@ -17,7 +18,7 @@ from tenantry.server.http.api.v1 import (
 from tenantry.server.http.deps import require_client
 
 protected = APIRouter(dependencies=[Depends(require_client)])
-for module in (settings, organizations, users, memberships, invitations, attributes, emails):
+for module in (settings, organizations, users, memberships, invitations, attributes, applications, emails):
     protected.include_router(module.router)
 
 api_v1 = APIRouter(prefix="/api/v1")

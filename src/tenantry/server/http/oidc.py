@@ -1,0 +1,297 @@
+"""The OpenID provider's HTTP face: discovery, JWKS, authorize, token (code and refresh
+grants), userinfo, revocation and RP-initiated logout. The protocol rules live in
+Authlib (``oidc/provider.py``); this module adapts requests, sessions and pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from authlib.oauth2 import OAuth2Error, OAuth2Request
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from joserfc import jwt
+from joserfc.errors import JoseError
+from starlette.concurrency import run_in_threadpool
+
+from tenantry.server.db.models import Application
+from tenantry.server.domain.memberships import MembershipStatus
+from tenantry.server.http.pages.web import (
+    check_csrf,
+    clear_session_cookie,
+    context,
+    current_session,
+    redirect,
+    render,
+    session_token,
+)
+from tenantry.server.oidc.claims import SCOPES
+from tenantry.server.oidc.provider import Provider, Subject
+from tenantry.server.services import sessions, signing_keys
+
+router = APIRouter(include_in_schema=False)
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def provider(request: Request) -> Provider:
+    found: Provider = request.app.state.provider
+    return found
+
+
+def _oauth_request(request: Request, form: dict[str, str] | None = None) -> OAuth2Request:
+    return OAuth2Request(request.method, str(request.url), body=form, headers=request.headers)
+
+
+def _response(status: int, body: Any, headers: Any, issuer: str | None = None) -> Response:
+    header_map = dict(headers or [])
+    location = header_map.pop("Location", None)
+    if location:
+        if issuer:  # RFC 9207: the client checks who answered
+            location = _with(location, iss=issuer)
+        return RedirectResponse(location, status_code=302, headers=header_map)
+    header_map.pop("Content-Type", None)
+    return JSONResponse(body, status_code=status, headers={**header_map, **NO_STORE})
+
+
+def _with(url: str, **params: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    return urlunsplit(parts._replace(query=urlencode(query + list(params.items()))))
+
+
+def _without(url: str, *names: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in names]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _path_and_query(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+@router.get("/.well-known/openid-configuration")
+async def discovery(request: Request) -> JSONResponse:
+    issuer = context(request).settings.public_url
+    return JSONResponse(
+        {
+            "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/oauth/authorize",
+            "token_endpoint": f"{issuer}/oauth/token",
+            "userinfo_endpoint": f"{issuer}/userinfo",
+            "jwks_uri": f"{issuer}/keys",
+            "end_session_endpoint": f"{issuer}/oidc/logout",
+            "revocation_endpoint": f"{issuer}/oauth/revoke",
+            "scopes_supported": list(SCOPES),
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [signing_keys.ALGORITHM],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "code_challenge_methods_supported": ["S256"],
+            "prompt_values_supported": ["none", "login", "create", "select_account"],
+            "claims_supported": [
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "email",
+                "email_verified",
+                "name",
+                "given_name",
+                "family_name",
+                "picture",
+                "locale",
+                "oid",
+                "sid",
+                "roles",
+                context(request).settings.oidc_attributes_claim,
+            ],
+            "authorization_response_iss_parameter_supported": True,
+            "request_parameter_supported": False,
+        }
+    )
+
+
+@router.get("/keys")
+async def keys(request: Request) -> JSONResponse:
+    body = await run_in_threadpool(signing_keys.jwks, context(request))
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
+
+
+async def _error_page(request: Request, message: str) -> Response:
+    return await render(
+        request,
+        "message.html",
+        status_code=400,
+        heading="This sign-in link is not valid",
+        message=message,
+        link="/login",
+        link_text="Sign in",
+    )
+
+
+@router.get("/oauth/authorize")
+async def authorize(request: Request) -> Response:
+    """Check the request, make sure someone is signed in (and has chosen an organization),
+    then redirect back to the application with a code."""
+    server = provider(request)
+    oauth_request = _oauth_request(request)
+    params = request.query_params
+    try:
+        grant = await run_in_threadpool(server.get_consent_grant, oauth_request)
+        client = grant.client
+        if client.public and not params.get("code_challenge"):
+            raise _invalid_request("public clients must use PKCE (code_challenge with S256)", grant)
+        if params.get("code_challenge") and params.get("code_challenge_method", "plain") != "S256":
+            raise _invalid_request("code_challenge_method must be S256", grant)
+    except OAuth2Error as error:
+        if error.redirect_uri:
+            status, body, headers = error()
+            return _response(status, body, headers, issuer=server.issuer)
+        return await _error_page(request, error.description or error.error)
+
+    here = _path_and_query(str(request.url))
+    prompt = set(params.get("prompt", "").split())
+    session = await current_session(request)
+    if "none" in prompt and session is None:
+        status, body, headers = _login_required(grant)()
+        return _response(status, body, headers, issuer=server.issuer)
+    if "create" in prompt and session is None:
+        return redirect(f"/signup?{urlencode({'next': _without(here, 'prompt')})}")
+    if session is None or "login" in prompt:
+        login = {"next": _without(here, "prompt")}
+        if params.get("login_hint"):
+            login["login_hint"] = params["login_hint"]
+        return redirect(f"/login?{urlencode(login)}")
+
+    active = [m.organization_id for m in session.user.memberships if m.status is MembershipStatus.ACTIVE]
+    hint = params.get("organization_id")
+    if hint is not None and hint in active and "select_account" not in prompt:
+        organization_id = hint
+    elif len(active) == 1 and "select_account" not in prompt:
+        organization_id = active[0]
+    else:  # several (or none, or asked to choose): the switcher comes back here with organization_id
+        return redirect(f"/organizations?{urlencode({'next': _without(here, 'prompt', 'organization_id')})}")
+
+    token = session_token(request)
+    if token and organization_id != session.organization_id:
+        await run_in_threadpool(sessions.switch_organization, context(request), token, organization_id)
+    subject = Subject(session.user.id, organization_id, session.id, session.created_at)
+    status, body, headers = await run_in_threadpool(server.create_authorization_response, oauth_request, subject, grant)
+    return _response(status, body, headers, issuer=server.issuer)
+
+
+def _invalid_request(description: str, grant: Any) -> OAuth2Error:
+    from authlib.oauth2.rfc6749.errors import InvalidRequestError
+
+    error = InvalidRequestError(description, state=grant.request.payload.state, redirect_uri=grant.redirect_uri)
+    return error
+
+
+def _login_required(grant: Any) -> OAuth2Error:
+    error = OAuth2Error(
+        description="The user is not signed in.", state=grant.request.payload.state, redirect_uri=grant.redirect_uri
+    )
+    error.error = "login_required"
+    return error
+
+
+async def token_grant(request: Request, form: dict[str, str]) -> Response:
+    """``/oauth/token`` for authorization_code and refresh_token (called by http/oauth.py)."""
+    server = provider(request)
+    status, body, headers = await run_in_threadpool(server.create_token_response, _oauth_request(request, form))
+    return _response(status, body, headers)
+
+
+@router.post("/oauth/revoke")
+async def revoke(request: Request) -> Response:
+    form = {k: v for k, v in (await request.form()).multi_items() if isinstance(v, str)}
+    server = provider(request)
+    status, body, headers = await run_in_threadpool(
+        server.create_endpoint_response, "revocation", _oauth_request(request, form)
+    )
+    return _response(status, body, headers)
+
+
+def _bearer_claims(request: Request) -> dict[str, Any] | None:
+    """The claims of a valid access token from the Authorization header, or None."""
+    ctx = context(request)
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    try:
+        token = jwt.decode(header[7:].strip(), signing_keys.verification_keys(ctx), algorithms=[signing_keys.ALGORITHM])
+        if token.header.get("typ") != "at+jwt":
+            return None
+        jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": ctx.settings.public_url}, exp={"essential": True}
+        ).validate(token.claims)
+    except (JoseError, ValueError):
+        return None
+    return dict(token.claims)
+
+
+@router.api_route("/userinfo", methods=["GET", "POST"])
+async def userinfo(request: Request) -> Response:
+    claims = await run_in_threadpool(_bearer_claims, request)
+    if claims is None or "openid" not in str(claims.get("scope", "")).split():
+        return JSONResponse(
+            {"error": "invalid_token", "error_description": "A valid access token is required."},
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"', **NO_STORE},
+        )
+    server = provider(request)
+    subject = Subject(claims["sub"], claims.get("oid"), claims.get("sid"), None)  # type: ignore[arg-type]
+    try:
+        info = await run_in_threadpool(server.claims_for, subject, claims["scope"])
+    except Exception:
+        return JSONResponse({"error": "invalid_token"}, status_code=401, headers=NO_STORE)
+    return JSONResponse(info, headers=NO_STORE)
+
+
+def _logout_target(request: Request, params: dict[str, str]) -> str | None:
+    """Where to send the browser after signing out: a post-logout URI the application
+    registered (named by id_token_hint's audience or client_id), with ``state``."""
+    ctx = context(request)
+    client_id = params.get("client_id")
+    if params.get("id_token_hint"):
+        try:
+            token = jwt.decode(
+                params["id_token_hint"], signing_keys.verification_keys(ctx), algorithms=[signing_keys.ALGORITHM]
+            )
+            audience = token.claims.get("aud")
+            client_id = audience[0] if isinstance(audience, list) else audience
+        except (JoseError, ValueError):
+            return None
+    target = params.get("post_logout_redirect_uri")
+    if not client_id or not target:
+        return None
+    with ctx.uow(readonly=True) as uow:
+        app = uow.session.get(Application, client_id)
+        if app is None or target not in app.post_logout_redirect_uris:
+            return None
+    return _with(target, state=params["state"]) if params.get("state") else target
+
+
+@router.get("/oidc/logout")
+async def logout_page(request: Request) -> Response:
+    """RP-initiated logout: asks the user to confirm (a plain link must not sign anyone out)."""
+    params = dict(request.query_params)
+    return await render(request, "logout.html", session=await current_session(request), params=params)
+
+
+@router.post("/oidc/logout")
+async def logout(request: Request) -> Response:
+    form = await check_csrf(request)
+    ctx = context(request)
+    target = await run_in_threadpool(_logout_target, request, form)
+    await run_in_threadpool(sessions.end, ctx, session_token(request))
+    response = RedirectResponse(target, status_code=303) if target else redirect("/login")
+    clear_session_cookie(response)
+    return response
