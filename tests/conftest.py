@@ -7,10 +7,14 @@ on PostgreSQL. Each xdist worker gets its own database.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, make_url, text
 
@@ -19,12 +23,24 @@ from tenantry.server.context import Context, build_context
 from tenantry.server.db.engine import create_db_engine, normalize_database_url
 from tenantry.server.db.migrate import upgrade
 from tenantry.server.settings import Settings
-from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, PUBLIC_URL, Api
+from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, PUBLIC_URL, Api, free_port
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Children first, so foreign keys never object. API clients and their tokens stay: servers
 # started once per module keep using the bootstrap client they created at start-up.
-TABLES = ("memberships", "organizations", "users", "emails", "user_attributes")
+TABLES = (
+    "authorization_codes",
+    "refresh_tokens",
+    "applications",
+    "signing_keys",
+    "browser_sessions",
+    "email_codes",
+    "memberships",
+    "organizations",
+    "users",
+    "emails",
+    "user_attributes",
+)
 
 
 class FakeClock:
@@ -110,3 +126,42 @@ def http(context: Context) -> Iterator[TestClient]:
 def api(http: TestClient) -> Api:
     """A client of the management API holding a bearer token of the bootstrap client."""
     return Api.login(http)
+
+
+class ThreadServer:
+    """uvicorn serving one app on a loopback port, in a daemon thread of the test process
+    (so the app shares the test's FakeClock and database)."""
+
+    def __init__(self, app, port: int) -> None:  # type: ignore[no-untyped-def]
+        self.port = port
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def site(settings: Settings, clock: FakeClock, engine: Engine) -> Iterator[str]:
+    """Base URL of the app served over real HTTP for this test. Its public URL is its own
+    address, so links, the OIDC issuer and discovery all point back at it."""
+    port = free_port()
+    served = settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
+    with ThreadServer(create_app(context=build_context(served, clock, engine=engine)), port) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def site_api(site: str) -> Iterator[Api]:
+    with httpx.Client(base_url=site, timeout=30) as client:
+        yield Api.login(client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from typing import Any
 
 import httpx
@@ -11,6 +12,14 @@ from fastapi.testclient import TestClient
 BOOTSTRAP_ID = "test-bootstrap-client"
 BOOTSTRAP_SECRET = "test-bootstrap-secret-0123456789"
 PUBLIC_URL = "http://tenantry.test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 TOKEN_IN_LINK = re.compile(r"/invitations/accept\?token=([A-Za-z0-9_\-]+)")
 
 

@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 
 from tenantry.server.app import create_app
 from tenantry.server.context import build_context
-from tests.helpers import PUBLIC_URL, TOKEN_IN_LINK, Api
-from tests.live.conftest import free_port
+from tests.helpers import PUBLIC_URL, TOKEN_IN_LINK, Api, free_port
 
 
 class Inbox:

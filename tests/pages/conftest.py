@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tenantry.server.app import create_app
-from tests.helpers import PUBLIC_URL, Api
-from tests.live.conftest import free_port
+from tests.helpers import Api
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -42,41 +36,6 @@ def browser() -> Iterator[Browser]:
         )
         yield browser
         browser.close()
-
-
-class ThreadServer:
-    """uvicorn serving one app on a free loopback port, in a daemon thread."""
-
-    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-@pytest.fixture
-def site(context) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """Base URL of the app, served for this test with its FakeClock."""
-    with ThreadServer(create_app(context=context)) as base_url:
-        yield base_url
-
-
-@pytest.fixture
-def site_api(site: str) -> Iterator[Api]:
-    with httpx.Client(base_url=site, timeout=30) as client:
-        yield Api.login(client)
 
 
 @pytest.fixture
@@ -110,7 +69,6 @@ def code_in(text: str) -> str:
 
 def link_in(text: str) -> str:
     """The path of the link in an e-mail (its host is the configured public URL)."""
-    assert PUBLIC_URL in text
     match = LINK.search(text)
     assert match, text
     return match.group(1)

@@ -59,10 +59,9 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        # close() rolls back whatever was not committed and detaches the loaded objects
+        # without expiring them, so what a read-only use case loaded stays readable.
+        self.session.close()
         if isinstance(exc, IntegrityError):
             conflict = _conflict(exc)
             if conflict is not None:

@@ -4,10 +4,12 @@ Authlib (``oidc/provider.py``); this module adapts requests, sessions and pages.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from authlib.oauth2 import OAuth2Error, OAuth2Request
+from authlib.oauth2.rfc6749 import OAuth2Payload
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from joserfc import jwt
@@ -38,8 +40,46 @@ def provider(request: Request) -> Provider:
     return found
 
 
+class _Payload(OAuth2Payload):
+    def __init__(self, values: list[tuple[str, str]]) -> None:
+        self._data = dict(values)
+        self._datalist: defaultdict[str, list[str]] = defaultdict(list)
+        for key, value in values:
+            self._datalist[key].append(value)
+
+    @property
+    def data(self) -> dict[str, str]:
+        return self._data
+
+    @property
+    def datalist(self) -> defaultdict[str, list[str]]:
+        return self._datalist
+
+
+class _StarletteRequest(OAuth2Request):
+    """What Authlib needs of a request: method, URI, headers, query and form values.
+
+    The URI is rebuilt on the public URL, so behind a TLS-terminating proxy Authlib sees
+    the https address clients used."""
+
+    def __init__(self, request: Request, public_url: str, form: dict[str, str] | None) -> None:
+        query = f"?{request.url.query}" if request.url.query else ""
+        super().__init__(request.method, f"{public_url}{request.url.path}{query}", headers=request.headers)
+        self._args = dict(request.query_params)
+        self._form = form or {}
+        self.payload = _Payload(list(request.query_params.multi_items()) + list(self._form.items()))
+
+    @property
+    def args(self) -> dict[str, str]:
+        return self._args
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self._form
+
+
 def _oauth_request(request: Request, form: dict[str, str] | None = None) -> OAuth2Request:
-    return OAuth2Request(request.method, str(request.url), body=form, headers=request.headers)
+    return _StarletteRequest(request, context(request).settings.public_url, form)
 
 
 def _response(status: int, body: Any, headers: Any, issuer: str | None = None) -> Response:

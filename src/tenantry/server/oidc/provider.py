@@ -294,7 +294,7 @@ class AccessTokens(JWTBearerTokenGenerator):
         super().__init__(
             provider.issuer,
             alg=signing_keys.ALGORITHM,
-            refresh_token_generator=lambda *args: generate_token(48),
+            refresh_token_generator=lambda **_: generate_token(48),
             expires_generator=lambda client, grant_type: ACCESS_TOKEN_SECONDS,
         )
         self.provider = provider
