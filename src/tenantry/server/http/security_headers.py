@@ -1,7 +1,10 @@
 """Security headers on every response (pure ASGI: no per-request overhead beyond a dict).
 
-The CSP allows no inline script or style and no framing; forms post only to us; the
-Referrer-Policy keeps tokens in our URLs (invitation, reset links) from leaking to others.
+The CSP allows no inline script or style, no plugins and no framing. It sets no
+``form-action``: browsers apply it to every redirect after a form post, and a sign-in
+form's redirect chain must end at the application's registered redirect URI (another
+origin). The Referrer-Policy keeps tokens in our URLs (invitation, reset links) from
+leaking to other sites.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 _COMMON = [
     (b"x-content-type-options", b"nosniff"),
