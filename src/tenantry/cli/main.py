@@ -96,7 +96,7 @@ def clients_list() -> None:
     """List API clients."""
     from tenantry.server.services import clients
 
-    table = Table("client_id", "name", "created")
+    table = _table("client_id", "name", "created")
     for client in clients.list_clients(_migrated_context()):
         table.add_row(client.id, client.name, client.created_at.isoformat(timespec="seconds"))
     console.print(table)
@@ -152,7 +152,7 @@ def apps_list() -> None:
     """List applications."""
     from tenantry.server.services import applications
 
-    table = Table("client_id", "name", "type", "redirect URIs")
+    table = _table("client_id", "name", "type", "redirect URIs")
     for view in applications.list_all(_migrated_context()):
         table.add_row(view.id, view.name, view.type, " ".join(view.redirect_uris))
     console.print(table)
@@ -178,6 +178,14 @@ def keys_rotate() -> None:
     from tenantry.server.services import signing_keys
 
     console.print(f"New signing key: {signing_keys.rotate(_migrated_context())}")
+
+
+def _table(*columns: str) -> Table:
+    """A table whose cells wrap rather than get cut: ids must stay copyable."""
+    table = Table()
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
 
 
 def _version() -> str:
