@@ -42,17 +42,25 @@ class Api:
     def login(cls, http: TestClient | httpx.Client) -> Api:
         return cls(http, token_for(http))
 
+    def _send(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        """Send with the token; when tests move the clock past its expiry, get a new one."""
+        response = self.http.request(method, path, headers=self.headers, **kw)
+        if response.status_code == 401 and path.startswith("/api/v1/"):
+            self.headers = {"Authorization": f"Bearer {token_for(self.http)}"}
+            response = self.http.request(method, path, headers=self.headers, **kw)
+        return response
+
     def get(self, path: str, **kw: Any) -> httpx.Response:
-        return self.http.get(path, headers=self.headers, **kw)
+        return self._send("GET", path, **kw)
 
     def post(self, path: str, **kw: Any) -> httpx.Response:
-        return self.http.post(path, headers=self.headers, **kw)
+        return self._send("POST", path, **kw)
 
     def patch(self, path: str, **kw: Any) -> httpx.Response:
-        return self.http.patch(path, headers=self.headers, **kw)
+        return self._send("PATCH", path, **kw)
 
     def delete(self, path: str, **kw: Any) -> httpx.Response:
-        return self.http.delete(path, headers=self.headers, **kw)
+        return self._send("DELETE", path, **kw)
 
     # --- set-ups -------------------------------------------------------------------
 
