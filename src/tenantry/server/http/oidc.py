@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from authlib.oauth2 import OAuth2Error, OAuth2Request
-from authlib.oauth2.rfc6749 import OAuth2Payload
+from authlib.oauth2.rfc6749 import InsecureTransportError, OAuth2Payload
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from joserfc import jwt
@@ -79,7 +79,22 @@ class _StarletteRequest(OAuth2Request):
 
 
 def _oauth_request(request: Request, form: dict[str, str] | None = None) -> OAuth2Request:
+    """Raises InsecureTransportError when the public URL is plain http on a non-loopback
+    host: OAuth 2.0 requires TLS (RFC 6749 §3.1), so Tenantry refuses rather than leak codes."""
     return _StarletteRequest(request, context(request).settings.public_url, form)
+
+
+def _insecure() -> JSONResponse:
+    error = InsecureTransportError()
+    return JSONResponse(
+        {
+            "error": error.error,
+            "error_description": "OpenID Connect needs TENANTRY_PUBLIC_URL to be https "
+            "(or http on localhost / 127.0.0.1).",
+        },
+        status_code=400,
+        headers=NO_STORE,
+    )
 
 
 def _response(status: int, body: Any, headers: Any, issuer: str | None = None) -> Response:
@@ -181,7 +196,10 @@ async def authorize(request: Request) -> Response:
     """Check the request, make sure someone is signed in (and has chosen an organization),
     then redirect back to the application with a code."""
     server = provider(request)
-    oauth_request = _oauth_request(request)
+    try:
+        oauth_request = _oauth_request(request)
+    except InsecureTransportError:
+        return _insecure()
     params = request.query_params
     try:
         grant = await run_in_threadpool(server.get_consent_grant, oauth_request)
@@ -245,7 +263,11 @@ def _login_required(grant: Any) -> OAuth2Error:
 async def token_grant(request: Request, form: dict[str, str]) -> Response:
     """``/oauth/token`` for authorization_code and refresh_token (called by http/oauth.py)."""
     server = provider(request)
-    status, body, headers = await run_in_threadpool(server.create_token_response, _oauth_request(request, form))
+    try:
+        oauth_request = _oauth_request(request, form)
+    except InsecureTransportError:
+        return _insecure()
+    status, body, headers = await run_in_threadpool(server.create_token_response, oauth_request)
     return _response(status, body, headers)
 
 
@@ -253,9 +275,11 @@ async def token_grant(request: Request, form: dict[str, str]) -> Response:
 async def revoke(request: Request) -> Response:
     form = {k: v for k, v in (await request.form()).multi_items() if isinstance(v, str)}
     server = provider(request)
-    status, body, headers = await run_in_threadpool(
-        server.create_endpoint_response, "revocation", _oauth_request(request, form)
-    )
+    try:
+        oauth_request = _oauth_request(request, form)
+    except InsecureTransportError:
+        return _insecure()
+    status, body, headers = await run_in_threadpool(server.create_endpoint_response, "revocation", oauth_request)
     return _response(status, body, headers)
 
 
