@@ -139,3 +139,25 @@ def test_unknown_paths_and_methods_are_problems_too(http):
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     wrong = http.put("/api/v1/environment/settings")
     assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
+
+
+def test_nul_characters_are_refused_everywhere(api: Api):
+    org = api.org("Real")["id"]
+    cases = [
+        ("POST", "/api/v1/organizations", {"display_name": "a\u0000b"}, "display_name"),
+        ("PATCH", f"/api/v1/organizations/{org}", {"metadata": {"k": "v\u0000"}}, "metadata"),
+        (
+            "POST",
+            f"/api/v1/organizations/{org}/users",
+            {"email": "n@example.com", "user_profile": {"name": "\u0000"}},
+            "user_profile.name",
+        ),
+    ]
+    for method, path, body, field in cases:
+        response = api.http.request(method, path, json=body, headers=api.headers)
+        assert response.status_code == 400, response.text
+        assert response.json()["details"][0]["field"] == field
+    for path in ("/api/v1/organizations/a%00b", "/api/v1/users:external/%00", "/api/v1/emails?to=%00"):
+        response = api.get(path)
+        assert response.status_code in (400, 404), (path, response.text)
+        assert response.json()["code"] in ("invalid_argument", "not_found")

@@ -64,7 +64,12 @@ def definitions(draw: st.DrawFn) -> AttributeDefinition:
     }
     if kind is AttributeType.ENUM:
         fields["options"] = draw(
-            st.lists(st.text(min_size=1, max_size=8).map(str.strip).filter(bool), min_size=1, max_size=4, unique=True)
+            st.lists(
+                st.text(st.characters(blacklist_characters="\x00"), min_size=1, max_size=8).map(str.strip).filter(bool),
+                min_size=1,
+                max_size=4,
+                unique=True,
+            )
         )
     if kind in (AttributeType.STRING, AttributeType.EMAIL, AttributeType.URL, AttributeType.PHONE):
         fields["min_length"] = draw(st.none() | st.integers(0, 5))

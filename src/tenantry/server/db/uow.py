@@ -12,11 +12,11 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.engine import SQLITE_BEGIN_OPTION
-from tenantry.server.domain.errors import AlreadyExists, FieldError
+from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ class UnitOfWork:
             conflict = _conflict(exc)
             if conflict is not None:
                 raise conflict from exc
+        if isinstance(exc, DataError):  # e.g. a NUL character PostgreSQL cannot store, in a path or query
+            raise InvalidArgument("The request contains a value the database cannot store.") from exc
 
 
 def _conflict(exc: IntegrityError) -> AlreadyExists | None:

@@ -20,7 +20,7 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tenantry.server.domain.errors import FieldError, InvalidArgument
-from tenantry.server.domain.types import normalize_email
+from tenantry.server.domain.types import NoNul, normalize_email
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 MAX_TEXT_LENGTH = 4096
@@ -45,9 +45,9 @@ LENGTH_TYPES = frozenset({AttributeType.STRING, AttributeType.EMAIL, AttributeTy
 RANGE_TYPES = frozenset({AttributeType.NUMBER, AttributeType.INTEGER})
 
 AttributeKey = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
-OptionValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-DisplayText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+OptionValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
+DisplayText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), NoNul]
 Length = Annotated[int, Field(ge=0, le=MAX_TEXT_LENGTH)]
 Bound = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -187,7 +187,8 @@ def validate_custom_attributes(
 ) -> dict[str, Any]:
     """The profile's attributes after writing ``incoming`` over ``current``.
 
-    A ``null`` (or empty string) value removes the attribute. Returns normalised values;
+    A ``null``, or a string that is empty once trimmed, removes the attribute (so a blank
+    never satisfies a required one). Returns normalised values;
     raises InvalidArgument with one detail per bad attribute, and nothing else, whatever
     JSON it is given.
     """
@@ -198,7 +199,7 @@ def validate_custom_attributes(
         definition = by_key.get(key) if isinstance(key, str) else None
         if definition is None:
             errors.append(FieldError(attribute_path(str(key)), "unknown_attribute", f"no attribute {key!r} is defined"))
-        elif value is None or value == "":
+        elif value is None or (isinstance(value, str) and not value.strip()):
             result.pop(key, None)
         else:
             try:
@@ -247,6 +248,8 @@ def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueRefused("wrong_type", "must be a string")
     value = value.strip()
+    if "\x00" in value:
+        raise ValueRefused("invalid_format", "must not contain NUL characters")
     if len(value) > MAX_TEXT_LENGTH:
         raise ValueRefused("too_long", f"must be at most {MAX_TEXT_LENGTH} characters")
     return value

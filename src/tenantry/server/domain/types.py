@@ -33,8 +33,21 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
+def no_nul(value: str) -> str:
+    """PostgreSQL cannot store NUL characters in text, and no legitimate input has one."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NoNul = AfterValidator(no_nul)
+
+
 def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
-    if len(json.dumps(value, separators=(",", ":"))) > MAX_METADATA_BYTES:
+    encoded = json.dumps(value, separators=(",", ":"))
+    if "\\u0000" in encoded:
+        raise ValueError("must not contain NUL characters")
+    if len(encoded) > MAX_METADATA_BYTES:
         raise ValueError(f"metadata must serialise to at most {MAX_METADATA_BYTES} bytes of JSON")
     return value
 
@@ -55,17 +68,19 @@ def _check_http_url(value: str) -> str:
 
 
 EmailAddress = Annotated[str, StringConstraints(max_length=320), AfterValidator(normalize_email)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul]
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), NoNul]
 Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
-ProfileText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+ProfileText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255), NoNul]
 Locale = Annotated[str, StringConstraints(strip_whitespace=True, max_length=35, pattern=r"^[A-Za-z0-9-_]*$")]
 PhoneNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^\+?[0-9 ().-]*$")]
-HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(_check_http_url)]
+HttpUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2048), NoNul, AfterValidator(_check_http_url)
+]
 HexColor = Annotated[str, AfterValidator(_check_color)]
 InvitationExpirySeconds = Annotated[int, Field(ge=INVITATION_EXPIRY_MIN_SECONDS, le=INVITATION_EXPIRY_MAX_SECONDS)]
 OrganizationsPerUserLimit = Annotated[int, Field(ge=1)]
-MetaName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-AppName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+MetaName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), NoNul]
+AppName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]  # policy: passwords.check_password_policy
 MaxAllowedUsers = Annotated[int, Field(ge=0, le=100_000_000)]  # 0 = no limit

@@ -71,7 +71,8 @@ def _check_external_id_free(session: Session, external_id: str | None, except_id
 def create_in_organization(
     ctx: Context, organization_id: str, command: CreateUserInOrganization, *, send_invitation: bool
 ) -> UserView:
-    """Create a user in an organization, or add the existing user with that e-mail.
+    """Create a user in an organization, or add the existing user with that e-mail (whose
+    profile then takes the ``user_profile`` fields sent; external_id and metadata stay).
 
     With ``send_invitation`` the membership is pending and an invitation e-mail goes out;
     without, it is active. Raises NotFound, AlreadyExists, InvalidArgument and
@@ -83,6 +84,11 @@ def create_in_organization(
         session = uow.session
         org = repo.organization(session, organization_id)
         user = repo.user_by_email(session, command.email)
+        if user is not None and "user_profile" in command.model_fields_set:
+            # The existing user joins as they are; profile fields the request names are
+            # written over theirs, through the same validator as any profile write.
+            apply_profile(session, user, command.user_profile, Requirement.NONE)
+            user.updated_at = now
         if user is None:
             # An invitee supplies required attributes when accepting; an active user needs them now.
             requirement = Requirement.NONE if send_invitation else Requirement.ALL

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from tenantry.server.domain.types import EmailAddress
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx, Paging
 from tenantry.server.services import emails
@@ -12,7 +13,7 @@ router = APIRouter(tags=["outbox"])
 
 
 @router.get("/emails", response_model=schemas.EmailList)
-def list_emails(ctx: Ctx, paging: Paging, to: Annotated[str | None, Query(max_length=320)] = None) -> schemas.EmailList:
+def list_emails(ctx: Ctx, paging: Paging, to: Annotated[EmailAddress | None, Query()] = None) -> schemas.EmailList:
     """E-mails Tenantry sent (envelope only, with SMTP) or would have sent (whole message,
     in the local outbox when no SMTP server is configured)."""
     page = emails.list_page(ctx, paging, to)
