@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from tenantry.server.context import Context
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.domain.pagination import MAX_PAGE_SIZE, PageRequest
 from tenantry.server.domain.policies import is_organization_admin
@@ -102,27 +104,27 @@ async def invite(request: Request, organization_id: str) -> Response:
     return _done(organization_id, "invited")
 
 
-@router.post("/organizations/{organization_id}/members/{user_id}/resend")
-async def resend(request: Request, organization_id: str, user_id: str) -> Response:
+async def _on_invitation(
+    request: Request, organization_id: str, user_id: str, action: Callable[[Context, str, str], object], notice: str
+) -> Response:
+    """Run ``action`` on a member's invitation for an admin of the organization."""
     await check_csrf(request)
     session = await _admin_session(request, organization_id)
     if isinstance(session, Response):
         return session
     try:
-        await run_in_threadpool(invitations.resend, context(request), organization_id, user_id)
+        await run_in_threadpool(action, context(request), organization_id, user_id)
     except TenantryError as exc:
         return await _page(request, session, organization_id, status_code=409, error=exc.message)
-    return _done(organization_id, "resent")
+    return _done(organization_id, notice)
+
+
+@router.post("/organizations/{organization_id}/members/{user_id}/resend")
+async def resend(request: Request, organization_id: str, user_id: str) -> Response:
+    return await _on_invitation(request, organization_id, user_id, invitations.resend, "resent")
 
 
 @router.post("/organizations/{organization_id}/members/{user_id}/revoke")
 async def revoke(request: Request, organization_id: str, user_id: str) -> Response:
-    await check_csrf(request)
-    session = await _admin_session(request, organization_id)
-    if isinstance(session, Response):
-        return session
-    try:
-        await run_in_threadpool(memberships.remove, context(request), organization_id, user_id)
-    except TenantryError as exc:
-        return await _page(request, session, organization_id, status_code=409, error=exc.message)
-    return _done(organization_id, "revoked")
+    """Withdraws a pending invitation (frees its seat)."""
+    return await _on_invitation(request, organization_id, user_id, memberships.remove, "revoked")

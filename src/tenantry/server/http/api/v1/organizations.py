@@ -93,9 +93,4 @@ def create_user_in_organization(
 def list_organization_users(ctx: Ctx, organization_id: str, paging: Paging, request: Request) -> schemas.UserList:
     """Members in every status; filter by `?custom_attributes.<key>=<value>` as on `/users`."""
     page = users.list_page(ctx, paging, organization_id=organization_id, attribute_filters=attribute_filters(request))
-    return schemas.UserList(
-        users=[schemas.user(u) for u in page.items],
-        next_page_token=page.next_page_token,
-        prev_page_token=page.prev_page_token,
-        total_size=page.total_size,
-    )
+    return schemas.user_list(page)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from tenantry.server.domain.attributes import AttributeDefinition
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.memberships import MembershipStatus
+from tenantry.server.domain.pagination import Page
 from tenantry.server.domain.types import MaxAllowedUsers
 from tenantry.server.services.attributes import AttributeView
 from tenantry.server.services.views import InviteView, MembershipView, OrganizationView, UserView
@@ -175,6 +176,15 @@ def user(view: UserView) -> User:
         last_login_time=view.last_login_time,
         user_profile=UserProfile(**view.profile, custom_attributes=view.custom_attributes),
         memberships=[membership(m) for m in view.memberships],
+    )
+
+
+def user_list(page: Page[UserView]) -> UserList:
+    return UserList(
+        users=[user(u) for u in page.items],
+        next_page_token=page.next_page_token,
+        prev_page_token=page.prev_page_token,
+        total_size=page.total_size,
     )
 
 

@@ -15,12 +15,7 @@ def list_users(ctx: Ctx, paging: Paging, request: Request) -> schemas.UserList:
     """Filter by custom attributes with `?custom_attributes.<key>=<value>` (repeat for several;
     all must match). Values are read as the attribute's type: `true`, `42`, `2024-12-31`."""
     page = users.list_page(ctx, paging, attribute_filters=attribute_filters(request))
-    return schemas.UserList(
-        users=[schemas.user(u) for u in page.items],
-        next_page_token=page.next_page_token,
-        prev_page_token=page.prev_page_token,
-        total_size=page.total_size,
-    )
+    return schemas.user_list(page)
 
 
 @router.get("/users:external/{external_id}", response_model=schemas.UserEnvelope)
