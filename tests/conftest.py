@@ -107,6 +107,7 @@ def settings(database_url: str) -> Settings:
         bootstrap_client_id=BOOTSTRAP_ID,
         bootstrap_client_secret=BOOTSTRAP_SECRET,
         smtp_host=None,
+        rate_limits_enabled=False,  # tests/api/test_rate_limits.py turns them on
     )
 
 

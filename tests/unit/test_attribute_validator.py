@@ -65,7 +65,11 @@ def definitions(draw: st.DrawFn) -> AttributeDefinition:
     if kind is AttributeType.ENUM:
         fields["options"] = draw(
             st.lists(
-                st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=8).map(str.strip).filter(bool),
+                st.text(
+                    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=8
+                )
+                .map(str.strip)
+                .filter(bool),
                 min_size=1,
                 max_size=4,
                 unique=True,

@@ -19,6 +19,7 @@ from tenantry.server.http.pages.router import STATIC, pages
 from tenantry.server.http.pages.web import CsrfFailed, render
 from tenantry.server.http.security_headers import SecurityHeaders
 from tenantry.server.oidc.provider import Provider
+from tenantry.server.ratelimits import RateLimited
 from tenantry.server.services import clients
 from tenantry.server.settings import Settings
 
@@ -57,6 +58,22 @@ def create_app(
     app.include_router(pages)
     app.include_router(oidc.router)
     app.mount("/static", STATIC, name="static")
+
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(request: Request, exc: RateLimited) -> Response:
+        if request.url.path.startswith(("/api/", "/oauth/")):
+            return problem.tenantry_error_response(exc)
+        response = await render(
+            request,
+            "message.html",
+            status_code=429,
+            heading="Too many attempts",
+            message=exc.message,
+            link=request.url.path,
+            link_text="Try again",
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(CsrfFailed)
     async def _csrf_failed(request: Request, exc: CsrfFailed) -> Response:

@@ -11,6 +11,7 @@ from tenantry.server.db.engine import create_db_engine
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.clock import Clock, SystemClock
 from tenantry.server.email.sender import Mailer, mailer_for
+from tenantry.server.ratelimits import Limiter
 from tenantry.server.settings import Settings
 
 
@@ -20,6 +21,7 @@ class Context:
     engine: Engine
     clock: Clock
     mailer: Mailer = field(repr=False)
+    limiter: Limiter = field(repr=False)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)  # per-process, never-changing values
 
     def uow(self, *, readonly: bool = False) -> UnitOfWork:
@@ -28,4 +30,4 @@ class Context:
 
 def build_context(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Context:
     engine = engine or create_db_engine(settings.database_url)
-    return Context(settings, engine, clock or SystemClock(), mailer_for(settings, engine))
+    return Context(settings, engine, clock or SystemClock(), mailer_for(settings, engine), Limiter(settings))

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # The claim (in ID tokens and /userinfo) that carries a user's custom attributes.
     oidc_attributes_claim: str = Field(default="custom_attributes", min_length=1, max_length=200)
 
+    rate_limits_enabled: bool = True
+    redis_url: str | None = None  # shared rate-limit counters for several server processes
+
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_username: str | None = None

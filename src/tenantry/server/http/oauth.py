@@ -18,14 +18,16 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.domain.errors import FieldError, Unauthenticated
 from tenantry.server.http import oidc
 from tenantry.server.http.deps import Ctx
+from tenantry.server.http.pages.web import address
 from tenantry.server.http.problem import problem
+from tenantry.server.ratelimits import RateLimited
 from tenantry.server.services import clients
 
 router = APIRouter(tags=["oauth"])
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     if not authorization or not authorization.lower().startswith("basic "):
         return None
     try:
@@ -67,14 +69,26 @@ async def token(request: Request, ctx: Ctx) -> Response:
             "grant_type must be client_credentials, authorization_code or refresh_token.",
             "grant_type",
         )
-    basic = _basic_credentials(authorization)
+    basic = basic_credentials(authorization)
     if basic is not None:
         client_id, client_secret = basic
     if not client_id or not client_secret:
         return _invalid_request("invalid_request", "client_id and client_secret are required.", "client_id")
     try:
+        ctx.limiter.check("client_secret", address(request), client_id)
+    except RateLimited as exc:
+        return problem(
+            429,
+            exc.code,
+            exc.message,
+            headers={**_NO_STORE, "Retry-After": str(exc.retry_after)},
+            error="slow_down",
+            error_description=exc.message,
+        )
+    try:
         issued = await run_in_threadpool(clients.issue_token, ctx, client_id, client_secret)
     except Unauthenticated as exc:
+        ctx.limiter.hit("client_secret", address(request), client_id)
         return problem(
             401,
             exc.code,

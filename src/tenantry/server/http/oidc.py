@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.db.models import Application
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.http.pages.web import (
+    address,
     check_csrf,
     clear_session_cookie,
     context,
@@ -29,6 +30,7 @@ from tenantry.server.http.pages.web import (
 )
 from tenantry.server.oidc.claims import SCOPES
 from tenantry.server.oidc.provider import Provider, Subject
+from tenantry.server.ratelimits import RateLimited
 from tenantry.server.services import sessions, signing_keys
 
 router = APIRouter(include_in_schema=False)
@@ -263,12 +265,29 @@ def _login_required(grant: Any) -> OAuth2Error:
 async def token_grant(request: Request, form: dict[str, str]) -> Response:
     """``/oauth/token`` for authorization_code and refresh_token (called by http/oauth.py)."""
     server = provider(request)
+    limits, client = context(request).limiter, form.get("client_id") or _basic_client_id(request)
     try:
         oauth_request = _oauth_request(request, form)
+        limits.check("client_secret", address(request), client)
     except InsecureTransportError:
         return _insecure()
+    except RateLimited as exc:
+        return JSONResponse(
+            {"error": "slow_down", "error_description": exc.message},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after), **NO_STORE},
+        )
     status, body, headers = await run_in_threadpool(server.create_token_response, oauth_request)
+    if status == 401:
+        limits.hit("client_secret", address(request), client)
     return _response(status, body, headers)
+
+
+def _basic_client_id(request: Request) -> str | None:
+    from tenantry.server.http.oauth import basic_credentials
+
+    credentials = basic_credentials(request.headers.get("authorization"))
+    return credentials[0] if credentials else None
 
 
 @router.post("/oauth/revoke")

@@ -35,6 +35,7 @@ STATUS_BY_CODE = {
     "invalid_code": 400,
     "invalid_reset_link": 400,
     "csrf_failed": 403,
+    "rate_limited": 429,
 }
 
 # pydantic error types -> our detail codes (anything else: "invalid")
@@ -105,6 +106,8 @@ def field_errors(errors: list[Any]) -> list[FieldError]:
 def tenantry_error_response(exc: TenantryError) -> JSONResponse:
     status = STATUS_BY_CODE.get(exc.code, 500)
     headers = {"WWW-Authenticate": 'Bearer realm="tenantry"'} if status == 401 else None
+    if hasattr(exc, "retry_after"):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(status, exc.code, exc.message, exc.details, headers=headers)
 
 

@@ -13,10 +13,12 @@ from tenantry.server.domain.errors import AlreadyExists, InvalidArgument, Tenant
 from tenantry.server.domain.types import normalize_email
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
 from tenantry.server.http.pages.web import (
+    address,
     check_csrf,
     clear_session_cookie,
     context,
     current_session,
+    limiter,
     redirect,
     render,
     safe_next,
@@ -57,6 +59,8 @@ async def signup_submit(request: Request) -> Response:
     ctx = context(request)
     definitions = await run_in_threadpool(attributes.collected_on_signup, ctx)
     next_url = safe_next(form.get("next"))
+    limiter(request).check("signup", address(request), text(form, "email"))
+    limiter(request).hit("signup", address(request), text(form, "email"))
     organization_name = text(form, "organization_name")
     try:
         command = SignUp.model_validate(
@@ -113,11 +117,14 @@ async def verify_submit(request: Request) -> Response:
     ctx = context(request)
     session = await current_session(request)
     next_url = safe_next(form.get("next"))
+    account = session.user.id if session else None
+    limiter(request).check("code", address(request), account)
     try:
         if session is None:
             raise authentication.InvalidCode()
         await run_in_threadpool(authentication.verify_email, ctx, session.user.id, text(form, "code"))
     except TenantryError as exc:
+        limiter(request).hit("code", address(request), account)
         return await render(
             request,
             "verify_email.html",
@@ -135,6 +142,8 @@ async def verify_resend(request: Request) -> Response:
     await check_csrf(request)
     session = await current_session(request)
     if session is not None:
+        limiter(request).check("email", address(request), session.user.id)
+        limiter(request).hit("email", address(request), session.user.id)
         await run_in_threadpool(authentication.send_verification_code, context(request), session.user.id)
     return redirect("/verify-email?resent=true")
 
@@ -167,6 +176,7 @@ async def _signed_in(request: Request, token: str, next_url: str) -> Response:
 async def login_submit(request: Request) -> Response:
     form = await check_csrf(request)
     next_url = safe_next(form.get("next"))
+    limiter(request).check("password", address(request), text(form, "email"))
     try:
         token = await run_in_threadpool(
             authentication.login_with_password,
@@ -176,6 +186,7 @@ async def login_submit(request: Request) -> Response:
             _agent(request),
         )
     except TenantryError as exc:
+        limiter(request).hit("password", address(request), text(form, "email"))
         return await render(request, "login.html", status_code=401, values=form, error=exc.message, next=next_url)
     return await _signed_in(request, token, next_url)
 
@@ -201,6 +212,8 @@ async def login_code_send(request: Request) -> Response:
             next=next_url,
             errors=InvalidArgument.field("email", "invalid", str(exc)).details,
         )
+    limiter(request).check("email", address(request), email)
+    limiter(request).hit("email", address(request), email)
     await run_in_threadpool(authentication.send_login_code, context(request), email)
     return await render(request, "login_code.html", values={"email": email}, sent=True, next=next_url)
 
@@ -209,11 +222,13 @@ async def login_code_send(request: Request) -> Response:
 async def login_code_verify(request: Request) -> Response:
     form = await check_csrf(request)
     next_url = safe_next(form.get("next"))
+    limiter(request).check("code", address(request), text(form, "email"))
     try:
         token = await run_in_threadpool(
             authentication.login_with_code, context(request), text(form, "email"), text(form, "code"), _agent(request)
         )
     except TenantryError as exc:
+        limiter(request).hit("code", address(request), text(form, "email"))
         return await render(
             request,
             "login_code.html",
@@ -245,6 +260,8 @@ async def forgot_submit(request: Request) -> Response:
             sent=False,
             errors=InvalidArgument.field("email", "invalid", str(exc)).details,
         )
+    limiter(request).check("email", address(request), email)
+    limiter(request).hit("email", address(request), email)
     await run_in_threadpool(authentication.request_password_reset, context(request), email)
     return await render(request, "forgot_password.html", values={"email": email}, sent=True)
 

@@ -23,6 +23,7 @@ from tenantry.server.context import Context
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import FieldError, TenantryError
 from tenantry.server.domain.wording import MetaName
+from tenantry.server.ratelimits import Limiter
 from tenantry.server.services import environment, server_secrets, sessions
 from tenantry.server.services.sessions import SessionView
 
@@ -41,6 +42,15 @@ class CsrfFailed(TenantryError):
 def context(request: Request) -> Context:
     ctx: Context = request.app.state.context
     return ctx
+
+
+def address(request: Request) -> str:
+    """The client's address (behind a proxy, run uvicorn with --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+def limiter(request: Request) -> Limiter:
+    return context(request).limiter
 
 
 def secure_cookies(ctx: Context) -> bool:

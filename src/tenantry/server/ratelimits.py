@@ -1,0 +1,80 @@
+"""Rate limits on credential endpoints, per client address and per account.
+
+What counts: every e-mail a request makes us send (codes, reset links, sign-up notices),
+every sign-up, and every *failed* credential check (password, code, client secret) —
+so a legitimate user is never slowed by their own successes, while guessing is. Limits
+live in memory, or in Redis when TENANTRY_REDIS_URL is set so that several server
+processes share them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from tenantry.server.domain.errors import TenantryError
+from tenantry.server.settings import Settings
+
+
+class RateLimited(TenantryError):
+    code = "rate_limited"
+    default_message = "Too many attempts. Wait a little and try again."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many attempts. Try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Rule:
+    per_address: str
+    per_account: str
+
+
+RULES = {
+    "password": Rule(per_address="30/minute;200/hour", per_account="10/minute;50/hour"),  # failures
+    "code": Rule(per_address="30/minute;200/hour", per_account="10/minute;30/hour"),  # failed codes
+    "email": Rule(per_address="20/minute;100/hour", per_account="5/minute;20/hour"),  # e-mails sent
+    "signup": Rule(per_address="10/minute;60/hour", per_account="5/hour"),
+    "client_secret": Rule(per_address="60/minute", per_account="30/minute"),  # failed client auth
+}
+
+
+class Limiter:
+    def __init__(self, settings: Settings) -> None:
+        self.enabled = settings.rate_limits_enabled
+        self._limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url or "memory://"))
+        self._items = {
+            name: (parse_many(rule.per_address), parse_many(rule.per_account)) for name, rule in RULES.items()
+        }
+
+    def _pairs(self, name: str, address: str, account: str | None) -> list[tuple[RateLimitItem, str]]:
+        per_address, per_account = self._items[name]
+        pairs = [(item, f"ip:{address}") for item in per_address]
+        if account:
+            pairs += [(item, f"account:{account.strip().lower()}") for item in per_account]
+        return pairs
+
+    def check(self, name: str, address: str, account: str | None = None) -> None:
+        """Raise RateLimited if this address or account used up ``name``'s allowance."""
+        if not self.enabled:
+            return
+        for item, key in self._pairs(name, address, account):
+            if not self._limiter.test(item, name, key):
+                raise RateLimited(self._retry_after(item, name, key))
+
+    def hit(self, name: str, address: str, account: str | None = None) -> None:
+        """Count one attempt (after ``check`` let it through)."""
+        if not self.enabled:
+            return
+        for item, key in self._pairs(name, address, account):
+            self._limiter.hit(item, name, key)
+
+    def _retry_after(self, item: RateLimitItem, name: str, key: str) -> int:
+        reset_time = self._limiter.get_window_stats(item, name, key).reset_time
+        return max(1, math.ceil(reset_time - time.time()))

@@ -1,0 +1,92 @@
+"""Rate limits on credential endpoints: 429 rate_limited with Retry-After, per address and
+per account, counting failures (not successes) for credential checks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tenantry.server.app import create_app
+from tenantry.server.context import build_context
+from tests.helpers import BOOTSTRAP_ID, Api
+
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+
+
+@pytest.fixture
+def limited(settings, clock, engine):
+    with TestClient(
+        create_app(
+            context=build_context(settings.model_copy(update={"rate_limits_enabled": True}), clock, engine=engine)
+        )
+    ) as client:
+        yield client
+
+
+def csrf(client: TestClient, path: str) -> str:
+    return CSRF.search(client.get(path).text).group(1)
+
+
+def test_password_guessing_is_slowed_per_account(limited):
+    Api.login(limited).signup("ada@example.com", "the right long passphrase")
+    token = csrf(limited, "/login")
+    answers = [
+        limited.post("/login", data={"email": "ada@example.com", "password": f"guess {i}", "csrf_token": token})
+        for i in range(11)
+    ]
+    assert [r.status_code for r in answers[:10]] == [401] * 10
+    assert answers[10].status_code == 429
+    assert int(answers[10].headers["retry-after"]) > 0
+    assert "Too many attempts" in answers[10].text
+    # Even the right password waits now: the account is being guessed at.
+    right = limited.post(
+        "/login", data={"email": "ada@example.com", "password": "the right long passphrase", "csrf_token": token}
+    )
+    assert right.status_code == 429
+
+
+def test_successes_do_not_count(limited):
+    Api.login(limited).signup("bob@example.com", "the right long passphrase")
+    token = csrf(limited, "/login")
+    for _ in range(15):
+        response = limited.post(
+            "/login",
+            data={"email": "bob@example.com", "password": "the right long passphrase", "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+
+
+def test_emails_sent_per_account_are_capped(limited):
+    token = csrf(limited, "/forgot-password")
+    codes = [
+        limited.post("/forgot-password", data={"email": "carol@example.com", "csrf_token": token}).status_code
+        for _ in range(6)
+    ]
+    assert codes == [200] * 5 + [429]
+
+
+def test_sign_ups_per_address_are_capped(limited):
+    codes = [
+        limited.post("/api/v1/signup", json={"email": f"u{i}@example.com", "password": "a long passphrase"})
+        for i in range(11)
+    ]
+    assert [r.status_code for r in codes[:10]] == [201] * 10
+    assert codes[10].status_code == 429
+    assert codes[10].json()["code"] == "rate_limited"
+    assert int(codes[10].headers["retry-after"]) > 0
+
+
+def test_guessing_a_client_secret_is_slowed(limited):
+    answers = [
+        limited.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": BOOTSTRAP_ID, "client_secret": f"wrong {i}"},
+        )
+        for i in range(31)
+    ]
+    assert [r.status_code for r in answers[:30]] == [401] * 30
+    assert answers[30].status_code == 429 and answers[30].json()["code"] == "rate_limited"
+    assert answers[30].json()["error"] == "slow_down"
