@@ -1,3 +1,17 @@
-"""Tenantry: self-hosted user management for multi-tenant applications."""
+"""Tenantry: self-hosted user management for multi-tenant applications.
+
+``from tenantry import Client`` gives the SDK; it is loaded on first use so that the
+server, which imports this package too, does not pay for it.
+"""
+
+from typing import Any
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Client":
+        from tenantry.sdk import Client
+
+        return Client
+    raise AttributeError(name)

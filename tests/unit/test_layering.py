@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-SERVER = Path(__file__).resolve().parents[2] / "src" / "tenantry" / "server"
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "tenantry"
+SERVER = PACKAGE / "server"
 
 FORBIDDEN = {
     "domain": (
@@ -43,5 +44,17 @@ def test_layer_does_not_import_what_sits_above_it(layer):
         for path in files
         for name in imports_of(path)
         if any(name == banned or name.startswith(banned + ".") for banned in FORBIDDEN[layer])
+    ]
+    assert offences == []
+
+
+def test_the_sdk_never_imports_server_code():
+    files = sorted((PACKAGE / "sdk").rglob("*.py"))
+    assert files
+    offences = [
+        f"{path.name} imports {name}"
+        for path in files
+        for name in imports_of(path)
+        if name.startswith(("tenantry.server", "fastapi", "sqlalchemy", "starlette"))
     ]
     assert offences == []
