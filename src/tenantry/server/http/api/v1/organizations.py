@@ -67,8 +67,12 @@ def get_user_management(ctx: Ctx, organization_id: str) -> schemas.UserManagemen
 
 @router.patch("/organizations/{organization_id}/settings/usermanagement", response_model=schemas.UserManagement)
 def update_user_management(ctx: Ctx, organization_id: str, body: schemas.UserManagementPatch) -> schemas.UserManagement:
-    """`max_allowed_users`: `null` or `0` = no limit. Lowering it below the seats in use removes nobody."""
-    result = organizations.set_max_allowed_users(ctx, organization_id, body.settings.max_allowed_users)
+    """`max_allowed_users`: `null` or `0` = no limit; left out = unchanged. Lowering it below the seats in
+    use removes nobody."""
+    if "max_allowed_users" in body.settings.model_fields_set:
+        result = organizations.set_max_allowed_users(ctx, organization_id, body.settings.max_allowed_users)
+    else:
+        result = organizations.get_user_management(ctx, organization_id)
     return schemas.UserManagement(
         settings=schemas.UserManagementSettings(max_allowed_users=result.max_allowed_users),
         seats_used=result.seats_used,
