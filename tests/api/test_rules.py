@@ -267,3 +267,15 @@ def test_the_invitation_email_uses_the_meta_name(api: Api):
     [email] = api.get("/api/v1/emails", params={"to": "ivy@example.com"}).json()["emails"]
     assert "gavin@example.com invited you to join the workspace Hooli" in email["text"]
     assert "Hooli" in email["subject"]
+
+
+def test_null_for_a_setting_that_needs_a_value_is_refused(api: Api):
+    for body, field in [
+        ({"invitation_expiry_seconds": None}, "invitation_expiry_seconds"),
+        ({"signup_enabled": None}, "signup_enabled"),
+        ({"branding": {"app_name": None}}, "branding.app_name"),
+    ]:
+        response = api.patch("/api/v1/environment/settings", json=body)
+        assert response.status_code == 400, body
+        assert response.json()["details"][0]["field"] == field
+    assert api.settings(branding={"logo_url": None})["branding"]["logo_url"] is None  # nullable: fine

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from tenantry.server.domain.errors import InvalidArgument
 from tenantry.server.domain.types import (
     INVITATION_EXPIRY_DEFAULT_SECONDS,
     AppName,
@@ -64,17 +65,20 @@ class EnvironmentSettingsPatch(BaseModel):
 _NULLABLE = {"max_organizations_per_user", "logo_url"}
 
 
-def _merge(current: BaseModel, patch: BaseModel) -> dict[str, object]:
+def _merge(current: BaseModel, patch: BaseModel, prefix: str = "") -> dict[str, object]:
     merged = current.model_dump()
     for name in patch.model_fields_set:
         value = getattr(patch, name)
         if isinstance(value, BaseModel):
-            merged[name] = _merge(getattr(current, name), value)
+            merged[name] = _merge(getattr(current, name), value, f"{prefix}{name}.")
         elif value is not None or name in _NULLABLE:
             merged[name] = value
+        else:
+            raise InvalidArgument.field(f"{prefix}{name}", "required", f"{name} cannot be null")
     return merged
 
 
 def apply_patch(current: EnvironmentSettings, patch: EnvironmentSettingsPatch) -> EnvironmentSettings:
-    """The settings after ``patch``. Sent-but-null means "no limit" / "no logo"; absent means unchanged."""
+    """The settings after ``patch``. Sent-but-null means "no limit" / "no logo"; absent means
+    unchanged; null for a setting that must have a value raises InvalidArgument."""
     return EnvironmentSettings.model_validate(_merge(current, patch))
