@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -9,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from tenantry.server.context import Context
 from tenantry.server.domain.errors import AlreadyExists, InvalidArgument, TenantryError
 from tenantry.server.domain.types import normalize_email
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
@@ -196,26 +199,35 @@ async def login_code_page(request: Request, next: str | None = None) -> Response
     return await render(request, "login_code.html", values={}, sent=False, next=safe_next(next, ""))
 
 
-@router.post("/login/code")
-async def login_code_send(request: Request) -> Response:
-    form = await check_csrf(request)
-    next_url = safe_next(form.get("next"))
+async def _mail_if_registered(
+    request: Request, form: dict[str, str], template: str, send: Callable[[Context, str], None], **page: Any
+) -> Response:
+    """Validate the e-mail, count it against the rate limit, send whatever ``send`` sends
+    (nothing for an unknown address), and show the same "sent" page either way."""
     try:
         email = normalize_email(text(form, "email"))
     except ValueError as exc:
         return await render(
             request,
-            "login_code.html",
+            template,
             status_code=400,
             values=form,
             sent=False,
-            next=next_url,
             errors=InvalidArgument.field("email", "invalid", str(exc)).details,
+            **page,
         )
     limiter(request).check("email", address(request), email)
     limiter(request).hit("email", address(request), email)
-    await run_in_threadpool(authentication.send_login_code, context(request), email)
-    return await render(request, "login_code.html", values={"email": email}, sent=True, next=next_url)
+    await run_in_threadpool(send, context(request), email)
+    return await render(request, template, values={"email": email}, sent=True, **page)
+
+
+@router.post("/login/code")
+async def login_code_send(request: Request) -> Response:
+    form = await check_csrf(request)
+    return await _mail_if_registered(
+        request, form, "login_code.html", authentication.send_login_code, next=safe_next(form.get("next"))
+    )
 
 
 @router.post("/login/code/verify")
@@ -249,21 +261,7 @@ async def forgot_page(request: Request) -> Response:
 @router.post("/forgot-password")
 async def forgot_submit(request: Request) -> Response:
     form = await check_csrf(request)
-    try:
-        email = normalize_email(text(form, "email"))
-    except ValueError as exc:
-        return await render(
-            request,
-            "forgot_password.html",
-            status_code=400,
-            values=form,
-            sent=False,
-            errors=InvalidArgument.field("email", "invalid", str(exc)).details,
-        )
-    limiter(request).check("email", address(request), email)
-    limiter(request).hit("email", address(request), email)
-    await run_in_threadpool(authentication.request_password_reset, context(request), email)
-    return await render(request, "forgot_password.html", values={"email": email}, sent=True)
+    return await _mail_if_registered(request, form, "forgot_password.html", authentication.request_password_reset)
 
 
 @router.get("/reset-password")
