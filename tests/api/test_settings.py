@@ -100,7 +100,9 @@ def test_nested_partial_patch_of_branding(api):
     assert after["app_name"] == before["app_name"]
     assert after["logo_url"] is None
 
-    after = api.settings(branding={"app_name": "Acme Cloud", "logo_url": "https://cdn.example.com/logo.png"})["branding"]
+    after = api.settings(branding={"app_name": "Acme Cloud", "logo_url": "https://cdn.example.com/logo.png"})[
+        "branding"
+    ]
     assert after["app_name"] == "Acme Cloud"
     assert after["logo_url"] == "https://cdn.example.com/logo.png"
     assert after["primary_color"].lower() == "#1a73e8"

@@ -132,7 +132,9 @@ def test_explicit_admin_role(api):
 
 def test_inviter_email_is_kept(api):
     org = api.org("Acme")
-    user = api.user_in(org["id"], "x@example.com", membership={"roles": [{"name": "member"}], "inviter_email": "boss@example.com"})
+    user = api.user_in(
+        org["id"], "x@example.com", membership={"roles": [{"name": "member"}], "inviter_email": "boss@example.com"}
+    )
     assert user["memberships"][0]["inviter_email"] == "boss@example.com"
 
 
@@ -164,7 +166,9 @@ def test_bad_roles_are_400_and_nothing_is_written(api, membership):
 )
 def test_create_with_bad_input_is_400(api, body):
     org = api.org("Acme")
-    response = api.post(f"/api/v1/organizations/{org['id']}/users", params={"send_invitation_email": "false"}, json=body)
+    response = api.post(
+        f"/api/v1/organizations/{org['id']}/users", params={"send_invitation_email": "false"}, json=body
+    )
     problem = assert_problem(response, 400, "invalid_argument")
     assert problem["details"]
     assert all_users(api)["total_size"] == 0
@@ -201,13 +205,23 @@ def test_same_user_twice_in_one_organization_is_409(api):
     assert len(get_user(api, pending["id"])["memberships"]) == 1
 
 
-def test_email_uniqueness_is_case_insensitive_for_external_ids_too(api):
+def test_user_external_id_is_unique(api):
     org = api.org("Acme")
     api.user_in(org["id"], "eve@example.com", invite=False, external_id="eve")
     other = api.org("Other")
     # a different e-mail cannot take an external_id already in use
     assert_problem(api.add_user(other["id"], "frank@example.com", external_id="eve"), 409, "already_exists")
     assert all_users(api)["total_size"] == 1
+
+
+def test_email_uniqueness_is_case_insensitive_for_sign_up_too(api):
+    org = api.org("Acme")
+    user = api.user_in(org["id"], "gina@example.com", invite=False)
+    response = api.signup("GINA@EXAMPLE.COM", password="a long enough password 1")
+    problem = assert_problem(response, 409, "already_exists")
+    assert "email" in [d["field"] for d in problem["details"]]
+    assert all_users(api)["total_size"] == 1
+    assert get_user(api, user["id"]) == user
 
 
 def test_user_in_unknown_organization_is_404_and_nothing_written(api):
@@ -262,7 +276,10 @@ def test_custom_attribute_without_definition_is_refused_on_patch(api):
     user = api.user_in(org["id"], "patch@example.com", invite=False, user_profile={"given_name": "Pat"})
     response = api.patch(
         f"/api/v1/users/{user['id']}",
-        json={"metadata": {"changed": True}, "user_profile": {"given_name": "Changed", "custom_attributes": {"dept": "x"}}},
+        json={
+            "metadata": {"changed": True},
+            "user_profile": {"given_name": "Changed", "custom_attributes": {"dept": "x"}},
+        },
     )
     problem = assert_problem(response, 400, "invalid_argument")
     assert {"field": "user_profile.custom_attributes.dept", "code": "unknown_attribute"} in [
@@ -300,9 +317,7 @@ def test_get_by_external_id(api):
     assert_problem(api.get("/api/v1/users:external/ext-3"), 404, "not_found")
 
 
-@pytest.mark.parametrize(
-    ("method", "body"), [("GET", None), ("PATCH", {"metadata": {}}), ("DELETE", None)]
-)
+@pytest.mark.parametrize(("method", "body"), [("GET", None), ("PATCH", {"metadata": {}}), ("DELETE", None)])
 def test_unknown_user_is_404(api, method, body):
     response = api.http.request(method, f"/api/v1/users/{UNKNOWN_USER}", headers=api.headers, json=body)
     assert_problem(response, 404, "not_found")
@@ -429,8 +444,10 @@ def test_organization_users_lists_pending_and_active_members_only(api):
     assert set(by_email) == {"active@example.com", "pending@example.com"}
     assert by_email["active@example.com"]["id"] == active["id"]
     assert by_email["pending@example.com"]["id"] == pending["id"]
-    status = {u["email"]: [m["membership_status"] for m in u["memberships"] if m["organization_id"] == org["id"]]
-              for u in body["users"]}
+    status = {
+        u["email"]: [m["membership_status"] for m in u["memberships"] if m["organization_id"] == org["id"]]
+        for u in body["users"]
+    }
     assert status == {"active@example.com": ["ACTIVE"], "pending@example.com": ["PENDING_INVITE"]}
 
 
@@ -531,7 +548,9 @@ def test_add_membership_twice_is_409(api):
     org = api.org("Acme")
     user = api.user_in(org["id"], "m@example.com", invite=False)
     assert_problem(
-        api.post(membership_path(org["id"], user["id"]), params={"send_invitation_email": "false"}), 409, "already_exists"
+        api.post(membership_path(org["id"], user["id"]), params={"send_invitation_email": "false"}),
+        409,
+        "already_exists",
     )
 
 
@@ -553,9 +572,11 @@ def test_membership_endpoints_with_unknown_ids_are_404(api, method):
 def test_patch_membership_roles(api):
     org = api.org("Acme")
     user = api.user_in(org["id"], "roles@example.com", invite=False)
-    response = api.patch(membership_path(org["id"], user["id"]), json={"roles": [{"name": "admin"}, {"name": "member"}]})
+    response = api.patch(
+        membership_path(org["id"], user["id"]), json={"roles": [{"name": "admin"}, {"name": "member"}]}
+    )
     assert response.status_code == 200, response.text
-    membership = [m for m in response.json()["user"]["memberships"] if m["organization_id"] == org["id"]][0]
+    membership = next(m for m in response.json()["user"]["memberships"] if m["organization_id"] == org["id"])
     assert membership["roles"] == [{"name": "admin"}, {"name": "member"}]
     assert membership["membership_status"] == "ACTIVE"
     assert api.membership(user, org["id"])["roles"] == [{"name": "admin"}, {"name": "member"}]

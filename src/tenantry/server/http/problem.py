@@ -126,6 +126,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # the framework could not read the body (bad UTF-8, nesting too deep…)
+            detail = FieldError("body", "malformed", str(exc.detail))
+            return problem(400, "invalid_argument", "The request body could not be read.", [detail])
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return problem(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
 
