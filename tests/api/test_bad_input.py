@@ -161,3 +161,20 @@ def test_nul_characters_are_refused_everywhere(api: Api):
         response = api.get(path)
         assert response.status_code in (400, 404), (path, response.text)
         assert response.json()["code"] in ("invalid_argument", "not_found")
+
+
+def test_page_tokens_that_do_not_point_at_an_id_are_refused(api: Api):
+    import base64
+    import json as _json
+
+    for pivot in ("a\u0000b", "org_short", 42):
+        token = base64.urlsafe_b64encode(_json.dumps({"d": "next", "k": pivot}).encode()).decode().rstrip("=")
+        response = api.get("/api/v1/organizations", params={"page_token": token})
+        assert response.status_code == 400, pivot
+        assert response.json()["details"][0]["field"] == "page_token"
+
+
+def test_405_names_every_allowed_method(http):
+    response = http.put("/api/v1/organizations")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
@@ -19,6 +20,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
 Direction = Literal["next", "prev"]
+_ID = re.compile(r"[a-z]{2,5}_[0-9a-z]{26}")  # what domain/ids.new_id makes
 T = TypeVar("T")
 
 
@@ -57,7 +59,7 @@ def page_request(page_size: int | None, page_token: str | None) -> PageRequest:
         padded = page_token + "=" * (-len(page_token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         direction, pivot = data["d"], data["k"]
-        if direction not in ("next", "prev") or not isinstance(pivot, str):
+        if direction not in ("next", "prev") or not isinstance(pivot, str) or not _ID.fullmatch(pivot):
             raise ValueError(direction)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidArgument.field("page_token", "invalid", "page_token is not a token this API returned") from exc

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from tenantry.server.domain.errors import FieldError, TenantryError
 
@@ -111,6 +112,16 @@ def tenantry_error_response(exc: TenantryError) -> JSONResponse:
     return problem(status, exc.code, exc.message, exc.details, headers=headers)
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route fully serves at this path (routers nest, so ask per method)."""
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.routes):
+            allowed.append(method)
+    return allowed
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(TenantryError)
     async def _tenantry_error(_request: Request, exc: TenantryError) -> JSONResponse:
@@ -125,12 +136,15 @@ def install(app: FastAPI) -> None:
         return problem(400, "invalid_argument", "The request has invalid fields.", field_errors(list(exc.errors())))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # the framework could not read the body (bad UTF-8, nesting too deep…)
             detail = FieldError("body", "malformed", str(exc.detail))
             return problem(400, "invalid_argument", "The request body could not be read.", [detail])
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # each method is its own route: gather them all for Allow
+            headers = {"Allow": ", ".join(_allowed_methods(request))}
+        return problem(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
