@@ -10,6 +10,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from tenantry.cli.api import register as register_api_commands
+
 if TYPE_CHECKING:
     from tenantry.server.context import Context
     from tenantry.server.settings import Settings
@@ -21,6 +23,7 @@ apps_app = typer.Typer(help="OpenID Connect applications (relying parties).", no
 app.add_typer(apps_app, name="apps")
 keys_app = typer.Typer(help="Token signing keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+register_api_commands(app)
 console = Console(soft_wrap=True)  # never break lines that scripts parse
 errors = Console(stderr=True, soft_wrap=True)
 
