@@ -303,3 +303,24 @@ def test_the_creation_limit_is_explained_on_the_create_page(site_api, new_page):
     page.get_by_role("button", name="Create organization").click()
     expect(page.get_by_role("alert")).to_contain_text("limit is 1")
     assert site_api.get("/api/v1/organizations").json()["total_size"] == 1
+
+
+def test_the_members_page_revokes_invitations_but_never_removes_active_members(site, site_api, new_page):
+    page = new_page()
+    signed_up(page, site_api, organization="Careful")
+    org = site_api.get("/api/v1/organizations").json()["organizations"][0]["id"]
+    pending = site_api.user_in(org, "pending@example.com")
+    page.goto(f"/organizations/{org}/members")
+    page.get_by_role("list", name="Members").locator("li", has_text="pending@example.com").get_by_role(
+        "button", name="Revoke"
+    ).click()
+    expect(page.get_by_role("status").first).to_contain_text("Invitation revoked")
+    assert site_api.get(f"/api/v1/users/{pending['id']}").json()["user"]["memberships"] == []
+
+    admin = site_api.get("/api/v1/users", params={"page_size": 100}).json()["users"]
+    admin_id = next(u["id"] for u in admin if u["email"] == "ada@example.com")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    forged = page.request.post(f"{site}/organizations/{org}/members/{admin_id}/revoke", form={"csrf_token": token})
+    assert forged.status == 409
+    members = site_api.get(f"/api/v1/organizations/{org}/users").json()["users"]
+    assert [m["email"] for m in members] == ["ada@example.com"]

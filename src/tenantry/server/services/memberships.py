@@ -16,9 +16,9 @@ from tenantry.server.db import seats
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.environment import EnvironmentSettings
-from tenantry.server.domain.errors import AlreadyExists, FieldError
+from tenantry.server.domain.errors import AlreadyExists, FieldError, MembershipAlreadyActive
 from tenantry.server.domain.ids import new_id
-from tenantry.server.domain.memberships import normalize_roles
+from tenantry.server.domain.memberships import MembershipStatus, membership_status, normalize_roles
 from tenantry.server.services import environment, invitations
 from tenantry.server.services.commands import MembershipInput, RoleInput
 from tenantry.server.services.views import UserView, user_view
@@ -114,6 +114,18 @@ def remove(ctx: Context, organization_id: str, user_id: str) -> None:
     """Remove a member, or revoke a pending invitation; either way its seat is freed."""
     with ctx.uow() as uow:
         membership = repo.membership(uow.session, organization_id, user_id, for_update=True)
+        delete_membership(uow.session, membership)
+        uow.commit()
+
+
+def revoke_invitation(ctx: Context, organization_id: str, user_id: str) -> None:
+    """Withdraw a pending or expired invitation (freeing its seat). Raises
+    MembershipAlreadyActive for an active member: removing members is ``remove``."""
+    with ctx.uow() as uow:
+        membership = repo.membership(uow.session, organization_id, user_id, for_update=True)
+        status = membership_status(membership.accepted_at, membership.expires_at, ctx.clock.now())
+        if status is MembershipStatus.ACTIVE:
+            raise MembershipAlreadyActive("This person already joined; there is no invitation to revoke.")
         delete_membership(uow.session, membership)
         uow.commit()
 

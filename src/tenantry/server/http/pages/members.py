@@ -127,4 +127,4 @@ async def resend(request: Request, organization_id: str, user_id: str) -> Respon
 @router.post("/organizations/{organization_id}/members/{user_id}/revoke")
 async def revoke(request: Request, organization_id: str, user_id: str) -> Response:
     """Withdraws a pending invitation (frees its seat)."""
-    return await _on_invitation(request, organization_id, user_id, memberships.remove, "revoked")
+    return await _on_invitation(request, organization_id, user_id, memberships.revoke_invitation, "revoked")
