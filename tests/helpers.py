@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -12,6 +13,21 @@ from fastapi.testclient import TestClient
 BOOTSTRAP_ID = "test-bootstrap-client"
 BOOTSTRAP_SECRET = "test-bootstrap-secret-0123456789"
 PUBLIC_URL = "http://tenantry.test"
+
+
+def when(value: str) -> datetime:
+    """An API timestamp (``…Z``) as an aware datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The response is a problem object of the contract with this status and code."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["code"] == code, body
+    assert isinstance(body["message"], str) and body["message"]
+    assert isinstance(body["details"], list)
+    return dict(body)
 
 
 def free_port() -> int:

@@ -10,19 +10,15 @@ import httpx
 from fastapi.testclient import TestClient
 
 from tests.conftest import FakeClock
-from tests.helpers import TOKEN_IN_LINK, Api
+from tests.helpers import TOKEN_IN_LINK, Api, when
 
 DEFAULT_EXPIRY = 1_296_000  # 15 days
 PASSWORD = "a long enough passphrase"
 
 
-def ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def close_to(value: str | None, expected: datetime, tolerance: float = 1.0) -> bool:
     assert value is not None
-    return abs((ts(value) - expected).total_seconds()) <= tolerance
+    return abs((when(value) - expected).total_seconds()) <= tolerance
 
 
 def invitation_emails(api: Api, email: str) -> list[dict[str, Any]]:

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 import pytest
 
+from tests.helpers import assert_problem, when
+
 ORG_ID = re.compile(r"^org_[0-9a-z]{26}$")
 UNKNOWN = "org_00000000000000000000000000"
-
-
-def when(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["code"] == code, body
-    assert isinstance(body["message"], str) and body["message"]
-    assert isinstance(body["details"], list)
-    return body
 
 
 def get_org(api, org_id: str) -> dict:

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from tests.helpers import Api
+from tests.helpers import Api, when
 
 DAY = 24 * 3600
-
-
-def ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def total_users(api: Api) -> int:
@@ -197,12 +191,12 @@ def test_invitations_expire_after_the_configured_time(api: Api, clock):
     user = api.user_in(org, "eve@example.com")
     membership = api.membership(user, org)
     assert membership["membership_status"] == "PENDING_INVITE"
-    expires = ts(membership["invite_expires_at"])
+    expires = when(membership["invite_expires_at"])
     assert abs((expires - clock.now()).total_seconds() - 15 * DAY) < 1
 
     api.settings(invitation_expiry_seconds=3600)
     other = api.user_in(org, "fay@example.com")
-    assert abs((ts(api.membership(other, org)["invite_expires_at"]) - clock.now()).total_seconds() - 3600) < 1
+    assert abs((when(api.membership(other, org)["invite_expires_at"]) - clock.now()).total_seconds() - 3600) < 1
 
     clock.advance(seconds=3601)
     assert api.membership(other, org)["membership_status"] == "INVITE_EXPIRED"  # derived, no job ran
@@ -222,8 +216,8 @@ def test_resend_rotates_the_link_and_restarts_the_expiry(api: Api, clock):
     assert invite["status"] == "PENDING_INVITE" and invite["resent_count"] == 1
     assert invite["organization_id"] == org and invite["user_id"] == user["id"]
     assert invite["inviter_email"] == "boss@example.com"
-    assert abs((ts(invite["expires_at"]) - clock.now()).total_seconds() - 15 * DAY) < 1
-    assert abs((ts(invite["resent_at"]) - clock.now()).total_seconds()) < 1
+    assert abs((when(invite["expires_at"]) - clock.now()).total_seconds() - 15 * DAY) < 1
+    assert abs((when(invite["resent_at"]) - clock.now()).total_seconds()) < 1
     second = api.patch(f"/api/v1/invites/organizations/{org}/users/{user['id']}/resend").json()["invite"]
     assert second["resent_count"] == 2
 

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 import pytest
 
-from tests.helpers import PUBLIC_URL
+from tests.helpers import PUBLIC_URL, assert_problem, when
 
 USER_ID = re.compile(r"^usr_[0-9a-z]{26}$")
 UNKNOWN_USER = "usr_00000000000000000000000000"
 UNKNOWN_ORG = "org_00000000000000000000000000"
 FIFTEEN_DAYS = 15 * 24 * 3600
-
-
-def when(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["code"] == code, body
-    assert isinstance(body["message"], str) and body["message"]
-    assert isinstance(body["details"], list)
-    return body
 
 
 def get_user(api, user_id: str) -> dict:

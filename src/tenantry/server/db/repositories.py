@@ -6,8 +6,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import Membership, Organization, User
-from tenantry.server.domain.errors import FieldError, NotFound
+from tenantry.server.domain.errors import AlreadyExists, FieldError, NotFound
 from tenantry.server.domain.types import email_key
+
+
+def ensure_external_id_free(
+    session: Session, model: type[Organization] | type[User], external_id: str | None, except_id: str | None = None
+) -> None:
+    """Raise AlreadyExists when another organization (or user) already has ``external_id``."""
+    if external_id is None:
+        return
+    taken = session.scalar(select(model.id).where(model.external_id == external_id))
+    if taken is not None and taken != except_id:
+        what = "organization" if model is Organization else "user"
+        raise AlreadyExists(
+            f"Another {what} has this external_id.", [FieldError("external_id", "already_exists", "already in use")]
+        )
 
 
 def organization(session: Session, organization_id: str) -> Organization:

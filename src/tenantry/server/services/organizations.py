@@ -15,7 +15,7 @@ from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.environment import EnvironmentSettings
-from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, OrganizationCreationLimitReached
+from tenantry.server.domain.errors import InvalidArgument, OrganizationCreationLimitReached
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import ADMIN
 from tenantry.server.domain.pagination import Page, PageRequest
@@ -72,7 +72,7 @@ def insert(
     session = uow.session
     if creator is not None:
         _check_creation_limit(session, creator.id, settings)
-    _check_external_id_free(session, external_id)
+    repo.ensure_external_id_free(session, Organization, external_id)
     org = Organization(
         id=new_id("org"),
         display_name=display_name,
@@ -104,17 +104,6 @@ def _check_creation_limit(session: Session, user_id: str, settings: EnvironmentS
         )
 
 
-def _check_external_id_free(session: Session, external_id: str | None, except_id: str | None = None) -> None:
-    if external_id is None:
-        return
-    taken = session.scalar(select(Organization.id).where(Organization.external_id == external_id))
-    if taken is not None and taken != except_id:
-        raise AlreadyExists(
-            "Another organization has this external_id.",
-            [FieldError("external_id", "already_exists", "already in use")],
-        )
-
-
 def get(ctx: Context, organization_id: str) -> OrganizationView:
     with ctx.uow(readonly=True) as uow:
         return organization_view(repo.organization(uow.session, organization_id))
@@ -142,7 +131,7 @@ def update(ctx: Context, organization_id: str, command: UpdateOrganization) -> O
                 raise InvalidArgument.field("display_name", "required", "display_name cannot be null")
             org.display_name = command.display_name
         if "external_id" in fields:
-            _check_external_id_free(uow.session, command.external_id, except_id=org.id)
+            repo.ensure_external_id_free(uow.session, Organization, command.external_id, except_id=org.id)
             org.external_id = command.external_id
         if "metadata" in fields:
             org.metadata_ = command.metadata or {}

@@ -40,7 +40,7 @@ def new_user(
         raise AlreadyExists(
             "A user with this e-mail already exists.", [FieldError("email", "already_exists", "already registered")]
         )
-    _check_external_id_free(session, external_id)
+    repo.ensure_external_id_free(session, User, external_id)
     user = User(
         id=new_id("usr"),
         email=email,
@@ -56,16 +56,6 @@ def new_user(
     session.add(user)
     session.flush()
     return user
-
-
-def _check_external_id_free(session: Session, external_id: str | None, except_id: str | None = None) -> None:
-    if external_id is None:
-        return
-    taken = session.scalar(select(User.id).where(User.external_id == external_id))
-    if taken is not None and taken != except_id:
-        raise AlreadyExists(
-            "Another user has this external_id.", [FieldError("external_id", "already_exists", "already in use")]
-        )
 
 
 def create_in_organization(
@@ -150,7 +140,7 @@ def update(ctx: Context, user_id: str, command: UpdateUser) -> UserView:
         user = repo.user(uow.session, user_id, for_update=True)
         fields = command.model_fields_set
         if "external_id" in fields:
-            _check_external_id_free(uow.session, command.external_id, except_id=user.id)
+            repo.ensure_external_id_free(uow.session, User, command.external_id, except_id=user.id)
             user.external_id = command.external_id
         if "metadata" in fields:
             user.metadata_ = command.metadata or {}
