@@ -86,6 +86,19 @@ def delete_client(ctx: Context, client_id: str) -> None:
         uow.commit()
 
 
+def rotate_client_secret(ctx: Context, client_id: str) -> NewClient:
+    """A new secret for the client (shown once); the old secret and every token issued with it stop working."""
+    secret = new_secret("tsk_")
+    with ctx.uow() as uow:
+        client = uow.session.get(ApiClient, client_id)
+        if client is None:
+            raise NotFound(f"No API client {client_id!r}.")
+        client.secret_hash = digest(secret)
+        uow.session.execute(delete(AccessToken).where(AccessToken.client_id == client_id))
+        uow.commit()
+        return NewClient(id=client.id, name=client.name, secret=secret)
+
+
 def issue_token(ctx: Context, client_id: str, client_secret: str) -> IssuedToken:
     """A new bearer token for valid client credentials; raises Unauthenticated otherwise.
 
