@@ -10,6 +10,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from tenantry.cli.admin import register as register_admin_commands
+from tenantry.cli.admin import setup_link
 from tenantry.cli.api import register as register_api_commands
 
 if TYPE_CHECKING:
@@ -24,6 +26,7 @@ app.add_typer(apps_app, name="apps")
 keys_app = typer.Typer(help="Token signing keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 register_api_commands(app)
+register_admin_commands(app)
 console = Console(soft_wrap=True)  # never break lines that scripts parse
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -68,6 +71,12 @@ def serve(
             "No API client exists yet. Mint credentials with [bold]tenantry clients create[/bold] "
             "(or set TENANTRY_BOOTSTRAP_CLIENT_ID and TENANTRY_BOOTSTRAP_CLIENT_SECRET), then "
             f"POST them to {settings.public_url}/oauth/token."
+        )
+    link = setup_link(ctx)
+    if link:
+        console.print(
+            f"No dashboard administrator exists yet. Create the first one at (valid 24 hours, once):\n  {link}\n"
+            "or run [bold]tenantry admin create --email you@example.com[/bold]."
         )
     if workers > 1:
         ctx.engine.dispose()

@@ -14,6 +14,7 @@ import tenantry
 from tenantry.server.context import Context, build_context
 from tenantry.server.domain.clock import Clock
 from tenantry.server.http import oauth, oidc, problem
+from tenantry.server.http.admin import router as admin_dashboard
 from tenantry.server.http.api.v1.router import api_v1
 from tenantry.server.http.pages.router import STATIC, pages
 from tenantry.server.http.pages.web import CsrfFailed, render
@@ -57,6 +58,7 @@ def create_app(
     app.include_router(api_v1)
     app.include_router(pages)
     app.include_router(oidc.router)
+    admin_dashboard.install(app)
     app.mount("/static", STATIC, name="static")
 
     @app.exception_handler(RateLimited)

@@ -93,3 +93,11 @@ class IncompatibleAttributeValues(TenantryError):
 class FailedPrecondition(TenantryError):
     code = "failed_precondition"
     default_message = "The resource is not in a state that allows this."
+
+
+class SetupLinkInvalid(TenantryError):
+    code = "setup_link_invalid"
+    default_message = (
+        "This set-up link is not valid any more: it was used, it expired, or an administrator already exists. "
+        "Ask an administrator to add you, or run `tenantry admin create`."
+    )

@@ -35,6 +35,7 @@ STATUS_BY_CODE = {
     "invitation_expired": 410,
     "invalid_code": 400,
     "invalid_reset_link": 400,
+    "setup_link_invalid": 400,
     "csrf_failed": 403,
     "rate_limited": 429,
 }

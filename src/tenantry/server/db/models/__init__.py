@@ -1,6 +1,9 @@
 """One table per module; importing this package registers them all on ``Base.metadata``."""
 
 from tenantry.server.db.models.access_token import AccessToken
+from tenantry.server.db.models.admin import Admin
+from tenantry.server.db.models.admin_session import AdminSession
+from tenantry.server.db.models.admin_setup_token import AdminSetupToken
 from tenantry.server.db.models.api_client import ApiClient
 from tenantry.server.db.models.application import Application
 from tenantry.server.db.models.authorization_code import AuthorizationCode
@@ -18,6 +21,9 @@ from tenantry.server.db.models.user_attribute import UserAttribute
 
 __all__ = [
     "AccessToken",
+    "Admin",
+    "AdminSession",
+    "AdminSetupToken",
     "ApiClient",
     "Application",
     "AuthorizationCode",

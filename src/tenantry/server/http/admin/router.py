@@ -1,0 +1,25 @@
+"""The administrator dashboard under /admin: every tab's routes, and the sign-in redirect."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+
+from tenantry.server.http.admin import auth, configuration
+from tenantry.server.http.admin.web import SignInRequired
+from tenantry.server.http.pages.web import redirect
+
+dashboard = APIRouter(include_in_schema=False)
+for module in (auth, configuration):
+    dashboard.include_router(module.router)
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(dashboard)
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        target = request.url.path if request.method == "GET" else ""
+        return redirect("/admin/login" + (f"?next={quote(target)}" if target else ""))

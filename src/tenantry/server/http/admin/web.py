@@ -1,0 +1,109 @@
+"""Plumbing shared by the dashboard: the administrator's session cookie, rendering, paging.
+
+The dashboard reuses the hosted pages' CSRF protection (signed double submit) and calls
+the same services as the API, so a rule and its error message live in one place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from tenantry.server.domain.environment import EnvironmentSettings
+from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
+from tenantry.server.domain.pagination import PageRequest
+from tenantry.server.domain.pagination import page_request as parse_page_request
+from tenantry.server.domain.wording import MetaName
+from tenantry.server.http.pages.web import context, csrf_token, ensure_csrf_cookie, form_field, secure_cookies
+from tenantry.server.services import admins, environment
+from tenantry.server.services.admins import AdminView
+
+ADMIN_COOKIE = "tenantry_admin"
+PAGE_SIZE = 25
+
+templates = Jinja2Templates(directory=str(Path(__file__).parents[2] / "templates"))
+
+
+class SignInRequired(TenantryError):
+    """Raised by ``signed_in_admin``; answered with a redirect to the dashboard's log-in."""
+
+    code = "unauthenticated"
+    default_message = "Sign in to the dashboard."
+
+
+async def signed_in_admin(request: Request) -> AdminView:
+    """FastAPI dependency: the administrator behind the cookie. Raises SignInRequired."""
+    admin = await run_in_threadpool(admins.resolve, context(request), request.cookies.get(ADMIN_COOKIE))
+    if admin is None:
+        raise SignInRequired()
+    request.state.admin = admin
+    return admin
+
+
+def set_admin_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        ADMIN_COOKIE,
+        token,
+        max_age=int(admins.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(context(request)),
+        path="/admin",
+    )
+
+
+def clear_admin_cookie(response: Response) -> None:
+    response.delete_cookie(ADMIN_COOKIE, path="/admin")
+
+
+def page_request(page_token: str | None, page_size: int = PAGE_SIZE) -> PageRequest:
+    """The page a list link asks for; a mangled token shows the first page rather than an error."""
+    try:
+        return parse_page_request(page_size, page_token)
+    except InvalidArgument:
+        return PageRequest(page_size)
+
+
+async def render(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    errors: list[FieldError] | None = None,
+    error: str | None = None,
+    notice: str | None = None,
+    **variables: Any,
+) -> HTMLResponse:
+    """Render a dashboard page with what every page shows: the navigation, the signed-in
+    administrator, the meta name, the CSRF token, a notice, and errors (one per field)."""
+    ctx = context(request)
+    settings: EnvironmentSettings = await run_in_threadpool(environment.get_settings, ctx)
+    token = await run_in_threadpool(csrf_token, ctx, request)
+    by_field: dict[str, str] = {}
+    for detail in errors or []:
+        by_field.setdefault(form_field(detail.field), detail.message)
+    response = templates.TemplateResponse(
+        request,
+        f"admin/{template}",
+        {
+            "settings": settings,
+            "branding": settings.branding,
+            "meta": MetaName(settings.organization_meta_name.singular, settings.organization_meta_name.plural),
+            "csrf_token": token,
+            "admin": getattr(request.state, "admin", None),
+            "errors": by_field,
+            "error": error,
+            "notice": notice or request.query_params.get("notice"),
+            "outbox": ctx.settings.smtp_host is None,
+            **variables,
+        },
+        status_code=status_code,
+    )
+    response.headers["Cache-Control"] = "no-store"  # secrets are shown once; never from a cache
+    ensure_csrf_cookie(request, response)
+    return response

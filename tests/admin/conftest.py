@@ -1,0 +1,32 @@
+"""Dashboard browser tests: an administrator signed in through the real log-in form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page
+
+from tenantry.server.context import Context
+from tenantry.server.services import admins
+from tests.pages.conftest import browser, new_page  # noqa: F401  (fixtures)
+
+ADMIN_EMAIL = "root@ops.example"
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+def sign_in(page: Page, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD, path: str = "/admin") -> None:
+    page.goto(path)
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def dashboard(site: str, context: Context, new_page: Callable[[], Page]) -> Page:  # noqa: F811
+    """A browser signed in to the dashboard as a fresh administrator."""
+    admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page = new_page()
+    sign_in(page)
+    page.wait_for_url("**/admin/organizations**")
+    return page
