@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import Membership, Organization, User
@@ -75,4 +77,21 @@ def membership(session: Session, organization_id: str, user_id: str, *, for_upda
 def find_membership(session: Session, organization_id: str, user_id: str) -> Membership | None:
     return session.scalar(
         select(Membership).where(Membership.organization_id == organization_id, Membership.user_id == user_id)
+    )
+
+
+def like_escaped(text: str) -> str:
+    """``text`` with LIKE's wildcards taken literally (use with ``escape="\\"``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def organizations_matching(stmt: Select[Any], query: str) -> Select[Any]:
+    """Organizations whose id or external_id is ``query``, or whose name contains it (any case)."""
+    pattern = f"%{like_escaped(query.lower())}%"
+    return stmt.where(
+        or_(
+            Organization.id == query,
+            Organization.external_id == query,
+            func.lower(Organization.display_name).like(pattern, escape="\\"),
+        )
     )

@@ -114,9 +114,14 @@ def get_by_external_id(ctx: Context, external_id: str) -> OrganizationView:
         return organization_view(repo.organization_by_external_id(uow.session, external_id))
 
 
-def list_page(ctx: Context, request: PageRequest) -> Page[OrganizationView]:
+def list_page(ctx: Context, request: PageRequest, search: str | None = None) -> Page[OrganizationView]:
+    """Organizations in id (creation) order; with ``search``, those whose id or external_id
+    equals it or whose name contains it."""
     with ctx.uow(readonly=True) as uow:
-        page = fetch_page(uow.session, select(Organization), Organization.id, request)
+        stmt = select(Organization)
+        if search and search.strip():
+            stmt = repo.organizations_matching(stmt, search.strip())
+        page = fetch_page(uow.session, stmt, Organization.id, request)
         return Page(
             [organization_view(org) for org in page.items], page.next_page_token, page.prev_page_token, page.total_size
         )

@@ -1,0 +1,170 @@
+"""The Organizations tab: search, create, and one organization's details, seat limit and
+members (invite, resend, revoke, remove, change role), through the API's services."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
+from tenantry.server.http.admin.web import page_request, render, signed_in_admin
+from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.web import check_csrf, context, redirect
+from tenantry.server.services import organizations, users
+from tenantry.server.services.admins import AdminView
+from tenantry.server.services.commands import CreateOrganization, UpdateOrganization
+
+router = APIRouter(prefix="/admin/organizations", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+
+
+def metadata_from_form(form: dict[str, str], name: str = "metadata") -> dict[str, Any]:
+    """The JSON object typed into a metadata box (empty = {}). Raises InvalidArgument."""
+    raw = form.get(name, "").strip()
+    try:
+        value = json.loads(raw) if raw else {}
+    except json.JSONDecodeError as exc:
+        raise InvalidArgument.field(name, "invalid", f"not valid JSON: {exc.msg} (line {exc.lineno})") from exc
+    if not isinstance(value, dict):
+        raise InvalidArgument.field(name, "invalid", 'must be a JSON object, like {"plan": "pro"}')
+    return value
+
+
+def limit_from_form(form: dict[str, str]) -> int | None:
+    """The seat limit typed in (empty = no limit). Raises InvalidArgument."""
+    raw = text(form, "max_allowed_users")
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > 100_000_000:
+        raise InvalidArgument.field("max_allowed_users", "invalid", "enter a whole number of users, or leave it empty")
+    return int(raw) or None
+
+
+@router.get("")
+async def organizations_list(request: Request, q: str = "", page_token: str = "") -> Response:
+    page = await run_in_threadpool(organizations.list_page, context(request), page_request(page_token), q)
+    return await render(request, "organizations.html", tab="organizations", page=page, q=q, values={})
+
+
+@router.post("")
+async def create_organization(request: Request) -> Response:
+    form = await check_csrf(request)
+    try:
+        command = CreateOrganization.model_validate(
+            {"display_name": text(form, "display_name"), "external_id": text(form, "external_id") or None}
+        )
+        created = await run_in_threadpool(organizations.create, context(request), command)
+    except (ValidationError, TenantryError) as exc:
+        message, errors = errors_of(exc)
+        page = await run_in_threadpool(organizations.list_page, context(request), page_request(None), "")
+        return await render(
+            request,
+            "organizations.html",
+            status_code=400,
+            tab="organizations",
+            page=page,
+            q="",
+            values=form,
+            error=message,
+            errors=errors,
+        )
+    return redirect(f"/admin/organizations/{created.id}?notice={created.display_name} created.")
+
+
+async def detail_page(
+    request: Request, organization_id: str, *, status_code: int = 200, page_token: str = "", **extra: Any
+) -> Response:
+    """One organization: details, limits, members. Errors and form values ride in ``extra``."""
+    ctx = context(request)
+    org = await run_in_threadpool(organizations.get, ctx, organization_id)
+    seats = await run_in_threadpool(organizations.get_user_management, ctx, organization_id)
+    members = await run_in_threadpool(users.list_page, ctx, page_request(page_token), organization_id)
+    extra.setdefault("values", {})
+    return await render(
+        request,
+        "organization.html",
+        status_code=status_code,
+        tab="organizations",
+        organization=org,
+        seats=seats,
+        members=members,
+        metadata_text=json.dumps(org.metadata, indent=2, ensure_ascii=False) if org.metadata else "",
+        **extra,
+    )
+
+
+@router.get("/{organization_id}")
+async def organization_detail(request: Request, organization_id: str, page_token: str = "") -> Response:
+    try:
+        return await detail_page(request, organization_id, page_token=page_token)
+    except TenantryError as exc:
+        return await render(
+            request,
+            "message.html",
+            status_code=404,
+            heading="Not found",
+            message=exc.message,
+            link="/admin/organizations",
+        )
+
+
+@router.post("/{organization_id}")
+async def update_organization(request: Request, organization_id: str) -> Response:
+    form = await check_csrf(request)
+    try:
+        command = UpdateOrganization.model_validate(
+            {
+                "display_name": text(form, "display_name"),
+                "external_id": text(form, "external_id") or None,
+                "metadata": metadata_from_form(form),
+            }
+        )
+        await run_in_threadpool(organizations.update, context(request), organization_id, command)
+    except (ValidationError, TenantryError) as exc:
+        return await _refused(request, organization_id, exc, form, "details")
+    return redirect(f"/admin/organizations/{organization_id}?notice=Details saved.")
+
+
+@router.post("/{organization_id}/limits")
+async def update_limits(request: Request, organization_id: str) -> Response:
+    form = await check_csrf(request)
+    try:
+        limit = limit_from_form(form)
+        await run_in_threadpool(organizations.set_max_allowed_users, context(request), organization_id, limit)
+    except TenantryError as exc:
+        return await _refused(request, organization_id, exc, form, "limits")
+    return redirect(f"/admin/organizations/{organization_id}?notice=User limit saved.#limits")
+
+
+async def _refused(request: Request, organization_id: str, exc: Exception, form: dict[str, str], part: str) -> Response:
+    """Show the organization again with a refused form's values and its errors."""
+    message, errors = errors_of(exc)
+    errors = [FieldError(e.field.removeprefix("settings."), e.code, e.message) for e in errors]
+    status = 409 if isinstance(exc, TenantryError) and exc.code != "invalid_argument" else 400
+    return await detail_page(
+        request, organization_id, status_code=status, values={part: form}, error=message, errors=errors
+    )
+
+
+@router.get("/{organization_id}/delete")
+async def confirm_delete(request: Request, organization_id: str) -> Response:
+    ctx = context(request)
+    org = await run_in_threadpool(organizations.get, ctx, organization_id)
+    members = await run_in_threadpool(users.list_page, ctx, page_request(None, 1), organization_id)
+    return await render(
+        request, "organization_delete.html", tab="organizations", organization=org, member_count=members.total_size
+    )
+
+
+@router.post("/{organization_id}/delete")
+async def delete_organization(
+    request: Request, organization_id: str, admin: AdminView = Depends(signed_in_admin)
+) -> Response:
+    await check_csrf(request)
+    org = await run_in_threadpool(organizations.get, context(request), organization_id)
+    await run_in_threadpool(organizations.delete_, context(request), organization_id)
+    return redirect(f"/admin/organizations?notice={org.display_name} deleted.")
