@@ -151,6 +151,49 @@ def _conform_values(session: Session, definition: AttributeDefinition, *, force:
     return len(broken)
 
 
+def holders(ctx: Context, key: str) -> int:
+    """How many users hold a value for ``key`` (what deleting or tightening it would touch)."""
+    with ctx.uow(readonly=True) as uow:
+        _row(uow.session, key)
+        stmt = select(func.count()).select_from(User).where(attribute_values.has_value(uow.session, key))
+        return int(uow.session.scalar(stmt) or 0)
+
+
+def holder_counts(ctx: Context) -> dict[str, int]:
+    """For each definition, how many users hold a value."""
+    with ctx.uow(readonly=True) as uow:
+        keys = uow.session.scalars(select(UserAttribute.key)).all()
+        has = {key: attribute_values.has_value(uow.session, key) for key in keys}
+        return {
+            key: int(uow.session.scalar(select(func.count()).select_from(User).where(condition)) or 0)
+            for key, condition in has.items()
+        }
+
+
+def move(ctx: Context, key: str, offset: int) -> list[AttributeView]:
+    """Move a definition ``offset`` places in the display order (negative = earlier) and
+    number every definition 0, 1, 2… again. Raises NotFound."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        rows = list(
+            uow.session.scalars(
+                select(UserAttribute).order_by(UserAttribute.position, UserAttribute.key).with_for_update()
+            )
+        )
+        moving = next((row for row in rows if row.key == key), None)
+        if moving is None:
+            raise NotFound(f"No user attribute {key!r}.")
+        index = rows.index(moving)
+        rows.insert(max(0, min(len(rows) - 1, index + offset)), rows.pop(index))
+        for position, row in enumerate(rows):
+            if row.position != position:
+                row.position, row.updated_at = position, now
+        uow.session.flush()
+        views = [_view(row) for row in rows]
+        uow.commit()
+        return views
+
+
 def delete(ctx: Context, key: str) -> int:
     """Delete the definition and remove its values from every profile, in one transaction.
     Returns how many profiles held a value."""
