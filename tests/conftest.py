@@ -25,6 +25,8 @@ from tenantry.server.db.migrate import upgrade
 from tenantry.server.settings import Settings
 from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, PUBLIC_URL, Api, free_port
 
+pytest_plugins = ["tests.browser"]  # the browser fixtures, one Playwright per test process
+
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Children first, so foreign keys never object. API clients and their tokens stay: servers
 # started once per module keep using the bootstrap client they created at start-up.

@@ -20,11 +20,16 @@ def invite(page, email: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_cap_an_organization_at_three_seats_and_the_fourth_invitation_is_refused(dashboard, site_api):
+    site_api.patch(
+        "/api/v1/environment/settings",
+        json={"organization_meta_name": {"singular": "Workspace", "plural": "Workspaces"}},
+    )
     page = dashboard
     page.goto("/admin/organizations")
+    expect(page.locator("h1")).to_have_text("Workspaces")
     page.get_by_label("Name").fill("Acme")
     page.get_by_label("External ID").fill("acme-1")
-    page.get_by_role("button", name="Create organization").click()
+    page.get_by_role("button", name="Create workspace").click()
     expect(page.locator("h1")).to_have_text("Acme")
     org_id = re.search(r"/admin/organizations/(org_\w+)", page.url).group(1)
 
@@ -34,13 +39,14 @@ def test_cap_an_organization_at_three_seats_and_the_fourth_invitation_is_refused
     for n in range(3):
         invite(page, f"person{n}@example.com")
         expect(page.get_by_role("status")).to_contain_text("Invitation sent")
+    expect(page.locator("#limits")).to_contain_text("Workspace limits")
     expect(page.locator("#limits")).to_contain_text("3 of 3 seats used")
     expect(page.locator("[data-full]")).to_contain_text("is full")
     expect(_members(page)).to_have_count(3)
     expect(_members(page).first).to_contain_text("Pending invite")
 
     invite(page, "fourth@example.com")
-    expect(page.get_by_role("alert")).to_contain_text("reached its maximum number of users")
+    expect(page.get_by_role("alert")).to_contain_text("This workspace has reached its maximum number of users")
     expect(page.locator("#members").get_by_label("E-mail", exact=True)).to_have_value("fourth@example.com")
     shoot(page, "admin-organization-full")
     assert site_api.get(f"/api/v1/organizations/{org_id}/settings/usermanagement").json() == {

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.server.db.base import Base
@@ -22,6 +22,13 @@ class Membership(Base):
         UniqueConstraint("organization_id", "user_id"),
         # Finds an organization's expired invitations that still hold a seat.
         Index("ix_memberships_seat_holds", "organization_id", "holds_seat", "accepted_at", "expires_at"),
+        # The dashboard's list of open invitations across organizations: only unaccepted rows.
+        Index(
+            "ix_memberships_open_invitations",
+            "id",
+            sqlite_where=text("accepted_at IS NULL"),
+            postgresql_where=text("accepted_at IS NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

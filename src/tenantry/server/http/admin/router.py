@@ -7,12 +7,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
-from tenantry.server.http.admin import attributes, auth, configuration, members, organizations
+from tenantry.server.http.admin import attributes, auth, configuration, invitations, members, organizations
 from tenantry.server.http.admin.web import SignInRequired
 from tenantry.server.http.pages.web import redirect
 
 dashboard = APIRouter(include_in_schema=False)
-for module in (auth, configuration, attributes, organizations, members):
+for module in (auth, configuration, attributes, organizations, members, invitations):
     dashboard.include_router(module.router)
 
 

@@ -107,3 +107,19 @@ async def render(
     response.headers["Cache-Control"] = "no-store"  # secrets are shown once; never from a cache
     ensure_csrf_cookie(request, response)
     return response
+
+
+async def meta_name(request: Request) -> MetaName:
+    settings = await run_in_threadpool(environment.get_settings, context(request))
+    return MetaName(settings.organization_meta_name.singular, settings.organization_meta_name.plural)
+
+
+async def worded(request: Request, exc: TenantryError) -> str:
+    """The error's message in the environment's words for an organization."""
+    if exc.code == "organization_user_limit_reached":
+        meta = await meta_name(request)
+        return (
+            f"This {meta.singular_lower} has reached its maximum number of users: nobody new can join until a seat "
+            "frees up or you raise the limit."
+        )
+    return exc.message

@@ -56,6 +56,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_admin_sessions_admin_id"), ["admin_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_admin_sessions_expires_at"), ["expires_at"], unique=False)
 
+    with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_memberships_open_invitations",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("accepted_at IS NULL"),
+            postgresql_where=sa.text("accepted_at IS NULL"),
+        )
     # The dashboard searches users by e-mail prefix; PostgreSQL's default collation cannot
     # use the plain unique index for LIKE 'prefix%', a pattern-ops index can.
     if op.get_context().dialect.name == "postgresql":
@@ -64,6 +72,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.drop_index("ix_memberships_open_invitations")
     if op.get_context().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_users_email_key_prefix")
     with op.batch_alter_table("admin_sessions", schema=None) as batch_op:
