@@ -39,8 +39,8 @@ def list_page(
         elif status == "expired":
             stmt = stmt.where(Membership.expires_at <= now)
         if email_prefix.strip():
-            pattern = repo.like_escaped(email_key(email_prefix.strip())) + "%"
-            stmt = stmt.join(User, User.id == Membership.user_id).where(User.email_key.like(pattern, escape="\\"))
+            prefix = repo.starts_with(uow.session, User.email_key, email_key(email_prefix))
+            stmt = stmt.join(User, User.id == Membership.user_id).where(prefix)
         page = fetch_page(uow.session, stmt, Membership.id, request)
         user_ids = {m.user_id for m in page.items}
         org_ids = {m.organization_id for m in page.items}

@@ -22,9 +22,17 @@ class Membership(Base):
         UniqueConstraint("organization_id", "user_id"),
         # Finds an organization's expired invitations that still hold a seat.
         Index("ix_memberships_seat_holds", "organization_id", "holds_seat", "accepted_at", "expires_at"),
-        # The dashboard's list of open invitations across organizations: only unaccepted rows.
+        # The dashboard's list of open invitations across organizations (only unaccepted rows):
+        # one index pages them in id order, the other counts and filters pending vs expired.
         Index(
             "ix_memberships_open_invitations",
+            "id",
+            sqlite_where=text("accepted_at IS NULL"),
+            postgresql_where=text("accepted_at IS NULL"),
+        ),
+        Index(
+            "ix_memberships_open_invitations_expiry",
+            "expires_at",
             "id",
             sqlite_where=text("accepted_at IS NULL"),
             postgresql_where=text("accepted_at IS NULL"),

@@ -64,6 +64,13 @@ def upgrade() -> None:
             sqlite_where=sa.text("accepted_at IS NULL"),
             postgresql_where=sa.text("accepted_at IS NULL"),
         )
+        batch_op.create_index(
+            "ix_memberships_open_invitations_expiry",
+            ["expires_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("accepted_at IS NULL"),
+            postgresql_where=sa.text("accepted_at IS NULL"),
+        )
     # The dashboard searches users by e-mail prefix; PostgreSQL's default collation cannot
     # use the plain unique index for LIKE 'prefix%', a pattern-ops index can.
     if op.get_context().dialect.name == "postgresql":
@@ -73,6 +80,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.drop_index("ix_memberships_open_invitations_expiry")
         batch_op.drop_index("ix_memberships_open_invitations")
     if op.get_context().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_users_email_key_prefix")
