@@ -26,6 +26,7 @@ def dashboard(site: str, context: Context, new_page: Callable[[], Page]) -> Page
     """A browser signed in to the dashboard as a fresh administrator."""
     admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     page = new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})  # a desktop: the dashboard's audience
     sign_in(page)
     page.wait_for_url("**/admin/organizations**")
     return page
