@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from tenantry.cli.admin import register as register_admin_commands
-from tenantry.cli.admin import setup_link
+from tenantry.cli.administrators import register as register_admin_commands
+from tenantry.cli.administrators import setup_link
 from tenantry.cli.api import register as register_api_commands
 
 if TYPE_CHECKING:
