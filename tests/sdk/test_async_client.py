@@ -4,7 +4,8 @@ live server; retries and token renewal against a scripted transport."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -14,6 +15,13 @@ from tenantry import AsyncClient
 from tenantry.sdk.errors import NotFound, OrganizationUserLimitReached, TenantryError, Unauthenticated
 from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET
 from tests.sdk.test_client import ORG
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """``asyncio.run(main())`` in a thread of its own: the browser tests' Playwright keeps an
+    event loop running in the test worker's main thread."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(lambda: asyncio.run(main())).result()
 
 
 class CountingTransport(httpx.AsyncHTTPTransport):
@@ -53,7 +61,7 @@ def test_resources_pagination_and_errors_against_a_live_server(site):
             with pytest.raises(NotFound):
                 await tenantry.organizations.get(org.id)
 
-    asyncio.run(scenario())
+    run_async(scenario)
 
 
 def test_wrong_credentials_raise_unauthenticated(site):
@@ -62,7 +70,7 @@ def test_wrong_credentials_raise_unauthenticated(site):
             await tenantry.organizations.get("org_x")
 
     with pytest.raises(Unauthenticated):
-        asyncio.run(scenario())
+        run_async(scenario)
 
 
 def scripted(answers: list[Any]) -> tuple[httpx.MockTransport, list[str]]:
@@ -89,7 +97,7 @@ def run(transport: httpx.MockTransport, call: Callable[[AsyncClient], Any]) -> A
         async with AsyncClient("http://tenantry.test", "id", "s", transport=transport, backoff=0) as tenantry:
             return await call(tenantry)
 
-    return asyncio.run(scenario())
+    return run_async(scenario)
 
 
 def test_idempotent_calls_are_retried_on_connection_errors_429_and_503():
