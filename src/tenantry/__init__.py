@@ -1,7 +1,7 @@
 """Tenantry: self-hosted user management for multi-tenant applications.
 
-``from tenantry import Client`` gives the SDK; it is loaded on first use so that the
-server, which imports this package too, does not pay for it.
+``from tenantry import Client`` (or ``AsyncClient``, ``OIDCClient``) gives the SDK; it is
+loaded on first use so that the server, which imports this package too, does not pay for it.
 """
 
 from typing import Any
@@ -10,8 +10,12 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Client":
-        from tenantry.sdk import Client
+    if name in ("Client", "AsyncClient"):
+        from tenantry import sdk
 
-        return Client
+        return getattr(sdk, name)
+    if name == "OIDCClient":
+        from tenantry.sdk.oidc import OIDCClient
+
+        return OIDCClient
     raise AttributeError(name)

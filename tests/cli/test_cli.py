@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -66,3 +67,22 @@ def test_invalid_configuration_is_refused_before_start(database_url, engine):
     )
     assert result.returncode == 2
     assert "Invalid configuration" in result.stderr
+
+
+def test_apps_keys_and_secret_rotation_on_the_database(database_url, engine):
+    created = tenantry(database_url, "apps", "create", "--name", "Local app", "--redirect-uri", "https://a.example/cb")
+    assert created.returncode == 0, created.stderr
+    app_id = re.search(r"client_id:\s+(\S+)", created.stdout).group(1)
+    assert re.search(r"client_secret:\s+\S+", created.stdout)
+    assert [a["id"] for a in json.loads(tenantry(database_url, "apps", "list", "--database", "--json").stdout)] == [
+        app_id
+    ]
+    assert "New signing key" in tenantry(database_url, "keys", "rotate").stdout
+    assert tenantry(database_url, "apps", "delete", app_id).returncode == 0
+    assert tenantry(database_url, "apps", "delete", app_id).returncode == 1
+
+    client_id = re.search(r"client_id:\s+(\S+)", tenantry(database_url, "clients", "create").stdout).group(1)
+    rotated = tenantry(database_url, "clients", "rotate-secret", client_id, "--json")
+    assert rotated.returncode == 0, rotated.stderr
+    assert json.loads(rotated.stdout)["client_secret"].startswith("tsk_")
+    assert "No API client" in tenantry(database_url, "clients", "rotate-secret", "cli_nope").stderr

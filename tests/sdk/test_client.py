@@ -19,6 +19,15 @@ from tenantry.sdk.errors import (
 )
 from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, TOKEN_IN_LINK
 
+ORG = {  # an organization as the API answers it, for scripted transports
+    "id": "org_1",
+    "display_name": "A",
+    "external_id": None,
+    "metadata": {},
+    "create_time": "2026-01-01T00:00:00Z",
+    "update_time": "2026-01-01T00:00:00Z",
+}
+
 
 @pytest.fixture
 def client(site):
@@ -126,19 +135,7 @@ def test_idempotent_calls_are_retried_on_503_and_connection_errors():
             raise httpx.ConnectError("refused")
         if calls["n"] == 2:
             return httpx.Response(503, headers={"Retry-After": "0"}, json={"code": "unavailable", "message": "x"})
-        return httpx.Response(
-            200,
-            json={
-                "organization": {
-                    "id": "org_1",
-                    "display_name": "A",
-                    "external_id": None,
-                    "metadata": {},
-                    "create_time": "2026-01-01T00:00:00Z",
-                    "update_time": "2026-01-01T00:00:00Z",
-                }
-            },
-        )
+        return httpx.Response(200, json={"organization": ORG})
 
     with Client("http://tenantry.test", "id", "secret", transport=httpx.MockTransport(handler), backoff=0) as sdk:
         assert sdk.organizations.get("org_1").display_name == "A"

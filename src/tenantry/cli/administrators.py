@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
+from tenantry.cli.local import _context
+
 if TYPE_CHECKING:
     from tenantry.server.context import Context
 
@@ -17,12 +19,6 @@ errors = Console(stderr=True, soft_wrap=True)
 
 def register(app: typer.Typer) -> None:
     app.add_typer(admin_app, name="admin")
-
-
-def _context() -> Context:
-    from tenantry.cli.main import _migrated_context
-
-    return _migrated_context()
 
 
 @admin_app.command("create")

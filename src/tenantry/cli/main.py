@@ -1,4 +1,5 @@
-"""The ``tenantry`` command: run the server, migrate, mint API credentials."""
+"""The ``tenantry`` command: run the server and migrate here; everything else in the modules
+beside this one (``api`` and the groups it registers)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import TYPE_CHECKING
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
 from tenantry.cli.administrators import register as register_admin_commands
 from tenantry.cli.administrators import setup_link
@@ -19,14 +19,8 @@ if TYPE_CHECKING:
     from tenantry.server.settings import Settings
 
 app = typer.Typer(help="Tenantry: self-hosted user management for multi-tenant applications.", no_args_is_help=True)
-clients_app = typer.Typer(help="Management API clients (client-credentials secrets).", no_args_is_help=True)
-app.add_typer(clients_app, name="clients")
-apps_app = typer.Typer(help="OpenID Connect applications (relying parties).", no_args_is_help=True)
-app.add_typer(apps_app, name="apps")
-keys_app = typer.Typer(help="Token signing keys.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
-register_api_commands(app)
-register_admin_commands(app)
+register_api_commands(app)  # login, the resource groups, and apps/clients/keys (API or --database)
+register_admin_commands(app)  # dashboard administrators (database)
 console = Console(soft_wrap=True)  # never break lines that scripts parse
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -90,114 +84,6 @@ def migrate() -> None:
     """Create or upgrade the database schema to the newest version."""
     ctx = _migrated_context()
     console.print(f"Database {ctx.engine.url.render_as_string(hide_password=True)} is up to date.")
-
-
-@clients_app.command("create")
-def clients_create(name: str = typer.Option("API client", help="A label for the client.")) -> None:
-    """Mint a client id and secret for the management API. The secret is shown only now."""
-    from tenantry.server.services import clients
-
-    client = clients.create_client(_migrated_context(), name)
-    console.print(f"client_id:     {client.id}")
-    console.print(f"client_secret: {client.secret}")
-    console.print("Store the secret now: Tenantry keeps only its hash.", style="dim")
-
-
-@clients_app.command("list")
-def clients_list() -> None:
-    """List API clients."""
-    from tenantry.server.services import clients
-
-    table = _table("client_id", "name", "created")
-    for client in clients.list_clients(_migrated_context()):
-        table.add_row(client.id, client.name, client.created_at.isoformat(timespec="seconds"))
-    console.print(table)
-
-
-@clients_app.command("delete")
-def clients_delete(client_id: str) -> None:
-    """Delete an API client; its tokens stop working at once."""
-    from tenantry.server.domain.errors import NotFound
-    from tenantry.server.services import clients
-
-    try:
-        clients.delete_client(_migrated_context(), client_id)
-    except NotFound as exc:
-        errors.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from exc
-    console.print(f"Deleted {client_id}.")
-
-
-@apps_app.command("create")
-def apps_create(
-    name: str = typer.Option(..., help="Shown to users and administrators."),
-    redirect_uri: list[str] = typer.Option(..., "--redirect-uri", help="Exact callback URL (repeat for several)."),
-    post_logout_redirect_uri: list[str] = typer.Option(
-        [], "--post-logout-redirect-uri", help="Where to go after logout."
-    ),
-    public: bool = typer.Option(False, "--public", help="A browser or native app: no secret, PKCE required."),
-) -> None:
-    """Register an application; prints its client_id (and secret, once, for confidential apps)."""
-    from pydantic import ValidationError
-
-    from tenantry.server.services import applications
-
-    try:
-        command = applications.CreateApplication(
-            name=name,
-            type="public" if public else "confidential",
-            redirect_uris=redirect_uri,
-            post_logout_redirect_uris=post_logout_redirect_uri,
-        )
-    except ValidationError as exc:
-        errors.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
-    created = applications.create(_migrated_context(), command)
-    console.print(f"client_id:     {created.application.id}")
-    if created.client_secret:
-        console.print(f"client_secret: {created.client_secret}")
-        console.print("Store the secret now: Tenantry keeps only its hash.", style="dim")
-
-
-@apps_app.command("list")
-def apps_list() -> None:
-    """List applications."""
-    from tenantry.server.services import applications
-
-    table = _table("client_id", "name", "type", "redirect URIs")
-    for view in applications.list_all(_migrated_context()):
-        table.add_row(view.id, view.name, view.type, " ".join(view.redirect_uris))
-    console.print(table)
-
-
-@apps_app.command("delete")
-def apps_delete(client_id: str) -> None:
-    """Delete an application and revoke its tokens."""
-    from tenantry.server.domain.errors import NotFound
-    from tenantry.server.services import applications
-
-    try:
-        applications.delete_(_migrated_context(), client_id)
-    except NotFound as exc:
-        errors.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from exc
-    console.print(f"Deleted {client_id}.")
-
-
-@keys_app.command("rotate")
-def keys_rotate() -> None:
-    """Sign new tokens with a fresh key (the old one stays published until its tokens expire)."""
-    from tenantry.server.services import signing_keys
-
-    console.print(f"New signing key: {signing_keys.rotate(_migrated_context())}")
-
-
-def _table(*columns: str) -> Table:
-    """A table whose cells wrap rather than get cut: ids must stay copyable."""
-    table = Table()
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    return table
 
 
 def _version() -> str:

@@ -1,6 +1,8 @@
-"""The Tenantry Python SDK: ``from tenantry import Client``. Imports no server code."""
+"""The Tenantry Python SDK: ``from tenantry import Client, AsyncClient, OIDCClient``.
+Imports no server code."""
 
 from tenantry.sdk import errors
+from tenantry.sdk.async_client import AsyncClient
 from tenantry.sdk.client import Client
 from tenantry.sdk.errors import (
     AlreadyExists,
@@ -10,12 +12,15 @@ from tenantry.sdk.errors import (
     NotFound,
     OrganizationCreationLimitReached,
     OrganizationUserLimitReached,
+    RateLimited,
+    SignupDisabled,
     TenantryError,
     Unauthenticated,
 )
 
 __all__ = [
     "AlreadyExists",
+    "AsyncClient",
     "Client",
     "InvalidArgument",
     "InvitationExpired",
@@ -23,6 +28,8 @@ __all__ = [
     "NotFound",
     "OrganizationCreationLimitReached",
     "OrganizationUserLimitReached",
+    "RateLimited",
+    "SignupDisabled",
     "TenantryError",
     "Unauthenticated",
     "errors",

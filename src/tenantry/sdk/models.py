@@ -143,3 +143,9 @@ class Email(Model):
 class SignedUp(Model):
     user: User
     organization: Organization
+
+
+class ApiClient(Model):
+    id: str
+    name: str
+    create_time: datetime

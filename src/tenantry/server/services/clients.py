@@ -32,6 +32,7 @@ class NewClient:
     id: str
     name: str
     secret: str  # shown once, never stored
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,10 @@ class IssuedToken:
 
 
 def create_client(ctx: Context, name: str = "API client") -> NewClient:
-    client = NewClient(id=new_id("cli"), name=name, secret=new_secret("tsk_"))
+    client = NewClient(id=new_id("cli"), name=name, secret=new_secret("tsk_"), created_at=ctx.clock.now())
     with ctx.uow() as uow:
         uow.session.add(
-            ApiClient(id=client.id, name=name, secret_hash=digest(client.secret), created_at=ctx.clock.now())
+            ApiClient(id=client.id, name=name, secret_hash=digest(client.secret), created_at=client.created_at)
         )
         uow.commit()
     return client
@@ -96,7 +97,7 @@ def rotate_client_secret(ctx: Context, client_id: str) -> NewClient:
         client.secret_hash = digest(secret)
         uow.session.execute(delete(AccessToken).where(AccessToken.client_id == client_id))
         uow.commit()
-        return NewClient(id=client.id, name=client.name, secret=secret)
+        return NewClient(id=client.id, name=client.name, secret=secret, created_at=client.created_at)
 
 
 def issue_token(ctx: Context, client_id: str, client_secret: str) -> IssuedToken:

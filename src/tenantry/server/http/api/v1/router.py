@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from tenantry.server.http.api.v1 import (
     applications,
     attributes,
+    clients,
     emails,
     invitations,
     memberships,
@@ -18,7 +19,7 @@ from tenantry.server.http.api.v1 import (
 from tenantry.server.http.deps import require_client
 
 protected = APIRouter(dependencies=[Depends(require_client)])
-for module in (settings, organizations, users, memberships, invitations, attributes, applications, emails):
+for module in (settings, organizations, users, memberships, invitations, attributes, applications, clients, emails):
     protected.include_router(module.router)
 
 api_v1 = APIRouter(prefix="/api/v1")
