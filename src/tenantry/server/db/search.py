@@ -1,0 +1,55 @@
+"""Finding users by what an administrator types: an e-mail prefix or part of a name.
+
+Both work on SQLite and PostgreSQL and stay index-friendly where they can: an e-mail
+prefix is a range scan of an index on ``users.email_key`` on both databases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.orm import Session
+
+from tenantry.server.db.models import User
+
+_LAST_CODE_POINT = "\U0010ffff"
+
+
+def like_escaped(text: str) -> str:
+    """``text`` with LIKE's wildcards taken literally (use with ``escape="\\"``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def email_prefix(session: Session, prefix: str) -> ColumnElement[bool]:
+    """Users whose (lower-cased) e-mail starts with ``prefix``, in any case.
+
+    PostgreSQL's default collation does not order strings byte-wise, so a range would not
+    be a prefix there; ``LIKE 'prefix%'`` is served by ``ix_users_email_key_prefix``
+    (varchar_pattern_ops). SQLite compares byte-wise (BINARY), so the range uses the plain
+    unique index, which its LIKE (case-insensitive) could not.
+    """
+    key = prefix.strip().lower()
+    if session.get_bind().dialect.name == "postgresql":
+        return User.email_key.like(like_escaped(key) + "%", escape="\\")
+    return and_(User.email_key >= key, User.email_key < key + _LAST_CODE_POINT)
+
+
+def name_contains(text: str) -> ColumnElement[bool]:
+    """Users whose name, given name, family name or "given family" contains ``text``, in any case."""
+    pattern = "%" + like_escaped(text.strip()) + "%"
+    full_name = User.given_name + " " + User.family_name
+    return or_(
+        *(column.ilike(pattern, escape="\\") for column in (User.name, User.given_name, User.family_name, full_name))
+    )
+
+
+def users_matching(session: Session, stmt: Select[Any], query: str) -> Select[Any]:
+    """``stmt`` narrowed to users found by ``query``: an e-mail prefix when it holds an ``@``;
+    otherwise part of a name, the start of the e-mail, or exactly the id or external id."""
+    query = query.strip()
+    if "@" in query:
+        return stmt.where(email_prefix(session, query))
+    return stmt.where(
+        or_(name_contains(query), email_prefix(session, query), User.id == query, User.external_id == query)
+    )
