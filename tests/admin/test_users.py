@@ -42,7 +42,7 @@ def test_search_by_email_prefix_name_and_attribute_with_pages(
         ("100%_real@odd.example", {"name": "Percent"}),
     ]
     for email, profile in people:
-        site_api.user_in(org["id"], email, invite=False, user_profile=profile)
+        site_api.user_in(org["id"], email, invite=False, user_profile=profile, external_id=f"crm-{email[:4]}")
 
     search(dashboard, "ada@")  # an @ makes it an e-mail prefix: "adam@…" does not start with "ada@"
     assert rows(dashboard) == ["ada@engines.example"]
@@ -52,6 +52,10 @@ def test_search_by_email_prefix_name_and_attribute_with_pages(
     assert rows(dashboard) == ["ada@engines.example"]
     search(dashboard, "ada lovelace")  # given and family name together
     assert rows(dashboard) == ["ada@engines.example"]
+    search(dashboard, "lovelace ADA")  # every word, in any order
+    assert rows(dashboard) == ["ada@engines.example"]
+    search(dashboard, "crm-adam")  # an exact external id
+    assert rows(dashboard) == ["adam@other.example"]
     search(dashboard, "100%_")  # LIKE wildcards are taken literally
     assert rows(dashboard) == ["100%_real@odd.example"]
     search(dashboard, "plan=pro")
@@ -168,6 +172,7 @@ def test_delete_asks_first_and_says_what_goes(dashboard: Page, site_api: Api) ->
     dashboard.get_by_role("link", name="Delete user…").click()
     expect(dashboard.get_by_role("heading", name="Delete ada@engines.example?")).to_be_visible()
     expect(dashboard.locator("main")).to_contain_text("Engines")
+    expect(dashboard.locator("main")).to_contain_text("their membership in 1 team")
     expect(dashboard.locator("main")).to_contain_text("Teams they created stay")
     shoot(dashboard, "admin-user-delete")
     assert site_api.get(f"/api/v1/users/{user['id']}").status_code == 200  # asking deletes nothing
