@@ -16,6 +16,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from tenantry.server.app import create_app
@@ -169,3 +170,44 @@ def site(settings: Settings, clock: FakeClock, engine: Engine) -> Iterator[str]:
 def site_api(site: str) -> Iterator[Api]:
     with httpx.Client(base_url=site, timeout=30) as client:
         yield Api.login(client)
+
+
+# --- browser tests (tests/pages, tests/admin) ------------------------------------------
+# Defined once here: two sync Playwright instances cannot run in one test process, which
+# is what a copy of these fixtures per test folder would start.
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser, site: str):  # type: ignore[no-untyped-def]
+    """Open pages in fresh browsers (separate cookies), as different people would."""
+    contexts = []
+
+    def open_page() -> Page:
+        browser_context = browser.new_context(base_url=site, viewport={"width": 1000, "height": 900})
+        contexts.append(browser_context)
+        return browser_context.new_page()
+
+    yield open_page
+    for browser_context in contexts:
+        browser_context.close()

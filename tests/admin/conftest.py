@@ -9,7 +9,6 @@ from playwright.sync_api import Page
 
 from tenantry.server.context import Context
 from tenantry.server.services import admins
-from tests.pages.conftest import browser, new_page  # noqa: F401  (fixtures)
 
 ADMIN_EMAIL = "root@ops.example"
 ADMIN_PASSWORD = "correct horse battery staple"
@@ -23,7 +22,7 @@ def sign_in(page: Page, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD
 
 
 @pytest.fixture
-def dashboard(site: str, context: Context, new_page: Callable[[], Page]) -> Page:  # noqa: F811
+def dashboard(site: str, context: Context, new_page: Callable[[], Page]) -> Page:
     """A browser signed in to the dashboard as a fresh administrator."""
     admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     page = new_page()
