@@ -88,6 +88,7 @@ def test_edit_shows_the_validators_errors_inline_then_saves(dashboard: Page, sit
     define(site_api, "newsletter", "boolean")
     org = site_api.org("Analytical Engines")
     user = site_api.user_in(org["id"], "ada@engines.example", invite=False, user_profile={"given_name": "Ada"})
+    site_api.user_in(org["id"], "charles@engines.example", invite=False, external_id="crm-7")
 
     dashboard.goto(f"/admin/users/{user['id']}")
     expect(dashboard.get_by_role("heading", name="Workspaces")).to_be_visible()
@@ -115,6 +116,9 @@ def test_edit_shows_the_validators_errors_inline_then_saves(dashboard: Page, sit
     expect(dashboard.locator("#metadata-error")).to_contain_text("not valid JSON")
 
     dashboard.get_by_label("Metadata").fill('{"plan": "pro"}')
+    dashboard.get_by_label("External ID").fill("crm-7")  # another user's
+    dashboard.get_by_role("button", name="Save changes").click()
+    expect(dashboard.locator("#external_id-error")).to_contain_text("already in use")
     dashboard.get_by_label("External ID").fill("crm-42")
     dashboard.get_by_label("Phone number").fill("+44 20 7946 0000")
     dashboard.get_by_role("button", name="Save changes").click()
