@@ -124,6 +124,9 @@ def test_api_client_create_rotate_delete(dashboard: Page, site: str) -> None:  #
     assert httpx.get(f"{site}/api/v1/organizations", headers=bearer, timeout=30).status_code == 200
 
     dashboard.goto("/admin/api-clients")
+    dashboard.get_by_role("link", name="Rotate the secret of bootstrap").click()  # it says what start-up does
+    expect(dashboard.locator("main")).to_contain_text("set back to TENANTRY_BOOTSTRAP_CLIENT_SECRET")
+    dashboard.get_by_role("link", name="Cancel").click()
     row = dashboard.get_by_role("row", name=re.compile("billing service"))
     expect(row).to_contain_text(client_id)
     assert secret not in dashboard.content()

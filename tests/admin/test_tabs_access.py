@@ -13,7 +13,7 @@ from tenantry.server.context import Context
 from tenantry.server.http.admin import api_clients, applications, outbox, users
 from tenantry.server.services import admins, clients
 from tests.admin.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.helpers import Api, token_for
+from tests.helpers import Api, assert_problem, token_for
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 ROUTES = (  # (method, path template); {action} stands for both confirmation pages
@@ -114,3 +114,24 @@ def test_with_a_session_a_post_without_the_csrf_token_is_refused(
     assert application["name"] == "Portal"
     assert token_for(http, targets["client_id"], targets["client_secret"])
     assert "Renamed" not in [c.name for c in clients.list_clients(context)]
+
+
+def test_unknown_records_and_actions_get_the_dashboards_not_found_page(
+    http: TestClient, api: Api, context: Context, targets: dict[str, str]
+) -> None:
+    admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
+    signed_in(http)
+    for path in (
+        "/admin/users/usr_00000000000000000000000000",
+        "/admin/users/usr_00000000000000000000000000/delete",
+        "/admin/applications/app_00000000000000000000000000",
+        f"/admin/applications/{targets['application_id']}/frobnicate",
+        f"/admin/api-clients/{targets['client_id']}/frobnicate",
+        "/admin/api-clients/cli_00000000000000000000000000/rotate",
+    ):
+        response = http.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html"), path
+        assert "Not found" in response.text, path
+    # The API keeps answering problem JSON.
+    assert_problem(api.get("/api/v1/users/usr_00000000000000000000000000"), 404, "not_found")

@@ -3,13 +3,14 @@ list, create and rotate (the secret shown once), delete."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.types import DisplayName
 from tenantry.server.http.admin.responses import Confirmation, confirm, with_notice
 from tenantry.server.http.admin.web import render, signed_in_admin
@@ -63,7 +64,10 @@ async def create_api_client(request: Request) -> Response:
     return await _list_page(request, 201, created=created, notice=f"API client {created.name} created.")
 
 
-def _confirmation(client: ClientView, action: str) -> Confirmation:
+def _confirmation(client: ClientView, action: str, bootstrap_id: str | None) -> Confirmation:
+    """What rotating or deleting ``client`` does. Raises NotFound for any other action."""
+    # The bootstrap client comes back from the environment at every start-up.
+    bootstrap = client.id == bootstrap_id
     if action == "rotate":
         return Confirmation(
             heading=f"Rotate the secret of {client.name}?",
@@ -71,25 +75,37 @@ def _confirmation(client: ClientView, action: str) -> Confirmation:
             consequences=[
                 "The current secret stops working at once.",
                 "Access tokens issued with it are revoked: calls made with them are refused from now on.",
+                *(
+                    ["At the next start-up the secret is set back to TENANTRY_BOOTSTRAP_CLIENT_SECRET."]
+                    if bootstrap
+                    else []
+                ),
             ],
             action=f"{CLIENTS}/{client.id}/rotate",
             button="Rotate secret",
             cancel=CLIENTS,
         )
-    return Confirmation(
-        heading=f"Delete {client.name}?",
-        question="Whatever uses these credentials loses access to the management API. This cannot be undone.",
-        consequences=["Its secret stops working at once.", "Its access tokens are revoked."],
-        action=f"{CLIENTS}/{client.id}/delete",
-        button="Delete API client",
-        cancel=CLIENTS,
-    )
+    if action == "delete":
+        return Confirmation(
+            heading=f"Delete {client.name}?",
+            question="Whatever uses these credentials loses access to the management API. This cannot be undone.",
+            consequences=[
+                "Its secret stops working at once.",
+                "Its access tokens are revoked.",
+                *(["It is created again at the next start-up, from TENANTRY_BOOTSTRAP_CLIENT_*."] if bootstrap else []),
+            ],
+            action=f"{CLIENTS}/{client.id}/delete",
+            button="Delete API client",
+            cancel=CLIENTS,
+        )
+    raise NotFound(f"There is nothing to {action!r} here.")
 
 
 @router.get("/{client_id}/{action}")
-async def confirm_action(request: Request, client_id: str, action: Literal["rotate", "delete"]) -> Response:
-    client = await run_in_threadpool(clients.get_client, context(request), client_id)
-    return await confirm(request, "api-clients", _confirmation(client, action))
+async def confirm_action(request: Request, client_id: str, action: str) -> Response:
+    ctx = context(request)
+    client = await run_in_threadpool(clients.get_client, ctx, client_id)
+    return await confirm(request, "api-clients", _confirmation(client, action, ctx.settings.bootstrap_client_id))
 
 
 @router.post("/{client_id}/rotate")

@@ -3,7 +3,7 @@ edit, rotate the secret, delete — through the same service as the API."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -116,6 +116,7 @@ async def update_application(request: Request, application_id: str) -> Response:
 
 
 def _confirmation(app: ApplicationView, action: str) -> Confirmation:
+    """What rotating or deleting ``app`` does. Raises NotFound for any other action."""
     if action == "rotate":
         return Confirmation(
             heading=f"Rotate the secret of {app.name}?",
@@ -128,6 +129,8 @@ def _confirmation(app: ApplicationView, action: str) -> Confirmation:
             button="Rotate secret",
             cancel=f"{APPS}/{app.id}",
         )
+    if action != "delete":
+        raise NotFound(f"There is nothing to {action!r} here.")
     return Confirmation(
         heading=f"Delete {app.name}?",
         question="The application can no longer sign anyone in. This cannot be undone.",
@@ -143,7 +146,7 @@ def _confirmation(app: ApplicationView, action: str) -> Confirmation:
 
 
 @router.get("/{application_id}/{action}")
-async def confirm_action(request: Request, application_id: str, action: Literal["rotate", "delete"]) -> Response:
+async def confirm_action(request: Request, application_id: str, action: str) -> Response:
     app = await run_in_threadpool(applications.get, context(request), application_id)
     return await confirm(request, "applications", _confirmation(app, action))
 
