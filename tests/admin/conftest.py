@@ -21,12 +21,17 @@ def sign_in(page: Page, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD
     page.get_by_role("button", name="Sign in").click()
 
 
-@pytest.fixture
-def dashboard(site: str, context: Context, new_page: Callable[[], Page]) -> Page:
-    """A browser signed in to the dashboard as a fresh administrator."""
+def signed_in_dashboard(context: Context, new_page: Callable[[], Page], tab: str = "organizations") -> Page:
+    """A browser signed in as a fresh administrator, through the log-in form, on ``tab``."""
     admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     page = new_page()
     page.set_viewport_size({"width": 1280, "height": 900})  # a desktop: the dashboard's audience
-    sign_in(page)
-    page.wait_for_url("**/admin/organizations**")
+    sign_in(page, path=f"/admin/login?next=/admin/{tab}")
+    page.wait_for_url(f"**/admin/{tab}")
     return page
+
+
+@pytest.fixture
+def dashboard(site: str, context: Context, new_page: Callable[[], Page]) -> Page:
+    """A browser signed in to the dashboard, on the Organizations tab."""
+    return signed_in_dashboard(context, new_page)

@@ -13,13 +13,19 @@ T = TypeVar("T")
 
 
 def fetch_page(
-    session: Session, stmt: Select[Any], id_column: InstrumentedAttribute[str], request: PageRequest
+    session: Session,
+    stmt: Select[Any],
+    id_column: InstrumentedAttribute[str],
+    request: PageRequest,
+    *,
+    descending: bool = False,
 ) -> Page[Any]:
-    """One page of ``stmt`` ordered by ``id_column``, with tokens to the pages around it and
-    the total number of rows ``stmt`` selects."""
+    """One page of ``stmt`` ordered by ``id_column`` (newest first when ``descending``), with
+    tokens to the pages around it and the total number of rows ``stmt`` selects."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     query = stmt
-    if request.direction == "next":
+    # Walking towards larger ids: "next" in ascending order, "prev" in descending order.
+    if (request.direction == "next") != descending:
         if request.pivot is not None:
             query = query.where(id_column > request.pivot)
         query = query.order_by(id_column.asc())

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import Membership, Organization, User
@@ -77,31 +75,4 @@ def membership(session: Session, organization_id: str, user_id: str, *, for_upda
 def find_membership(session: Session, organization_id: str, user_id: str) -> Membership | None:
     return session.scalar(
         select(Membership).where(Membership.organization_id == organization_id, Membership.user_id == user_id)
-    )
-
-
-def like_escaped(text: str) -> str:
-    """``text`` with LIKE's wildcards taken literally (use with ``escape="\\"``)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def starts_with(session: Session, column: Any, prefix: str) -> ColumnElement[bool]:
-    """``column`` begins with ``prefix``, literally, in a form each database serves from an
-    index: LIKE on PostgreSQL (a varchar_pattern_ops index), GLOB on SQLite (whose LIKE is
-    case-insensitive and cannot use the plain index). For case-sensitive, normalised columns."""
-    if session.get_bind().dialect.name == "sqlite":
-        glob = "".join(f"[{c}]" if c in "*?[" else c for c in prefix)
-        return column.op("GLOB")(glob + "*")
-    return column.like(like_escaped(prefix) + "%", escape="\\")
-
-
-def organizations_matching(stmt: Select[Any], query: str) -> Select[Any]:
-    """Organizations whose id or external_id is ``query``, or whose name contains it (any case)."""
-    pattern = f"%{like_escaped(query.lower())}%"
-    return stmt.where(
-        or_(
-            Organization.id == query,
-            Organization.external_id == query,
-            func.lower(Organization.display_name).like(pattern, escape="\\"),
-        )
     )

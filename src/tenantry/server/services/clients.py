@@ -77,6 +77,15 @@ def list_clients(ctx: Context) -> list[ClientView]:
         return [ClientView(row.id, row.name, row.created_at) for row in rows]
 
 
+def get_client(ctx: Context, client_id: str) -> ClientView:
+    """Raises NotFound."""
+    with ctx.uow(readonly=True) as uow:
+        row = uow.session.get(ApiClient, client_id)
+        if row is None:
+            raise NotFound(f"No API client {client_id!r}.")
+        return ClientView(row.id, row.name, row.created_at)
+
+
 def delete_client(ctx: Context, client_id: str) -> None:
     with ctx.uow() as uow:
         client = uow.session.get(ApiClient, client_id)

@@ -28,12 +28,15 @@ class EmailView:
     sent_time: datetime | None
 
 
-def list_page(ctx: Context, request: PageRequest, to: str | None = None) -> Page[EmailView]:
+def list_page(
+    ctx: Context, request: PageRequest, to: str | None = None, *, newest_first: bool = False
+) -> Page[EmailView]:
+    """E-mails in the order they were written (or newest first), to one address or all."""
     with ctx.uow(readonly=True) as uow:
         stmt = select(EmailRecord)
         if to:
             stmt = stmt.where(func.lower(EmailRecord.to_address) == email_key(to))
-        page = fetch_page(uow.session, stmt, EmailRecord.id, request)
+        page = fetch_page(uow.session, stmt, EmailRecord.id, request, descending=newest_first)
         views = [
             EmailView(
                 r.id,

@@ -8,11 +8,10 @@ from typing import Literal
 from sqlalchemy import select
 
 from tenantry.server.context import Context
-from tenantry.server.db import repositories as repo
+from tenantry.server.db import search
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.domain.types import email_key
 from tenantry.server.services.views import InviteView, invite_view
 
 Status = Literal["pending", "expired"]
@@ -39,7 +38,7 @@ def list_page(
         elif status == "expired":
             stmt = stmt.where(Membership.expires_at <= now)
         if email_prefix.strip():
-            prefix = repo.starts_with(uow.session, User.email_key, email_key(email_prefix))
+            prefix = search.email_prefix(uow.session, email_prefix)
             stmt = stmt.join(User, User.id == Membership.user_id).where(prefix)
         page = fetch_page(uow.session, stmt, Membership.id, request)
         user_ids = {m.user_id for m in page.items}

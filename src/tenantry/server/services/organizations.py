@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
+from tenantry.server.db import search as search_sql
 from tenantry.server.db import seats
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.paging import fetch_page
@@ -120,7 +121,7 @@ def list_page(ctx: Context, request: PageRequest, search: str | None = None) -> 
     with ctx.uow(readonly=True) as uow:
         stmt = select(Organization)
         if search and search.strip():
-            stmt = repo.organizations_matching(stmt, search.strip())
+            stmt = search_sql.organizations_matching(stmt, search.strip())
         page = fetch_page(uow.session, stmt, Organization.id, request)
         return Page(
             [organization_view(org) for org in page.items], page.next_page_token, page.prev_page_token, page.total_size

@@ -106,6 +106,50 @@ def end_all_for_user(session: Session, user_id: str) -> None:
     session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id))
 
 
+@dataclass(frozen=True)
+class BrowserSessionView:
+    """A signed-in browser as an administrator sees it (never its token)."""
+
+    id: str
+    organization_id: str | None
+    user_agent: str | None
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+
+
+def list_for_user(ctx: Context, user_id: str) -> list[BrowserSessionView]:
+    """The user's live sessions, most recently used first. Raises NotFound (user)."""
+    with ctx.uow(readonly=True) as uow:
+        repo.user(uow.session, user_id)
+        rows = uow.session.scalars(
+            select(BrowserSession)
+            .where(BrowserSession.user_id == user_id, BrowserSession.expires_at > ctx.clock.now())
+            .order_by(BrowserSession.last_seen_at.desc(), BrowserSession.id)
+        )
+        return [
+            BrowserSessionView(r.id, r.organization_id, r.user_agent, r.created_at, r.last_seen_at, r.expires_at)
+            for r in rows
+        ]
+
+
+def end_everywhere(ctx: Context, user_id: str) -> int:
+    """Sign the user out of every browser, and revoke the refresh tokens applications got
+    through those sessions (so no application keeps them signed in). Returns how many
+    sessions ended. Raises NotFound (user)."""
+    with ctx.uow() as uow:
+        repo.user(uow.session, user_id, for_update=True)
+        ids = select(BrowserSession.id).where(BrowserSession.user_id == user_id)
+        uow.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.session_id.in_(ids), RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=ctx.clock.now())
+        )
+        ended = uow.session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id)).rowcount  # type: ignore[attr-defined]
+        uow.commit()
+        return int(ended)
+
+
 def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
     """Make ``organization_id`` the session's current organization. Raises NotFound unless
     the user is an active member of it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
@@ -14,6 +15,7 @@ from tenantry.server.db import attribute_values, seats
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, User
 from tenantry.server.db.paging import fetch_page
+from tenantry.server.db.search import users_matching
 from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument
 from tenantry.server.domain.ids import new_id
@@ -23,6 +25,9 @@ from tenantry.server.services import attributes, environment, memberships
 from tenantry.server.services.commands import CreateUserInOrganization, UpdateUser, UserProfileInput
 from tenantry.server.services.profiles import apply_profile
 from tenantry.server.services.views import UserView, user_view, user_views
+
+# "key=value" in a search box: a custom attribute filter (keys are [a-z][a-z0-9_]*).
+_ATTRIBUTE_SEARCH = re.compile(r"([a-z][a-z0-9_]*)\s*=\s*(.*)", re.DOTALL)
 
 
 def new_user(
@@ -116,10 +121,22 @@ def list_page(
     request: PageRequest,
     organization_id: str | None = None,
     attribute_filters: Mapping[str, str] | None = None,
+    *,
+    search: str | None = None,
 ) -> Page[UserView]:
     """All users, or the users with a membership (any status) in one organization, whose
     custom attributes equal every ``attribute_filters`` value (typed by its definition).
-    Raises NotFound (organization) and InvalidArgument (unknown attribute, bad value)."""
+
+    ``search`` is what an administrator types: ``key=value`` filters by a custom attribute
+    like ``attribute_filters``; text with an ``@`` is an e-mail prefix; other text matches
+    part of a name, the start of the e-mail, or the exact id or external id.
+    Raises NotFound (organization) and InvalidArgument (unknown attribute, bad value).
+    """
+    filters = dict(attribute_filters or {})
+    text = (search or "").strip()
+    if matched := _ATTRIBUTE_SEARCH.fullmatch(text):
+        filters[matched.group(1)] = matched.group(2).strip()
+        text = ""
     with ctx.uow(readonly=True) as uow:
         stmt = select(User)
         if organization_id is not None:
@@ -127,8 +144,10 @@ def list_page(
             stmt = stmt.join(Membership, Membership.user_id == User.id).where(
                 Membership.organization_id == organization_id
             )
-        for key, value in attributes.parse_filters(uow.session, attribute_filters or {}).items():
+        for key, value in attributes.parse_filters(uow.session, filters).items():
             stmt = stmt.where(attribute_values.equals(uow.session, key, value))
+        if text:
+            stmt = users_matching(uow.session, stmt, text)
         page = fetch_page(uow.session, stmt, User.id, request)
         views = user_views(uow.session, page.items, ctx.clock.now())
         return Page(views, page.next_page_token, page.prev_page_token, page.total_size)

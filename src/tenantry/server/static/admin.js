@@ -33,3 +33,9 @@ document.addEventListener("input", (event) => {
   if (event.target instanceof HTMLInputElement && event.target.name.startsWith("organization_meta_name.")) updateMetaPreview();
 });
 document.addEventListener("DOMContentLoaded", updateMetaPreview);
+
+// After a refused form, bring the first field with an error into view (long forms such as a user's).
+document.addEventListener("DOMContentLoaded", () => {
+  const invalid = document.querySelector("[aria-invalid='true']");
+  if (invalid instanceof HTMLElement) invalid.focus();
+});

@@ -104,10 +104,7 @@ def _redisplay(form: dict[str, str]) -> dict[str, Any]:
 @router.get("/{key}")
 async def edit_attribute(request: Request, key: str) -> Response:
     ctx = context(request)
-    try:
-        view = await run_in_threadpool(attributes.get, ctx, key)
-    except TenantryError as exc:
-        return await render(request, "message.html", status_code=404, heading="Not found", message=exc.message)
+    view = await run_in_threadpool(attributes.get, ctx, key)  # NotFound: the dashboard's 404 page
     holders = await run_in_threadpool(attributes.holders, ctx, key)
     return await _form(request, key=key, holders=holders, values=form_from_definition(view.definition))
 

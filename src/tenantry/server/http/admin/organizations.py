@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
+from tenantry.server.http.admin.responses import json_object
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
@@ -20,18 +21,6 @@ from tenantry.server.services.admins import AdminView
 from tenantry.server.services.commands import CreateOrganization, UpdateOrganization
 
 router = APIRouter(prefix="/admin/organizations", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
-
-
-def metadata_from_form(form: dict[str, str], name: str = "metadata") -> dict[str, Any]:
-    """The JSON object typed into a metadata box (empty = {}). Raises InvalidArgument."""
-    raw = form.get(name, "").strip()
-    try:
-        value = json.loads(raw) if raw else {}
-    except json.JSONDecodeError as exc:
-        raise InvalidArgument.field(name, "invalid", f"not valid JSON: {exc.msg} (line {exc.lineno})") from exc
-    if not isinstance(value, dict):
-        raise InvalidArgument.field(name, "invalid", 'must be a JSON object, like {"plan": "pro"}')
-    return value
 
 
 def limit_from_form(form: dict[str, str]) -> int | None:
@@ -120,7 +109,7 @@ async def update_organization(request: Request, organization_id: str) -> Respons
             {
                 "display_name": text(form, "display_name"),
                 "external_id": text(form, "external_id") or None,
-                "metadata": metadata_from_form(form),
+                "metadata": json_object(form, "metadata"),
             }
         )
         await run_in_threadpool(organizations.update, context(request), organization_id, command)

@@ -7,12 +7,36 @@ from urllib.parse import quote
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
-from tenantry.server.http.admin import attributes, auth, configuration, invitations, members, organizations
+from tenantry.server.domain.errors import NotFound
+from tenantry.server.http.admin import (
+    api_clients,
+    applications,
+    attributes,
+    auth,
+    configuration,
+    invitations,
+    members,
+    organizations,
+    outbox,
+    users,
+)
+from tenantry.server.http.admin.responses import not_found_page
 from tenantry.server.http.admin.web import SignInRequired
 from tenantry.server.http.pages.web import redirect
 
 dashboard = APIRouter(include_in_schema=False)
-for module in (auth, configuration, attributes, organizations, members, invitations):
+for module in (
+    auth,
+    configuration,
+    attributes,
+    organizations,
+    members,
+    invitations,
+    users,
+    applications,
+    api_clients,
+    outbox,
+):
     dashboard.include_router(module.router)
 
 
@@ -23,3 +47,5 @@ def install(app: FastAPI) -> None:
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         target = request.url.path if request.method == "GET" else ""
         return redirect("/admin/login" + (f"?next={quote(target)}" if target else ""))
+
+    app.add_exception_handler(NotFound, not_found_page)  # type: ignore[arg-type]
