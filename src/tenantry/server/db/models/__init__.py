@@ -8,6 +8,7 @@ from tenantry.server.db.models.browser_session import BrowserSession
 from tenantry.server.db.models.email import EmailRecord
 from tenantry.server.db.models.email_code import EmailCode
 from tenantry.server.db.models.environment import EnvironmentSettingsRow
+from tenantry.server.db.models.event import Event
 from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.refresh_token import RefreshToken
@@ -15,6 +16,9 @@ from tenantry.server.db.models.server_secret import ServerSecret
 from tenantry.server.db.models.signing_key import SigningKey
 from tenantry.server.db.models.user import User
 from tenantry.server.db.models.user_attribute import UserAttribute
+from tenantry.server.db.models.webhook_attempt import WebhookAttempt
+from tenantry.server.db.models.webhook_delivery import WebhookDelivery
+from tenantry.server.db.models.webhook_endpoint import WebhookEndpoint
 
 __all__ = [
     "AccessToken",
@@ -25,6 +29,7 @@ __all__ = [
     "EmailCode",
     "EmailRecord",
     "EnvironmentSettingsRow",
+    "Event",
     "Membership",
     "Organization",
     "RefreshToken",
@@ -32,4 +37,7 @@ __all__ = [
     "SigningKey",
     "User",
     "UserAttribute",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
