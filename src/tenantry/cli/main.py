@@ -52,6 +52,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, help="Server processes (use with PostgreSQL)."),
+    worker: bool | None = typer.Option(
+        None, "--worker/--no-worker", help="Also run the webhook worker (default: TENANTRY_WORKER_ENABLED, true)."
+    ),
 ) -> None:
     """Create or migrate the database, then serve the API (and everything else) on one port."""
     import uvicorn
@@ -69,11 +72,39 @@ def serve(
             "(or set TENANTRY_BOOTSTRAP_CLIENT_ID and TENANTRY_BOOTSTRAP_CLIENT_SECRET), then "
             f"POST them to {settings.public_url}/oauth/token."
         )
+    if settings.worker_enabled if worker is None else worker:
+        from tenantry.server.worker import start_in_background
+
+        start_in_background(ctx)  # a daemon thread: it ends with the server
+        console.print("Webhook worker running (turn off with --no-worker or TENANTRY_WORKER_ENABLED=false)")
     if workers > 1:
         ctx.engine.dispose()
         uvicorn.run("tenantry.server.app:create_app_from_env", factory=True, host=host, port=port, workers=workers)
     else:
         uvicorn.run(create_app(context=ctx), host=host, port=port)
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """Deliver webhooks (and record expired invitations) until stopped with Ctrl-C or SIGTERM.
+    Run as many as you like, anywhere the database is reachable."""
+    import signal
+    import threading
+
+    from tenantry.server.worker import Worker
+
+    ctx = _migrated_context()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    runner = Worker(ctx)
+    console.print(
+        f"Tenantry webhook worker {runner.owner} — database {ctx.engine.url.render_as_string(hide_password=True)}"
+    )
+    try:
+        runner.run(stop)
+    finally:
+        runner.close()
 
 
 @app.command()
