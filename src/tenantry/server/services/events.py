@@ -23,7 +23,7 @@ from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Event, Membership, Organization, User, WebhookDelivery, WebhookEndpoint
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.events import EVENT_TYPES, RETRY_WINDOW, matches
-from tenantry.server.domain.ids import new_id
+from tenantry.server.domain.ids import new_id, new_sequential_id
 from tenantry.server.services import actors, representations
 from tenantry.server.services.views import invite_view, membership_view, organization_view, user_view
 
@@ -50,7 +50,7 @@ def record(
     acting = actor or actors.current()
     session.flush()
     event = Event(
-        id=new_id("evt"),
+        id=new_sequential_id("evt"),  # one transaction's events list in the order written
         type=event_type,
         actor_type=acting.type,
         actor_id=acting.id,
