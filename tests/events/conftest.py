@@ -46,7 +46,7 @@ class Received:
 @dataclass
 class Receiver:
     url: str
-    behaviour: Behaviour = lambda _r: (200, 0.0)  # noqa: E731
+    behaviour: Behaviour = lambda _r: (200, 0.0)
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     release: threading.Event = field(default_factory=threading.Event)  # ends any hang early

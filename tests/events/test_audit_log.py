@@ -38,8 +38,9 @@ def test_signup_records_the_user_their_organization_and_membership_by_the_new_us
     signup = only(api, "user.signup")
     assert signup["actor"] == me
     assert signup["user_id"] == ada["id"]
-    assert signup["data"]["organization"] == org
-    assert signup["data"]["user"] == api.get(f"/api/v1/users/{ada['id']}").json()["user"]  # the API's shape
+    assert signup["data"]["user"]["email"] == "ada@example.com" and signup["data"]["user"]["memberships"] == []
+    about_ada = [e["type"] for e in events(api, user_id=ada["id"])]
+    assert about_ada == ["user.signup", "user.organization_membership_created"]
     created = only(api, "organization.created")
     assert created["actor"] == me and created["data"]["organization"] == org
     membership = only(api, "user.organization_membership_created")
@@ -132,6 +133,8 @@ def test_user_updates_and_deletion(api):
     api.patch(f"/api/v1/users/{erin['id']}", json={"user_profile": {"given_name": "Erin"}})
     updated = only(api, "user.updated")
     assert updated["actor"] == CLIENT and updated["data"]["user"]["user_profile"]["given_name"] == "Erin"
+    # A user in an event is what GET /users/{id} answers at that moment, field for field.
+    assert updated["data"]["user"] == api.get(f"/api/v1/users/{erin['id']}").json()["user"]
     assert api.delete(f"/api/v1/users/{erin['id']}").status_code == 200
     types = [e["type"] for e in events(api, user_id=erin["id"])]
     assert types[-2:] == ["user.organization_membership_deleted", "user.deleted"]

@@ -4,6 +4,7 @@ in order per object, replayable."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -107,7 +108,7 @@ def test_unreachable_receivers_are_retried_for_24_hours_then_failed_and_replayab
     assert delivery["status"] == "FAILED" and delivery["finish_time"] is not None
     tries = attempts(api, hook_id, delivery["id"])
     assert 8 <= len(tries) <= 30 and sum(sent) == len(tries) == delivery["attempts"]
-    gaps = [b["create_time"] > a["create_time"] for a, b in zip(tries, tries[1:], strict=False)]
+    gaps = [b["create_time"] > a["create_time"] for a, b in itertools.pairwise(tries)]
     assert all(gaps)
 
     # Later events about the same object are not held back by a failed one.
