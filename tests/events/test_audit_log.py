@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
+from tenantry.server.services import invitation_expiry
 from tests.events.conftest import events
-from tests.helpers import BOOTSTRAP_ID, Api, assert_problem, when
+from tests.helpers import BOOTSTRAP_ID, Api, assert_problem, token_for, when
 
 CLIENT = {"type": "API_CLIENT", "id": BOOTSTRAP_ID}
 PASSWORD = "a long and unusual passphrase"
@@ -230,3 +233,26 @@ def test_events_keep_time_order_with_the_clock(api, clock):
     api.org("Two")
     times = [when(e["timestamp"]) for e in events(api, type="organization.created")]
     assert times[1] - times[0] == timedelta(hours=1)
+
+
+def test_invitation_expired_is_recorded_once_under_concurrent_reads_and_sweeps(site_api, clock, worker):
+    org = site_api.org()
+    jo = site_api.user_in(org["id"], "jo@example.com")
+    clock.advance(days=16)
+    base_url = str(site_api.http.base_url)
+    with httpx.Client(base_url=base_url) as http:
+        headers = {"Authorization": f"Bearer {token_for(http)}"}  # the old token expired with the clock move
+
+    def read(_: int) -> int:
+        with httpx.Client(base_url=base_url, headers=headers, timeout=60) as http:
+            return http.get(f"/api/v1/users/{jo['id']}").status_code
+
+    def sweep(_: int) -> int:
+        return invitation_expiry.sweep(worker.ctx)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        reads = [pool.submit(read, i) for i in range(8)]
+        sweeps = [pool.submit(sweep, i) for i in range(2)]
+        assert [r.result() for r in reads] == [200] * 8
+        assert sum(s.result() for s in sweeps) in (0, 1)
+    assert len(events(site_api, type="invitation.expired")) == 1

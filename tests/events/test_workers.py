@@ -7,8 +7,12 @@ import random
 import signal
 import time
 
+import httpx
+
 from tenantry.sdk.webhooks import verify
 from tests.events.conftest import deliveries, events, register, worker_process
+from tests.helpers import Api
+from tests.live.conftest import running_server
 
 PASSWORD = "a long and unusual passphrase"
 
@@ -81,3 +85,12 @@ def test_signup_and_invitation_arrive_once_signed_and_in_order_across_a_worker_c
         "invitation.accepted",
         "user.organization_membership_updated",
     ]
+
+
+def test_serve_runs_a_worker_unless_told_not_to(receiver, database_url, engine):
+    with running_server(database_url) as base_url, httpx.Client(base_url=base_url, timeout=30) as http:
+        api = Api.login(http)
+        hook = register(api, receiver.url)
+        org = api.org("Served")
+        (request,) = receiver.wait_for(lambda requests: len(requests) >= 1)
+        assert verify(request.body, request.headers, hook["secret"])["data"]["organization"] == org

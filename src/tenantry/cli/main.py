@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tenantry.cli.api import register as register_api_commands
+from tenantry.cli.events import register as register_event_commands
 
 if TYPE_CHECKING:
     from tenantry.server.context import Context
@@ -24,6 +25,7 @@ app.add_typer(apps_app, name="apps")
 keys_app = typer.Typer(help="Token signing keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 register_api_commands(app)
+register_event_commands(app)
 console = Console(soft_wrap=True)  # never break lines that scripts parse
 errors = Console(stderr=True, soft_wrap=True)
 
