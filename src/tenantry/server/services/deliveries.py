@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tenantry.server.context import Context
 from tenantry.server.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -77,47 +78,54 @@ def claim(ctx: Context, owner: str, limit: int) -> list[Claimed]:
     """Lease up to ``limit`` due deliveries to ``owner`` and count the attempt now (a
     worker that dies mid-request has still used it up, so backoff keeps growing)."""
     now = ctx.clock.now()
-    lease_until = now + timedelta(seconds=ctx.settings.webhook_lease_seconds)
     with ctx.uow() as uow:
         session = uow.session
-        rows = session.scalars(
-            select(WebhookDelivery)
-            .where(_due(now))
-            .order_by(WebhookDelivery.event_seq)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=WebhookDelivery)
-        ).all()
-        taken = []
-        for row in rows:
-            won = session.execute(
-                update(WebhookDelivery)
-                .where(
-                    WebhookDelivery.id == row.id,
-                    WebhookDelivery.status == "pending",
-                    or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until <= now),
-                )
-                .values(lease_owner=owner, lease_until=lease_until, attempts=WebhookDelivery.attempts + 1)
-                .execution_options(synchronize_session=False)
-            ).rowcount  # type: ignore[attr-defined]
-            if won == 1:
-                taken.append((row.id, row.endpoint_id, row.attempts + 1, row.event_seq))
-        bodies = {e.seq: e for e in session.scalars(select(Event).where(Event.seq.in_([t[3] for t in taken])))}
+        taken = _lease(session, owner, limit, now, now + timedelta(seconds=ctx.settings.webhook_lease_seconds))
+        events = {e.seq: e for e in session.scalars(select(Event).where(Event.seq.in_([d.event_seq for d in taken])))}
+        endpoint_ids = {d.endpoint_id for d in taken}
         endpoints = {
-            e.id: e
-            for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_({t[1] for t in taken})))
+            e.id: e for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(endpoint_ids)))
         }
         uow.commit()
     return [
         Claimed(
-            delivery_id,
-            endpoint_id,
-            attempt,
-            endpoints[endpoint_id].url,
-            json.dumps(event_log.document(bodies[seq]), separators=(",", ":"), ensure_ascii=False),
-            _secret(ctx, endpoints[endpoint_id]),
+            delivery.id,
+            delivery.endpoint_id,
+            delivery.attempts,
+            endpoints[delivery.endpoint_id].url,
+            json.dumps(event_log.document(events[delivery.event_seq]), separators=(",", ":"), ensure_ascii=False),
+            _secret(ctx, endpoints[delivery.endpoint_id]),  # after the transaction: may read the key
         )
-        for delivery_id, endpoint_id, attempt, seq in taken
+        for delivery in taken
     ]
+
+
+def _lease(session: Session, owner: str, limit: int, now: datetime, lease_until: datetime) -> list[WebhookDelivery]:
+    """Due rows, locked (skipping rows another worker is claiming), each then taken by a
+    conditional UPDATE; returns those this worker won, with ``attempts`` counting this one."""
+    rows = session.scalars(
+        select(WebhookDelivery)
+        .where(_due(now))
+        .order_by(WebhookDelivery.event_seq)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=WebhookDelivery)
+    ).all()
+    won = []
+    for row in rows:
+        taken = session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id == row.id,
+                WebhookDelivery.status == "pending",
+                or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until <= now),
+            )
+            .values(lease_owner=owner, lease_until=lease_until, attempts=WebhookDelivery.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        if taken == 1:
+            set_committed_value(row, "attempts", row.attempts + 1)
+            won.append(row)
+    return won
 
 
 def _secret(ctx: Context, endpoint: WebhookEndpoint) -> str | None:
