@@ -74,16 +74,21 @@ def serve(
             "(or set TENANTRY_BOOTSTRAP_CLIENT_ID and TENANTRY_BOOTSTRAP_CLIENT_SECRET), then "
             f"POST them to {settings.public_url}/oauth/token."
         )
+    background = None
     if settings.worker_enabled if worker is None else worker:
         from tenantry.server.worker import start_in_background
 
-        start_in_background(ctx)  # a daemon thread: it ends with the server
+        background = start_in_background(ctx)
         console.print("Webhook worker running (turn off with --no-worker or TENANTRY_WORKER_ENABLED=false)")
     if workers > 1:
         ctx.engine.dispose()
         uvicorn.run("tenantry.server.app:create_app_from_env", factory=True, host=host, port=port, workers=workers)
     else:
         uvicorn.run(create_app(context=ctx), host=host, port=port)
+    if background is not None:  # let requests in flight finish; an unfinished one is re-sent after its lease
+        thread, stop = background
+        stop.set()
+        thread.join(timeout=settings.webhook_timeout_seconds + 5)
 
 
 @app.command("worker")
