@@ -130,6 +130,15 @@ def test_a_resend_of_an_expired_invitation_records_the_expiry_first(api, clock):
     assert types[-2:] == ["invitation.expired", "user.organization_invitation"]
 
 
+def test_revoking_an_expired_invitation_records_the_expiry_first(api, clock):
+    org = api.org()
+    kim = api.user_in(org["id"], "kim@example.com")
+    clock.advance(days=16)
+    assert api.delete(f"/api/v1/memberships/organizations/{org['id']}/users/{kim['id']}").status_code == 200
+    types = [e["type"] for e in events(api, user_id=kim["id"])]
+    assert types[-2:] == ["invitation.expired", "user.organization_membership_deleted"]
+
+
 def test_user_updates_and_deletion(api):
     org = api.org()
     erin = api.user_in(org["id"], "erin@example.com", invite=False)

@@ -19,7 +19,7 @@ from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import AlreadyExists, FieldError, MembershipAlreadyActive
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus, membership_status, normalize_roles
-from tenantry.server.services import environment, events, invitations
+from tenantry.server.services import environment, events, invitation_expiry, invitations
 from tenantry.server.services.commands import MembershipInput, RoleInput
 from tenantry.server.services.views import UserView, user_view
 
@@ -137,6 +137,7 @@ def revoke_invitation(ctx: Context, organization_id: str, user_id: str) -> None:
 def delete_membership(session: Session, membership: Membership, now: datetime | None = None) -> None:
     """Remove ``membership`` (freeing its seat) and record its last state as deleted."""
     when = now or datetime.now(UTC)
+    invitation_expiry.announce(session, membership, when)  # an expired invitation is seen before it goes
     events.membership_event(session, "user.organization_membership_deleted", membership, when)
     if membership.holds_seat:
         seats.release(session, membership.organization_id)
