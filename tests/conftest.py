@@ -31,6 +31,10 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Children first, so foreign keys never object. API clients and their tokens stay: servers
 # started once per module keep using the bootstrap client they created at start-up.
 TABLES = (
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
+    "events",
     "admin_sessions",
     "admins",
     "admin_setup_tokens",

@@ -13,6 +13,7 @@ from rich.console import Console
 from tenantry.cli.administrators import register as register_admin_commands
 from tenantry.cli.administrators import setup_link
 from tenantry.cli.api import register as register_api_commands
+from tenantry.cli.events import register as register_event_commands
 
 if TYPE_CHECKING:
     from tenantry.server.context import Context
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Tenantry: self-hosted user management for multi-tenant applications.", no_args_is_help=True)
 register_api_commands(app)  # login, the resource groups, and apps/clients/keys (API or --database)
 register_admin_commands(app)  # dashboard administrators (database)
+register_event_commands(app)  # webhooks and the audit log (API)
 console = Console(soft_wrap=True)  # never break lines that scripts parse
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -49,6 +51,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, help="Server processes (use with PostgreSQL)."),
+    worker: bool | None = typer.Option(
+        None, "--worker/--no-worker", help="Also run the webhook worker (default: TENANTRY_WORKER_ENABLED, true)."
+    ),
 ) -> None:
     """Create or migrate the database, then serve the API (and everything else) on one port."""
     import uvicorn
@@ -72,11 +77,44 @@ def serve(
             f"No dashboard administrator exists yet. Create the first one at (valid 24 hours, once):\n  {link}\n"
             "or run [bold]tenantry admin create --email you@example.com[/bold]."
         )
+    background = None
+    if settings.worker_enabled if worker is None else worker:
+        from tenantry.server.worker import start_in_background
+
+        background = start_in_background(ctx)
+        console.print("Webhook worker running (turn off with --no-worker or TENANTRY_WORKER_ENABLED=false)")
     if workers > 1:
         ctx.engine.dispose()
         uvicorn.run("tenantry.server.app:create_app_from_env", factory=True, host=host, port=port, workers=workers)
     else:
         uvicorn.run(create_app(context=ctx), host=host, port=port)
+    if background is not None:  # let requests in flight finish; an unfinished one is re-sent after its lease
+        thread, stop = background
+        stop.set()
+        thread.join(timeout=settings.webhook_timeout_seconds + 5)
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """Deliver webhooks (and record expired invitations) until stopped with Ctrl-C or SIGTERM.
+    Run as many as you like, anywhere the database is reachable."""
+    import signal
+    import threading
+
+    from tenantry.server.worker import Worker
+
+    ctx = _migrated_context()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    runner = Worker(ctx)
+    console.print(
+        f"Tenantry webhook worker {runner.owner} — database {ctx.engine.url.render_as_string(hide_password=True)}"
+    )
+    try:
+        runner.run(stop)
+    finally:
+        runner.close()
 
 
 @app.command()

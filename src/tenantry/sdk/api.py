@@ -7,6 +7,7 @@ from typing import Any
 
 from tenantry.sdk.calls import Call, RetryPolicy, TokenState
 from tenantry.sdk.configuration import Applications, Attributes, Clients, Settings, SigningKeys
+from tenantry.sdk.events import Events, Webhooks
 from tenantry.sdk.models import SignedUp
 from tenantry.sdk.resources import (
     Emails,
@@ -36,6 +37,8 @@ class ManagementApi:
         self.clients = Clients(runner)
         self.signing_keys = SigningKeys(runner)
         self.emails = Emails(runner)
+        self.events = Events(runner)
+        self.webhooks = Webhooks(runner)
 
     def signup(
         self,

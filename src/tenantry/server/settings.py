@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     smtp_from: str = "Tenantry <no-reply@localhost>"
     smtp_timeout_seconds: float = 10.0
 
+    # Events and webhooks (README "Events and webhooks")
+    worker_enabled: bool = True  # `tenantry serve` also runs the webhook worker
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    worker_sweep_seconds: float = Field(default=30.0, gt=0, le=3600)  # looks for expired invitations
+    worker_concurrency: int = Field(default=8, ge=1, le=64)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # base64 of 32 bytes; encrypts webhook signing secrets at rest (else a key kept in the database)
+    webhook_encryption_key: str | None = None
+
     @model_validator(mode="after")
     def _tidy(self) -> Settings:
         self.public_url = self.public_url.rstrip("/")
@@ -37,6 +48,8 @@ class Settings(BaseSettings):
             raise ValueError("set both TENANTRY_BOOTSTRAP_CLIENT_ID and TENANTRY_BOOTSTRAP_CLIENT_SECRET, or neither")
         if self.bootstrap_client_secret is not None and len(self.bootstrap_client_secret) < 16:
             raise ValueError("TENANTRY_BOOTSTRAP_CLIENT_SECRET must be at least 16 characters")
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError("TENANTRY_WEBHOOK_LEASE_SECONDS must exceed TENANTRY_WEBHOOK_TIMEOUT_SECONDS")
         return self
 
     @property

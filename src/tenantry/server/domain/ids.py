@@ -7,6 +7,7 @@ enough to be safe in URLs and collision-free across server processes.
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
@@ -14,7 +15,27 @@ _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 
 def new_id(prefix: str) -> str:
     """``prefix_`` + 26 characters: 48 bits of milliseconds then 80 random bits."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    return _encode(prefix, (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big"))
+
+
+_last_sequential = 0
+_sequential_lock = threading.Lock()
+
+
+def new_sequential_id(prefix: str) -> str:
+    """Like ``new_id``, but strictly increasing within this process even inside one
+    millisecond (the ULID "monotonic" rule: same millisecond, previous value + 1), so rows
+    written one after the other sort in that order by id (events of one transaction)."""
+    global _last_sequential
+    with _sequential_lock:
+        value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+        if value <= _last_sequential:
+            value = _last_sequential + 1
+        _last_sequential = value
+    return _encode(prefix, value)
+
+
+def _encode(prefix: str, value: int) -> str:
     chars = []
     for _ in range(26):
         value, digit = divmod(value, 32)

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import Unauthenticated
 from tenantry.server.domain.pagination import PageRequest, page_request
-from tenantry.server.services import clients
+from tenantry.server.services import actors, clients
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /oauth/token")
 
@@ -30,7 +30,9 @@ async def require_client(
     """The API client id behind the request's bearer token; 401 without a valid one."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated("Send 'Authorization: Bearer <access_token>' (get one from POST /oauth/token).")
-    return await run_in_threadpool(clients.authenticate, ctx, credentials.credentials)
+    client_id = await run_in_threadpool(clients.authenticate, ctx, credentials.credentials)
+    actors.set_for_request(actors.api_client(client_id))  # events this request records name the client
+    return client_id
 
 
 def pagination(

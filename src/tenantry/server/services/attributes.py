@@ -30,6 +30,7 @@ from tenantry.server.domain.errors import (
     InvalidArgument,
     NotFound,
 )
+from tenantry.server.services import events
 
 _FIELDS = tuple(AttributeDefinition.model_fields)
 
@@ -100,6 +101,7 @@ def create(ctx: Context, definition: AttributeDefinition) -> AttributeView:
         session.add(row)
         session.flush()
         view = _view(row)
+        events.attribute_event(session, "user_attribute.created", view, now)
         uow.commit()
         return view
 
@@ -122,6 +124,7 @@ def update(ctx: Context, key: str, patch: AttributeDefinitionPatch, *, force: bo
         row.updated_at = now
         session.flush()
         result = Changed(_view(row), cleared)
+        events.attribute_event(session, "user_attribute.updated", result.attribute, now)
         uow.commit()
         return result
 
@@ -199,8 +202,10 @@ def delete(ctx: Context, key: str) -> int:
     Returns how many profiles held a value."""
     with ctx.uow() as uow:
         row = _row(uow.session, key, for_update=True)
+        view = _view(row)
         removed = attribute_values.remove_everywhere(uow.session, key)
         uow.session.delete(row)
+        events.attribute_event(uow.session, "user_attribute.deleted", view, ctx.clock.now())
         uow.commit()
         return removed
 

@@ -8,6 +8,7 @@ from tenantry.server.context import Context
 from tenantry.server.db.models import EnvironmentSettingsRow
 from tenantry.server.db.models.environment import SETTINGS_ROW_ID
 from tenantry.server.domain.environment import EnvironmentSettings, EnvironmentSettingsPatch, apply_patch
+from tenantry.server.services import events
 
 
 def load(session: Session) -> EnvironmentSettings:
@@ -33,5 +34,6 @@ def update_settings(ctx: Context, patch: EnvironmentSettingsPatch) -> Environmen
         else:
             row.document = document
             row.updated_at = ctx.clock.now()
+        events.settings_event(uow.session, updated, ctx.clock.now())
         uow.commit()
         return updated

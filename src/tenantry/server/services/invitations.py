@@ -26,7 +26,7 @@ from tenantry.server.domain.memberships import MembershipStatus, membership_stat
 from tenantry.server.domain.passwords import check_password_policy, hash_password
 from tenantry.server.domain.secrets import digest, new_secret
 from tenantry.server.email.message import render
-from tenantry.server.services import environment
+from tenantry.server.services import actors, environment, events, invitation_expiry
 from tenantry.server.services.commands import AcceptInvitation
 from tenantry.server.services.profiles import apply_profile
 from tenantry.server.services.views import (
@@ -53,6 +53,7 @@ def issue(
     token = new_secret()
     membership.invitation_token_hash = digest(token)
     membership.expires_at = now + timedelta(seconds=settings.invitation_expiry_seconds)
+    membership.expiry_announced = False  # a new expiry gets its own invitation.expired
     membership.updated_at = now
     accept_url = f"{ctx.settings.public_url}/invitations/accept?{urlencode({'token': token})}"
     message = render(
@@ -84,10 +85,12 @@ def resend(ctx: Context, organization_id: str, user_id: str) -> InviteView:
         if status is MembershipStatus.ACTIVE:
             raise MembershipAlreadyActive()
         if status is MembershipStatus.INVITE_EXPIRED:
+            invitation_expiry.announce(session, membership, now)
             _renew_seat(session, membership, now)
         membership.resent_at = now
         membership.resent_count += 1
         issue(ctx, uow, membership, org, repo.user(session, user_id), environment.load(session), now)
+        events.invitation_event(session, "user.organization_invitation", membership, now)
         uow.commit()
         return invite_view(membership, now)
 
@@ -131,6 +134,7 @@ def accept(ctx: Context, command: AcceptInvitation) -> Accepted:
         user.updated_at = now
         session.flush()
         session.expire_all()
+        _announce_acceptance(session, membership.id, now)
         result = Accepted(user_view(session, repo.user(session, membership.user_id), now), organization_view(org))
         uow.commit()
         return result
@@ -166,6 +170,14 @@ def _activate(session: Session, membership: Membership, now: datetime) -> Organi
     if consumed != 1:
         raise InvitationInvalid()
     return org
+
+
+def _announce_acceptance(session: Session, membership_id: str, now: datetime) -> None:
+    """``invitation.accepted`` and the membership's change to active, both by the invitee."""
+    membership = session.get_one(Membership, membership_id)
+    invitee = actors.user(membership.user_id)
+    events.invitation_event(session, "invitation.accepted", membership, now, actor=invitee)
+    events.membership_event(session, "user.organization_membership_updated", membership, now, actor=invitee)
 
 
 @dataclass(frozen=True)
@@ -210,6 +222,8 @@ def join(ctx: Context, user_id: str, organization_id: str) -> OrganizationView:
         if status is MembershipStatus.INVITE_EXPIRED:
             raise InvitationExpired()
         org = _activate(uow.session, membership, now)
+        uow.session.expire_all()
+        _announce_acceptance(uow.session, membership.id, now)
         view = organization_view(org)
         uow.commit()
         return view

@@ -6,7 +6,7 @@ writes the row, so the organization's ``max_allowed_users`` holds under concurre
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import AlreadyExists, FieldError, MembershipAlreadyActive
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus, membership_status, normalize_roles
-from tenantry.server.services import environment, invitations
+from tenantry.server.services import environment, events, invitation_expiry, invitations
 from tenantry.server.services.commands import MembershipInput, RoleInput
 from tenantry.server.services.views import UserView, user_view
 
@@ -67,6 +67,9 @@ def start(
         membership.accepted_at = now
     session.add(membership)
     session.flush()
+    events.membership_event(session, "user.organization_membership_created", membership, now)
+    if invite:
+        events.invitation_event(session, "user.organization_invitation", membership, now)
     return membership
 
 
@@ -106,6 +109,7 @@ def update_roles(ctx: Context, organization_id: str, user_id: str, roles: list[R
         membership.roles = names
         membership.updated_at = now
         view = _fresh_user_view(uow.session, user_id, now)
+        events.membership_event(uow.session, "user.organization_membership_updated", membership, now)
         uow.commit()
         return view
 
@@ -114,7 +118,7 @@ def remove(ctx: Context, organization_id: str, user_id: str) -> None:
     """Remove a member, or revoke a pending invitation; either way its seat is freed."""
     with ctx.uow() as uow:
         membership = repo.membership(uow.session, organization_id, user_id, for_update=True)
-        delete_membership(uow.session, membership)
+        delete_membership(uow.session, membership, ctx.clock.now())
         uow.commit()
 
 
@@ -126,11 +130,15 @@ def revoke_invitation(ctx: Context, organization_id: str, user_id: str) -> None:
         status = membership_status(membership.accepted_at, membership.expires_at, ctx.clock.now())
         if status is MembershipStatus.ACTIVE:
             raise MembershipAlreadyActive("This person already joined; there is no invitation to revoke.")
-        delete_membership(uow.session, membership)
+        delete_membership(uow.session, membership, ctx.clock.now())
         uow.commit()
 
 
-def delete_membership(session: Session, membership: Membership) -> None:
+def delete_membership(session: Session, membership: Membership, now: datetime | None = None) -> None:
+    """Remove ``membership`` (freeing its seat) and record its last state as deleted."""
+    when = now or datetime.now(UTC)
+    invitation_expiry.announce(session, membership, when)  # an expired invitation is seen before it goes
+    events.membership_event(session, "user.organization_membership_deleted", membership, when)
     if membership.holds_seat:
         seats.release(session, membership.organization_id)
     session.delete(membership)

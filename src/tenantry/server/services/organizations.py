@@ -20,7 +20,7 @@ from tenantry.server.domain.errors import InvalidArgument, OrganizationCreationL
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import ADMIN
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.services import environment, memberships
+from tenantry.server.services import environment, events, memberships
 from tenantry.server.services.commands import CreateOrganization, UpdateOrganization
 from tenantry.server.services.views import OrganizationView, organization_view
 
@@ -87,6 +87,7 @@ def insert(
     )
     session.add(org)
     session.flush()
+    events.organization_event(session, "organization.created", org, now)
     if creator is not None:
         memberships.start(ctx, uow, org, creator, [ADMIN], invite=False, inviter_email=None, settings=settings, now=now)
     return org
@@ -144,15 +145,20 @@ def update(ctx: Context, organization_id: str, command: UpdateOrganization) -> O
         org.updated_at = ctx.clock.now()
         uow.session.flush()
         view = organization_view(org)
+        events.organization_event(uow.session, "organization.updated", org, org.updated_at)
         uow.commit()
         return view
 
 
 def delete_(ctx: Context, organization_id: str) -> None:
     """Delete the organization and its memberships; users and other organizations stay."""
+    now = ctx.clock.now()
     with ctx.uow() as uow:
         org = repo.organization(uow.session, organization_id)
+        for membership in uow.session.scalars(select(Membership).where(Membership.organization_id == org.id)):
+            events.membership_event(uow.session, "user.organization_membership_deleted", membership, now)
         uow.session.execute(delete(Membership).where(Membership.organization_id == org.id))
+        events.organization_event(uow.session, "organization.deleted", org, now)
         uow.session.delete(org)
         uow.commit()
 
@@ -176,5 +182,6 @@ def set_max_allowed_users(ctx: Context, organization_id: str, limit: int | None)
         org.updated_at = now
         uow.session.flush()
         result = UserManagement(org.max_allowed_users, seats.used(uow.session, org, now))
+        events.organization_event(uow.session, "organization.updated", org, now)
         uow.commit()
         return result

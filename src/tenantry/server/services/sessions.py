@@ -16,6 +16,7 @@ from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import digest, new_secret
+from tenantry.server.services import actors, events
 from tenantry.server.services.views import UserView, user_view
 
 SESSION_LIFETIME = timedelta(days=14)
@@ -48,7 +49,9 @@ def start(
             expires_at=now + SESSION_LIFETIME,
         )
     )
-    repo.user(uow.session, user_id).last_login_at = now
+    user = repo.user(uow.session, user_id)
+    user.last_login_at = now
+    events.user_event(uow.session, "user.login", user, now, actor=actors.user(user_id))
     return token
 
 
@@ -93,11 +96,14 @@ def end(ctx: Context, token: str | None) -> None:
     with ctx.uow() as uow:
         row = uow.session.get(BrowserSession, digest(token))
         if row is not None:
+            now = ctx.clock.now()
             uow.session.execute(
                 update(RefreshToken)
                 .where(RefreshToken.session_id == row.id, RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=ctx.clock.now())
+                .values(revoked_at=now)
             )
+            user = repo.user(uow.session, row.user_id)
+            events.user_event(uow.session, "user.logout", user, now, actor=actors.user(user.id), session_id=row.id)
             uow.session.delete(row)
         uow.commit()
 

@@ -8,7 +8,7 @@ from tenantry.server.context import Context
 from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.errors import SignupDisabled
 from tenantry.server.domain.passwords import check_password_policy, hash_password
-from tenantry.server.services import environment, organizations, users
+from tenantry.server.services import actors, environment, events, organizations, users
 from tenantry.server.services.commands import SignUp
 from tenantry.server.services.views import OrganizationView, UserView, organization_view, user_view
 
@@ -43,7 +43,9 @@ def sign_up(ctx: Context, command: SignUp) -> SignedUp:
                 user.given_name or user.name or command.email.split("@")[0], settings.organization_meta_name.singular
             )
         )
-        org = organizations.insert(ctx, uow, name, None, {}, user, settings, now)
+        with actors.acting_as(actors.user(user.id)):  # self-service: the new user is the actor
+            events.user_event(uow.session, "user.signup", user, now)  # first: later events refer to the user
+            org = organizations.insert(ctx, uow, name, None, {}, user, settings, now)
         result = SignedUp(user_view(uow.session, user, now), organization_view(org))
         uow.commit()
         return result

@@ -19,9 +19,10 @@ from tenantry.server.db.search import users_matching
 from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument
 from tenantry.server.domain.ids import new_id
+from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.types import email_key
-from tenantry.server.services import attributes, environment, memberships
+from tenantry.server.services import attributes, environment, events, invitation_expiry, memberships
 from tenantry.server.services.commands import CreateUserInOrganization, UpdateUser, UserProfileInput
 from tenantry.server.services.profiles import apply_profile
 from tenantry.server.services.views import UserView, user_view, user_views
@@ -84,12 +85,14 @@ def create_in_organization(
             # written over theirs, through the same validator as any profile write.
             apply_profile(session, user, command.user_profile, Requirement.NONE)
             user.updated_at = now
+            events.user_event(session, "user.updated", user, now)
         if user is None:
             # An invitee supplies required attributes when accepting; an active user needs them now.
             requirement = Requirement.NONE if send_invitation else Requirement.ALL
             user = new_user(
                 session, command.email, command.external_id, command.metadata, command.user_profile, now, requirement
             )
+            events.user_event(session, "user.created", user, now)
         memberships.start(
             ctx,
             uow,
@@ -107,8 +110,12 @@ def create_in_organization(
 
 
 def get(ctx: Context, user_id: str) -> UserView:
+    """The user; an invitation seen expired here for the first time records ``invitation.expired``."""
     with ctx.uow(readonly=True) as uow:
-        return user_view(uow.session, repo.user(uow.session, user_id), ctx.clock.now())
+        view = user_view(uow.session, repo.user(uow.session, user_id), ctx.clock.now())
+    if any(m.status is MembershipStatus.INVITE_EXPIRED for m in view.memberships):
+        invitation_expiry.observe_for_user(ctx, user_id)
+    return view
 
 
 def get_by_external_id(ctx: Context, external_id: str) -> UserView:
@@ -168,6 +175,7 @@ def update(ctx: Context, user_id: str, command: UpdateUser) -> UserView:
         user.updated_at = now
         uow.session.flush()
         view = user_view(uow.session, user, now)
+        events.user_event(uow.session, "user.updated", user, now)
         uow.commit()
         return view
 
@@ -192,6 +200,7 @@ def update_own_profile(ctx: Context, user_id: str, profile: UserProfileInput) ->
         user.updated_at = now
         uow.session.flush()
         view = user_view(uow.session, user, now)
+        events.user_event(uow.session, "user.updated", user, now)
         uow.commit()
         return view
 
@@ -199,6 +208,7 @@ def update_own_profile(ctx: Context, user_id: str, profile: UserProfileInput) ->
 def delete_(ctx: Context, user_id: str) -> None:
     """Delete the user and their memberships (freeing their seats). Organizations they
     created stay, with no creator."""
+    now = ctx.clock.now()
     with ctx.uow() as uow:
         session = uow.session
         user = repo.user(session, user_id, for_update=True)
@@ -206,7 +216,9 @@ def delete_(ctx: Context, user_id: str) -> None:
         for organization_id, count in Counter(m.organization_id for m in held if m.holds_seat).items():
             seats.release(session, organization_id, count)
         for membership in held:
+            events.membership_event(session, "user.organization_membership_deleted", membership, now)
             session.delete(membership)
         session.flush()
+        events.user_event(session, "user.deleted", user, now)  # its last state: no memberships left
         session.delete(user)
         uow.commit()

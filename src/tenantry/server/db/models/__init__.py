@@ -11,6 +11,7 @@ from tenantry.server.db.models.browser_session import BrowserSession
 from tenantry.server.db.models.email import EmailRecord
 from tenantry.server.db.models.email_code import EmailCode
 from tenantry.server.db.models.environment import EnvironmentSettingsRow
+from tenantry.server.db.models.event import Event
 from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.refresh_token import RefreshToken
@@ -18,6 +19,9 @@ from tenantry.server.db.models.server_secret import ServerSecret
 from tenantry.server.db.models.signing_key import SigningKey
 from tenantry.server.db.models.user import User
 from tenantry.server.db.models.user_attribute import UserAttribute
+from tenantry.server.db.models.webhook_attempt import WebhookAttempt
+from tenantry.server.db.models.webhook_delivery import WebhookDelivery
+from tenantry.server.db.models.webhook_endpoint import WebhookEndpoint
 
 __all__ = [
     "AccessToken",
@@ -31,6 +35,7 @@ __all__ = [
     "EmailCode",
     "EmailRecord",
     "EnvironmentSettingsRow",
+    "Event",
     "Membership",
     "Organization",
     "RefreshToken",
@@ -38,4 +43,7 @@ __all__ = [
     "SigningKey",
     "User",
     "UserAttribute",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -49,6 +49,9 @@ class Membership(Base):
     inviter_email: Mapped[str | None] = mapped_column(String(320))
     invited_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+    # Set once the ``invitation.expired`` event for the current expiry is written (one
+    # conditional UPDATE claims it, so the event is recorded once); a resend clears it.
+    expiry_announced: Mapped[bool] = mapped_column(default=False)
     resent_at: Mapped[datetime | None]
     resent_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]

@@ -24,7 +24,7 @@ from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import FieldError, TenantryError
 from tenantry.server.domain.wording import MetaName
 from tenantry.server.ratelimits import Limiter
-from tenantry.server.services import environment, server_secrets, sessions
+from tenantry.server.services import actors, environment, server_secrets, sessions
 from tenantry.server.services.sessions import SessionView
 
 SESSION_COOKIE = "tenantry_session"
@@ -105,7 +105,11 @@ def session_token(request: Request) -> str | None:
 
 
 async def current_session(request: Request) -> SessionView | None:
-    return await run_in_threadpool(sessions.resolve, context(request), session_token(request))
+    """The signed-in session, if any; it also makes that user the actor of this request's events."""
+    session = await run_in_threadpool(sessions.resolve, context(request), session_token(request))
+    if session is not None:
+        actors.set_for_request(actors.user(session.user.id))
+    return session
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:

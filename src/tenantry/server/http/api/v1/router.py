@@ -9,17 +9,21 @@ from tenantry.server.http.api.v1 import (
     attributes,
     clients,
     emails,
+    events,
     invitations,
     memberships,
     organizations,
     settings,
     signup,
     users,
+    webhooks,
 )
 from tenantry.server.http.deps import require_client
 
 protected = APIRouter(dependencies=[Depends(require_client)])
 for module in (settings, organizations, users, memberships, invitations, attributes, applications, clients, emails):
+    protected.include_router(module.router)
+for module in (events, webhooks):
     protected.include_router(module.router)
 
 api_v1 = APIRouter(prefix="/api/v1")

@@ -4,26 +4,51 @@ service views turn into them."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from tenantry.server.domain.attributes import AttributeDefinition
 from tenantry.server.domain.environment import EnvironmentSettings
-from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.pagination import Page
 from tenantry.server.domain.types import MaxAllowedUsers
-from tenantry.server.services.attributes import AttributeView
-from tenantry.server.services.views import InviteView, MembershipView, OrganizationView, UserView
 
-
-class Organization(BaseModel):
-    id: str
-    display_name: str
-    external_id: str | None
-    metadata: dict[str, Any]
-    create_time: datetime
-    update_time: datetime
+# The objects' shape lives with the services (event payloads use it too); re-exported here.
+from tenantry.server.services.representations import (
+    Invite as Invite,
+)
+from tenantry.server.services.representations import (
+    Membership as Membership,
+)
+from tenantry.server.services.representations import (
+    Organization as Organization,
+)
+from tenantry.server.services.representations import (
+    Role as Role,
+)
+from tenantry.server.services.representations import (
+    User as User,
+)
+from tenantry.server.services.representations import (
+    UserAttribute as UserAttribute,
+)
+from tenantry.server.services.representations import (
+    UserProfile as UserProfile,
+)
+from tenantry.server.services.representations import (
+    invite as invite,
+)
+from tenantry.server.services.representations import (
+    membership as membership,
+)
+from tenantry.server.services.representations import (
+    organization as organization,
+)
+from tenantry.server.services.representations import (
+    user as user,
+)
+from tenantry.server.services.representations import (
+    user_attribute as user_attribute,
+)
+from tenantry.server.services.views import UserView
 
 
 class OrganizationEnvelope(BaseModel):
@@ -40,43 +65,6 @@ class OrganizationList(Paged):
     organizations: list[Organization]
 
 
-class Role(BaseModel):
-    name: str
-
-
-class Membership(BaseModel):
-    organization_id: str
-    name: str
-    membership_status: MembershipStatus
-    roles: list[Role]
-    join_time: datetime | None
-    invite_expires_at: datetime | None
-    inviter_email: str | None
-
-
-class UserProfile(BaseModel):
-    given_name: str | None
-    family_name: str | None
-    name: str | None
-    picture: str | None
-    phone_number: str | None
-    locale: str | None
-    custom_attributes: dict[str, Any]
-
-
-class User(BaseModel):
-    id: str
-    email: str
-    email_verified: bool
-    external_id: str | None
-    metadata: dict[str, Any]
-    create_time: datetime
-    update_time: datetime
-    last_login_time: datetime | None
-    user_profile: UserProfile
-    memberships: list[Membership]
-
-
 class UserEnvelope(BaseModel):
     user: User
 
@@ -88,17 +76,6 @@ class UserList(Paged):
 class UserAndOrganization(BaseModel):
     user: User
     organization: Organization
-
-
-class Invite(BaseModel):
-    organization_id: str
-    user_id: str
-    inviter_email: str | None
-    status: MembershipStatus
-    created_at: datetime | None
-    expires_at: datetime | None
-    resent_at: datetime | None
-    resent_count: int
 
 
 class InviteEnvelope(BaseModel):
@@ -141,44 +118,6 @@ class EmailList(Paged):
     emails: list[Email]
 
 
-def organization(view: OrganizationView) -> Organization:
-    return Organization(
-        id=view.id,
-        display_name=view.display_name,
-        external_id=view.external_id,
-        metadata=view.metadata,
-        create_time=view.create_time,
-        update_time=view.update_time,
-    )
-
-
-def membership(view: MembershipView) -> Membership:
-    return Membership(
-        organization_id=view.organization_id,
-        name=view.organization_name,
-        membership_status=view.status,
-        roles=[Role(name=name) for name in view.roles],
-        join_time=view.join_time,
-        invite_expires_at=view.invite_expires_at,
-        inviter_email=view.inviter_email,
-    )
-
-
-def user(view: UserView) -> User:
-    return User(
-        id=view.id,
-        email=view.email,
-        email_verified=view.email_verified,
-        external_id=view.external_id,
-        metadata=view.metadata,
-        create_time=view.create_time,
-        update_time=view.update_time,
-        last_login_time=view.last_login_time,
-        user_profile=UserProfile(**view.profile, custom_attributes=view.custom_attributes),
-        memberships=[membership(m) for m in view.memberships],
-    )
-
-
 def user_list(page: Page[UserView]) -> UserList:
     return UserList(
         users=[user(u) for u in page.items],
@@ -186,25 +125,6 @@ def user_list(page: Page[UserView]) -> UserList:
         prev_page_token=page.prev_page_token,
         total_size=page.total_size,
     )
-
-
-def invite(view: InviteView) -> Invite:
-    return Invite(
-        organization_id=view.organization_id,
-        user_id=view.user_id,
-        inviter_email=view.inviter_email,
-        status=view.status,
-        created_at=view.created_at,
-        expires_at=view.expires_at,
-        resent_at=view.resent_at,
-        resent_count=view.resent_count,
-    )
-
-
-class UserAttribute(AttributeDefinition):
-    position: int  # always set once stored
-    create_time: datetime
-    update_time: datetime
 
 
 class UserAttributeEnvelope(BaseModel):
@@ -221,7 +141,3 @@ class UserAttributeList(Paged):
 
 class UserAttributeDeleted(BaseModel):
     values_removed: int
-
-
-def user_attribute(view: AttributeView) -> UserAttribute:
-    return UserAttribute(**view.definition.model_dump(), create_time=view.create_time, update_time=view.update_time)

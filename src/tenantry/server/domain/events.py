@@ -1,0 +1,48 @@
+"""Event types, and the retry schedule of webhook deliveries (pure rules, no I/O)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+EVENT_TYPES = (
+    "user.signup",
+    "user.created",
+    "user.login",
+    "user.logout",
+    "user.updated",
+    "user.deleted",
+    "organization.created",
+    "organization.updated",
+    "organization.deleted",
+    "user.organization_invitation",
+    "user.organization_membership_created",
+    "user.organization_membership_updated",
+    "user.organization_membership_deleted",
+    "invitation.accepted",
+    "invitation.expired",
+    "environment.settings_updated",
+    "user_attribute.created",
+    "user_attribute.updated",
+    "user_attribute.deleted",
+)
+
+# A delivery is retried for this long after its event; then it is marked failed.
+RETRY_WINDOW = timedelta(hours=24)
+# No wait between two attempts is longer than this (so the last day still sees retries).
+MAX_RETRY_DELAY = timedelta(hours=2)
+
+
+def retry_delay(attempt: int, base: timedelta, rng: random.Random | None = None) -> timedelta:
+    """How long to wait after failed attempt number ``attempt`` (1, 2, …): ``base`` doubled
+    each time, capped at ``MAX_RETRY_DELAY``, with "equal jitter" (half fixed, half random)
+    so that endpoints coming back from an outage are not hit by every retry at once."""
+    exponent = min(attempt - 1, 30)  # 2**30 times any sane base is past the cap
+    ceiling = min(base * (2**exponent), MAX_RETRY_DELAY)
+    draw = (rng or random.SystemRandom()).random()
+    return ceiling / 2 + ceiling / 2 * draw
+
+
+def matches(event_type: str, filters: list[str]) -> bool:
+    """An endpoint with no filter gets every event; otherwise only the listed types."""
+    return not filters or event_type in filters

@@ -1,0 +1,137 @@
+"""The JSON shape of Tenantry's objects (API.md, Scalekit's naming), built from service views.
+
+One definition serves the management API's answers and the events' payloads, so an event
+carries exactly what ``GET`` on the object would show at that moment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from tenantry.server.domain.attributes import AttributeDefinition
+from tenantry.server.domain.memberships import MembershipStatus
+from tenantry.server.services.views import InviteView, MembershipView, OrganizationView, UserView
+
+if TYPE_CHECKING:
+    from tenantry.server.services.attributes import AttributeView
+
+
+class Organization(BaseModel):
+    id: str
+    display_name: str
+    external_id: str | None
+    metadata: dict[str, Any]
+    create_time: datetime
+    update_time: datetime
+
+
+class Role(BaseModel):
+    name: str
+
+
+class Membership(BaseModel):
+    organization_id: str
+    name: str
+    membership_status: MembershipStatus
+    roles: list[Role]
+    join_time: datetime | None
+    invite_expires_at: datetime | None
+    inviter_email: str | None
+
+
+class UserProfile(BaseModel):
+    given_name: str | None
+    family_name: str | None
+    name: str | None
+    picture: str | None
+    phone_number: str | None
+    locale: str | None
+    custom_attributes: dict[str, Any]
+
+
+class User(BaseModel):
+    id: str
+    email: str
+    email_verified: bool
+    external_id: str | None
+    metadata: dict[str, Any]
+    create_time: datetime
+    update_time: datetime
+    last_login_time: datetime | None
+    user_profile: UserProfile
+    memberships: list[Membership]
+
+
+class Invite(BaseModel):
+    organization_id: str
+    user_id: str
+    inviter_email: str | None
+    status: MembershipStatus
+    created_at: datetime | None
+    expires_at: datetime | None
+    resent_at: datetime | None
+    resent_count: int
+
+
+class UserAttribute(AttributeDefinition):
+    position: int  # always set once stored
+    create_time: datetime
+    update_time: datetime
+
+
+def organization(view: OrganizationView) -> Organization:
+    return Organization(
+        id=view.id,
+        display_name=view.display_name,
+        external_id=view.external_id,
+        metadata=view.metadata,
+        create_time=view.create_time,
+        update_time=view.update_time,
+    )
+
+
+def membership(view: MembershipView) -> Membership:
+    return Membership(
+        organization_id=view.organization_id,
+        name=view.organization_name,
+        membership_status=view.status,
+        roles=[Role(name=name) for name in view.roles],
+        join_time=view.join_time,
+        invite_expires_at=view.invite_expires_at,
+        inviter_email=view.inviter_email,
+    )
+
+
+def user(view: UserView) -> User:
+    return User(
+        id=view.id,
+        email=view.email,
+        email_verified=view.email_verified,
+        external_id=view.external_id,
+        metadata=view.metadata,
+        create_time=view.create_time,
+        update_time=view.update_time,
+        last_login_time=view.last_login_time,
+        user_profile=UserProfile(**view.profile, custom_attributes=view.custom_attributes),
+        memberships=[membership(m) for m in view.memberships],
+    )
+
+
+def invite(view: InviteView) -> Invite:
+    return Invite(
+        organization_id=view.organization_id,
+        user_id=view.user_id,
+        inviter_email=view.inviter_email,
+        status=view.status,
+        created_at=view.created_at,
+        expires_at=view.expires_at,
+        resent_at=view.resent_at,
+        resent_count=view.resent_count,
+    )
+
+
+def user_attribute(view: AttributeView) -> UserAttribute:
+    return UserAttribute(**view.definition.model_dump(), create_time=view.create_time, update_time=view.update_time)

@@ -1,0 +1,121 @@
+"""The webhook worker: sends due deliveries, signed, and sweeps for expired invitations.
+
+Run it as ``tenantry worker`` (any number of processes, on any machines sharing the
+database) or inside ``tenantry serve`` (the default). Each loop claims a batch of due
+deliveries (``services/deliveries``), posts them concurrently, and records each outcome;
+when nothing is due it waits ``worker_poll_seconds``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from tenantry.server.context import Context
+from tenantry.server.domain.webhook_signing import signed_headers
+from tenantry.server.services import deliveries, invitation_expiry
+from tenantry.server.services.deliveries import Claimed, Outcome
+
+log = logging.getLogger("tenantry.worker")
+
+RESPONSE_KEPT = 1024  # bytes of a receiver's answer kept with the attempt (and read at all)
+
+
+class Worker:
+    def __init__(self, ctx: Context, *, owner: str | None = None) -> None:
+        self.ctx = ctx
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:64]
+        settings = ctx.settings
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(settings.webhook_timeout_seconds),
+            follow_redirects=False,  # a receiver answers itself; redirects would re-post elsewhere
+            headers={"user-agent": "Tenantry-Webhooks/1", "content-type": "application/json"},
+        )
+        self._pool = ThreadPoolExecutor(max_workers=settings.worker_concurrency, thread_name_prefix="webhook")
+        self._next_sweep = 0.0
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self._http.close()
+
+    def run_once(self) -> int:
+        """Claim and send one batch; returns how many attempts were made."""
+        # One delivery per thread: each batch ends within one request timeout, well inside the lease.
+        batch = deliveries.claim(self.ctx, self.owner, self.ctx.settings.worker_concurrency)
+        for _ in self._pool.map(self._deliver, batch):
+            pass
+        return len(batch)
+
+    def sweep_if_due(self) -> None:
+        if time.monotonic() >= self._next_sweep:
+            self._next_sweep = time.monotonic() + self.ctx.settings.worker_sweep_seconds
+            invitation_expiry.sweep(self.ctx)
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until ``stop`` is set; an error in one round is logged and the loop goes on."""
+        log.info("webhook worker %s started", self.owner)
+        while not stop.is_set():
+            try:
+                self.sweep_if_due()
+                if self.run_once():
+                    continue
+            except Exception:
+                log.exception("webhook worker round failed; retrying")
+            stop.wait(self.ctx.settings.worker_poll_seconds)
+
+    def _deliver(self, claimed: Claimed) -> str:
+        outcome = self._post(claimed)
+        status = deliveries.complete(self.ctx, self.owner, claimed, outcome)
+        log.info(
+            "webhook %s attempt %d -> %s (%s)",
+            claimed.delivery_id,
+            claimed.attempt,
+            outcome.status_code or outcome.error,
+            status,
+        )
+        return status
+
+    def _post(self, claimed: Claimed) -> Outcome:
+        started_at = self.ctx.clock.now()
+        began = time.monotonic()
+
+        def done(code: int | None, error: str | None, body: str | None) -> Outcome:
+            return Outcome(started_at, int((time.monotonic() - began) * 1000), code, error, body)
+
+        if claimed.secret is None:
+            return done(None, "signing secret unreadable (check TENANTRY_WEBHOOK_ENCRYPTION_KEY)", None)
+        headers = signed_headers(claimed.secret, claimed.delivery_id, started_at, claimed.body)
+        try:
+            with self._http.stream("POST", claimed.url, content=claimed.body.encode(), headers=headers) as response:
+                kept = b""
+                for chunk in response.iter_bytes():  # read no more of the answer than is kept
+                    kept += chunk
+                    if len(kept) >= RESPONSE_KEPT:
+                        break
+        except httpx.TimeoutException:
+            return done(None, f"timeout after {self.ctx.settings.webhook_timeout_seconds:g} s", None)
+        except httpx.HTTPError as exc:
+            return done(None, f"{type(exc).__name__}: {exc}"[:500], None)
+        return done(response.status_code, None, kept[:RESPONSE_KEPT].decode("utf-8", errors="replace"))
+
+
+def start_in_background(ctx: Context) -> tuple[threading.Thread, threading.Event]:
+    """Run a worker in a daemon thread (``tenantry serve``); set the event to stop it."""
+    stop = threading.Event()
+    worker = Worker(ctx)
+
+    def main() -> None:
+        try:
+            worker.run(stop)
+        finally:
+            worker.close()
+
+    thread = threading.Thread(target=main, name="tenantry-worker", daemon=True)
+    thread.start()
+    return thread, stop

@@ -1,0 +1,268 @@
+"""Every state change writes an event (type, actor, time, the object's new state), listed by
+``GET /api/v1/events`` with filters and cursor pages."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from tenantry.server.services import invitation_expiry
+from tests.events.conftest import events
+from tests.helpers import BOOTSTRAP_ID, Api, assert_problem, token_for, when
+
+CLIENT = {"type": "API_CLIENT", "id": BOOTSTRAP_ID}
+PASSWORD = "a long and unusual passphrase"
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+
+
+def only(api: Api, event_type: str, **params: Any) -> dict[str, Any]:
+    found = events(api, type=event_type, **params)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def form_post(http: TestClient, path: str, data: dict[str, str]) -> None:
+    match = CSRF.search(http.get(path).text)
+    assert match, path
+    response = http.post(path, data={**data, "csrf_token": match.group(1)}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+def test_signup_records_the_user_their_organization_and_membership_by_the_new_user(api):
+    body = api.signup("ada@example.com", organization={"display_name": "Engines"}).json()
+    ada, org = body["user"], body["organization"]
+    me = {"type": "USER", "id": ada["id"]}
+
+    signup = only(api, "user.signup")
+    assert signup["actor"] == me
+    assert signup["user_id"] == ada["id"]
+    assert signup["data"]["user"]["email"] == "ada@example.com" and signup["data"]["user"]["memberships"] == []
+    about_ada = [e["type"] for e in events(api, user_id=ada["id"])]
+    assert about_ada == ["user.signup", "user.organization_membership_created"]
+    created = only(api, "organization.created")
+    assert created["actor"] == me and created["data"]["organization"] == org
+    membership = only(api, "user.organization_membership_created")
+    assert membership["actor"] == me
+    assert membership["data"]["user_id"] == ada["id"]
+    assert membership["data"]["membership"]["membership_status"] == "ACTIVE"
+    assert membership["data"]["membership"]["roles"] == [{"name": "admin"}]
+
+
+def test_organization_changes_name_the_api_client(api, clock):
+    org = api.org("Acme", external_id="acme")
+    clock.advance(seconds=5)
+    renamed = api.patch(f"/api/v1/organizations/{org['id']}", json={"display_name": "Acme Corp"}).json()
+    api.limit(org["id"], 3)
+    assert api.delete(f"/api/v1/organizations/{org['id']}").status_code == 200
+
+    created = only(api, "organization.created")
+    assert created["actor"] == CLIENT and created["organization_id"] == org["id"]
+    assert created["data"]["organization"] == org
+    updates = events(api, type="organization.updated")
+    assert [u["data"]["organization"]["display_name"] for u in updates] == ["Acme Corp", "Acme Corp"]
+    assert updates[0]["data"]["organization"] == renamed["organization"]
+    assert when(updates[0]["timestamp"]) == when(renamed["organization"]["update_time"])
+    deleted = only(api, "organization.deleted")
+    assert deleted["actor"] == CLIENT and deleted["data"]["organization"]["id"] == org["id"]
+
+
+def test_invitation_lifecycle_events(api):
+    org = api.org()
+    bob = api.user_in(org["id"], "bob@example.com")
+    created = only(api, "user.created")
+    assert created["actor"] == CLIENT and created["data"]["user"]["email"] == "bob@example.com"
+    invitation = only(api, "user.organization_invitation")
+    assert invitation["actor"] == CLIENT
+    assert invitation["organization_id"] == org["id"] and invitation["user_id"] == bob["id"]
+    assert invitation["data"]["invite"]["status"] == "PENDING_INVITE"
+    assert invitation["data"]["user"]["email"] == "bob@example.com"
+    assert only(api, "user.organization_membership_created")["data"]["membership"]["membership_status"] == (
+        "PENDING_INVITE"
+    )
+
+    assert api.accept(api.invitation_token("bob@example.com"), password=PASSWORD).status_code == 200
+    accepted = only(api, "invitation.accepted")
+    assert accepted["actor"] == {"type": "USER", "id": bob["id"]}
+    assert accepted["data"]["user"]["memberships"][0]["membership_status"] == "ACTIVE"
+    activated = only(api, "user.organization_membership_updated")
+    assert activated["actor"] == {"type": "USER", "id": bob["id"]}
+    assert activated["data"]["membership"]["membership_status"] == "ACTIVE"
+
+    api.patch(f"/api/v1/memberships/organizations/{org['id']}/users/{bob['id']}", json={"roles": [{"name": "admin"}]})
+    roles = events(api, type="user.organization_membership_updated")[-1]
+    assert roles["actor"] == CLIENT and roles["data"]["membership"]["roles"] == [{"name": "admin"}]
+    api.delete(f"/api/v1/memberships/organizations/{org['id']}/users/{bob['id']}")
+    removed = only(api, "user.organization_membership_deleted")
+    assert removed["actor"] == CLIENT and removed["data"]["user_id"] == bob["id"]
+
+
+def test_invitation_expired_is_recorded_once_by_the_first_read(api, clock):
+    org = api.org()
+    carol = api.user_in(org["id"], "carol@example.com")
+    clock.advance(days=16)
+    assert events(api, type="invitation.expired") == []  # nobody has looked yet
+    for _ in range(3):
+        assert api.get(f"/api/v1/users/{carol['id']}").status_code == 200
+    expired = only(api, "invitation.expired")
+    assert expired["data"]["invite"]["status"] == "INVITE_EXPIRED"
+    assert expired["user_id"] == carol["id"] and expired["organization_id"] == org["id"]
+
+    # A resend starts a new expiry, which gets its own event when it runs out.
+    assert api.patch(f"/api/v1/invites/organizations/{org['id']}/users/{carol['id']}/resend").status_code == 200
+    assert len(events(api, type="user.organization_invitation")) == 2
+    clock.advance(days=16)
+    api.get(f"/api/v1/users/{carol['id']}")
+    api.get(f"/api/v1/users/{carol['id']}")
+    assert len(events(api, type="invitation.expired")) == 2
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "then"),
+    [
+        ("PATCH", "/api/v1/invites/organizations/{org}/users/{user}/resend", "user.organization_invitation"),
+        ("DELETE", "/api/v1/memberships/organizations/{org}/users/{user}", "user.organization_membership_deleted"),
+    ],
+)
+def test_a_write_that_meets_an_expired_invitation_records_the_expiry_first(api, clock, method, path, then):
+    org = api.org()
+    dave = api.user_in(org["id"], "dave@example.com")
+    clock.advance(days=16)
+    send = api.patch if method == "PATCH" else api.delete
+    response = send(path.format(org=org["id"], user=dave["id"]))
+    assert response.status_code == 200, response.text
+    types = [e["type"] for e in events(api, user_id=dave["id"])]
+    assert types[-2:] == ["invitation.expired", then]
+
+
+def test_user_updates_and_deletion(api):
+    org = api.org()
+    erin = api.user_in(org["id"], "erin@example.com", invite=False)
+    api.patch(f"/api/v1/users/{erin['id']}", json={"user_profile": {"given_name": "Erin"}})
+    updated = only(api, "user.updated")
+    assert updated["actor"] == CLIENT and updated["data"]["user"]["user_profile"]["given_name"] == "Erin"
+    # A user in an event is what GET /users/{id} answers at that moment, field for field.
+    assert updated["data"]["user"] == api.get(f"/api/v1/users/{erin['id']}").json()["user"]
+    assert api.delete(f"/api/v1/users/{erin['id']}").status_code == 200
+    types = [e["type"] for e in events(api, user_id=erin["id"])]
+    assert types[-2:] == ["user.organization_membership_deleted", "user.deleted"]
+    deleted = only(api, "user.deleted")
+    assert deleted["actor"] == CLIENT and deleted["data"]["user"]["memberships"] == []
+
+
+def test_settings_and_attribute_definitions(api):
+    api.settings(signup_enabled=False)
+    changed = only(api, "environment.settings_updated")
+    assert changed["actor"] == CLIENT and changed["data"]["settings"]["signup_enabled"] is False
+
+    definition = {"key": "team", "display_name": "Team", "type": "string"}
+    created = api.post("/api/v1/user-attributes", json=definition).json()["user_attribute"]
+    api.patch("/api/v1/user-attributes/team", json={"display_name": "Squad"})
+    api.delete("/api/v1/user-attributes/team")
+    assert only(api, "user_attribute.created")["data"]["user_attribute"] == created
+    assert only(api, "user_attribute.updated")["data"]["user_attribute"]["display_name"] == "Squad"
+    deleted = only(api, "user_attribute.deleted")
+    assert deleted["actor"] == CLIENT and deleted["data"]["user_attribute"]["key"] == "team"
+
+
+def test_hosted_pages_record_login_profile_changes_and_logout_by_the_user(api, http):
+    ada = api.signup("ada@example.com", PASSWORD).json()["user"]
+    me = {"type": "USER", "id": ada["id"]}
+    form_post(http, "/login", {"email": "ada@example.com", "password": PASSWORD})
+    form_post(http, "/profile", {"given_name": "Ada", "family_name": "Lovelace"})
+    csrf = CSRF.search(http.get("/profile").text)
+    assert csrf
+    assert http.post("/logout", data={"csrf_token": csrf.group(1)}, follow_redirects=False).status_code == 303
+
+    login = only(api, "user.login")
+    assert login["actor"] == me and login["data"]["user"]["last_login_time"] is not None
+    profile = only(api, "user.updated")
+    assert profile["actor"] == me and profile["data"]["user"]["user_profile"]["family_name"] == "Lovelace"
+    logout = only(api, "user.logout")
+    assert logout["actor"] == me and logout["data"]["session_id"].startswith("ses_")
+
+
+def test_a_refused_change_records_nothing(api):
+    org = api.org()
+    api.limit(org["id"], 1)
+    api.user_in(org["id"], "first@example.com")
+    before = events(api)
+    assert api.add_user(org["id"], "second@example.com").status_code == 409
+    assert api.post("/api/v1/organizations", json={"display_name": ""}).status_code == 400
+    assert events(api) == before
+
+
+def test_filters_and_pages(api, clock):
+    first = api.org("First")
+    clock.advance(minutes=10)
+    middle = clock.now()
+    second = api.org("Second")
+    api.user_in(second["id"], "frank@example.com")
+
+    assert [e["organization_id"] for e in events(api, type="organization.created")] == [first["id"], second["id"]]
+    recent = events(api, since=middle.isoformat())
+    assert {e["type"] for e in recent} == {
+        "organization.created",
+        "user.created",
+        "user.organization_membership_created",
+        "user.organization_invitation",
+    }
+    naive = events(api, since=middle.replace(tzinfo=None).isoformat())  # no offset: UTC
+    assert naive == recent
+    assert {e["organization_id"] for e in events(api, organization_id=second["id"])} == {second["id"]}
+    both = events(api, type=["organization.created", "user.created"])
+    assert [e["type"] for e in both] == ["organization.created", "organization.created", "user.created"]
+
+    page = api.get("/api/v1/events", params={"page_size": 2}).json()
+    assert len(page["events"]) == 2 and page["total_size"] == len(events(api))
+    following = api.get("/api/v1/events", params={"page_size": 2, "page_token": page["next_page_token"]}).json()
+    assert following["events"][0]["id"] > page["events"][-1]["id"]
+    back = api.get("/api/v1/events", params={"page_size": 2, "page_token": following["prev_page_token"]}).json()
+    assert back["events"] == page["events"]
+    single = api.get(f"/api/v1/events/{page['events'][0]['id']}")
+    assert single.status_code == 200 and single.json()["event"] == page["events"][0]
+
+
+def test_bad_filters_are_refused_clearly(api, http):
+    problem = assert_problem(api.get("/api/v1/events", params={"type": "user.exploded"}), 400, "invalid_argument")
+    assert problem["details"][0]["field"] == "type.0"
+    assert_problem(api.get("/api/v1/events", params={"since": "yesterday"}), 400, "invalid_argument")
+    assert_problem(api.get("/api/v1/events", params={"page_token": "garbage"}), 400, "invalid_argument")
+    assert_problem(api.get("/api/v1/events/evt_nope"), 404, "not_found")
+    assert_problem(http.get("/api/v1/events"), 401, "unauthenticated")
+
+
+def test_events_keep_time_order_with_the_clock(api, clock):
+    api.org("One")
+    clock.advance(hours=1)
+    api.org("Two")
+    times = [when(e["timestamp"]) for e in events(api, type="organization.created")]
+    assert times[1] - times[0] == timedelta(hours=1)
+
+
+def test_invitation_expired_is_recorded_once_under_concurrent_reads_and_sweeps(site_api, clock, worker):
+    org = site_api.org()
+    jo = site_api.user_in(org["id"], "jo@example.com")
+    clock.advance(days=16)
+    base_url = str(site_api.http.base_url)
+    with httpx.Client(base_url=base_url) as http:
+        headers = {"Authorization": f"Bearer {token_for(http)}"}  # the old token expired with the clock move
+
+    def read(_: int) -> int:
+        with httpx.Client(base_url=base_url, headers=headers, timeout=60) as http:
+            return http.get(f"/api/v1/users/{jo['id']}").status_code
+
+    def sweep(_: int) -> int:
+        return invitation_expiry.sweep(worker.ctx)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        reads = [pool.submit(read, i) for i in range(8)]
+        sweeps = [pool.submit(sweep, i) for i in range(2)]
+        assert [r.result() for r in reads] == [200] * 8
+        assert sum(s.result() for s in sweeps) in (0, 1)
+    assert len(events(site_api, type="invitation.expired")) == 1
