@@ -1,6 +1,6 @@
-"""Every route of the Users, Applications, API clients and Outbox tabs: without a dashboard
-session it sends the browser to the log-in page; with one, a POST without the form's CSRF
-token is refused and changes nothing."""
+"""Every route of the dashboard: without a session it sends the browser to the log-in page;
+with one, a POST without the form's CSRF token is refused and changes nothing. The list of
+routes is checked against the app's, so a new page cannot be left out."""
 
 from __future__ import annotations
 
@@ -10,13 +10,59 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tenantry.server.context import Context
-from tenantry.server.http.admin import api_clients, applications, outbox, users
+from tenantry.server.http.admin.router import TABS
 from tenantry.server.services import admins, clients
 from tests.admin.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.helpers import Api, assert_problem, token_for
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+PUBLIC = {
+    ("GET", "/admin"),
+    ("GET", "/admin/login"),
+    ("POST", "/admin/login"),
+    ("POST", "/admin/logout"),
+    ("GET", "/admin/setup"),
+    ("POST", "/admin/setup"),
+}
 ROUTES = (  # (method, path template); {action} stands for both confirmation pages
+    ("GET", "/admin/configuration"),
+    ("POST", "/admin/configuration"),
+    ("GET", "/admin/attributes"),
+    ("GET", "/admin/attributes/new"),
+    ("POST", "/admin/attributes"),
+    ("GET", "/admin/attributes/{key}"),
+    ("POST", "/admin/attributes/{key}"),
+    ("POST", "/admin/attributes/{key}/move"),
+    ("GET", "/admin/attributes/{key}/delete"),
+    ("POST", "/admin/attributes/{key}/delete"),
+    ("GET", "/admin/organizations"),
+    ("POST", "/admin/organizations"),
+    ("GET", "/admin/organizations/{organization_id}"),
+    ("POST", "/admin/organizations/{organization_id}"),
+    ("POST", "/admin/organizations/{organization_id}/limits"),
+    ("GET", "/admin/organizations/{organization_id}/delete"),
+    ("POST", "/admin/organizations/{organization_id}/delete"),
+    ("POST", "/admin/organizations/{organization_id}/members"),
+    ("POST", "/admin/organizations/{organization_id}/members/{user_id}/resend"),
+    ("POST", "/admin/organizations/{organization_id}/members/{user_id}/revoke"),
+    ("POST", "/admin/organizations/{organization_id}/members/{user_id}/remove"),
+    ("POST", "/admin/organizations/{organization_id}/members/{user_id}/roles"),
+    ("GET", "/admin/invitations"),
+    ("POST", "/admin/invitations/{organization_id}/{user_id}/resend"),
+    ("POST", "/admin/invitations/{organization_id}/{user_id}/revoke"),
+    ("GET", "/admin/administrators"),
+    ("POST", "/admin/administrators"),
+    ("POST", "/admin/administrators/{admin_id}/delete"),
+    ("GET", "/admin/webhooks"),
+    ("POST", "/admin/webhooks"),
+    ("GET", "/admin/webhooks/{webhook_id}"),
+    ("POST", "/admin/webhooks/{webhook_id}"),
+    ("GET", "/admin/webhooks/{webhook_id}/{action}"),
+    ("POST", "/admin/webhooks/{webhook_id}/rotate"),
+    ("POST", "/admin/webhooks/{webhook_id}/delete"),
+    ("GET", "/admin/webhooks/{webhook_id}/deliveries/{delivery_id}"),
+    ("POST", "/admin/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"),
+    ("GET", "/admin/events"),
     ("GET", "/admin/users"),
     ("GET", "/admin/users/{user_id}"),
     ("POST", "/admin/users/{user_id}"),
@@ -39,14 +85,14 @@ ROUTES = (  # (method, path template); {action} stands for both confirmation pag
 )
 
 
-def test_the_list_names_every_route_of_these_tabs() -> None:
+def test_the_list_names_every_route_of_the_dashboard() -> None:
     served = {
         (method, route.path)  # type: ignore[attr-defined]
-        for module in (users, applications, api_clients, outbox)
+        for module in TABS
         for route in module.router.routes
         for method in route.methods  # type: ignore[attr-defined]
     }
-    assert served == set(ROUTES)
+    assert served - PUBLIC == set(ROUTES)
 
 
 @pytest.fixture
@@ -57,7 +103,17 @@ def targets(api: Api, context: Context) -> dict[str, str]:
     response = api.post("/api/v1/applications", json={"name": "Portal", "redirect_uris": ["https://app.example/cb"]})
     assert response.status_code == 201, response.text
     client = clients.create_client(context, "billing")
+    attribute = api.post("/api/v1/user-attributes", json={"key": "team", "display_name": "Team", "type": "string"})
+    assert attribute.status_code == 201, attribute.text
+    hook = api.post("/api/v1/webhooks", json={"url": "https://hooks.example/in"}).json()["webhook"]
+    api.org("Another")  # an event, so the webhook has a delivery
+    (delivery,) = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"]
     return {
+        "organization_id": org["id"],
+        "key": "team",
+        "webhook_id": hook["id"],
+        "delivery_id": delivery["id"],
+        "admin_id": "adm_00000000000000000000000000",
         "user_id": user["id"],
         "application_id": response.json()["application"]["id"],
         "client_id": client.id,

@@ -12,6 +12,7 @@ from tenantry.server.http.admin import (
     api_clients,
     applications,
     attributes,
+    audit_log,
     auth,
     configuration,
     invitations,
@@ -19,13 +20,14 @@ from tenantry.server.http.admin import (
     organizations,
     outbox,
     users,
+    webhooks,
 )
 from tenantry.server.http.admin.responses import not_found_page
 from tenantry.server.http.admin.web import SignInRequired
 from tenantry.server.http.pages.web import redirect
 
 dashboard = APIRouter(include_in_schema=False)
-for module in (
+TABS = (
     auth,
     configuration,
     attributes,
@@ -36,7 +38,10 @@ for module in (
     applications,
     api_clients,
     outbox,
-):
+    webhooks,
+    audit_log,
+)
+for module in TABS:
     dashboard.include_router(module.router)
 
 

@@ -20,7 +20,7 @@ from tenantry.server.domain.pagination import PageRequest
 from tenantry.server.domain.pagination import page_request as parse_page_request
 from tenantry.server.domain.wording import MetaName
 from tenantry.server.http.pages.web import context, csrf_token, ensure_csrf_cookie, form_field, secure_cookies
-from tenantry.server.services import admins, environment
+from tenantry.server.services import actors, admins, environment
 from tenantry.server.services.admins import AdminView
 
 ADMIN_COOKIE = "tenantry_admin"
@@ -42,6 +42,7 @@ async def signed_in_admin(request: Request) -> AdminView:
     if admin is None:
         raise SignInRequired()
     request.state.admin = admin
+    actors.set_for_request(actors.admin(admin.id))  # the events this request records name the admin
     return admin
 
 
