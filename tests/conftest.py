@@ -35,6 +35,7 @@ TABLES = (
     "signing_keys",
     "browser_sessions",
     "email_codes",
+    "login_lockouts",
     "memberships",
     "organizations",
     "users",

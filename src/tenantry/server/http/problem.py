@@ -37,6 +37,7 @@ STATUS_BY_CODE = {
     "invalid_reset_link": 400,
     "csrf_failed": 403,
     "rate_limited": 429,
+    "password_login_locked": 429,
 }
 
 # pydantic error types -> our detail codes (anything else: "invalid")

@@ -8,6 +8,7 @@ from tenantry.server.db.models.browser_session import BrowserSession
 from tenantry.server.db.models.email import EmailRecord
 from tenantry.server.db.models.email_code import EmailCode
 from tenantry.server.db.models.environment import EnvironmentSettingsRow
+from tenantry.server.db.models.login_lockout import LoginLockout
 from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.refresh_token import RefreshToken
@@ -25,6 +26,7 @@ __all__ = [
     "EmailCode",
     "EmailRecord",
     "EnvironmentSettingsRow",
+    "LoginLockout",
     "Membership",
     "Organization",
     "RefreshToken",
