@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 import tenantry
 from tenantry.server.context import Context, build_context
 from tenantry.server.domain.clock import Clock
-from tenantry.server.http import oauth, oidc, problem
+from tenantry.server.http import oauth, oidc, openapi, problem
 from tenantry.server.http.api.v1.router import api_v1
 from tenantry.server.http.pages.router import STATIC, pages
 from tenantry.server.http.pages.web import CsrfFailed, render
@@ -52,6 +52,7 @@ def create_app(
     app.state.context = ctx
     app.state.provider = Provider(ctx)
     problem.install(app)
+    openapi.install(app)
     app.add_middleware(SecurityHeaders, hsts=ctx.settings.public_url.startswith("https://"))
     app.include_router(oauth.router)
     app.include_router(api_v1)

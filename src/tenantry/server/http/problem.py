@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from tenantry.server.domain.errors import FieldError, TenantryError
+from tenantry.server.http.api.v1.router import authentication_refusal
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,10 @@ def install(app: FastAPI) -> None:
         return tenantry_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        refusal = await authentication_refusal(request)
+        if refusal is not None:
+            return tenantry_error_response(refusal)
         return problem(400, "invalid_argument", "The request has invalid fields.", field_errors(list(exc.errors())))
 
     @app.exception_handler(ValidationError)
@@ -138,6 +142,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        refusal = await authentication_refusal(request) if exc.status_code == 400 else None
+        if refusal is not None:
+            return tenantry_error_response(refusal)
         if exc.status_code == 400:  # the framework could not read the body (bad UTF-8, nesting too deep…)
             detail = FieldError("body", "malformed", str(exc.detail))
             return problem(400, "invalid_argument", "The request body could not be read.", [detail])
