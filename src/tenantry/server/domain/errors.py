@@ -93,3 +93,13 @@ class IncompatibleAttributeValues(TenantryError):
 class FailedPrecondition(TenantryError):
     code = "failed_precondition"
     default_message = "The resource is not in a state that allows this."
+
+
+class DatabaseUnavailable(TenantryError):
+    code = "database_unavailable"
+    default_message = "The database cannot be reached right now. Nothing was changed; try again shortly."
+
+
+class StorageFull(TenantryError):
+    code = "storage_full"
+    default_message = "The database has no space left. Nothing was changed; try again later."
