@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 import tenantry
 from tenantry.server.context import Context, build_context
 from tenantry.server.domain.clock import Clock
-from tenantry.server.http import oauth, oidc, openapi, problem
+from tenantry.server.http import log_redaction, oauth, oidc, openapi, problem
 from tenantry.server.http.api.v1.router import api_v1
 from tenantry.server.http.pages.router import STATIC, pages
 from tenantry.server.http.pages.web import CsrfFailed, render
@@ -35,6 +35,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        log_redaction.install()  # here: after the server configured its logging
         if await run_in_threadpool(clients.ensure_bootstrap_client, ctx):
             log.info("created bootstrap API client %s", ctx.settings.bootstrap_client_id)
         yield
