@@ -33,7 +33,7 @@ def write_until_cut(base_url: str, org_id: str, worker: int, acknowledged: list[
                 acknowledged.append(response.json()["user"]["id"])
 
 
-def test_acknowledged_writes_survive_a_sigkill(database_url, engine):
+def test_acknowledged_writes_survive_a_sigkill(database_url, engine, record_property):
     server = ServerProcess(database_url).start()
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:
@@ -61,6 +61,8 @@ def test_acknowledged_writes_survive_a_sigkill(database_url, engine):
     try:
         with httpx.Client(base_url=restarted.url, timeout=30) as client:
             api = Api.login(client)
+            record_property("reliability: faults injected", 1)
+            record_property("reliability: acknowledged writes checked", len(acknowledged))
             for user_id in acknowledged:
                 response = api.get(f"/api/v1/users/{user_id}")
                 assert response.status_code == 200, f"acknowledged user {user_id} lost"
@@ -69,5 +71,6 @@ def test_acknowledged_writes_survive_a_sigkill(database_url, engine):
             assert api.seats_used(org_id) == members["total_size"] >= len(acknowledged)
             assert api.add_user(org_id, "after@example.com").status_code == 201  # and it carries on
         assert broken_invariants(engine) == []
+        record_property("reliability: acknowledged writes lost", 0)  # reached only when none was
     finally:
         restarted.stop()

@@ -48,7 +48,7 @@ def small_disk(tmp_path, settings, clock):
     engine.dispose()
 
 
-def test_a_full_disk_gives_clean_errors_and_recovers(small_disk):
+def test_a_full_disk_gives_clean_errors_and_recovers(small_disk, record_property):
     api, disk, engine = small_disk
     org = api.org("Acme")
     api.user_in(org["id"], "first@example.com")
@@ -68,6 +68,7 @@ def test_a_full_disk_gives_clean_errors_and_recovers(small_disk):
     listed = api.get(f"/api/v1/organizations/{org['id']}/users", params={"page_size": 100}).json()
     assert api.seats_used(org["id"]) == listed["total_size"] == 1 + 60 - len(refused)
 
+    record_property("reliability: faults injected", len(refused))  # each refused write met a full disk
     disk.pages = None  # space is back
     assert api.add_user(org["id"], "later@example.com").status_code == 201
     assert broken_invariants(engine) == []

@@ -56,4 +56,4 @@ def test_operation(operation, authenticated: bool, http, api: Api, record_proper
     try:
         run()
     finally:
-        record_property("fuzz_cases", cases)
+        record_property("reliability: fuzz cases run (schemathesis)", cases)
