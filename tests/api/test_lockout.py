@@ -117,3 +117,9 @@ def test_the_pause_is_per_address_and_case_insensitive(http, clock, api, ada):
     guess(http, "ADA@Example.com", 5)
     assert login(http, "ada@example.com", PASSWORD).status_code == 429
     assert login(http, "bob@example.com", PASSWORD).status_code == 303
+
+
+def test_overlong_and_odd_addresses_are_counted_without_errors(http, clock):
+    for address in ("a" * 400 + "@example.com", "not an address", ""):
+        assert guess(http, address, 4) == [401] * 4
+        assert login(http, address, "wrong").status_code == 429

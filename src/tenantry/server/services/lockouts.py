@@ -15,6 +15,10 @@ from tenantry.server.domain import lockout
 from tenantry.server.domain.types import email_key
 
 
+def _key(email: str) -> str:
+    return email_key(email)[:320]  # the column's size: longer "addresses" are never registered ones
+
+
 def _state(row: LoginLockout | None) -> lockout.LockoutState | None:
     if row is None:
         return None
@@ -23,13 +27,13 @@ def _state(row: LoginLockout | None) -> lockout.LockoutState | None:
 
 def check(session: Session, email: str, now: datetime) -> None:
     """Raise PasswordLoginLocked while password sign-in for ``email`` is paused."""
-    lockout.check(_state(session.get(LoginLockout, email_key(email))), now)
+    lockout.check(_state(session.get(LoginLockout, _key(email))), now)
 
 
 def record_failure(session: Session, email: str, now: datetime) -> lockout.LockoutState:
     """Count a wrong password for ``email`` under a row lock (so concurrent guesses all
     count); returns the new state."""
-    key = email_key(email)
+    key = _key(email)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(LoginLockout).values(email_key=key, failures=0, level=0).on_conflict_do_nothing())
     row = session.scalar(select(LoginLockout).where(LoginLockout.email_key == key).with_for_update())
@@ -44,4 +48,4 @@ def record_failure(session: Session, email: str, now: datetime) -> lockout.Locko
 
 def clear(session: Session, email: str) -> None:
     """The owner proved themselves (password, e-mailed code, reset link): forget the failures."""
-    session.execute(delete(LoginLockout).where(LoginLockout.email_key == email_key(email)))
+    session.execute(delete(LoginLockout).where(LoginLockout.email_key == _key(email)))
