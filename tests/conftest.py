@@ -44,6 +44,7 @@ TABLES = (
     "signing_keys",
     "browser_sessions",
     "email_codes",
+    "login_lockouts",
     "memberships",
     "organizations",
     "users",
@@ -175,3 +176,17 @@ def site(settings: Settings, clock: FakeClock, engine: Engine) -> Iterator[str]:
 def site_api(site: str) -> Iterator[Api]:
     with httpx.Client(base_url=site, timeout=30) as client:
         yield Api.login(client)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Totals of the figures tests record as ``reliability: …`` user properties (fuzz cases run,
+    faults injected, writes checked and lost); xdist carries them to the controller."""
+    totals: dict[str, int] = {}
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        for name, value in getattr(report, "user_properties", []):
+            if getattr(report, "when", "call") == "call" and name.startswith("reliability: "):
+                totals[name] = totals.get(name, 0) + int(value)
+    if totals:
+        terminalreporter.write_sep("-", "reliability figures")
+        for name, total in sorted(totals.items()):
+            terminalreporter.write_line(f"{name.removeprefix('reliability: ')}: {total}")

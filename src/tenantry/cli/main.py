@@ -3,8 +3,12 @@ beside this one (``api`` and the groups it registers)."""
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 from pydantic import ValidationError
@@ -122,6 +126,50 @@ def migrate() -> None:
     """Create or upgrade the database schema to the newest version."""
     ctx = _migrated_context()
     console.print(f"Database {ctx.engine.url.render_as_string(hide_password=True)} is up to date.")
+
+
+@app.command("export")
+def export_environment(
+    file: Path = typer.Argument(..., help="Where to write the export (JSON); '-' for stdout."),
+) -> None:
+    """Write the whole environment (settings, attributes, users with password hashes,
+    organizations, memberships, invitations, applications, API clients, signing keys) to FILE."""
+    from tenantry.server.services import backup
+
+    ctx = _migrated_context()
+    if str(file) == "-":
+        counts = backup.export(ctx.engine, sys.stdout)
+    else:
+        with _private_file(file) as out:
+            counts = backup.export(ctx.engine, out)
+    errors.print(f"Exported {backup.summary(counts.items())}.")
+
+
+@app.command("import")
+def import_environment(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="An export made by `tenantry export`."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite an environment that already has content."),
+) -> None:
+    """Load an export into this database, in one transaction (all of it or nothing)."""
+    from tenantry.server.domain.errors import TenantryError
+    from tenantry.server.services import backup
+
+    ctx = _migrated_context()
+    try:
+        with file.open(encoding="utf-8") as source:
+            counts = backup.import_(ctx.engine, source, replace=replace)
+    except (TenantryError, UnicodeDecodeError) as exc:
+        errors.print(f"[red]Import refused:[/red] {getattr(exc, 'message', exc)}")
+        raise typer.Exit(1) from exc
+    console.print(f"Imported {backup.summary(counts.items())}.")
+
+
+@contextmanager
+def _private_file(path: Path) -> Iterator[TextIO]:
+    """The export holds password hashes and signing keys: readable by its owner only."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        yield out
 
 
 def _version() -> str:

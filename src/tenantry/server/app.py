@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 import tenantry
 from tenantry.server.context import Context, build_context
 from tenantry.server.domain.clock import Clock
-from tenantry.server.http import oauth, oidc, problem
+from tenantry.server.http import log_redaction, oauth, oidc, openapi, problem
 from tenantry.server.http.admin import router as admin_dashboard
 from tenantry.server.http.api.v1.router import api_v1
 from tenantry.server.http.pages.router import STATIC, pages
@@ -36,6 +36,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        log_redaction.install()  # here: after the server configured its logging
         if await run_in_threadpool(clients.ensure_bootstrap_client, ctx):
             log.info("created bootstrap API client %s", ctx.settings.bootstrap_client_id)
         yield
@@ -53,6 +54,7 @@ def create_app(
     app.state.context = ctx
     app.state.provider = Provider(ctx)
     problem.install(app)
+    openapi.install(app)
     app.add_middleware(SecurityHeaders, hsts=ctx.settings.public_url.startswith("https://"))
     app.include_router(oauth.router)
     app.include_router(api_v1)

@@ -34,7 +34,8 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         return _sqlite_engine(url, **kwargs)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_pre_ping", True)  # a restarted server leaves dead pooled connections
+    kwargs.setdefault("connect_args", {"connect_timeout": 10})  # unreachable: fail, do not hang
     return create_engine(url, **kwargs)
 
 

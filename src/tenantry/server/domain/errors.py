@@ -101,3 +101,13 @@ class SetupLinkInvalid(TenantryError):
         "This set-up link is not valid any more: it was used, it expired, or an administrator already exists. "
         "Ask an administrator to add you, or run `tenantry admin create`."
     )
+
+
+class DatabaseUnavailable(TenantryError):
+    code = "database_unavailable"
+    default_message = "The database cannot be reached right now. Nothing was changed; try again shortly."
+
+
+class StorageFull(TenantryError):
+    code = "storage_full"
+    default_message = "The database has no space left. Nothing was changed; try again later."

@@ -13,7 +13,7 @@ from tenantry.server.domain.errors import Unauthenticated
 from tenantry.server.domain.pagination import PageRequest, page_request
 from tenantry.server.services import actors, clients
 
-_bearer = HTTPBearer(auto_error=False, description="Access token from POST /oauth/token")
+bearer = HTTPBearer(auto_error=False, description="Access token from POST /oauth/token")
 
 
 def get_context(request: Request) -> Context:
@@ -24,9 +24,7 @@ def get_context(request: Request) -> Context:
 Ctx = Annotated[Context, Depends(get_context)]
 
 
-async def require_client(
-    ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> str:
+async def require_client(ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
     """The API client id behind the request's bearer token; 401 without a valid one."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated("Send 'Authorization: Bearer <access_token>' (get one from POST /oauth/token).")

@@ -215,6 +215,8 @@ async def authorize(request: Request) -> Response:
             status, body, headers = error()
             return _response(status, body, headers, issuer=server.issuer)
         return await _error_page(request, error.description or error.error)
+    except ValueError:  # Authlib refuses to build an error whose text would quote `"` or `\` from the request
+        return await _error_page(request, "This sign-in request is not valid (an unregistered redirect_uri?).")
 
     here = _path_and_query(str(request.url))
     prompt = set(params.get("prompt", "").split())

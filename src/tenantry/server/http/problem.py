@@ -13,10 +13,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from tenantry.server.domain.errors import FieldError, TenantryError
+from tenantry.server.domain.errors import DatabaseUnavailable, FieldError, StorageFull, TenantryError
+from tenantry.server.http.api.v1.router import authentication_refusal
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,9 @@ STATUS_BY_CODE = {
     "setup_link_invalid": 400,
     "csrf_failed": 403,
     "rate_limited": 429,
+    "database_unavailable": 503,
+    "storage_full": 507,
+    "password_login_locked": 429,
 }
 
 # pydantic error types -> our detail codes (anything else: "invalid")
@@ -113,6 +118,21 @@ def tenantry_error_response(exc: TenantryError) -> JSONResponse:
     return problem(status, exc.code, exc.message, exc.details, headers=headers)
 
 
+DATABASE_RETRY_AFTER = 5
+
+
+def database_failure(exc: DBAPIError) -> TenantryError | None:
+    """The stable error for a database that cannot be used right now, or None when ``exc`` is
+    a bug. Full disk: SQLite's SQLITE_FULL or PostgreSQL's class 53 (insufficient resources).
+    Unreachable: connections refused, dropped or terminated (a restart, a failover)."""
+    orig = exc.orig
+    if getattr(orig, "sqlite_errorname", "") == "SQLITE_FULL" or str(getattr(orig, "sqlstate", "")).startswith("53"):
+        return StorageFull()
+    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+        return DatabaseUnavailable()
+    return None
+
+
 def _allowed_methods(request: Request) -> list[str]:
     """The methods some route fully serves at this path (routers nest, so ask per method)."""
     allowed = []
@@ -129,7 +149,10 @@ def install(app: FastAPI) -> None:
         return tenantry_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        refusal = await authentication_refusal(request)
+        if refusal is not None:
+            return tenantry_error_response(refusal)
         return problem(400, "invalid_argument", "The request has invalid fields.", field_errors(list(exc.errors())))
 
     @app.exception_handler(ValidationError)
@@ -138,6 +161,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        refusal = await authentication_refusal(request) if exc.status_code == 400 else None
+        if refusal is not None:
+            return tenantry_error_response(refusal)
         if exc.status_code == 400:  # the framework could not read the body (bad UTF-8, nesting too deep…)
             detail = FieldError("body", "malformed", str(exc.detail))
             return problem(400, "invalid_argument", "The request body could not be read.", [detail])
@@ -146,6 +172,17 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:  # each method is its own route: gather them all for Allow
             headers = {"Allow": ", ".join(_allowed_methods(request))}
         return problem(exc.status_code, code, str(exc.detail), headers=headers)
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
+        failure = database_failure(exc)
+        if failure is None:
+            log.exception("unhandled database error")
+            return problem(500, "internal", "An unexpected error occurred; it has been logged.")
+        log.warning("database unavailable: %s", type(exc.orig).__name__)  # no statement, no values
+        response = tenantry_error_response(failure)
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -19,12 +19,13 @@ from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import EmailCode, User
 from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.domain import lockout
 from tenantry.server.domain.errors import TenantryError, Unauthenticated
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.passwords import check_password_policy, hash_password, verify_password
 from tenantry.server.domain.secrets import digest, matches, new_secret
 from tenantry.server.email.message import render
-from tenantry.server.services import environment, sessions
+from tenantry.server.services import environment, lockouts, sessions
 
 CODE_LIFETIME = timedelta(minutes=10)
 RESET_LIFETIME = timedelta(hours=1)
@@ -110,15 +111,23 @@ def _consume_code(session: Session, user_id: str, purpose: str, code: str, now: 
 
 def login_with_password(ctx: Context, email: str, password: str, user_agent: str | None = None) -> str:
     """A session token for the right e-mail and password; raises Unauthenticated otherwise,
-    in the same time whether or not the account exists."""
+    in the same time whether or not the account exists, and PasswordLoginLocked while
+    password sign-in for the address is paused (a pause never checks the password)."""
+    now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
+        lockouts.check(uow.session, email, now)
         user = repo.user_by_email(uow.session, email)
         stored = user.password_hash if user else None
         user_id = user.id if user else None
     if not verify_password(password, stored) or user_id is None:
+        with ctx.uow() as uow:
+            state = lockouts.record_failure(uow.session, email, now)
+            uow.commit()
+        lockout.check(state, now)  # this failure may have started a pause: say so now
         raise Unauthenticated("The e-mail or password is not right.")
     with ctx.uow() as uow:
-        token = sessions.start(uow, user_id, ctx.clock.now(), user_agent)
+        lockouts.clear(uow.session, email)
+        token = sessions.start(uow, user_id, now, user_agent)
         uow.commit()
     return token
 
@@ -145,6 +154,7 @@ def login_with_code(ctx: Context, email: str, code: str, user_agent: str | None 
             uow.commit()  # keep the attempt count
             raise InvalidCode()
         user.email_verified = True
+        lockouts.clear(uow.session, user.email)
         token = sessions.start(uow, user.id, now, user_agent)
         uow.commit()
     return token
@@ -263,6 +273,7 @@ def reset_password(ctx: Context, token: str, password: str, user_agent: str | No
         user.email_verified = True  # the link reached their mailbox
         user.updated_at = now
         sessions.end_all_for_user(uow.session, user.id)
+        lockouts.clear(uow.session, user.email)
         session_token = sessions.start(uow, user.id, now, user_agent)
         uow.commit()
     return session_token

@@ -12,6 +12,7 @@ from tenantry.server.db.models.email import EmailRecord
 from tenantry.server.db.models.email_code import EmailCode
 from tenantry.server.db.models.environment import EnvironmentSettingsRow
 from tenantry.server.db.models.event import Event
+from tenantry.server.db.models.login_lockout import LoginLockout
 from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.refresh_token import RefreshToken
@@ -36,6 +37,7 @@ __all__ = [
     "EmailRecord",
     "EnvironmentSettingsRow",
     "Event",
+    "LoginLockout",
     "Membership",
     "Organization",
     "RefreshToken",

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import AlreadyExists, InvalidArgument, TenantryError
+from tenantry.server.domain.lockout import PasswordLoginLocked
 from tenantry.server.domain.types import normalize_email
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
 from tenantry.server.http.pages.web import (
@@ -188,6 +189,10 @@ async def login_submit(request: Request) -> Response:
             form.get("password", ""),
             _agent(request),
         )
+    except PasswordLoginLocked as exc:  # the page's links (code, reset) still get the owner in
+        response = await render(request, "login.html", status_code=429, values=form, error=exc.message, next=next_url)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except TenantryError as exc:
         limiter(request).hit("password", address(request), text(form, "email"))
         return await render(request, "login.html", status_code=401, values=form, error=exc.message, next=next_url)

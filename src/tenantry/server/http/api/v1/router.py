@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
 
+from tenantry.server.domain.errors import Unauthenticated
 from tenantry.server.http.api.v1 import (
     applications,
     attributes,
@@ -18,7 +20,7 @@ from tenantry.server.http.api.v1 import (
     users,
     webhooks,
 )
-from tenantry.server.http.deps import require_client
+from tenantry.server.http.deps import bearer, get_context, require_client
 
 protected = APIRouter(dependencies=[Depends(require_client)])
 for module in (settings, organizations, users, memberships, invitations, attributes, applications, clients, emails):
@@ -30,3 +32,23 @@ api_v1 = APIRouter(prefix="/api/v1")
 api_v1.include_router(protected)
 api_v1.include_router(signup.public_router)
 api_v1.include_router(invitations.public_router)
+
+PUBLIC_PATHS = frozenset(
+    f"{api_v1.prefix}{route.path}"  # type: ignore[attr-defined]
+    for route in (*signup.public_router.routes, *invitations.public_router.routes)
+)
+
+
+async def authentication_refusal(request: Request) -> Unauthenticated | None:
+    """The 401 a protected route owes a caller without a valid token, for requests refused
+    before the route's dependencies ran (FastAPI reads the body first): unauthenticated
+    callers learn nothing about the input a route accepts."""
+    path = request.url.path
+    if not path.startswith(f"{api_v1.prefix}/") or path in PUBLIC_PATHS:
+        return None
+    credentials: HTTPAuthorizationCredentials | None = await bearer(request)
+    try:
+        await require_client(get_context(request), credentials)
+    except Unauthenticated as exc:
+        return exc
+    return None

@@ -1,0 +1,51 @@
+"""Stored state of the password lock-out (rules in ``domain/lockout.py``), in the database so
+every server process sees the same pause."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from tenantry.server.db.models import LoginLockout
+from tenantry.server.domain import lockout
+from tenantry.server.domain.types import email_key
+
+
+def _key(email: str) -> str:
+    return email_key(email)[:320]  # the column's size: longer "addresses" are never registered ones
+
+
+def _state(row: LoginLockout | None) -> lockout.LockoutState | None:
+    if row is None:
+        return None
+    return lockout.LockoutState(row.failures, row.level, row.locked_until, row.last_failure_at)
+
+
+def check(session: Session, email: str, now: datetime) -> None:
+    """Raise PasswordLoginLocked while password sign-in for ``email`` is paused."""
+    lockout.check(_state(session.get(LoginLockout, _key(email))), now)
+
+
+def record_failure(session: Session, email: str, now: datetime) -> lockout.LockoutState:
+    """Count a wrong password for ``email`` under a row lock (so concurrent guesses all
+    count); returns the new state."""
+    key = _key(email)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(LoginLockout).values(email_key=key, failures=0, level=0).on_conflict_do_nothing())
+    row = session.scalar(select(LoginLockout).where(LoginLockout.email_key == key).with_for_update())
+    assert row is not None
+    state = _state(row)
+    assert state is not None
+    lockout.record_failure(state, now)
+    row.failures, row.level = state.failures, state.level
+    row.locked_until, row.last_failure_at = state.locked_until, state.last_failure_at
+    return state
+
+
+def clear(session: Session, email: str) -> None:
+    """The owner proved themselves (password, e-mailed code, reset link): forget the failures."""
+    session.execute(delete(LoginLockout).where(LoginLockout.email_key == _key(email)))

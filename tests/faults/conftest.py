@@ -1,0 +1,135 @@
+"""Fault injection helpers: a ``tenantry serve`` process that can be SIGKILLed, a TCP proxy
+in front of PostgreSQL that can be cut and restored, and the invariants no fault may break."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from tests.helpers import free_port
+from tests.live.conftest import _wait_until_up, server_env
+
+
+class ServerProcess:
+    """``python -m tenantry serve`` on a fixed port, started and killed at will."""
+
+    def __init__(self, database_url: str, **env: str) -> None:
+        self.database_url, self.env = database_url, env
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the process; output() reads it
+
+    def start(self) -> ServerProcess:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tenantry", "serve", "--port", str(self.port)],
+            env=server_env(self.database_url, **self.env),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        _wait_until_up(self.process, self.url, self.log)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handler runs, transactions in flight are cut where they are."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+
+class TcpProxy:
+    """Forwards a local port to ``upstream``. ``cut()`` closes the listener and every piped
+    connection (the database looks gone: new connections are refused); ``restore()`` listens again."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            sockets, self._sockets = self._sockets, set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                upstream = socket.create_connection(self.upstream, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._sockets |= {client, upstream}
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, target), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def broken_invariants(engine: Engine) -> list[Any]:
+    """Rows no committed transaction can leave behind: a seat counter that disagrees with the
+    memberships holding seats, a user added to an organization without the membership."""
+    with engine.connect() as connection:
+        counters = connection.execute(
+            text(
+                "SELECT o.id, o.seats_held, (SELECT count(*) FROM memberships m "
+                "WHERE m.organization_id = o.id AND m.holds_seat) AS held FROM organizations o"
+            )
+        ).all()
+        orphans = connection.execute(
+            text("SELECT u.id FROM users u WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)")
+        ).all()
+    return [row for row in counters if row.seats_held != row.held] + list(orphans)
