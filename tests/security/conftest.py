@@ -18,13 +18,22 @@ MACHINE_ENDPOINTS = {"/oauth/token", "/oauth/revoke", "/userinfo"}
 
 
 def routes(app: FastAPI) -> Iterator[tuple[str, set[str], bool]]:
-    """(path, methods, in the API schema) of every route, through nested routers."""
+    """(path, methods, in the API schema) of every route, through nested routers. A router's
+    own routes already carry its prefix; the routers it includes get it added."""
 
     def walk(children, prefix: str = "") -> Iterator[tuple[str, set[str], bool]]:  # type: ignore[no-untyped-def]
         for route in children:
             router = getattr(route, "original_router", None)
             if router is not None:
-                yield from walk(router.routes, prefix + router.prefix)
+                yield from walk_router(router, prefix)
+            elif isinstance(route, APIRoute):
+                yield prefix + route.path, set(route.methods), route.include_in_schema
+
+    def walk_router(router, prefix: str) -> Iterator[tuple[str, set[str], bool]]:  # type: ignore[no-untyped-def]
+        for route in router.routes:
+            included = getattr(route, "original_router", None)
+            if included is not None:
+                yield from walk_router(included, prefix + router.prefix)
             elif isinstance(route, APIRoute):
                 yield prefix + route.path, set(route.methods), route.include_in_schema
 
