@@ -35,20 +35,51 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
     with ctx.engine.begin() as conn:
         for table in ("memberships", "organizations", "users", "user_attributes"):
             conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(insert(UserAttribute), [
-            {"key": "department", "display_name": "Department", "description": "", "type": "enum", "required": False,
-             "collect_on_signup": False, "user_editable": True, "options": DEPARTMENTS, "position": 0,
-             "created_at": now, "updated_at": now},
-            {"key": "badge", "display_name": "Badge", "description": "", "type": "string", "required": False,
-             "collect_on_signup": False, "user_editable": True, "options": None, "position": 1, "created_at": now, "updated_at": now},
-        ])
+        conn.execute(
+            insert(UserAttribute),
+            [
+                {
+                    "key": "department",
+                    "display_name": "Department",
+                    "description": "",
+                    "type": "enum",
+                    "required": False,
+                    "collect_on_signup": False,
+                    "user_editable": True,
+                    "options": DEPARTMENTS,
+                    "position": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+                {
+                    "key": "badge",
+                    "display_name": "Badge",
+                    "description": "",
+                    "type": "string",
+                    "required": False,
+                    "collect_on_signup": False,
+                    "user_editable": True,
+                    "options": None,
+                    "position": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            ],
+        )
         batch = []
         for i in range(N):
-            batch.append({
-                "id": new_id("usr"), "email": f"user{i}@example.com", "email_key": f"user{i}@example.com",
-                "email_verified": True, "custom_attributes": {"department": DEPARTMENTS[i % 10], "badge": f"B{i:07d}"},
-                "metadata": {}, "created_at": now, "updated_at": now,
-            })
+            batch.append(
+                {
+                    "id": new_id("usr"),
+                    "email": f"user{i}@example.com",
+                    "email_key": f"user{i}@example.com",
+                    "email_verified": True,
+                    "custom_attributes": {"department": DEPARTMENTS[i % 10], "badge": f"B{i:07d}"},
+                    "metadata": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             if len(batch) == 5000:
                 conn.execute(insert(User), batch)
                 batch = []
@@ -58,7 +89,9 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
             conn.execute(text("ANALYZE users"))
 
 
-def timed(client: TestClient, headers: dict[str, str], params: dict[str, str], runs: int = 30) -> tuple[float, float, int]:
+def timed(
+    client: TestClient, headers: dict[str, str], params: dict[str, str], runs: int = 30
+) -> tuple[float, float, int]:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -77,8 +110,14 @@ def main() -> None:
     seed(ctx)
     print(f"seeded {N} users in {time.perf_counter() - started:.1f} s on {ctx.engine.dialect.name}")
     with TestClient(create_app(context=ctx)) as client:
-        token = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "bench-client",
-                                                  "client_secret": "bench-secret-0123456789"}).json()["access_token"]
+        token = client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "bench-client",
+                "client_secret": "bench-secret-0123456789",
+            },
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         cases = {
             "unique value (1 match)": {"custom_attributes.badge": f"B{N // 2:07d}"},
@@ -91,9 +130,12 @@ def main() -> None:
             print(f"{name:28s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  total_size {total}")
     if ctx.engine.dialect.name == "postgresql":
         with ctx.engine.connect() as conn:
-            plan = conn.execute(text(
-                "EXPLAIN ANALYZE SELECT id FROM users WHERE custom_attributes @> '{\"badge\": \"B0000007\"}' "
-                "ORDER BY id LIMIT 51")).all()
+            plan = conn.execute(
+                text(
+                    'EXPLAIN ANALYZE SELECT id FROM users WHERE custom_attributes @> \'{"badge": "B0000007"}\' '
+                    "ORDER BY id LIMIT 51"
+                )
+            ).all()
             print("\n".join(row[0] for row in plan))
 
 

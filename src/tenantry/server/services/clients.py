@@ -124,6 +124,22 @@ def issue_token(ctx: Context, client_id: str, client_secret: str) -> IssuedToken
     return IssuedToken(token, ttl)
 
 
+@dataclass(frozen=True)
+class TokenOwner:
+    client_id: str
+    expires_at: datetime
+
+
+def token_owner(ctx: Context, token: str) -> TokenOwner:
+    """The client a bearer token belongs to and when the token expires; raises
+    Unauthenticated when it is unknown or expired."""
+    with ctx.uow(readonly=True) as uow:
+        row = uow.session.get(AccessToken, digest(token))
+        if row is None or row.expires_at <= ctx.clock.now():
+            raise Unauthenticated("Missing, invalid or expired access token.")
+        return TokenOwner(row.client_id, row.expires_at)
+
+
 def authenticate(ctx: Context, token: str) -> str:
     """The client id a bearer token belongs to; raises Unauthenticated when it is unknown or expired."""
     with ctx.uow(readonly=True) as uow:
