@@ -251,7 +251,8 @@ def wrk(
         handle.write(script)
     backends = postgres_backends(server.database_url)
     load = load_average()
-    cpu_before, db_before = cpu_seconds([server.pid]), cpu_seconds(backends)
+    cpu_before = cpu_seconds([server.pid])
+    db_before = {pid: cpu_seconds([pid]) for pid in backends}
     try:
         output = subprocess.run(
             ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "-s", handle.name, server.url],
@@ -262,7 +263,8 @@ def wrk(
     finally:
         os.unlink(handle.name)
     server_cpu = cpu_seconds([server.pid]) - cpu_before
-    db_cpu = cpu_seconds(backends) - db_before  # backends that came and went are not counted
+    # Backends opened during the run count whole; ones closed before its end are missed.
+    db_cpu = sum(cpu_seconds([pid]) - db_before.get(pid, 0.0) for pid in postgres_backends(server.database_url))
     line = next(line for line in output.splitlines() if line.startswith("WRKJSON "))
     data = json.loads(line.removeprefix("WRKJSON "))
     seconds = data["duration_us"] / 1e6

@@ -143,7 +143,7 @@ def _load_postgresql(
 ) -> None:
     import psycopg
 
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
         for table, columns, rows in tables:
             started = time.perf_counter()
             with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -153,7 +153,8 @@ def _load_postgresql(
             print(f"  COPY {table}: {time.perf_counter() - started:.0f} s", flush=True)
         conn.autocommit = True
         started = time.perf_counter()
-        conn.execute("VACUUM ANALYZE")
+        for table, _, _ in tables:
+            conn.execute(f"VACUUM ANALYZE {table}")
         print(f"  VACUUM ANALYZE: {time.perf_counter() - started:.0f} s", flush=True)
 
 
