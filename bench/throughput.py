@@ -51,7 +51,7 @@ from bench.oidc_flow import refresh_tokens, sign_in
 PASSWORD = "bench passphrase, long enough"
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 CONNECTIONS = 32
-REFRESH_POOL = 400  # see wrk/refresh.lua
+REFRESH_POOL = 250  # see wrk/refresh.lua
 
 
 def prepare(server: Server) -> dict[str, Any]:
