@@ -22,6 +22,18 @@ def sign_in(browser: httpx.Client, email: str, password: str) -> None:
     assert response.status_code == 303, response.text
 
 
+def verify_email(browser: httpx.Client, api: httpx.Client, email: str) -> None:
+    """Enter the code that signing in e-mailed (read from the local outbox), as a user does
+    once; afterwards a sign-in goes straight on instead of sending another code."""
+    sent = api.get("/api/v1/emails", params={"to": email}).json()["emails"][-1]["text"]
+    code = re.search(r"\b(\d{6})\b", sent)
+    assert code, sent
+    match = CSRF.search(browser.get("/verify-email").text)
+    assert match, "no CSRF token on /verify-email"
+    response = browser.post("/verify-email", data={"code": code.group(1), "csrf_token": match.group(1)})
+    assert response.status_code == 303, response.text
+
+
 def refresh_tokens(browser: httpx.Client, client_id: str, client_secret: str, count: int) -> list[str]:
     """``count`` refresh tokens, each the start of its own family (one authorization each)."""
     tokens = []

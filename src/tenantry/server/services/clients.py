@@ -1,7 +1,8 @@
 """Management API clients and their bearer tokens (OAuth2 client credentials).
 
 Secrets and tokens are stored as SHA-256 digests only. Tokens are opaque and checked
-against the database, so deleting a client cuts off its tokens at once.
+against the database, so deleting a client cuts off its tokens: at once here, and within
+TENANTRY_API_TOKEN_CACHE_SECONDS in server processes that checked them (http/token_cache.py).
 """
 
 from __future__ import annotations
