@@ -13,11 +13,17 @@ T = TypeVar("T")
 
 
 def fetch_page(
-    session: Session, stmt: Select[Any], id_column: InstrumentedAttribute[str], request: PageRequest
+    session: Session,
+    stmt: Select[Any],
+    id_column: InstrumentedAttribute[str],
+    request: PageRequest,
+    count: Select[Any] | None = None,
 ) -> Page[Any]:
     """One page of ``stmt`` ordered by ``id_column``, with tokens to the pages around it and
-    the total number of rows ``stmt`` selects."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    the total number of rows ``stmt`` selects (``count`` may compute that number more cheaply)."""
+    if count is None:
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    total = session.scalar(count) or 0
     query = stmt
     if request.direction == "next":
         if request.pivot is not None:

@@ -127,9 +127,11 @@ def list_page(
             stmt = stmt.join(Membership, Membership.user_id == User.id).where(
                 Membership.organization_id == organization_id
             )
-        for key, value in attributes.parse_filters(uow.session, attribute_filters or {}).items():
+        filters = attributes.parse_filters(uow.session, attribute_filters or {})
+        for key, value in filters.items():
             stmt = stmt.where(attribute_values.equals(uow.session, key, value))
-        page = fetch_page(uow.session, stmt, User.id, request)
+        count = repo.member_count(organization_id) if organization_id is not None and not filters else None
+        page = fetch_page(uow.session, stmt, User.id, request, count)
         views = user_views(uow.session, page.items, ctx.clock.now())
         return Page(views, page.next_page_token, page.prev_page_token, page.total_size)
 
