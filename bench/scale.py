@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("--organizations", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--only", nargs="*", default=[], help="cases whose name contains one of these")
+    parser.add_argument("--samples", type=int, default=SAMPLES, help="timed requests per case")
     args = parser.parse_args()
     header(f"Tenantry at scale on {args.kind}: {args.users:,} users, {args.organizations:,} organizations")
     with scratch_database(args.kind, f"tenantry_bench_scale_{args.kind}", keep=args.keep) as url:
@@ -169,7 +170,7 @@ def main() -> None:
         with running_server(url) as server, server.api() as api:
             for name, call, expect in cases(api, seeded):
                 if not args.only or any(part in name for part in args.only):
-                    timed(name, call, expect)
+                    timed(name, call, expect, args.samples)
             print(f"\nserver RSS after the run: {memory_mib(server.pid)['rss']:.0f} MiB")
         explain(url, seeded)
 
