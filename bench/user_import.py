@@ -44,7 +44,7 @@ def serve(database_url: str, port: int) -> subprocess.Popen[bytes]:
         "TENANTRY_BOOTSTRAP_CLIENT_SECRET": SECRET,
         "TENANTRY_RATE_LIMITS_ENABLED": "false",
     }
-    process = subprocess.Popen(  # noqa: S603 (our own command)
+    process = subprocess.Popen(
         [sys.executable, "-m", "tenantry", "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 60
@@ -74,7 +74,7 @@ def write_users(path: Path) -> None:
 
 def timed(label: str, *args: str, env: dict[str, str]) -> float:
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "tenantry", *args], env=env, capture_output=True, text=True)  # noqa: S603
+    result = subprocess.run([sys.executable, "-m", "tenantry", *args], env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     summary = result.stdout.strip().splitlines()[-2:] if result.stdout.strip() else []
     print(f"{label}: {elapsed:.1f} s ({N / elapsed:.0f} rows/s), exit {result.returncode}", *summary, sep="\n  ")

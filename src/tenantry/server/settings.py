@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     bootstrap_client_id: str | None = None
     bootstrap_client_secret: str | None = None
     api_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    # How long a server process may go on accepting an API token without looking it up again
+    # (so deleting a client cuts its tokens off within this bound); 0 = look up every time.
+    api_token_cache_seconds: float = Field(default=2, ge=0, le=60)
     # The claim (in ID tokens and /userinfo) that carries a user's custom attributes.
     oidc_attributes_claim: str = Field(default="custom_attributes", min_length=1, max_length=200)
 

@@ -17,12 +17,16 @@ def fetch_page(
     stmt: Select[Any],
     id_column: InstrumentedAttribute[str],
     request: PageRequest,
+    count: Select[Any] | None = None,
     *,
     descending: bool = False,
 ) -> Page[Any]:
     """One page of ``stmt`` ordered by ``id_column`` (newest first when ``descending``), with
-    tokens to the pages around it and the total number of rows ``stmt`` selects."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    tokens to the pages around it and the total number of rows ``stmt`` selects (``count``
+    may compute that number more cheaply)."""
+    if count is None:
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    total = session.scalar(count) or 0
     query = stmt
     # Walking towards larger ids: "next" in ascending order, "prev" in descending order.
     if (request.direction == "next") != descending:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import Membership, Organization, User
@@ -76,3 +78,11 @@ def find_membership(session: Session, organization_id: str, user_id: str) -> Mem
     return session.scalar(
         select(Membership).where(Membership.organization_id == organization_id, Membership.user_id == user_id)
     )
+
+
+def member_count(organization_id: str) -> Select[Any]:
+    """How many memberships (any status) the organization has, counted on the memberships'
+    index alone: every membership has its user (foreign key, deleted with the user), so
+    joining users would give the same number at ten times the cost (250 ms instead of 20 ms
+    for 100,000 members, bench/RESULTS.md)."""
+    return select(func.count()).select_from(Membership).where(Membership.organization_id == organization_id)

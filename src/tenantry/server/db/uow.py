@@ -40,8 +40,13 @@ class UnitOfWork:
 
     def __enter__(self) -> Self:
         self.session = Session(self._engine, expire_on_commit=False, autoflush=True)
-        mode = "DEFERRED" if self._readonly else "IMMEDIATE"
-        self.session.connection(execution_options={SQLITE_BEGIN_OPTION: mode})
+        options: dict[str, str] = {SQLITE_BEGIN_OPTION: "DEFERRED" if self._readonly else "IMMEDIATE"}
+        if self._readonly and self._engine.dialect.name == "postgresql":
+            # At READ COMMITTED each statement takes its own snapshot, inside a transaction or
+            # not, so a read-only use case loses nothing without one and saves two round trips
+            # (BEGIN, ROLLBACK) per request. Read-only use cases never write.
+            options["isolation_level"] = "AUTOCOMMIT"
+        self.session.connection(execution_options=options)
         return self
 
     def after_commit(self, action: Callable[[], None]) -> None:

@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import Unauthenticated
 from tenantry.server.domain.pagination import PageRequest, page_request
-from tenantry.server.services import actors, clients
+from tenantry.server.domain.secrets import digest
+from tenantry.server.services import actors, clients, token_cache
 
 bearer = HTTPBearer(auto_error=False, description="Access token from POST /oauth/token")
 
@@ -25,10 +26,17 @@ Ctx = Annotated[Context, Depends(get_context)]
 
 
 async def require_client(ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
-    """The API client id behind the request's bearer token; 401 without a valid one."""
+    """The API client id behind the request's bearer token; 401 without a valid one.
+    A token checked in the last few seconds is not checked again (see token_cache.py)."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated("Send 'Authorization: Bearer <access_token>' (get one from POST /oauth/token).")
-    client_id = await run_in_threadpool(clients.authenticate, ctx, credentials.credentials)
+    cache = token_cache.for_context(ctx)
+    key = digest(credentials.credentials)
+    client_id = cache.get(key)
+    if client_id is None:
+        owner = await run_in_threadpool(clients.token_owner, ctx, credentials.credentials)
+        cache.put(key, owner.client_id, owner.expires_at)
+        client_id = owner.client_id
     actors.set_for_request(actors.api_client(client_id))  # events this request records name the client
     return client_id
 

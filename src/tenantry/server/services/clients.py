@@ -1,7 +1,8 @@
 """Management API clients and their bearer tokens (OAuth2 client credentials).
 
 Secrets and tokens are stored as SHA-256 digests only. Tokens are opaque and checked
-against the database, so deleting a client cuts off its tokens at once.
+against the database, so deleting a client cuts off its tokens: at once here, and within
+TENANTRY_API_TOKEN_CACHE_SECONDS in server processes that checked them (http/token_cache.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from tenantry.server.db.models import AccessToken, ApiClient
 from tenantry.server.domain.errors import NotFound, Unauthenticated
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import digest, matches, new_secret
+from tenantry.server.services import token_cache
 
 _DUMMY_DIGEST = digest("no such client")
 
@@ -94,6 +96,7 @@ def delete_client(ctx: Context, client_id: str) -> None:
         uow.session.execute(delete(AccessToken).where(AccessToken.client_id == client_id))
         uow.session.delete(client)
         uow.commit()
+    token_cache.for_context(ctx).forget_client(client_id)
 
 
 def rotate_client_secret(ctx: Context, client_id: str) -> NewClient:
@@ -106,7 +109,9 @@ def rotate_client_secret(ctx: Context, client_id: str) -> NewClient:
         client.secret_hash = digest(secret)
         uow.session.execute(delete(AccessToken).where(AccessToken.client_id == client_id))
         uow.commit()
-        return NewClient(id=client.id, name=client.name, secret=secret, created_at=client.created_at)
+        rotated = NewClient(id=client.id, name=client.name, secret=secret, created_at=client.created_at)
+    token_cache.for_context(ctx).forget_client(client_id)
+    return rotated
 
 
 def issue_token(ctx: Context, client_id: str, client_secret: str) -> IssuedToken:
@@ -132,6 +137,22 @@ def issue_token(ctx: Context, client_id: str, client_secret: str) -> IssuedToken
         )
         uow.commit()
     return IssuedToken(token, ttl)
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    client_id: str
+    expires_at: datetime
+
+
+def token_owner(ctx: Context, token: str) -> TokenOwner:
+    """The client a bearer token belongs to and when the token expires; raises
+    Unauthenticated when it is unknown or expired."""
+    with ctx.uow(readonly=True) as uow:
+        row = uow.session.get(AccessToken, digest(token))
+        if row is None or row.expires_at <= ctx.clock.now():
+            raise Unauthenticated("Missing, invalid or expired access token.")
+        return TokenOwner(row.client_id, row.expires_at)
 
 
 def authenticate(ctx: Context, token: str) -> str:

@@ -151,11 +151,15 @@ def list_page(
             stmt = stmt.join(Membership, Membership.user_id == User.id).where(
                 Membership.organization_id == organization_id
             )
-        for key, value in attributes.parse_filters(uow.session, filters).items():
+        parsed = attributes.parse_filters(uow.session, filters)
+        for key, value in parsed.items():
             stmt = stmt.where(attribute_values.equals(uow.session, key, value))
         if text:
             stmt = users_matching(uow.session, stmt, text)
-        page = fetch_page(uow.session, stmt, User.id, request)
+        # An organization's member count without joining users, when nothing else narrows it.
+        plain = not parsed and not text
+        count = repo.member_count(organization_id) if organization_id is not None and plain else None
+        page = fetch_page(uow.session, stmt, User.id, request, count)
         views = user_views(uow.session, page.items, ctx.clock.now())
         return Page(views, page.next_page_token, page.prev_page_token, page.total_size)
 

@@ -1,0 +1,23 @@
+"""``total_size`` of an organization's member listing counts every membership in every
+status, and only the matching ones when the listing is filtered by an attribute."""
+
+from __future__ import annotations
+
+
+def test_member_total_counts_every_status_and_follows_attribute_filters(api, clock):
+    api.post("/api/v1/user-attributes", json={"key": "team", "display_name": "Team", "type": "string"})
+    org = api.org("Acme")
+    api.user_in(org["id"], "active@example.com", invite=False, user_profile={"custom_attributes": {"team": "red"}})
+    api.user_in(org["id"], "expired@example.com")
+    clock.advance(days=30)  # the invitation above expires; it is still listed and counted
+    api.user_in(org["id"], "pending@example.com", user_profile={"custom_attributes": {"team": "red"}})
+    api.user_in(api.org("Other")["id"], "outsider@example.com", user_profile={"custom_attributes": {"team": "red"}})
+
+    listing = api.get(f"/api/v1/organizations/{org['id']}/users", params={"page_size": "1"}).json()
+    assert listing["total_size"] == 3 and len(listing["users"]) == 1
+    filtered = api.get(f"/api/v1/organizations/{org['id']}/users", params={"custom_attributes.team": "red"}).json()
+    assert filtered["total_size"] == 2
+    assert {u["email"] for u in filtered["users"]} == {"active@example.com", "pending@example.com"}
+
+    api.delete(f"/api/v1/users/{listing['users'][0]['id']}")
+    assert api.get(f"/api/v1/organizations/{org['id']}/users").json()["total_size"] == 2

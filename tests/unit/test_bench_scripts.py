@@ -1,0 +1,38 @@
+"""The benchmark scripts start, and the bulk seeder writes rows the server reads back as
+it would its own (so a schema change cannot silently break bench/scale.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("script", ["throughput", "scale", "contended", "profile"])
+def test_bench_script_starts(script):
+    result = subprocess.run(
+        [sys.executable, "-m", f"bench.{script}", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage:" in result.stdout
+
+
+def test_seeded_rows_read_back_through_the_api(database_url, api, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.seed import seed
+
+    seeded = seed(database_url, users=200, organizations=11)  # into this worker's emptied test database
+    big = api.get(f"/api/v1/organizations/{seeded.big_organization}/users", params={"page_size": "5"}).json()
+    assert big["total_size"] == seeded.big_members == 20
+    assert big["users"][0]["memberships"][0]["membership_status"] == "ACTIVE"
+    seats = api.get(f"/api/v1/organizations/{seeded.big_organization}/settings/usermanagement").json()
+    assert seats["seats_used"] == 20
+    small = api.get(f"/api/v1/organizations/{seeded.small_organization}/users").json()
+    assert small["total_size"] == 18  # 180 other users over 10 organizations
+    found = api.get("/api/v1/users", params={"custom_attributes.badge": "B0000007"}).json()
+    assert [user["email"] for user in found["users"]] == ["user7@example.com"]
+    assert api.get(f"/api/v1/users/{seeded.sample_users[3]}").status_code == 200
