@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from tenantry.server.context import Context
 from tenantry.server.domain.webhook_signing import signed_headers
@@ -65,6 +66,10 @@ class Worker:
                 self.sweep_if_due()
                 if self.run_once():
                     continue
+            except (OperationalError, InterfaceError) as exc:
+                # The database is restarting or unreachable: expected, and its statement and
+                # values stay out of the log (see SECURITY.md); the next round retries.
+                log.warning("webhook worker: database unavailable (%s); retrying", type(exc.orig).__name__)
             except Exception:
                 log.exception("webhook worker round failed; retrying")
             stop.wait(self.ctx.settings.worker_poll_seconds)
