@@ -26,7 +26,8 @@ def rows(page: Page) -> list[str]:
 
 def search(page: Page, query: str) -> None:
     page.get_by_label("Search users").fill(query)
-    page.get_by_role("button", name="Search").click()
+    with page.expect_navigation():  # the table is read right after: wait for the new page
+        page.get_by_role("button", name="Search").click()
 
 
 def test_search_by_email_prefix_name_and_attribute_with_pages(
@@ -74,11 +75,13 @@ def test_search_by_email_prefix_name_and_attribute_with_pages(
     first = rows(dashboard)
     assert len(first) == 25
     expect(dashboard.locator(".pager")).to_contain_text("26 in all")
-    dashboard.get_by_role("link", name="Next").click()
+    with dashboard.expect_navigation():
+        dashboard.get_by_role("link", name="Next").click()
     second = rows(dashboard)
     assert sorted(first + second) == [f"crowd{n:02d}@engines.example" for n in range(26)]
     expect(dashboard.get_by_label("Search users")).to_have_value("crowd")  # the search carries over
-    dashboard.get_by_role("link", name="Previous").click()
+    with dashboard.expect_navigation():
+        dashboard.get_by_role("link", name="Previous").click()
     assert rows(dashboard) == first
 
 
