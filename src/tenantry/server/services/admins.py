@@ -82,14 +82,13 @@ def create(ctx: Context, email: str, password: str) -> AdminView:
         return _view(row)
 
 
+def _admin_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Admin)) or 0)
+
+
 def list_all(ctx: Context) -> list[AdminView]:
     with ctx.uow(readonly=True) as uow:
         return [_view(row) for row in uow.session.scalars(select(Admin).order_by(Admin.created_at, Admin.id))]
-
-
-def count(ctx: Context) -> int:
-    with ctx.uow(readonly=True) as uow:
-        return int(uow.session.scalar(select(func.count()).select_from(Admin)) or 0)
 
 
 def delete_(ctx: Context, admin_id: str) -> None:
@@ -99,7 +98,7 @@ def delete_(ctx: Context, admin_id: str) -> None:
         row = uow.session.get(Admin, admin_id)
         if row is None:
             raise NotFound(f"No administrator {admin_id!r}.")
-        if (uow.session.scalar(select(func.count()).select_from(Admin)) or 0) <= 1:
+        if _admin_count(uow.session) <= 1:
             raise FailedPrecondition("The last administrator cannot be removed.")
         uow.session.delete(row)
         uow.commit()
@@ -169,7 +168,7 @@ def setup_token(ctx: Context) -> str | None:
     """A fresh one-time set-up link token while no administrator exists, else None."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        if uow.session.scalar(select(func.count()).select_from(Admin)):
+        if _admin_count(uow.session):
             return None
         token = new_secret("tsu_")
         uow.session.add(AdminSetupToken(token_hash=digest(token), created_at=now, expires_at=now + SETUP_LINK_LIFETIME))
@@ -187,7 +186,7 @@ def _usable_setup_token(session: Session, token: str, now: datetime) -> AdminSet
     row = session.get(AdminSetupToken, digest(token))
     if row is None or row.consumed_at is not None or row.expires_at <= now:
         raise SetupLinkInvalid()
-    if session.scalar(select(func.count()).select_from(Admin)):
+    if _admin_count(session):
         raise SetupLinkInvalid()
     return row
 

@@ -36,7 +36,16 @@ async def outbox(request: Request, to: str = "", page_token: str = "") -> Respon
             _RECIPIENT.validate_python(recipient)
         except ValidationError:
             error = FieldError("to", "invalid", "enter a whole e-mail address, e.g. ada@example.com")
-            return await render(request, "outbox.html", status_code=400, tab="outbox", page=None, to=to, errors=[error])
+            return await render(
+                request,
+                "outbox.html",
+                status_code=400,
+                tab="outbox",
+                page=None,
+                to=to,
+                errors=[error],
+                smtp_host=ctx.settings.smtp_host,
+            )
     page = await run_in_threadpool(
         lambda: emails.list_page(ctx, page_request(page_token), recipient or None, newest_first=True)
     )

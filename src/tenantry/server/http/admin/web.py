@@ -14,12 +14,11 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
 from tenantry.server.domain.pagination import PageRequest
 from tenantry.server.domain.pagination import page_request as parse_page_request
 from tenantry.server.domain.wording import MetaName
-from tenantry.server.http.pages.web import context, csrf_token, ensure_csrf_cookie, form_field, secure_cookies
+from tenantry.server.http.pages.web import context, ensure_csrf_cookie, meta_of, page_variables, secure_cookies
 from tenantry.server.services import actors, admins, environment
 from tenantry.server.services.admins import AdminView
 
@@ -82,25 +81,13 @@ async def render(
 ) -> HTMLResponse:
     """Render a dashboard page with what every page shows: the navigation, the signed-in
     administrator, the meta name, the CSRF token, a notice, and errors (one per field)."""
-    ctx = context(request)
-    settings: EnvironmentSettings = await run_in_threadpool(environment.get_settings, ctx)
-    token = await run_in_threadpool(csrf_token, ctx, request)
-    by_field: dict[str, str] = {}
-    for detail in errors or []:
-        by_field.setdefault(form_field(detail.field), detail.message)
     response = templates.TemplateResponse(
         request,
         f"admin/{template}",
         {
-            "settings": settings,
-            "branding": settings.branding,
-            "meta": MetaName(settings.organization_meta_name.singular, settings.organization_meta_name.plural),
-            "csrf_token": token,
+            **await page_variables(request, errors, error),
             "admin": getattr(request.state, "admin", None),
-            "errors": by_field,
-            "error": error,
             "notice": notice or request.query_params.get("notice"),
-            "outbox": ctx.settings.smtp_host is None,
             **variables,
         },
         status_code=status_code,
@@ -111,8 +98,7 @@ async def render(
 
 
 async def meta_name(request: Request) -> MetaName:
-    settings = await run_in_threadpool(environment.get_settings, context(request))
-    return MetaName(settings.organization_meta_name.singular, settings.organization_meta_name.plural)
+    return meta_of(await run_in_threadpool(environment.get_settings, context(request)))
 
 
 async def worded(request: Request, exc: TenantryError) -> str:

@@ -152,29 +152,38 @@ async def render(
 ) -> HTMLResponse:
     """Render a page with what every page shows: branding, meta name, CSRF token, the
     signed-in user, and errors (one message per field, plus one for the form)."""
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {**await page_variables(request, errors, error), "session": session, **variables},
+        status_code=status_code,
+    )
+    ensure_csrf_cookie(request, response)
+    return response
+
+
+def meta_of(settings: EnvironmentSettings) -> MetaName:
+    """Every form of the configured organization meta name."""
+    return MetaName(settings.organization_meta_name.singular, settings.organization_meta_name.plural)
+
+
+async def page_variables(request: Request, errors: list[FieldError] | None, error: str | None) -> dict[str, Any]:
+    """What every hosted page and dashboard page shows: branding, the meta name, this
+    browser's CSRF token, and errors (one message per form field, plus one for the form)."""
     ctx = context(request)
     settings: EnvironmentSettings = await run_in_threadpool(environment.get_settings, ctx)
     token = await run_in_threadpool(csrf_token, ctx, request)
     by_field: dict[str, str] = {}
     for detail in errors or []:
         by_field.setdefault(form_field(detail.field), detail.message)
-    response = templates.TemplateResponse(
-        request,
-        template,
-        {
-            "settings": settings,
-            "branding": settings.branding,
-            "meta": MetaName(settings.organization_meta_name.singular, settings.organization_meta_name.plural),
-            "csrf_token": token,
-            "session": session,
-            "errors": by_field,
-            "error": error,
-            **variables,
-        },
-        status_code=status_code,
-    )
-    ensure_csrf_cookie(request, response)
-    return response
+    return {
+        "settings": settings,
+        "branding": settings.branding,
+        "meta": meta_of(settings),
+        "csrf_token": token,
+        "errors": by_field,
+        "error": error,
+    }
 
 
 def form_field(api_field: str) -> str:
