@@ -176,7 +176,13 @@ def test_unknown_records_and_actions_get_the_dashboards_not_found_page(
     http: TestClient, api: Api, context: Context, targets: dict[str, str]
 ) -> None:
     admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
-    signed_in(http)
+    token = signed_in(http)
+    for path in (  # actions on records that do not exist answer as the API would: 404
+        "/admin/invitations/org_00000000000000000000000000/usr_00000000000000000000000000/resend",
+        f"/admin/organizations/{targets['organization_id']}/members/usr_00000000000000000000000000/remove",
+        "/admin/administrators/adm_00000000000000000000000000/delete",
+    ):
+        assert http.post(path, data={"csrf_token": token}).status_code == 404, path
     for path in (
         "/admin/users/usr_00000000000000000000000000",
         "/admin/users/usr_00000000000000000000000000/delete",

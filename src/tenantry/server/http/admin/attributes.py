@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.attributes import AttributeDefinition, AttributeDefinitionPatch, AttributeType
 from tenantry.server.domain.errors import TenantryError
-from tenantry.server.http.admin.web import render, signed_in_admin
+from tenantry.server.http.admin.web import render, signed_in_admin, status_of
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.services import attributes
@@ -122,7 +122,7 @@ async def update_attribute(request: Request, key: str) -> Response:
         holders = await run_in_threadpool(attributes.holders, context(request), key)
         return await _form(
             request,
-            409 if incompatible else 400,
+            status_of(exc),
             key=key,
             holders=holders,
             values=_redisplay(form),

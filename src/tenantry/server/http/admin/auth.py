@@ -16,6 +16,7 @@ from tenantry.server.http.admin.web import (
     render,
     set_admin_cookie,
     signed_in_admin,
+    status_of,
 )
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import address, check_csrf, context, limiter, redirect
@@ -131,7 +132,7 @@ async def remove_administrator(
     try:
         await run_in_threadpool(admins.delete_, context(request), admin_id)
     except TenantryError as exc:
-        return await _administrators_page(request, 409, error=exc.message)
+        return await _administrators_page(request, status_of(exc), error=exc.message)
     if admin_id == admin.id:
         response = redirect("/admin/login")
         clear_admin_cookie(response)

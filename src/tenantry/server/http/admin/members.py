@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.http.admin.organizations import detail_page
-from tenantry.server.http.admin.web import signed_in_admin, worded
+from tenantry.server.http.admin.web import signed_in_admin, status_of, worded
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.services import invitations, memberships, users
@@ -53,9 +53,8 @@ async def invite(request: Request, organization_id: str, admin: AdminView = Depe
         message, errors = errors_of(exc)
         if isinstance(exc, TenantryError) and message:
             message = await worded(request, exc)
-        status = 409 if isinstance(exc, TenantryError) and exc.code != "invalid_argument" else 400
         return await detail_page(
-            request, organization_id, status_code=status, values={"invite": form}, error=message, errors=errors
+            request, organization_id, status_code=status_of(exc), values={"invite": form}, error=message, errors=errors
         )
     return _done(organization_id, "invited" if send else "added")
 
@@ -67,7 +66,7 @@ async def _act(
     try:
         await run_in_threadpool(action, context(request), organization_id, user_id)
     except TenantryError as exc:
-        return await detail_page(request, organization_id, status_code=409, error=await worded(request, exc))
+        return await detail_page(request, organization_id, status_code=status_of(exc), error=await worded(request, exc))
     return _done(organization_id, notice)
 
 

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
 from tenantry.server.http.admin.responses import json_object
-from tenantry.server.http.admin.web import page_request, render, signed_in_admin
+from tenantry.server.http.admin.web import page_request, render, signed_in_admin, status_of
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.services import organizations, users
@@ -133,9 +133,8 @@ async def _refused(request: Request, organization_id: str, exc: Exception, form:
     """Show the organization again with a refused form's values and its errors."""
     message, errors = errors_of(exc)
     errors = [FieldError(e.field.removeprefix("settings."), e.code, e.message) for e in errors]
-    status = 409 if isinstance(exc, TenantryError) and exc.code != "invalid_argument" else 400
     return await detail_page(
-        request, organization_id, status_code=status, values={part: form}, error=message, errors=errors
+        request, organization_id, status_code=status_of(exc), values={part: form}, error=message, errors=errors
     )
 
 

@@ -19,6 +19,7 @@ from tenantry.server.domain.pagination import PageRequest
 from tenantry.server.domain.pagination import page_request as parse_page_request
 from tenantry.server.domain.wording import MetaName
 from tenantry.server.http.pages.web import context, ensure_csrf_cookie, meta_of, page_variables, secure_cookies
+from tenantry.server.http.problem import STATUS_BY_CODE
 from tenantry.server.services import actors, admins, environment
 from tenantry.server.services.admins import AdminView
 
@@ -95,6 +96,11 @@ async def render(
     response.headers["Cache-Control"] = "no-store"  # secrets are shown once; never from a cache
     ensure_csrf_cookie(request, response)
     return response
+
+
+def status_of(exc: Exception) -> int:
+    """The HTTP status a refused dashboard form answers with: the API's for the same rule."""
+    return STATUS_BY_CODE.get(exc.code, 400) if isinstance(exc, TenantryError) else 400
 
 
 async def meta_name(request: Request) -> MetaName:
