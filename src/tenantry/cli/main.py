@@ -63,7 +63,7 @@ def serve(
     import uvicorn
 
     from tenantry.server.app import create_app
-    from tenantry.server.services import clients
+    from tenantry.server.services.integration import clients
 
     ctx = _migrated_context()
     settings = ctx.settings
@@ -134,7 +134,7 @@ def export_environment(
 ) -> None:
     """Write the whole environment (settings, attributes, users with password hashes,
     organizations, memberships, invitations, applications, API clients, signing keys) to FILE."""
-    from tenantry.server.services import backup
+    from tenantry.server.services.integration import backup
 
     ctx = _migrated_context()
     if str(file) == "-":
@@ -152,7 +152,7 @@ def import_environment(
 ) -> None:
     """Load an export into this database, in one transaction (all of it or nothing)."""
     from tenantry.server.domain.errors import TenantryError
-    from tenantry.server.services import backup
+    from tenantry.server.services.integration import backup
 
     ctx = _migrated_context()
     try:

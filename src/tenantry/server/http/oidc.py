@@ -31,7 +31,8 @@ from tenantry.server.http.pages.web import (
 from tenantry.server.oidc.claims import SCOPES
 from tenantry.server.oidc.provider import Provider, Subject
 from tenantry.server.ratelimits import RateLimited
-from tenantry.server.services import sessions, signing_keys
+from tenantry.server.services.identity import sessions
+from tenantry.server.services.integration import signing_keys
 
 router = APIRouter(include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

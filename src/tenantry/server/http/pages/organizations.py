@@ -22,9 +22,11 @@ from tenantry.server.http.pages.web import (
     safe_next,
     session_token,
 )
-from tenantry.server.services import invitations, organizations, sessions
 from tenantry.server.services.commands import CreateOrganization
-from tenantry.server.services.sessions import SessionView
+from tenantry.server.services.directory import organizations
+from tenantry.server.services.identity import sessions
+from tenantry.server.services.identity.sessions import SessionView
+from tenantry.server.services.membership import invitations
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.http.pages import account, invitations, members, organizations, profile
 from tenantry.server.http.pages.web import context
-from tenantry.server.services import environment
+from tenantry.server.services.directory import environment
 
 STATIC = StaticFiles(directory=Path(__file__).parents[2] / "static")
 

@@ -7,8 +7,8 @@ from pydantic import BaseModel
 
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx
-from tenantry.server.services import applications, signing_keys
-from tenantry.server.services.applications import ApplicationView, CreateApplication, UpdateApplication
+from tenantry.server.services.integration import applications, signing_keys
+from tenantry.server.services.integration.applications import ApplicationView, CreateApplication, UpdateApplication
 
 router = APIRouter(tags=["applications"])
 

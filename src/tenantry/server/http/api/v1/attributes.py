@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from tenantry.server.domain.attributes import AttributeDefinition, AttributeDefinitionPatch
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx
-from tenantry.server.services import attributes
+from tenantry.server.services.directory import attributes
 
 router = APIRouter(tags=["user attributes"])
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx, Paging
-from tenantry.server.services import event_log
+from tenantry.server.services.integration import event_log
 
 router = APIRouter(tags=["events"])
 

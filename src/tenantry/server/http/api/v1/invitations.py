@@ -4,8 +4,8 @@ from fastapi import APIRouter
 
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx
-from tenantry.server.services import invitations
 from tenantry.server.services.commands import AcceptInvitation
+from tenantry.server.services.membership import invitations
 
 router = APIRouter(tags=["invitations"])
 public_router = APIRouter(tags=["invitations"])

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from tenantry.server.domain.environment import EnvironmentSettingsPatch
 from tenantry.server.http.api.v1.schemas import SettingsEnvelope
 from tenantry.server.http.deps import Ctx
-from tenantry.server.services import environment
+from tenantry.server.services.directory import environment
 
 router = APIRouter(tags=["environment"])
 

@@ -5,8 +5,8 @@ from fastapi import APIRouter, Request
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx
 from tenantry.server.http.pages.web import address
-from tenantry.server.services import signup
 from tenantry.server.services.commands import SignUp
+from tenantry.server.services.identity import signup
 
 public_router = APIRouter(tags=["signup"])
 

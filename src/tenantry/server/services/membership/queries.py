@@ -12,7 +12,7 @@ from tenantry.server.db import search
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.services.views import InviteView, invite_view
+from tenantry.server.services.read_models.views import InviteView, invite_view
 
 Status = Literal["pending", "expired"]
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db import seats
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.attributes import Requirement
@@ -26,10 +25,12 @@ from tenantry.server.domain.memberships import MembershipStatus, membership_stat
 from tenantry.server.domain.passwords import check_password_policy, hash_password
 from tenantry.server.domain.secrets import digest, new_secret
 from tenantry.server.email.message import render
-from tenantry.server.services import actors, environment, events, invitation_expiry
 from tenantry.server.services.commands import AcceptInvitation
-from tenantry.server.services.profiles import apply_profile
-from tenantry.server.services.views import (
+from tenantry.server.services.directory import environment
+from tenantry.server.services.identity.profiles import apply_profile
+from tenantry.server.services.integration import actors, events
+from tenantry.server.services.membership import expiry, ledger
+from tenantry.server.services.read_models.views import (
     InviteView,
     OrganizationView,
     UserView,
@@ -85,7 +86,7 @@ def resend(ctx: Context, organization_id: str, user_id: str) -> InviteView:
         if status is MembershipStatus.ACTIVE:
             raise MembershipAlreadyActive()
         if status is MembershipStatus.INVITE_EXPIRED:
-            invitation_expiry.announce(session, membership, now)
+            expiry.announce(session, membership, now)
             _renew_seat(session, membership, now)
         membership.resent_at = now
         membership.resent_count += 1
@@ -98,10 +99,10 @@ def resend(ctx: Context, organization_id: str, user_id: str) -> InviteView:
 def _renew_seat(session: Session, membership: Membership, now: datetime) -> None:
     """An expired invitation no longer counts; renewing it must find a free seat."""
     if membership.holds_seat:
-        seats.release(session, membership.organization_id)
+        ledger.release(session, membership.organization_id)
         membership.holds_seat = False
         session.flush()
-    seats.take(session, membership.organization_id, now)
+    ledger.take(session, membership.organization_id, now)
     membership.holds_seat = True
 
 
@@ -156,7 +157,7 @@ def _activate(session: Session, membership: Membership, now: datetime) -> Organi
     Raises OrganizationUserLimitReached (limit lowered below the seats in use) and
     InvitationInvalid when a concurrent request accepted it first."""
     org = repo.organization(session, membership.organization_id)
-    seats.ensure_acceptance_allowed(session, org, now)
+    ledger.ensure_acceptance_allowed(session, org, now)
     consumed = session.execute(
         update(Membership)
         .where(

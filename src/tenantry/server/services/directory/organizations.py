@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
 from tenantry.server.db import search as search_sql
-from tenantry.server.db import seats
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.db.uow import UnitOfWork
@@ -20,9 +19,11 @@ from tenantry.server.domain.errors import InvalidArgument, OrganizationCreationL
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import ADMIN
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.services import environment, events, memberships
 from tenantry.server.services.commands import CreateOrganization, UpdateOrganization
-from tenantry.server.services.views import OrganizationView, organization_view
+from tenantry.server.services.directory import environment
+from tenantry.server.services.integration import events
+from tenantry.server.services.membership import ledger, lifecycle
+from tenantry.server.services.read_models.views import OrganizationView, organization_view
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def insert(
     session.flush()
     events.organization_event(session, "organization.created", org, now)
     if creator is not None:
-        memberships.start(ctx, uow, org, creator, [ADMIN], invite=False, inviter_email=None, settings=settings, now=now)
+        lifecycle.start(ctx, uow, org, creator, [ADMIN], invite=False, inviter_email=None, settings=settings, now=now)
     return org
 
 
@@ -167,7 +168,7 @@ def get_user_management(ctx: Context, organization_id: str) -> UserManagement:
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
         org = repo.organization(uow.session, organization_id)
-        return UserManagement(org.max_allowed_users, seats.used(uow.session, org, now))
+        return UserManagement(org.max_allowed_users, ledger.used(uow.session, org, now))
 
 
 def set_max_allowed_users(ctx: Context, organization_id: str, limit: int | None) -> UserManagement:
@@ -181,7 +182,7 @@ def set_max_allowed_users(ctx: Context, organization_id: str, limit: int | None)
         org.max_allowed_users = limit or None
         org.updated_at = now
         uow.session.flush()
-        result = UserManagement(org.max_allowed_users, seats.used(uow.session, org, now))
+        result = UserManagement(org.max_allowed_users, ledger.used(uow.session, org, now))
         events.organization_event(uow.session, "organization.updated", org, now)
         uow.commit()
         return result

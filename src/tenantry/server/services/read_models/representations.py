@@ -7,16 +7,19 @@ carries exactly what ``GET`` on the object would show at that moment.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
 from tenantry.server.domain.attributes import AttributeDefinition
 from tenantry.server.domain.memberships import MembershipStatus
-from tenantry.server.services.views import InviteView, MembershipView, OrganizationView, UserView
-
-if TYPE_CHECKING:
-    from tenantry.server.services.attributes import AttributeView
+from tenantry.server.services.read_models.views import (
+    AttributeView,
+    InviteView,
+    MembershipView,
+    OrganizationView,
+    UserView,
+)
 
 
 class Organization(BaseModel):

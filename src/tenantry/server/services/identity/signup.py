@@ -8,9 +8,11 @@ from tenantry.server.context import Context
 from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.errors import SignupDisabled
 from tenantry.server.domain.passwords import check_password_policy, hash_password
-from tenantry.server.services import actors, environment, events, organizations, users
 from tenantry.server.services.commands import SignUp
-from tenantry.server.services.views import OrganizationView, UserView, organization_view, user_view
+from tenantry.server.services.directory import environment, organizations
+from tenantry.server.services.identity import users
+from tenantry.server.services.integration import actors, events
+from tenantry.server.services.read_models.views import OrganizationView, UserView, organization_view, user_view
 
 
 @dataclass(frozen=True)

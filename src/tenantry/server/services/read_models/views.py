@@ -13,9 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import Membership, Organization, User
+from tenantry.server.domain.attributes import AttributeDefinition
 from tenantry.server.domain.memberships import MembershipStatus, membership_status
 
 PROFILE_FIELDS = ("given_name", "family_name", "name", "picture", "phone_number", "locale")
+
+
+@dataclass(frozen=True)
+class AttributeView:
+    definition: AttributeDefinition
+    create_time: datetime
+    update_time: datetime
 
 
 @dataclass(frozen=True)

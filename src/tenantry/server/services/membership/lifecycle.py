@@ -1,6 +1,6 @@
 """Memberships: adding a user to an organization (active or invited), roles, removal.
 
-Every new membership takes a seat through ``db.seats.take``, in the same transaction that
+Every new membership takes a seat through ``db.ledger.take``, in the same transaction that
 writes the row, so the organization's ``max_allowed_users`` holds under concurrency.
 """
 
@@ -12,16 +12,17 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db import seats
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import AlreadyExists, FieldError, MembershipAlreadyActive
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus, membership_status, normalize_roles
-from tenantry.server.services import environment, events, invitation_expiry, invitations
 from tenantry.server.services.commands import MembershipInput, RoleInput
-from tenantry.server.services.views import UserView, user_view
+from tenantry.server.services.directory import environment
+from tenantry.server.services.integration import events
+from tenantry.server.services.membership import expiry, invitations, ledger
+from tenantry.server.services.read_models.views import UserView, user_view
 
 
 def start(
@@ -48,7 +49,7 @@ def start(
             [FieldError("membership", "already_exists", "already a member or invited")],
         )
     session.flush()
-    seats.take(session, org.id, now)
+    ledger.take(session, org.id, now)
     membership = Membership(
         id=new_id("mem"),
         organization_id=org.id,
@@ -137,10 +138,10 @@ def revoke_invitation(ctx: Context, organization_id: str, user_id: str) -> None:
 def delete_membership(session: Session, membership: Membership, now: datetime | None = None) -> None:
     """Remove ``membership`` (freeing its seat) and record its last state as deleted."""
     when = now or datetime.now(UTC)
-    invitation_expiry.announce(session, membership, when)  # an expired invitation is seen before it goes
+    expiry.announce(session, membership, when)  # an expired invitation is seen before it goes
     events.membership_event(session, "user.organization_membership_deleted", membership, when)
     if membership.holds_seat:
-        seats.release(session, membership.organization_id)
+        ledger.release(session, membership.organization_id)
     session.delete(membership)
     session.flush()
 

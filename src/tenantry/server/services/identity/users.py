@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
-from tenantry.server.db import attribute_values, seats
+from tenantry.server.db import attribute_values
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, User
 from tenantry.server.db.paging import fetch_page
@@ -22,10 +22,12 @@ from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.types import email_key
-from tenantry.server.services import attributes, environment, events, invitation_expiry, memberships
 from tenantry.server.services.commands import CreateUserInOrganization, UpdateUser, UserProfileInput
-from tenantry.server.services.profiles import apply_profile
-from tenantry.server.services.views import UserView, user_view, user_views
+from tenantry.server.services.directory import attributes, environment
+from tenantry.server.services.identity.profiles import apply_profile
+from tenantry.server.services.integration import events
+from tenantry.server.services.membership import expiry, ledger, lifecycle
+from tenantry.server.services.read_models.views import UserView, user_view, user_views
 
 # "key=value" in a search box: a custom attribute filter (keys are [a-z][a-z0-9_]*).
 _ATTRIBUTE_SEARCH = re.compile(r"([a-z][a-z0-9_]*)\s*=\s*(.*)", re.DOTALL)
@@ -74,7 +76,7 @@ def create_in_organization(
     without, it is active. Raises NotFound, AlreadyExists, InvalidArgument and
     OrganizationUserLimitReached; on any error nothing is written.
     """
-    roles = memberships.role_names(command.membership.roles)
+    roles = lifecycle.role_names(command.membership.roles)
     now = ctx.clock.now()
     with ctx.uow() as uow:
         session = uow.session
@@ -93,7 +95,7 @@ def create_in_organization(
                 session, command.email, command.external_id, command.metadata, command.user_profile, now, requirement
             )
             events.user_event(session, "user.created", user, now)
-        memberships.start(
+        lifecycle.start(
             ctx,
             uow,
             org,
@@ -114,7 +116,7 @@ def get(ctx: Context, user_id: str) -> UserView:
     with ctx.uow(readonly=True) as uow:
         view = user_view(uow.session, repo.user(uow.session, user_id), ctx.clock.now())
     if any(m.status is MembershipStatus.INVITE_EXPIRED for m in view.memberships):
-        invitation_expiry.observe_for_user(ctx, user_id)
+        expiry.observe_for_user(ctx, user_id)
     return view
 
 
@@ -218,7 +220,7 @@ def delete_(ctx: Context, user_id: str) -> None:
         user = repo.user(session, user_id, for_update=True)
         held = session.scalars(select(Membership).where(Membership.user_id == user.id)).all()
         for organization_id, count in Counter(m.organization_id for m in held if m.holds_seat).items():
-            seats.release(session, organization_id, count)
+            ledger.release(session, organization_id, count)
         for membership in held:
             events.membership_event(session, "user.organization_membership_deleted", membership, now)
             session.delete(membership)

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from tenantry.server.context import Context
 from tenantry.server.db.models import Membership
-from tenantry.server.services import events
+from tenantry.server.services.integration import events
 
 SWEEP_BATCH = 200
 
