@@ -12,11 +12,11 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.engine import SQLITE_BEGIN_OPTION
-from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument
+from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, TransientConflict
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,17 @@ class UnitOfWork:
                 raise conflict from exc
         if isinstance(exc, DataError):  # e.g. a NUL character PostgreSQL cannot store, in a path or query
             raise InvalidArgument("The request contains a value the database cannot store.") from exc
+        if isinstance(exc, DBAPIError) and _aborted(exc):
+            raise TransientConflict() from exc
+
+
+# PostgreSQL's serialization_failure and deadlock_detected: the transaction was rolled back
+# whole and may simply be run again.
+_ABORTED_STATES = frozenset({"40001", "40P01"})
+
+
+def _aborted(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _ABORTED_STATES
 
 
 def _conflict(exc: IntegrityError) -> AlreadyExists | None:

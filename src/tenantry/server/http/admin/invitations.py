@@ -14,9 +14,15 @@ from tenantry.server.context import Context
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin, status_of, worded
 from tenantry.server.http.pages.web import check_csrf, context, redirect
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.membership import invitations, lifecycle, queries
 
-router = APIRouter(prefix="/admin/invitations", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+router = APIRouter(
+    route_class=RetryingRoute,
+    prefix="/admin/invitations",
+    include_in_schema=False,
+    dependencies=[Depends(signed_in_admin)],
+)
 
 STATUSES: dict[str, queries.Status | None] = {"": None, "pending": "pending", "expired": "expired"}
 

@@ -15,12 +15,15 @@ from tenantry.server.http.admin.organizations import detail_page
 from tenantry.server.http.admin.web import signed_in_admin, status_of, worded
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateUserInOrganization, RoleInput
 from tenantry.server.services.identity import users
 from tenantry.server.services.identity.admins import AdminView
 from tenantry.server.services.membership import invitations, lifecycle
 
-router = APIRouter(prefix="/admin/organizations/{organization_id}/members", include_in_schema=False)
+router = APIRouter(
+    route_class=RetryingRoute, prefix="/admin/organizations/{organization_id}/members", include_in_schema=False
+)
 
 NOTICES = {
     "invited": "Invitation sent.",

@@ -29,11 +29,12 @@ from tenantry.server.http.pages.web import (
     session_token,
     set_session_cookie,
 )
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import SignUp
 from tenantry.server.services.directory import attributes
 from tenantry.server.services.identity import login, sessions, signup
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
 
 def _agent(request: Request) -> str | None:

@@ -47,7 +47,7 @@ def sign_up(ctx: Context, command: SignUp) -> SignedUp:
         )
         with actors.acting_as(actors.user(user.id)):  # self-service: the new user is the actor
             events.user_event(uow.session, "user.signup", user, now)  # first: later events refer to the user
-            org = organizations.insert(ctx, uow, name, None, {}, user, settings, now)
+            org = organizations.insert(ctx, uow, name, None, {}, user, settings, now, method="signup")
         result = SignedUp(user_view(uow.session, user, now), organization_view(org))
         uow.commit()
         return result

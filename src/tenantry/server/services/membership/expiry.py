@@ -23,11 +23,7 @@ SWEEP_BATCH = 200
 
 
 def _unannounced(now: datetime) -> ColumnElement[bool]:
-    return and_(
-        Membership.accepted_at.is_(None),
-        Membership.expires_at <= now,
-        Membership.expiry_announced.is_(False),
-    )
+    return and_(Membership.expired_invitation(now), Membership.expiry_announced.is_(False))
 
 
 def announce(session: Session, membership: Membership, now: datetime) -> bool:

@@ -7,10 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import MembershipInput, RoleInput
 from tenantry.server.services.membership import lifecycle
 
-router = APIRouter(tags=["memberships"])
+router = APIRouter(route_class=RetryingRoute, tags=["memberships"])
 PATH = "/memberships/organizations/{organization_id}/users/{user_id}"
 
 
