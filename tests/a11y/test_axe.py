@@ -1,0 +1,172 @@
+"""Zero serious or critical axe-core violations on every hosted page, dashboard page and
+e-mail, at a desktop and a phone viewport, with a light and a dark brand colour.
+
+Pages are found by walking the app's routes, so a page added later is scanned without
+editing this file; a path parameter nobody has a value for fails the test and says where
+to add one (``world.py``). Pages reached only with a token, and pages after a refused
+form, are listed below. Set TENANTRY_AXE_REPORT=<file> to write every violation found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from tenantry.server.app import create_app
+from tenantry.server.services.identity import admins
+from tests.a11y.axe import Violation, scan
+from tests.a11y.world import ADMIN_EMAIL, ADMIN_PASSWORD, World, build
+from tests.security.conftest import routes
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+BRAND_COLOURS = {"light": "#facc15", "dark": "#1e1b4b"}
+NOT_PAGES = {"/branding.css", "/.well-known/openid-configuration", "/keys", "/userinfo", "/healthz"}
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "tenantry" / "server" / "templates"
+PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+def page_routes(app: FastAPI) -> list[str]:
+    """Every GET route a browser opens (not the API, not machine documents)."""
+    return sorted({path for path, methods, api in routes(app) if "GET" in methods and not api} - NOT_PAGES)
+
+
+def concrete(path: str, world: World) -> list[str]:
+    """``path`` with each combination of its parameters' values. Fails for an unknown one."""
+    names = PARAMETER.findall(path)
+    missing = [name for name in names if name not in world.parameters]
+    assert not missing, f"{path}: give {missing} a value in tests/a11y/world.py so this page is scanned"
+    paths = [path]
+    for name in names:
+        paths = [p.replace("{" + name + "}", value, 1) for p in paths for value in world.parameters[name]]
+    return paths
+
+
+# Refused forms: the error summary, field errors and their links are scanned too.
+def _submit(button: str, **fill: str) -> Callable[[Page], None]:
+    def act(page: Page) -> None:
+        for label, value in fill.items():
+            page.locator(f"[name='{label}']").first.fill(value)
+        page.get_by_role("button", name=button, exact=True).first.click()
+        page.wait_for_load_state()
+
+    return act
+
+
+SUBMISSIONS: list[tuple[str, str, Callable[[Page], None]]] = [  # (persona, path, action)
+    ("visitor", "/login", _submit("Sign in", email="owner@acmerobotics.com", password="wrong password")),
+    ("visitor", "/signup", _submit("Create account")),
+    ("visitor", "/forgot-password", _submit("Send the link", email="not an address")),
+    ("user", "/organizations/new", _submit("Create workspace")),
+    ("user", "/profile", _submit("Save", phone_number="not a phone")),
+    ("admin", "/admin/configuration", _submit("Save settings", **{"branding.primary_color": "blue"})),
+    ("admin", "/admin/organizations", _submit("Create workspace")),
+    ("admin", "/admin/attributes/new", _submit("Create attribute", key="Bad Key")),
+    ("admin", "/admin/users?q=nosuch%3Dvalue", lambda page: None),
+]
+
+
+class Personas:
+    """One browser context each: a visitor, the signed-in owner, the signed-in administrator."""
+
+    def __init__(self, browser: Browser, site: str, world: World, admin_token: str) -> None:
+        host = site.split("://")[1].split(":")[0]
+        self.contexts: dict[str, BrowserContext] = {}
+        for persona in ("visitor", "user", "admin"):
+            ctx = browser.new_context(base_url=site, viewport=VIEWPORTS["desktop"])
+            if persona == "user":
+                ctx.add_cookies([{"name": "tenantry_session", "value": world.user_cookie, "domain": host, "path": "/"}])
+            if persona == "admin":
+                ctx.add_cookies([{"name": "tenantry_admin", "value": admin_token, "domain": host, "path": "/admin"}])
+            self.contexts[persona] = ctx
+        self.pages = {persona: ctx.new_page() for persona, ctx in self.contexts.items()}
+
+    def close(self) -> None:
+        for ctx in self.contexts.values():
+            ctx.close()
+
+
+@pytest.fixture
+def report() -> Iterator[list[dict[str, object]]]:
+    entries: list[dict[str, object]] = []
+    yield entries
+    target = os.environ.get("TENANTRY_AXE_REPORT")
+    if target:
+        with open(target, "a", encoding="utf-8") as out:
+            for entry in entries:
+                out.write(json.dumps(entry) + "\n")
+
+
+@pytest.mark.parametrize("colour", list(BRAND_COLOURS))
+def test_no_serious_or_critical_axe_violations(colour, site, site_api, context, clock, browser, report, record_property):
+    started = time.monotonic()
+    world = build(site_api, context, clock, BRAND_COLOURS[colour])
+    # The light colour runs every rule; the dark one re-runs the rules a colour can change.
+    colour_only = colour != "light"
+    personas = Personas(browser, site, world, admins.login(context, ADMIN_EMAIL, ADMIN_PASSWORD))
+    violations: list[Violation] = []
+    scans = 0
+    timing = {"axe": 0.0, "goto": 0.0}
+    seen: set[tuple[str, str]] = set()
+
+    def scan_both(page: Page, scene: str) -> None:
+        nonlocal scans
+        for name, size in VIEWPORTS.items():
+            page.set_viewport_size(size)
+            t0 = time.monotonic()
+            violations.extend(scan(page, f"{scene} @ {name}", colour_only=colour_only))
+            timing["axe"] += time.monotonic() - t0
+            scans += 1
+        page.set_viewport_size(VIEWPORTS["desktop"])
+
+    try:
+        visits: list[tuple[str, str]] = []
+        for path in page_routes(create_app(context=context)):
+            for url in concrete(path, world):
+                visits += [("admin" if url.startswith("/admin") else "user", url), ("visitor", url)]
+        visits += [("visitor", url) for url in world.extra_urls] + [("user", url) for url in world.extra_urls[-1:]]
+        if world.setup_url:
+            visits.append(("visitor", world.setup_url))
+        for persona, url in visits:
+            page = personas.pages[persona]
+            t0 = time.monotonic()
+            response = page.goto(url)
+            timing["goto"] += time.monotonic() - t0
+            if response is None or "text/html" not in response.headers.get("content-type", ""):
+                continue
+            # Pages that send a visitor to a log-in page are that log-in page: scan it once.
+            key = (persona, page.url.split("?")[0] if response.request.redirected_from else page.url)
+            if key in seen:
+                continue
+            seen.add(key)
+            scan_both(page, f"{persona} {url}")
+        for persona, url, act in SUBMISSIONS:
+            page = personas.pages[persona]
+            page.goto(url)
+            act(page)
+            scan_both(page, f"{persona} {url} (refused form)")
+        # Every e-mail template, as a mail client shows its HTML.
+        sent = {e["kind"]: e for e in site_api.get("/api/v1/emails", params={"page_size": 100}).json()["emails"]}
+        kinds = {p.stem for p in (TEMPLATES / "email").glob("*.html") if not p.stem.startswith("_")}
+        assert kinds <= set(sent), f"no sample of e-mail kinds {kinds - set(sent)}: send one in tests/a11y/world.py"
+        mail = personas.pages["visitor"]
+        for kind in sorted(kinds):
+            mail.set_content(sent[kind]["html"])
+            scan_both(mail, f"e-mail {kind}")
+    finally:
+        personas.close()
+
+    seconds = time.monotonic() - started
+    record_property("reliability: axe scans", scans)
+    report.extend(
+        [{"colour": colour, "scans": scans, "seconds": round(seconds, 1), "pages": len(seen), **timing}]
+        + [{"colour": colour, **v.__dict__} for v in violations]
+    )
+    assert not violations, f"{len(violations)} serious/critical axe violations:\n" + "\n".join(v.line() for v in violations)

@@ -1,0 +1,120 @@
+"""A populated environment for the accessibility scans: every kind of record a page can
+show (organizations full and not, members in every status, attributes of every type,
+an application, an API client, a webhook with a delivery, e-mails of every kind), and
+the values that fill each page's path parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tenantry.server.context import Context
+from tenantry.server.services.identity import admins, login, sessions
+from tenantry.server.services.integration import clients
+from tests.helpers import Api
+from tests.pages.conftest import code_in, latest_email, link_in
+
+ADMIN_EMAIL = "root@ops.example"
+ADMIN_PASSWORD = "correct horse battery staple"
+OWNER = "owner@acmerobotics.com"
+PASSWORD = "a long and unusual passphrase"
+
+ATTRIBUTES = [
+    {"key": "department", "display_name": "Department", "type": "string", "collect_on_signup": True,
+     "description": "Where you work", "user_editable": True},
+    {"key": "plan", "display_name": "Plan", "type": "enum", "options": ["free", "pro"], "required": True,
+     "collect_on_signup": True, "user_editable": True},
+    {"key": "newsletter", "display_name": "Newsletter", "type": "boolean", "collect_on_signup": True, "user_editable": True},
+    {"key": "employee_number", "display_name": "Employee number", "type": "integer", "user_editable": False},
+]
+
+
+@dataclass
+class World:
+    parameters: dict[str, list[str]]  # path parameter -> the values to visit it with
+    extra_urls: list[str]  # pages reached only with a query (tokens), visited as a user would
+    user_cookie: str  # the signed-in owner's session token
+    setup_url: str | None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _ok(response: Any, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    return dict(response.json())
+
+
+def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
+    setup = admins.setup_token(context)
+    setup_url = f"/admin/setup?token={setup}" if setup else None
+    api.settings(
+        organization_meta_name={"singular": "Workspace", "plural": "Workspaces"},
+        branding={"app_name": "Acme Cloud", "primary_color": brand_colour},  # before any e-mail is sent
+    )
+    # The owner: signed up, verified, admin of Acme; invited to Globex (pending) and Initech (expired).
+    owner = _ok(
+        api.signup(OWNER, PASSWORD, organization={"display_name": "Acme Robotics"},
+                   user_profile={"given_name": "Ada", "family_name": "Lovelace"}),
+        201,
+    )
+    owner_id, acme = owner["user"]["id"], owner["organization"]["id"]
+    login.send_verification_code(context, owner_id)
+    login.verify_email(context, owner_id, code_in(latest_email(api, OWNER, "verify_email")))
+
+    initech = api.org("Initech")
+    api.user_in(initech["id"], OWNER, membership={"roles": [{"name": "member"}], "inviter_email": "boss@initech.example"})
+    api.user_in(acme, "grace@acmerobotics.com", invite=False, user_profile={"given_name": "Grace", "family_name": "Hopper"})
+    api.user_in(acme, "late@acmerobotics.com")  # will expire
+    expired_token = api.invitation_token("late@acmerobotics.com")
+    clock.advance(days=20)
+    globex = api.org("Globex")
+    api.user_in(globex["id"], OWNER, membership={"roles": [{"name": "admin"}], "inviter_email": "hank@globex.example"})
+    api.user_in(acme, "linus@acmerobotics.com", membership={"roles": [{"name": "member"}], "inviter_email": OWNER})
+    pending_token = api.invitation_token("linus@acmerobotics.com")
+    api.limit(acme, 3)  # full: Ada, Grace, Linus (pending)
+    # Full House: full, with a pending invitation that the lowered limit now refuses (SPEC §2).
+    full = api.org("Full House")
+    api.limit(full["id"], 2)
+    api.user_in(full["id"], "first@fullhouse.example", invite=False)
+    api.user_in(full["id"], "blocked@fullhouse.example")
+    blocked_token = api.invitation_token("blocked@fullhouse.example")
+    api.limit(full["id"], 1)
+
+    # Password reset, login code and "account exists" e-mails.
+    login.request_password_reset(context, OWNER)
+    reset_path = link_in(latest_email(api, OWNER, "reset_password"))
+    login.send_login_code(context, OWNER)
+    login.notify_existing_account(context, OWNER)
+
+    for attribute in ATTRIBUTES:  # after the users: a required one would refuse them
+        _ok(api.post("/api/v1/user-attributes", json=attribute), 201)
+    application = _ok(api.post("/api/v1/applications", json={"name": "Portal", "redirect_uris": ["https://app.example/cb"]}), 201)
+    client = clients.create_client(context, "billing")
+    hook = _ok(api.post("/api/v1/webhooks", json={"url": "https://hooks.example/in"}), 201)["webhook"]
+    api.org("Hooli")  # an event after the webhook exists: a delivery
+    delivery = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"][0]
+
+    admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
+    token = sessions.open_session(context, owner_id, "axe", acme)
+    return World(
+        parameters={
+            "organization_id": [acme],
+            "user_id": [owner_id],
+            "key": ["plan"],
+            "application_id": [application["application"]["id"]],
+            "client_id": [client.id],
+            "webhook_id": [hook["id"]],
+            "delivery_id": [delivery["id"]],
+            "admin_id": [admin.id],
+            "action": ["delete", "rotate"],
+        },
+        extra_urls=[
+            f"/invitations/accept?token={pending_token}",
+            f"/invitations/accept?token={expired_token}",
+            f"/invitations/accept?token={blocked_token}",
+            reset_path,
+            "/organizations?next=/oauth/authorize",
+        ],
+        user_cookie=token,
+        setup_url=setup_url,
+        notes={"acme": acme, "owner_id": owner_id},
+    )
