@@ -105,7 +105,9 @@ def report() -> Iterator[list[dict[str, object]]]:
 
 
 @pytest.mark.parametrize("colour", list(BRAND_COLOURS))
-def test_no_serious_or_critical_axe_violations(colour, site, site_api, context, clock, browser, report, record_property):
+def test_no_serious_or_critical_axe_violations(
+    colour, site, site_api, context, clock, browser, report, record_property
+):
     started = time.monotonic()
     world = build(site_api, context, clock, BRAND_COLOURS[colour])
     # The light colour runs every rule; the dark one re-runs the rules a colour can change.
@@ -169,4 +171,6 @@ def test_no_serious_or_critical_axe_violations(colour, site, site_api, context, 
         [{"colour": colour, "scans": scans, "seconds": round(seconds, 1), "pages": len(seen), **timing}]
         + [{"colour": colour, **v.__dict__} for v in violations]
     )
-    assert not violations, f"{len(violations)} serious/critical axe violations:\n" + "\n".join(v.line() for v in violations)
+    assert not violations, f"{len(violations)} serious/critical axe violations:\n" + "\n".join(
+        v.line() for v in violations
+    )

@@ -20,11 +20,30 @@ OWNER = "owner@acmerobotics.com"
 PASSWORD = "a long and unusual passphrase"
 
 ATTRIBUTES = [
-    {"key": "department", "display_name": "Department", "type": "string", "collect_on_signup": True,
-     "description": "Where you work", "user_editable": True},
-    {"key": "plan", "display_name": "Plan", "type": "enum", "options": ["free", "pro"], "required": True,
-     "collect_on_signup": True, "user_editable": True},
-    {"key": "newsletter", "display_name": "Newsletter", "type": "boolean", "collect_on_signup": True, "user_editable": True},
+    {
+        "key": "department",
+        "display_name": "Department",
+        "type": "string",
+        "collect_on_signup": True,
+        "description": "Where you work",
+        "user_editable": True,
+    },
+    {
+        "key": "plan",
+        "display_name": "Plan",
+        "type": "enum",
+        "options": ["free", "pro"],
+        "required": True,
+        "collect_on_signup": True,
+        "user_editable": True,
+    },
+    {
+        "key": "newsletter",
+        "display_name": "Newsletter",
+        "type": "boolean",
+        "collect_on_signup": True,
+        "user_editable": True,
+    },
     {"key": "employee_number", "display_name": "Employee number", "type": "integer", "user_editable": False},
 ]
 
@@ -52,8 +71,12 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     )
     # The owner: signed up, verified, admin of Acme; invited to Globex (pending) and Initech (expired).
     owner = _ok(
-        api.signup(OWNER, PASSWORD, organization={"display_name": "Acme Robotics"},
-                   user_profile={"given_name": "Ada", "family_name": "Lovelace"}),
+        api.signup(
+            OWNER,
+            PASSWORD,
+            organization={"display_name": "Acme Robotics"},
+            user_profile={"given_name": "Ada", "family_name": "Lovelace"},
+        ),
         201,
     )
     owner_id, acme = owner["user"]["id"], owner["organization"]["id"]
@@ -61,8 +84,12 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     login.verify_email(context, owner_id, code_in(latest_email(api, OWNER, "verify_email")))
 
     initech = api.org("Initech")
-    api.user_in(initech["id"], OWNER, membership={"roles": [{"name": "member"}], "inviter_email": "boss@initech.example"})
-    api.user_in(acme, "grace@acmerobotics.com", invite=False, user_profile={"given_name": "Grace", "family_name": "Hopper"})
+    api.user_in(
+        initech["id"], OWNER, membership={"roles": [{"name": "member"}], "inviter_email": "boss@initech.example"}
+    )
+    api.user_in(
+        acme, "grace@acmerobotics.com", invite=False, user_profile={"given_name": "Grace", "family_name": "Hopper"}
+    )
     api.user_in(acme, "late@acmerobotics.com")  # will expire
     expired_token = api.invitation_token("late@acmerobotics.com")
     clock.advance(days=20)
@@ -87,7 +114,9 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
 
     for attribute in ATTRIBUTES:  # after the users: a required one would refuse them
         _ok(api.post("/api/v1/user-attributes", json=attribute), 201)
-    application = _ok(api.post("/api/v1/applications", json={"name": "Portal", "redirect_uris": ["https://app.example/cb"]}), 201)
+    application = _ok(
+        api.post("/api/v1/applications", json={"name": "Portal", "redirect_uris": ["https://app.example/cb"]}), 201
+    )
     client = clients.create_client(context, "billing")
     hook = _ok(api.post("/api/v1/webhooks", json={"url": "https://hooks.example/in"}), 201)["webhook"]
     api.org("Hooli")  # an event after the webhook exists: a delivery

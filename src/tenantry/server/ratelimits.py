@@ -26,7 +26,7 @@ class RateLimited(TenantryError):
     default_message = "Too many attempts. Wait a little and try again."
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many attempts. Try again in {retry_after} seconds.")
+        super().__init__(retry_after=retry_after)
         self.retry_after = retry_after
 
 

@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from tenantry.server.db import search_index
 from tenantry.server.db.engine import SQLITE_BEGIN_OPTION, is_sqlite
 
 _MIGRATION_LOCK_KEY = 7_246_515_301  # arbitrary, fixed: "the Tenantry schema"
@@ -34,6 +35,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+            if revision == "head":
+                search_index.ensure(connection)
 
 
 def is_current(engine: Engine) -> bool:

@@ -1,17 +1,19 @@
-"""Finding users and organizations by what an administrator types: an e-mail prefix, part
-of a name, an id.
+"""Finding users and organizations by what an administrator types: any part of an e-mail
+or a name, an id.
 
-Both work on SQLite and PostgreSQL and stay index-friendly where they can: an e-mail
-prefix is a range scan of an index on ``users.email_key`` on both databases.
+Both work on SQLite and PostgreSQL and stay index-friendly: substrings through trigram
+indexes (pg_trgm on PostgreSQL, FTS5's trigram tokenizer on SQLite), an e-mail prefix (the
+Invitations tab) as a range scan of an index on ``users.email_key``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
+from tenantry.server.db import search_index
 from tenantry.server.db.models import Organization, User
 
 _LAST_CODE_POINT = "\U0010ffff"
@@ -36,32 +38,41 @@ def email_prefix(session: Session, prefix: str) -> ColumnElement[bool]:
     return and_(User.email_key >= key, User.email_key < key + _LAST_CODE_POINT)
 
 
-def name_contains(session: Session, text: str) -> ColumnElement[bool]:
-    """Users with every word of ``text`` in their name, given name or family name, in any
-    case ("ada love" finds Ada Lovelace; so does "lovelace ada")."""
-    # One string per row, lower-cased once, costs less than a case-insensitive LIKE per
-    # column. SQLite's LIKE ignores (ASCII) case by itself; PostgreSQL's needs lower().
-    names = (
-        func.coalesce(User.name, "")
-        + " "
-        + func.coalesce(User.given_name, "")
-        + " "
-        + func.coalesce(User.family_name, "")
-    )
-    postgres = session.get_bind().dialect.name == "postgresql"
-    haystack = func.lower(names) if postgres else names
-    return and_(*(haystack.like("%" + like_escaped(word.lower()) + "%", escape="\\") for word in text.split()))
+# What a user search looks in: the e-mail and the names, lower-cased, as one string. The
+# PostgreSQL trigram index of migration 0009 is on this very expression.
+HAYSTACK_SQL = (
+    "lower(users.email_key || ' ' || coalesce(users.name, '') || ' ' || coalesce(users.given_name, '') || ' ' || "
+    "coalesce(users.family_name, ''))"
+)
+_TRIGRAM = 3  # the shortest word a trigram index can find
+
+
+def text_contains(session: Session, text: str) -> ColumnElement[bool]:
+    """Users with every word of ``text`` somewhere in their e-mail or names, in any case:
+    "acme" finds ada@acmerobotics.com, "ada love" and "lovelace ada" find Ada Lovelace.
+    Served by the trigram index (PostgreSQL) or the FTS5 trigram table (SQLite) for words
+    of three characters or more; shorter words, or a database without them, scan."""
+    words = [word.lower() for word in text.split()]
+    patterns = ["%" + like_escaped(word) + "%" for word in words]
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and search_index.available(connection):
+        rows: Select[Any] = select(literal_column("rowid")).select_from(table(search_index.TABLE))
+        haystack: ColumnElement[str] = literal_column("haystack")
+        long_words = [word for word in words if len(word) >= _TRIGRAM]
+        if long_words:  # a phrase per word: the trigram tokenizer matches substrings
+            rows = rows.where(haystack.op("MATCH")(" AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)))
+        short = [p for word, p in zip(words, patterns, strict=True) if len(word) < _TRIGRAM]
+        rows = rows.where(*(haystack.like(p, escape="\\") for p in short))
+        return literal_column("users.rowid").in_(rows)
+    haystack = literal_column(HAYSTACK_SQL)
+    return and_(*(haystack.like(p) for p in patterns))  # backslash is PostgreSQL's default escape
 
 
 def users_matching(session: Session, stmt: Select[Any], query: str) -> Select[Any]:
-    """``stmt`` narrowed to users found by ``query``: an e-mail prefix when it holds an ``@``;
-    otherwise part of a name, the start of the e-mail, or exactly the id or external id."""
+    """``stmt`` narrowed to users found by ``query``: every word in the e-mail or names
+    (``text_contains``), or exactly the id or external id."""
     query = query.strip()
-    if "@" in query:
-        return stmt.where(email_prefix(session, query))
-    return stmt.where(
-        or_(name_contains(session, query), email_prefix(session, query), User.id == query, User.external_id == query)
-    )
+    return stmt.where(or_(text_contains(session, query), User.id == query, User.external_id == query))
 
 
 def organizations_matching(stmt: Select[Any], query: str) -> Select[Any]:

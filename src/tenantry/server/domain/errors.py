@@ -6,17 +6,28 @@ knows about HTTP.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import field as default
+from typing import Any, ClassVar
+
+from tenantry.server.domain import messages
 
 
 @dataclass(frozen=True)
 class FieldError:
-    """One bad field: a dotted path (``user_profile.custom_attributes.department``), a code, a message."""
+    """One bad field: a dotted path (``user_profile.custom_attributes.department``), a code, a
+    message (the API's), and the parameters of the rule (``min_length``…) for pages to word it."""
 
     field: str
     code: str
     message: str
+    params: Mapping[str, Any] = default(default_factory=dict, compare=False)
+
+    @property
+    def sentence(self) -> str:
+        """How a page says it (domain/messages.py)."""
+        return messages.field_sentence(self.field, self.code, self.message, self.params)
 
 
 class TenantryError(Exception):
@@ -25,8 +36,21 @@ class TenantryError(Exception):
     code: ClassVar[str] = "internal"
     default_message: ClassVar[str] = "Something went wrong."
 
-    def __init__(self, message: str | None = None, details: list[FieldError] | None = None) -> None:
-        self.message = message or self.default_message
+    def __init__(
+        self,
+        message: str | None = None,
+        details: list[FieldError] | None = None,
+        *,
+        reason: str | None = None,
+        **params: Any,
+    ) -> None:
+        """``reason`` names the situation among those of this code (a catalogue key), and
+        ``params`` its figures; without ``message`` the API's sentence comes from the catalogue."""
+        self.reason = reason
+        self.params = params
+        self.worded = message is None  # pages may word it afresh with the meta name
+        worded = messages.api_sentence(self.code, reason, params) if reason or params else None
+        self.message = message or worded or self.default_message
         self.details = list(details or [])
         super().__init__(self.message)
 

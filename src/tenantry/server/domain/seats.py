@@ -36,4 +36,4 @@ def full_error() -> OrganizationUserLimitReached:
 
 
 def over_limit_error() -> OrganizationUserLimitReached:
-    return OrganizationUserLimitReached(OVER_LIMIT_MESSAGE)
+    return OrganizationUserLimitReached(OVER_LIMIT_MESSAGE, reason="over_limit")

@@ -48,3 +48,21 @@ class MetaName:
     @property
     def a_singular_title(self) -> str:  # "a Workspace" (for headings)
         return f"{indefinite_article(self.singular)} {self.singular}"
+
+
+GENERIC = MetaName("Organization", "Organizations")  # the API's own words
+
+
+def duration(seconds: int) -> str:
+    """``seconds`` in the largest whole units a person reads: "15 days", "2 hours 30 minutes",
+    "45 seconds"."""
+    if seconds < 60:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    parts = []
+    for name, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount} {name}{'' if amount == 1 else 's'}")
+        if len(parts) == 2:
+            break
+    return " ".join(parts)

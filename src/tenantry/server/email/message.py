@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from tenantry.server.domain.colours import palette
 from tenantry.server.domain.wording import MetaName
 
 _templates = Environment(
@@ -29,6 +30,8 @@ class Message:
 def render(kind: str, to: str, subject: str, **variables: Any) -> Message:
     """Render ``templates/email/<kind>.txt`` and ``.html`` with ``variables``."""
     variables = {"subject": subject, **variables}
+    if "branding" in variables:  # readable text on the button, readable links (domain/colours.py)
+        variables["palette"] = palette(variables["branding"].primary_color)
     if "meta_name" in variables:  # every wording of the organization's name, for templates
         name = variables["meta_name"]
         variables["meta"] = MetaName(name.singular, name.plural)

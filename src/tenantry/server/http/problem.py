@@ -104,8 +104,12 @@ def field_errors(errors: list[Any]) -> list[FieldError]:
         if error.get("type") == "json_invalid":
             loc = []  # the location is a character offset, not a field
         message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        params = {
+            **{k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | float | str)},
+            "type": error.get("type", ""),
+        }
         details.append(
-            FieldError(".".join(loc) or "body", _DETAIL_CODES.get(error.get("type", ""), "invalid"), message)
+            FieldError(".".join(loc) or "body", _DETAIL_CODES.get(error.get("type", ""), "invalid"), message, params)
         )
     return details
 

@@ -165,7 +165,7 @@ async def rotate_secret(request: Request, application_id: str) -> Response:
         rotated = await run_in_threadpool(applications.rotate_secret, ctx, application_id)
     except FailedPrecondition as exc:  # a public application has no secret
         app = await run_in_threadpool(applications.get, ctx, application_id)
-        return await _detail_page(request, app, status_code=409, error=exc.message)
+        return await _detail_page(request, app, status_code=409, error=exc)
     return await _detail_page(
         request,
         rotated.application,

@@ -55,7 +55,7 @@ async def login_submit(request: Request) -> Response:
         token = await run_in_threadpool(admins.login, context(request), email, form.get("password", ""))
     except TenantryError as exc:
         limiter(request).hit("password", address(request), f"admin:{email}")
-        return await render(request, "login.html", status_code=401, values=form, error=exc.message, next=next_url)
+        return await render(request, "login.html", status_code=401, values=form, error=exc, next=next_url)
     response = redirect(next_url)
     set_admin_cookie(request, response, token)
     return response
@@ -76,7 +76,7 @@ async def setup_page(request: Request, token: str = "") -> Response:
         await run_in_threadpool(admins.check_setup_token, context(request), token)
     except TenantryError as exc:
         return await render(
-            request, "message.html", status_code=400, heading="Link not valid", message=exc.message, link="/admin/login"
+            request, "message.html", status_code=400, heading="Link not valid", message=exc, link="/admin/login"
         )
     return await render(request, "setup.html", values={}, token=token)
 
@@ -91,7 +91,7 @@ async def setup_submit(request: Request) -> Response:
         )
     except TenantryError as exc:
         if exc.code == "setup_link_invalid":
-            return await render(request, "message.html", status_code=400, heading="Link not valid", message=exc.message)
+            return await render(request, "message.html", status_code=400, heading="Link not valid", message=exc)
         message, errors = errors_of(exc)
         return await render(
             request, "setup.html", status_code=400, values=form, token=token, error=message, errors=errors
@@ -133,7 +133,7 @@ async def remove_administrator(
     try:
         await run_in_threadpool(admins.delete_, context(request), admin_id)
     except TenantryError as exc:
-        return await _administrators_page(request, status_of(exc), error=exc.message)
+        return await _administrators_page(request, status_of(exc), error=exc)
     if admin_id == admin.id:
         response = redirect("/admin/login")
         clear_admin_cookie(response)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from tenantry.server.domain.colours import palette
 from tenantry.server.domain.environment import EnvironmentSettings, EnvironmentSettingsPatch
 from tenantry.server.domain.errors import FieldError, TenantryError
 from tenantry.server.http.admin.web import render, signed_in_admin
@@ -55,39 +58,70 @@ def _number(form: dict[str, str], name: str) -> int | str:
     return int(value) if value.lstrip("-").isdigit() else value
 
 
-def patch_from_form(form: dict[str, str]) -> EnvironmentSettingsPatch:
-    """The whole form as one settings update. Raises ValidationError (per field) or
-    InvalidArgument; ``invitation_expiry`` errors name the form's field."""
-    limited = form.get("creation_limit") == "limited"
-    amount = _number(form, "invitation_expiry")
-    unit = UNIT_SECONDS.get(form.get("invitation_expiry_unit", ""), 86_400)
-    return EnvironmentSettingsPatch.model_validate(
-        {
-            "signup_enabled": form.get("signup_enabled") == "true",
-            "max_organizations_per_user": _number(form, "max_organizations_per_user") if limited else None,
-            "invitation_expiry_seconds": amount * unit if isinstance(amount, int) else amount,
-            "organization_meta_name": {
-                "singular": text(form, "organization_meta_name.singular"),
-                "plural": text(form, "organization_meta_name.plural"),
-            },
-            "branding": {
-                "app_name": text(form, "branding.app_name"),
-                "logo_url": text(form, "branding.logo_url") or None,
-                "primary_color": text(form, "branding.primary_color"),
-            },
+SECTIONS = {  # each section of the page is its own form with its own Save
+    "signup": "Sign-up setting saved.",
+    "creation": "Creation limit saved.",
+    "invitations": "Invitation expiry saved.",
+    "meta": "Name saved.",
+    "branding": "Branding saved.",
+}
+
+
+def _section_values(form: dict[str, str], section: str) -> dict[str, object]:
+    if section == "signup":
+        return {"signup_enabled": form.get("signup_enabled") == "true"}
+    if section == "creation":  # one control: "no limit" ignores the number box
+        limited = form.get("creation_limit") == "limited"
+        return {"max_organizations_per_user": _number(form, "max_organizations_per_user") if limited else None}
+    if section == "invitations":
+        amount = _number(form, "invitation_expiry")
+        unit = UNIT_SECONDS.get(form.get("invitation_expiry_unit", ""), 86_400)
+        return {"invitation_expiry_seconds": amount * unit if isinstance(amount, int) else amount}
+    if section == "meta":
+        names = ("singular", "plural")
+        return {"organization_meta_name": {n: text(form, f"organization_meta_name.{n}") for n in names}}
+    return {
+        "branding": {
+            "app_name": text(form, "branding.app_name"),
+            "logo_url": text(form, "branding.logo_url") or None,
+            "primary_color": text(form, "branding.primary_color"),
         }
-    )
+    }
+
+
+def patch_from_form(form: dict[str, str]) -> EnvironmentSettingsPatch:
+    """One section of the page (``section``; the whole page when absent) as a settings
+    update. Raises ValidationError (per field) or InvalidArgument."""
+    section = form.get("section", "")
+    chosen = [section] if section in SECTIONS else list(SECTIONS)
+    values: dict[str, object] = {}
+    for name in chosen:
+        values.update(_section_values(form, name))
+    return EnvironmentSettingsPatch.model_validate(values)
 
 
 def _on_form(errors: list[FieldError]) -> list[FieldError]:
     renamed = {"invitation_expiry_seconds": "invitation_expiry"}
-    return [FieldError(renamed.get(e.field, e.field), e.code, e.message) for e in errors]
+    return [replace(e, field=renamed.get(e.field, e.field)) for e in errors]
+
+
+async def _page(request: Request, values: dict[str, Any], status_code: int = 200, **extra: Any) -> Response:
+    colours = palette(str(values.get("branding.primary_color") or "#4f46e5")) if _is_colour(values) else None
+    return await render(
+        request, "configuration.html", status_code=status_code, tab="configuration", values=values,
+        preview=colours, **extra,
+    )
+
+
+def _is_colour(values: dict[str, Any]) -> bool:
+    colour = str(values.get("branding.primary_color") or "")
+    return len(colour) == 7 and colour.startswith("#") and all(c in "0123456789abcdefABCDEF" for c in colour[1:])
 
 
 @router.get("/configuration")
 async def configuration(request: Request) -> Response:
     settings = await run_in_threadpool(environment.get_settings, context(request))
-    return await render(request, "configuration.html", tab="configuration", values=form_values(settings))
+    return await _page(request, form_values(settings))
 
 
 @router.post("/configuration")
@@ -98,14 +132,11 @@ async def save_configuration(request: Request) -> Response:
         await run_in_threadpool(environment.update_settings, context(request), patch)
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
-        values = {**form, "signup_enabled": form.get("signup_enabled") == "true"}
-        return await render(
-            request,
-            "configuration.html",
-            status_code=400,
-            tab="configuration",
-            values=values,
-            error=message or "Please correct the fields below.",
-            errors=_on_form(errors),
-        )
-    return redirect("/admin/configuration?notice=Settings saved.")
+        stored = form_values(await run_in_threadpool(environment.get_settings, context(request)))
+        values = {**stored, **form}  # the other sections as stored, this one as typed
+        if form.get("section") in (None, "signup"):
+            values["signup_enabled"] = form.get("signup_enabled") == "true"
+        return await _page(request, values, 400, error=message, errors=_on_form(errors))
+    section = form.get("section", "")
+    notice = SECTIONS.get(section, "Settings saved.")
+    return redirect(f"/admin/configuration?{urlencode({'notice': notice})}" + (f"#{section}" if section else ""))

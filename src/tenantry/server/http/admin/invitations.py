@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import TenantryError
-from tenantry.server.http.admin.web import page_request, render, signed_in_admin, status_of, worded
+from tenantry.server.http.admin.web import page_request, render, signed_in_admin, status_of
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.membership import invitations, lifecycle, queries
@@ -60,7 +60,7 @@ async def _act(
     try:
         await run_in_threadpool(action, context(request), organization_id, user_id)
     except TenantryError as exc:
-        return await _page(request, status_code=status_of(exc), error=await worded(request, exc))
+        return await _page(request, status_code=status_of(exc), error=exc)
     separator = "&" if "?" in back else "?"
     target = back if back.startswith("/admin/invitations") else "/admin/invitations"
     return redirect(f"{target}{separator}notice={notice}")

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.http.admin.organizations import detail_page
-from tenantry.server.http.admin.web import signed_in_admin, status_of, worded
+from tenantry.server.http.admin.web import signed_in_admin, status_of
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -55,8 +55,6 @@ async def invite(request: Request, organization_id: str, admin: AdminView = Depe
         )
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
-        if isinstance(exc, TenantryError) and message:
-            message = await worded(request, exc)
         return await detail_page(
             request, organization_id, status_code=status_of(exc), values={"invite": form}, error=message, errors=errors
         )
@@ -70,7 +68,7 @@ async def _act(
     try:
         await run_in_threadpool(action, context(request), organization_id, user_id)
     except TenantryError as exc:
-        return await detail_page(request, organization_id, status_code=status_of(exc), error=await worded(request, exc))
+        return await detail_page(request, organization_id, status_code=status_of(exc), error=exc)
     return _done(organization_id, notice)
 
 

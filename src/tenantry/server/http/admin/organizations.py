@@ -4,6 +4,7 @@ members (invite, resend, revoke, remove, change role), through the API's service
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
+from tenantry.server.domain.errors import InvalidArgument, TenantryError
 from tenantry.server.http.admin.responses import json_object
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin, status_of
 from tenantry.server.http.pages.forms import errors_of, text
@@ -103,7 +104,7 @@ async def organization_detail(request: Request, organization_id: str, page_token
             "message.html",
             status_code=404,
             heading="Not found",
-            message=exc.message,
+            message=exc,
             link="/admin/organizations",
         )
 
@@ -139,7 +140,7 @@ async def update_limits(request: Request, organization_id: str) -> Response:
 async def _refused(request: Request, organization_id: str, exc: Exception, form: dict[str, str], part: str) -> Response:
     """Show the organization again with a refused form's values and its errors."""
     message, errors = errors_of(exc)
-    errors = [FieldError(e.field.removeprefix("settings."), e.code, e.message) for e in errors]
+    errors = [replace(e, field=e.field.removeprefix("settings.")) for e in errors]
     return await detail_page(
         request, organization_id, status_code=status_of(exc), values={part: form}, error=message, errors=errors
     )

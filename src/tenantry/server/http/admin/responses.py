@@ -28,7 +28,7 @@ async def not_found_page(request: Request, exc: NotFound) -> Response:
         return tenantry_error_response(exc)
     tab = request.url.path.split("/")[2]
     return await render(
-        request, "message.html", status_code=404, heading="Not found", message=exc.message, link=f"/admin/{tab}"
+        request, "message.html", status_code=404, heading="Not found", message=exc, link=f"/admin/{tab}"
     )
 
 

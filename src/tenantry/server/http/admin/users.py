@@ -3,6 +3,7 @@ everywhere, delete — through the same services (and validators) as the API."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -35,7 +36,7 @@ async def users_list(request: Request, q: str = "", page_token: str = "") -> Res
         page = await run_in_threadpool(lambda: users.list_page(context(request), page_request(page_token), search=q))
     except TenantryError as exc:  # key=value naming an unknown attribute, or a value of the wrong type
         message, errors = errors_of(exc)
-        details = [FieldError("q", e.code, e.message) for e in errors]
+        details = [replace(e, field="q") for e in errors]
         return await render(
             request, "users.html", status_code=400, tab="users", page=None, q=q, error=message, errors=details
         )
@@ -64,7 +65,7 @@ def update_from_form(form: dict[str, str], definitions: list[AttributeDefinition
 
 def _on_form(errors: list[FieldError]) -> list[FieldError]:
     """API field paths (``user_profile.phone_number``) as the form's input names."""
-    return [FieldError(form_field(e.field).removeprefix("user_profile."), e.code, e.message) for e in errors]
+    return [replace(e, field=form_field(e.field).removeprefix("user_profile.")) for e in errors]
 
 
 async def detail_page(request: Request, user_id: str, *, status_code: int = 200, **extra: Any) -> Response:
@@ -109,7 +110,7 @@ async def update_user(request: Request, user_id: str) -> Response:
             user_id,
             status_code=400,
             values=form,
-            error=message or "Please correct the fields below.",
+            error=message,
             errors=_on_form(errors),
         )
     return redirect(with_notice(f"{USERS}/{user_id}", "Changes saved."))

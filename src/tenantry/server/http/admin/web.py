@@ -17,10 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
 from tenantry.server.domain.pagination import PageRequest
 from tenantry.server.domain.pagination import page_request as parse_page_request
-from tenantry.server.domain.wording import MetaName
-from tenantry.server.http.pages.web import context, ensure_csrf_cookie, meta_of, page_variables, secure_cookies
+from tenantry.server.http.pages.web import context, ensure_csrf_cookie, install_filters, page_variables, secure_cookies
 from tenantry.server.http.problem import STATUS_BY_CODE
-from tenantry.server.services.directory import environment
 from tenantry.server.services.identity import admins
 from tenantry.server.services.identity.admins import AdminView
 from tenantry.server.services.integration import actors
@@ -29,6 +27,7 @@ ADMIN_COOKIE = "tenantry_admin"
 PAGE_SIZE = 25
 
 templates = Jinja2Templates(directory=str(Path(__file__).parents[2] / "templates"))
+install_filters(templates.env)
 
 
 class SignInRequired(TenantryError):
@@ -78,7 +77,7 @@ async def render(
     *,
     status_code: int = 200,
     errors: list[FieldError] | None = None,
-    error: str | None = None,
+    error: str | TenantryError | None = None,
     notice: str | None = None,
     **variables: Any,
 ) -> HTMLResponse:
@@ -88,7 +87,7 @@ async def render(
         request,
         f"admin/{template}",
         {
-            **await page_variables(request, errors, error),
+            **await page_variables(request, errors, error, variables, "admin"),
             "admin": getattr(request.state, "admin", None),
             "notice": notice or request.query_params.get("notice"),
             **variables,
@@ -103,18 +102,3 @@ async def render(
 def status_of(exc: Exception) -> int:
     """The HTTP status a refused dashboard form answers with: the API's for the same rule."""
     return STATUS_BY_CODE.get(exc.code, 400) if isinstance(exc, TenantryError) else 400
-
-
-async def meta_name(request: Request) -> MetaName:
-    return meta_of(await run_in_threadpool(environment.get_settings, context(request)))
-
-
-async def worded(request: Request, exc: TenantryError) -> str:
-    """The error's message in the environment's words for an organization."""
-    if exc.code == "organization_user_limit_reached":
-        meta = await meta_name(request)
-        return (
-            f"This {meta.singular_lower} has reached its maximum number of users: nobody new can join until a seat "
-            "frees up or you raise the limit."
-        )
-    return exc.message

@@ -140,7 +140,12 @@ async def verify_submit(request: Request) -> Response:
             next=next_url,
             errors=[InvalidArgument.field("code", exc.code, exc.message).details[0]],
         )
-    return redirect(next_url)
+    return redirect(_with_notice(next_url, "verified"))
+
+
+def _with_notice(url: str, notice: str) -> str:
+    """The switcher shows what was just done; other destinations (an application) are left as they are."""
+    return f"/organizations?notice={notice}" if url == "/organizations" else url
 
 
 @router.post("/verify-email/resend")
@@ -192,12 +197,12 @@ async def login_submit(request: Request) -> Response:
             _agent(request),
         )
     except PasswordLoginLocked as exc:  # the page's links (code, reset) still get the owner in
-        response = await render(request, "login.html", status_code=429, values=form, error=exc.message, next=next_url)
+        response = await render(request, "login.html", status_code=429, values=form, error=exc, next=next_url)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except TenantryError as exc:
         limiter(request).hit("password", address(request), text(form, "email"))
-        return await render(request, "login.html", status_code=401, values=form, error=exc.message, next=next_url)
+        return await render(request, "login.html", status_code=401, values=form, error=exc, next=next_url)
     return await _signed_in(request, token, next_url)
 
 

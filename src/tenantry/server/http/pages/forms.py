@@ -38,10 +38,11 @@ def profile_from_form(
     return profile
 
 
-def errors_of(exc: Exception) -> tuple[str | None, list[FieldError]]:
-    """(message for the top of the form, per-field errors) for a refused submission."""
+def errors_of(exc: Exception) -> tuple[TenantryError | None, list[FieldError]]:
+    """(the refusal for the top of the form, or None when its fields say it all; per-field
+    errors) for a refused submission. ``render`` words both."""
     if isinstance(exc, ValidationError):
-        return "Please correct the fields below.", field_errors(list(exc.errors()))
+        return None, field_errors(list(exc.errors()))
     if isinstance(exc, TenantryError):
-        return (None if exc.details else exc.message), exc.details
+        return (None if exc.details else exc), exc.details
     raise exc

@@ -117,7 +117,7 @@ async def _on_invitation(
     try:
         await run_in_threadpool(action, context(request), organization_id, user_id)
     except TenantryError as exc:
-        return await _page(request, session, organization_id, status_code=409, error=exc.message)
+        return await _page(request, session, organization_id, status_code=409, error=exc)
     return _done(organization_id, notice)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -24,7 +24,7 @@ from tenantry.server.http.pages.web import (
 )
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateOrganization
-from tenantry.server.services.directory import organizations
+from tenantry.server.services.directory import environment, organizations
 from tenantry.server.services.identity import sessions
 from tenantry.server.services.identity.sessions import SessionView
 from tenantry.server.services.membership import invitations
@@ -32,8 +32,30 @@ from tenantry.server.services.membership import invitations
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
 
-async def _switcher(request: Request, session: SessionView, *, status_code: int = 200, **extra: Any) -> Response:
+# What was just done, by key (the name comes from the session, never from the address bar).
+NOTICES = {
+    "welcome": "Welcome to {name}! Your invitation is accepted and you are signed in.",
+    "joined": "You joined {name}; it is now your current {meta}.",
+    "switched": "You are now working in {name}.",
+    "created": "{name} is ready, and you are its administrator. Invite your team from its members page.",
+    "verified": "Your e-mail address is confirmed.",
+}
+
+
+def _notice(key: str, session: SessionView, meta: str) -> str | None:
+    memberships = session.user.memberships
+    current = next((m.organization_name for m in memberships if m.organization_id == session.organization_id), "")
+    template = NOTICES.get(key)
+    return template.format(name=current or "your " + meta, meta=meta) if template else None
+
+
+async def _switcher(
+    request: Request, session: SessionView, *, status_code: int = 200, notice: str = "", **extra: Any
+) -> Response:
     by_status = {status: [m for m in session.user.memberships if m.status is status] for status in MembershipStatus}
+    ctx = context(request)
+    allowance = await run_in_threadpool(organizations.creation_allowance, ctx, session.user.id)
+    settings = await run_in_threadpool(environment.get_settings, ctx)
     return await render(
         request,
         "organizations.html",
@@ -42,20 +64,20 @@ async def _switcher(request: Request, session: SessionView, *, status_code: int 
         active=by_status[MembershipStatus.ACTIVE],
         pending=by_status[MembershipStatus.PENDING_INVITE],
         expired=by_status[MembershipStatus.INVITE_EXPIRED],
+        allowance=allowance,
+        notice=_notice(notice, session, settings.organization_meta_name.singular.lower()),
         **extra,
     )
 
 
 @router.get("/organizations")
-async def organizations_page(request: Request, joined: str = "", next: str = "") -> Response:
+async def organizations_page(request: Request, notice: str = "", next: str = "") -> Response:
     """The switcher; with ``next`` (an application asked the user to choose), every
     organization gets a Continue button that goes on to ``next`` with the choice."""
     session = await current_session(request)
     if session is None:
         return redirect(f"/login?{urlencode({'next': _here(request)})}")
-    return await _switcher(
-        request, session, notice=f"You joined {joined}." if joined else None, next=safe_next(next, "")
-    )
+    return await _switcher(request, session, notice=notice, next=safe_next(next, ""))
 
 
 def _here(request: Request) -> str:
@@ -74,12 +96,12 @@ async def switch(request: Request) -> Response:
     except TenantryError as exc:
         session = await current_session(request)
         assert session is not None
-        return await _switcher(request, session, status_code=404, error=exc.message)
+        return await _switcher(request, session, status_code=404, error=exc)
     next_url = safe_next(form.get("next"), "")
     if next_url:
         separator = "&" if "?" in next_url else "?"
         return redirect(f"{next_url}{separator}{urlencode({'organization_id': organization_id})}")
-    return redirect("/organizations")
+    return redirect("/organizations?notice=switched")
 
 
 @router.post("/organizations/{organization_id}/join")
@@ -91,11 +113,11 @@ async def join(request: Request, organization_id: str) -> Response:
         return redirect("/login?next=/organizations")
     ctx = context(request)
     try:
-        joined = await run_in_threadpool(invitations.join, ctx, session.user.id, organization_id)
+        await run_in_threadpool(invitations.join, ctx, session.user.id, organization_id)
         await run_in_threadpool(sessions.switch_organization, ctx, token, organization_id)
     except TenantryError as exc:
-        return await _switcher(request, session, status_code=409, error=exc.message)
-    return redirect(f"/organizations?joined={quote(joined.display_name)}")
+        return await _switcher(request, session, status_code=409, error=exc)
+    return redirect("/organizations?notice=joined")
 
 
 @router.get("/organizations/new")
@@ -103,7 +125,8 @@ async def new_page(request: Request) -> Response:
     session = await current_session(request)
     if session is None:
         return redirect("/login?next=/organizations/new")
-    return await render(request, "organization_new.html", session=session, values={})
+    allowance = await run_in_threadpool(organizations.creation_allowance, context(request), session.user.id)
+    return await render(request, "organization_new.html", session=session, values={}, allowance=allowance)
 
 
 @router.post("/organizations/new")
@@ -119,6 +142,7 @@ async def create(request: Request) -> Response:
         org = await run_in_threadpool(organizations.create, ctx, command)
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
+        allowance = await run_in_threadpool(organizations.creation_allowance, ctx, session.user.id)
         return await render(
             request,
             "organization_new.html",
@@ -127,6 +151,7 @@ async def create(request: Request) -> Response:
             values=form,
             errors=errors,
             error=message,
+            allowance=allowance,
         )
     await run_in_threadpool(sessions.switch_organization, ctx, token, org.id)
-    return redirect("/organizations")
+    return redirect("/organizations?notice=created")

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from tenantry.server.domain.colours import Palette, palette
 from tenantry.server.http.pages import account, invitations, members, organizations, profile
 from tenantry.server.http.pages.web import context
 from tenantry.server.http.retry import RetryingRoute
@@ -23,10 +24,18 @@ for module in (account, invitations, members, organizations, profile):
 
 @pages.get("/branding.css")
 async def branding_css(request: Request) -> Response:
-    """The configured colour as a CSS variable (a file, so the CSP needs no inline styles)."""
+    """The configured colour and the readable colours derived from it, as CSS variables (a
+    file, so the CSP needs no inline styles)."""
     settings = await run_in_threadpool(environment.get_settings, context(request))
     return Response(
-        f":root {{ --primary: {settings.branding.primary_color}; }}\n",
+        palette_css(palette(settings.branding.primary_color)),
         media_type="text/css",
         headers={"Cache-Control": "no-cache"},
+    )
+
+
+def palette_css(colours: Palette) -> str:
+    return (
+        f":root {{ --primary: {colours.primary}; --on-primary: {colours.on_primary}; --primary-ink: {colours.ink}; "
+        f"--focus: {colours.ring}; --primary-tint: {colours.tint}; --on-tint: {colours.on_tint}; }}\n"
     )

@@ -20,8 +20,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
+from tenantry.server.domain.colours import palette
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import FieldError, TenantryError
+from tenantry.server.domain.messages import explain
 from tenantry.server.domain.wording import MetaName
 from tenantry.server.ratelimits import Limiter
 from tenantry.server.services.directory import environment
@@ -34,6 +36,14 @@ CSRF_COOKIE = "tenantry_csrf"
 CSRF_FIELD = "csrf_token"
 
 templates = Jinja2Templates(directory=str(Path(__file__).parents[2] / "templates" / "pages"))
+
+
+def install_filters(environment: Any) -> None:
+    """Filters the shared form macros (``pages/_fields.html``) use, in every template set."""
+    environment.filters["pair"] = lambda value: (value, value)  # an option whose text is its value
+
+
+install_filters(templates.env)
 
 
 class CsrfFailed(TenantryError):
@@ -149,15 +159,17 @@ async def render(
     status_code: int = 200,
     session: SessionView | None = None,
     errors: list[FieldError] | None = None,
-    error: str | None = None,
+    error: str | TenantryError | None = None,
     **variables: Any,
 ) -> HTMLResponse:
     """Render a page with what every page shows: branding, meta name, CSRF token, the
-    signed-in user, and errors (one message per field, plus one for the form)."""
+    signed-in user, and errors (one sentence per field, plus one for the form). A refusal
+    passed as ``error`` (or as a message page's ``message``) is worded for the person it is
+    about, with the meta name (domain/messages.py)."""
     response = templates.TemplateResponse(
         request,
         template,
-        {**await page_variables(request, errors, error), "session": session, **variables},
+        {**await page_variables(request, errors, error, variables, "self"), "session": session, **variables},
         status_code=status_code,
     )
     ensure_csrf_cookie(request, response)
@@ -169,22 +181,33 @@ def meta_of(settings: EnvironmentSettings) -> MetaName:
     return MetaName(settings.organization_meta_name.singular, settings.organization_meta_name.plural)
 
 
-async def page_variables(request: Request, errors: list[FieldError] | None, error: str | None) -> dict[str, Any]:
+async def page_variables(
+    request: Request,
+    errors: list[FieldError] | None,
+    error: str | TenantryError | None,
+    variables: dict[str, Any],
+    audience: str,
+) -> dict[str, Any]:
     """What every hosted page and dashboard page shows: branding, the meta name, this
-    browser's CSRF token, and errors (one message per form field, plus one for the form)."""
+    browser's CSRF token, and errors (one sentence per form field, plus one for the form).
+    Refusals in ``error`` or ``variables["message"]`` are worded for ``audience``."""
     ctx = context(request)
     settings: EnvironmentSettings = await run_in_threadpool(environment.get_settings, ctx)
     token = await run_in_threadpool(csrf_token, ctx, request)
+    meta = meta_of(settings)
     by_field: dict[str, str] = {}
     for detail in errors or []:
-        by_field.setdefault(form_field(detail.field), detail.message)
+        by_field.setdefault(form_field(detail.field), detail.sentence)
+    if isinstance(variables.get("message"), TenantryError):
+        variables["message"] = explain(variables["message"], meta, audience)
     return {
         "settings": settings,
         "branding": settings.branding,
-        "meta": meta_of(settings),
+        "palette": palette(settings.branding.primary_color),
+        "meta": meta,
         "csrf_token": token,
         "errors": by_field,
-        "error": error,
+        "error": explain(error, meta, audience) if isinstance(error, TenantryError) else error,
     }
 
 

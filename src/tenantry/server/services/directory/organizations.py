@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
 from tenantry.server.db import search as search_sql
-from tenantry.server.db.models import Organization, User
+from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain import seats
+from tenantry.server.domain.creation import creation_limit_reached
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import InvalidArgument, OrganizationCreationLimitReached
 from tenantry.server.domain.ids import new_id
@@ -31,11 +32,18 @@ from tenantry.server.services.read_models.views import OrganizationView, organiz
 class UserManagement:
     max_allowed_users: int | None
     seats_used: int
+    pending_invitations: int = 0  # unexpired, among seats_used
 
     @property
     def full(self) -> bool:
         """No new invitation, member or re-activation fits (``domain.seats.is_full``)."""
         return seats.is_full(self.max_allowed_users, self.seats_used)
+
+    @property
+    def acceptance_blocked(self) -> bool:
+        """Pending invitations cannot be accepted now (the limit was lowered below the
+        seats in use: ``domain.seats.acceptance_blocked``)."""
+        return seats.acceptance_blocked(self.max_allowed_users, self.seats_used)
 
 
 def create(ctx: Context, command: CreateOrganization) -> OrganizationView:
@@ -104,17 +112,40 @@ def insert(
     return org
 
 
+def _created_by(session: Session, user_id: str) -> int:
+    return int(
+        session.scalar(select(func.count()).select_from(Organization).where(Organization.created_by_user_id == user_id))
+        or 0
+    )
+
+
 def _check_creation_limit(session: Session, user_id: str, settings: EnvironmentSettings) -> None:
     limit = settings.max_organizations_per_user
     if limit is None:
         return
-    created = session.scalar(
-        select(func.count()).select_from(Organization).where(Organization.created_by_user_id == user_id)
-    )
-    if (created or 0) >= limit:
-        raise OrganizationCreationLimitReached(
-            f"This user has already created {created} organizations; the limit is {limit}."
-        )
+    created = _created_by(session, user_id)
+    if creation_limit_reached(limit, created):
+        raise OrganizationCreationLimitReached(created=created, limit=limit)
+
+
+@dataclass(frozen=True)
+class CreationAllowance:
+    """How many organizations a user created that still exist, against the limit."""
+
+    created: int
+    limit: int | None
+
+    @property
+    def reached(self) -> bool:
+        return creation_limit_reached(self.limit, self.created)
+
+
+def creation_allowance(ctx: Context, user_id: str) -> CreationAllowance:
+    """For pages that say up front whether "Create" will work (the refusal itself is
+    ``create``'s, under the user's lock)."""
+    with ctx.uow(readonly=True) as uow:
+        limit = environment.load(uow.session).max_organizations_per_user
+        return CreationAllowance(_created_by(uow.session, user_id) if limit is not None else 0, limit)
 
 
 def get(ctx: Context, organization_id: str) -> OrganizationView:
@@ -177,7 +208,12 @@ def get_user_management(ctx: Context, organization_id: str) -> UserManagement:
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
         org = repo.organization(uow.session, organization_id)
-        return UserManagement(org.max_allowed_users, ledger.used(uow.session, org, now))
+        pending = uow.session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.organization_id == org.id, Membership.pending_invitation(now))
+        )
+        return UserManagement(org.max_allowed_users, ledger.used(uow.session, org, now), int(pending or 0))
 
 
 def set_max_allowed_users(ctx: Context, organization_id: str, limit: int | None) -> UserManagement:

@@ -165,7 +165,7 @@ def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
             raise NotFound("No such session.")
         membership = repo.find_membership(uow.session, organization_id, row.user_id)
         if membership is None or membership.accepted_at is None:
-            raise NotFound("You are not a member of that organization.")
+            raise NotFound("You are not a member of that organization.", reason="not_a_member")
         row.organization_id = organization_id
         uow.commit()
 

@@ -45,7 +45,9 @@ def new_user(
     and InvalidArgument (custom attributes)."""
     if repo.user_by_email(session, email) is not None:
         raise AlreadyExists(
-            "A user with this e-mail already exists.", [FieldError("email", "already_exists", "already registered")]
+            "A user with this e-mail already exists.",
+            [FieldError("email", "already_exists", "already registered")],
+            reason="email",
         )
     repo.ensure_external_id_free(session, User, external_id)
     user = User(

@@ -19,6 +19,7 @@ from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.domain import seats
 from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import (
@@ -94,7 +95,9 @@ def resend(ctx: Context, organization_id: str, user_id: str) -> InviteView:
         if status is MembershipStatus.ACTIVE:
             raise MembershipAlreadyActive()
         if status is MembershipStatus.INACTIVE:
-            raise FailedPrecondition("This membership is inactive; re-activate it instead of inviting again.")
+            raise FailedPrecondition(
+                "This membership is inactive; re-activate it instead of inviting again.", reason="inactive_membership"
+            )
         if status is MembershipStatus.INVITE_EXPIRED or not membership.holds_seat:
             expiry.announce(session, membership, now)
             ledger.hold(session, org, membership, now)  # an expired invitation needs a free seat again
@@ -181,6 +184,7 @@ class InvitationPreview:
     user_id: str
     has_password: bool
     expires_at: datetime | None
+    acceptance_blocked: bool = False  # the limit was lowered below the seats in use (SPEC §2)
 
 
 def preview(ctx: Context, token: str) -> InvitationPreview:
@@ -201,6 +205,7 @@ def preview(ctx: Context, token: str) -> InvitationPreview:
             user.id,
             user.password_hash is not None,
             membership.expires_at,
+            seats.acceptance_blocked(org.max_allowed_users, ledger.used(uow.session, org, now)),
         )
 
 

@@ -90,7 +90,9 @@ def lock_membership(session: Session, organization_id: str, user_id: str) -> Mem
         .execution_options(populate_existing=True)
     )
     if found is None:
-        raise NotFound("The user is not a member of this organization and has no invitation to it.")
+        raise NotFound(
+            "The user is not a member of this organization and has no invitation to it.", reason="membership"
+        )
     return found
 
 

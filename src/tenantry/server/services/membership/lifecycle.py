@@ -57,6 +57,7 @@ def start(
         raise AlreadyExists(
             "The user already belongs to or is invited to this organization.",
             [FieldError("membership", "already_exists", "already a member or invited")],
+            reason="membership",
         )
     ledger.take(session, org, now)
     membership = Membership(
@@ -140,7 +141,9 @@ def revoke_invitation(ctx: Context, organization_id: str, user_id: str) -> None:
         ledger.lock_organization(uow.session, organization_id)
         membership = ledger.lock_membership(uow.session, organization_id, user_id)
         if membership.status(ctx.clock.now()) not in INVITATION_STATUSES:
-            raise MembershipAlreadyActive("This person already joined; there is no invitation to revoke.")
+            raise MembershipAlreadyActive(
+                "This person already joined; there is no invitation to revoke.", reason="joined"
+            )
         end(ctx, uow.session, membership)
         uow.commit()
 

@@ -1,0 +1,25 @@
+// Tenantry hosted pages and dashboard: small progressive enhancements. Every page works without this file.
+"use strict";
+
+// After a refused form: name each field in the error summary, and move the focus to the summary
+// so screen readers announce it and keyboard users start there.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const link of document.querySelectorAll("a[data-field-link]")) {
+    const id = link.getAttribute("href").slice(1);
+    const label = document.querySelector(`label[for="${CSS.escape(id)}"]`);
+    const input = document.getElementById(id);
+    if (!input) continue;
+    const name = label ? label.childNodes[0].textContent.trim() : "";
+    if (name) link.textContent = `${name}: ${link.textContent}`;
+    link.addEventListener("click", (event) => { event.preventDefault(); input.focus(); });
+  }
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary instanceof HTMLElement) summary.focus();
+});
+
+// Forms marked data-confirm ask before they submit (destructive actions).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
