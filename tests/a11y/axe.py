@@ -31,7 +31,8 @@ class Violation:
     help: str
 
     def line(self) -> str:
-        return f"{self.where}: {self.rule} ({self.impact}, {self.nodes} node(s)) {self.help} — {', '.join(self.targets[:4])}"
+        where = ", ".join(self.targets[:4])
+        return f"{self.where}: {self.rule} ({self.impact}, {self.nodes} node(s)) {self.help} — {where}"
 
 
 def scan(page: Page, where: str, *, colour_only: bool = False) -> list[Violation]:

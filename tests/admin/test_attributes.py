@@ -36,7 +36,7 @@ def test_define_attributes_and_use_them_through_the_api(dashboard, site_api):
     create(page, "employee_number", "Employee number", "integer")
     expect(_rows(page)).to_have_count(2)
     create(page, "department", "Again")
-    expect(page.locator("#key-error")).to_contain_text("key in use")
+    expect(page.locator("#key-error")).to_contain_text("Key in use")
 
     definition = site_api.get("/api/v1/user-attributes/department").json()["user_attribute"]
     assert definition["options"] == ["Sales", "Engineering"] and definition["type"] == "enum"

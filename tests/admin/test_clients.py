@@ -47,7 +47,7 @@ def test_application_create_edit_rotate_delete(dashboard: Page, site: str, site_
         "https://app.example/cb\nhttp://evil.example/cb"
     )
     dashboard.get_by_role("button", name="Register application").click()
-    expect(dashboard.locator("#redirect_uris-error")).to_contain_text("line 2")
+    expect(dashboard.locator("#redirect_uris-error")).to_contain_text("Line 2")
     assert site_api.get("/api/v1/applications").json()["applications"] == []
 
     dashboard.get_by_role("textbox", name=re.compile("^Redirect URIs")).fill(

@@ -42,19 +42,31 @@ def test_cap_an_organization_at_three_seats_and_the_fourth_invitation_is_refused
     expect(page.locator("#limits")).to_contain_text("Workspace limits")
     expect(page.locator("#limits")).to_contain_text("3 of 3 seats used")
     expect(page.locator("[data-full]")).to_contain_text("is full")
+    # Truthful about the exception (SPEC §2): the pending invitations hold their seats.
+    expect(page.locator("[data-full]")).to_contain_text("Its 3 pending invitations can still be accepted")
     expect(_members(page)).to_have_count(3)
     expect(_members(page).first).to_contain_text("Pending invite")
-
+    # Said before the work: the invite form is off while full…
+    expect(page.get_by_role("button", name="Invite", exact=True)).to_be_disabled()
+    shoot(page, "admin-organization-full")
+    # …and a form loaded before the organization filled up is refused in the meta name's words.
+    page.evaluate("document.querySelectorAll('#members [disabled]').forEach(e => e.disabled = false)")
     invite(page, "fourth@example.com")
     expect(page.get_by_role("alert")).to_contain_text("This workspace has reached its maximum number of users")
     expect(page.locator("#members").get_by_label("E-mail", exact=True)).to_have_value("fourth@example.com")
-    shoot(page, "admin-organization-full")
     assert site_api.get(f"/api/v1/organizations/{org_id}/settings/usermanagement").json() == {
         "settings": {"max_allowed_users": 3},
         "seats_used": 3,
     }
     emails = [u["email"] for u in site_api.get(f"/api/v1/organizations/{org_id}/users").json()["users"]]
     assert "fourth@example.com" not in emails
+
+    # Lowered below the seats in use: the banner says pending invitations cannot be accepted either.
+    page.get_by_label("Maximum users").fill("2")
+    page.get_by_role("button", name="Save limit").click()
+    expect(page.locator("[data-full]")).to_contain_text("cannot be accepted either until 2 seats free up")
+    page.get_by_label("Maximum users").fill("3")
+    page.get_by_role("button", name="Save limit").click()
 
     # Revoking one frees its seat; then the fourth fits.
     page.once("dialog", lambda dialog: dialog.accept())
@@ -127,7 +139,7 @@ def test_search_paginate_edit_and_delete_organizations(dashboard, site_api, cloc
     page.locator("#details").get_by_label("Name").fill("Real Co")
     page.get_by_label("Metadata").fill("{not json")
     page.get_by_role("button", name="Save details").click()
-    expect(page.locator("#metadata-error")).to_contain_text("not valid JSON")
+    expect(page.locator("#metadata-error")).to_contain_text("Not valid JSON")
     page.get_by_label("Metadata").fill('{"plan": "pro"}')
     page.locator("#details").get_by_label("External ID").fill("ext-3")  # taken
     page.get_by_role("button", name="Save details").click()

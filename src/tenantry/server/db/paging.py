@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tenantry.server.domain.pagination import Page, PageRequest, encode_token
 
 T = TypeVar("T")
+
+
+def _after(sort_column: Any, id_column: InstrumentedAttribute[str], pivot: str, larger: bool) -> Any:
+    """Rows past the pivot row in (sort_column, id) order. Tokens carry only the pivot's id;
+    its sort value is read back from the table (so tokens stay ids, whatever the order)."""
+    value = select(sort_column).where(id_column == pivot).scalar_subquery()
+    if larger:
+        return or_(sort_column > value, and_(sort_column == value, id_column > pivot))
+    return or_(sort_column < value, and_(sort_column == value, id_column < pivot))
 
 
 def fetch_page(
@@ -20,23 +29,24 @@ def fetch_page(
     count: Select[Any] | None = None,
     *,
     descending: bool = False,
+    sort_column: Any = None,
 ) -> Page[Any]:
-    """One page of ``stmt`` ordered by ``id_column`` (newest first when ``descending``), with
-    tokens to the pages around it and the total number of rows ``stmt`` selects (``count``
-    may compute that number more cheaply)."""
+    """One page of ``stmt`` ordered by ``id_column`` (newest first when ``descending``), or by
+    a non-null ``sort_column`` then the id, with tokens to the pages around it and the total
+    number of rows ``stmt`` selects (``count`` may compute that number more cheaply)."""
     if count is None:
         count = select(func.count()).select_from(stmt.order_by(None).subquery())
     total = session.scalar(count) or 0
     query = stmt
-    # Walking towards larger ids: "next" in ascending order, "prev" in descending order.
-    if (request.direction == "next") != descending:
-        if request.pivot is not None:
-            query = query.where(id_column > request.pivot)
-        query = query.order_by(id_column.asc())
-    else:
-        if request.pivot is not None:
-            query = query.where(id_column < request.pivot)
-        query = query.order_by(id_column.desc())
+    keys = [id_column] if sort_column is None else [sort_column, id_column]
+    # Walking towards larger keys: "next" in ascending order, "prev" in descending order.
+    larger = (request.direction == "next") != descending
+    if request.pivot is not None:
+        if sort_column is None:
+            query = query.where(id_column > request.pivot if larger else id_column < request.pivot)
+        else:
+            query = query.where(_after(sort_column, id_column, request.pivot, larger))
+    query = query.order_by(*(key.asc() if larger else key.desc() for key in keys))
     rows = list(session.scalars(query.limit(request.size + 1)))
     more = len(rows) > request.size
     rows = rows[: request.size]

@@ -23,3 +23,13 @@ document.addEventListener("submit", (event) => {
   const question = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
   if (question && !window.confirm(question)) event.preventDefault();
 });
+
+// Tables that become cards on a phone: each cell shows its column's name (admin.css reads data-label).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const table of document.querySelectorAll("table.cards")) {
+    const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent.replace(/,\s*sort.*$/, "").trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((cell, i) => { if (!cell.dataset.label && names[i]) cell.dataset.label = names[i]; });
+    }
+  }
+});

@@ -41,18 +41,25 @@ async def audit_log(
     organization_id: str = "",
     user_id: str = "",
     since: str = "",
+    order: str = "newest",
     page_token: str = "",
 ) -> Response:
     values = {"type": type, "organization_id": organization_id.strip(), "user_id": user_id.strip(), "since": since}
+    newest_first = order != "oldest"
+    if not newest_first:
+        values["order"] = "oldest"
     query = urlencode({key: value for key, value in values.items() if value})
     common: dict[str, Any] = {"tab": "events", "types": EVENT_TYPES, "values": values, "base": f"/admin/events?{query}"}
     try:
         filters = event_log.EventFilter(
             (type,) if type else (), values["organization_id"] or None, values["user_id"] or None, _since(since)
         )
-        page = await run_in_threadpool(event_log.list_page, context(request), page_request(page_token), filters)
+        page = await run_in_threadpool(
+            lambda: event_log.list_page(context(request), page_request(page_token), filters, newest_first=newest_first)
+        )
     except TenantryError as exc:
         return await render(request, "audit_log.html", status_code=400, page=None, errors=exc.details, **common)
     for event in page.items:
         event["data_json"] = json.dumps(event["data"], indent=2, ensure_ascii=False)
-    return await render(request, "audit_log.html", page=page, **common)
+    labels = await run_in_threadpool(event_log.labels, context(request), page.items)
+    return await render(request, "audit_log.html", page=page, labels=labels, newest_first=newest_first, **common)

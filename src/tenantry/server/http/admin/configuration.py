@@ -108,8 +108,13 @@ def _on_form(errors: list[FieldError]) -> list[FieldError]:
 async def _page(request: Request, values: dict[str, Any], status_code: int = 200, **extra: Any) -> Response:
     colours = palette(str(values.get("branding.primary_color") or "#4f46e5")) if _is_colour(values) else None
     return await render(
-        request, "configuration.html", status_code=status_code, tab="configuration", values=values,
-        preview=colours, **extra,
+        request,
+        "configuration.html",
+        status_code=status_code,
+        tab="configuration",
+        values=values,
+        preview=colours,
+        **extra,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -14,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import InvalidArgument, TenantryError
 from tenantry.server.http.admin.responses import json_object
-from tenantry.server.http.admin.web import page_request, render, signed_in_admin, status_of
+from tenantry.server.http.admin.web import page_request, render, signed_in_admin, sorting, status_of
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -41,10 +42,30 @@ def limit_from_form(form: dict[str, str]) -> int | None:
     return int(raw) or None
 
 
+async def _list(request: Request, q: str, page_token: str | None, status_code: int = 200, **extra: Any) -> Response:
+    ctx = context(request)
+    order = sorting(request, ("created", "name"), "/admin/organizations" + (f"?{urlencode({'q': q})}" if q else ""))
+    page = await run_in_threadpool(
+        lambda: organizations.list_page(ctx, page_request(page_token), q, sort=order.key, descending=order.descending)
+    )
+    counts = await run_in_threadpool(organizations.member_counts, ctx, [org.id for org in page.items])
+    extra.setdefault("values", {})
+    return await render(
+        request,
+        "organizations.html",
+        status_code=status_code,
+        tab="organizations",
+        page=page,
+        q=q,
+        order=order,
+        counts=counts,
+        **extra,
+    )
+
+
 @router.get("")
 async def organizations_list(request: Request, q: str = "", page_token: str = "") -> Response:
-    page = await run_in_threadpool(organizations.list_page, context(request), page_request(page_token), q)
-    return await render(request, "organizations.html", tab="organizations", page=page, q=q, values={})
+    return await _list(request, q, page_token)
 
 
 @router.post("")
@@ -57,18 +78,7 @@ async def create_organization(request: Request) -> Response:
         created = await run_in_threadpool(organizations.create, context(request), command)
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
-        page = await run_in_threadpool(organizations.list_page, context(request), page_request(None), "")
-        return await render(
-            request,
-            "organizations.html",
-            status_code=400,
-            tab="organizations",
-            page=page,
-            q="",
-            values=form,
-            error=message,
-            errors=errors,
-        )
+        return await _list(request, "", None, 400, values=form, error=message, errors=errors)
     return redirect(f"/admin/organizations/{created.id}?notice={created.display_name} created.")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -14,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.domain.attributes import AttributeDefinition
 from tenantry.server.domain.errors import FieldError, NotFound, TenantryError
 from tenantry.server.http.admin.responses import json_object, json_text, with_notice
-from tenantry.server.http.admin.web import page_request, render, signed_in_admin
+from tenantry.server.http.admin.web import page_request, render, signed_in_admin, sorting
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
 from tenantry.server.http.pages.web import check_csrf, context, form_field, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -32,15 +33,28 @@ USERS = "/admin/users"
 
 @router.get("")
 async def users_list(request: Request, q: str = "", page_token: str = "") -> Response:
+    order = sorting(request, ("created", "email"), USERS + (f"?{urlencode({'q': q})}" if q else ""))
     try:
-        page = await run_in_threadpool(lambda: users.list_page(context(request), page_request(page_token), search=q))
+        page = await run_in_threadpool(
+            lambda: users.list_page(
+                context(request), page_request(page_token), search=q, sort=order.key, descending=order.descending
+            )
+        )
     except TenantryError as exc:  # key=value naming an unknown attribute, or a value of the wrong type
         message, errors = errors_of(exc)
         details = [replace(e, field="q") for e in errors]
         return await render(
-            request, "users.html", status_code=400, tab="users", page=None, q=q, error=message, errors=details
+            request,
+            "users.html",
+            status_code=400,
+            tab="users",
+            page=None,
+            q=q,
+            error=message,
+            errors=details,
+            order=order,
         )
-    return await render(request, "users.html", tab="users", page=page, q=q)
+    return await render(request, "users.html", tab="users", page=page, q=q, order=order)
 
 
 def form_values(user: UserView) -> dict[str, Any]:

@@ -6,8 +6,10 @@ the same services as the API, so a rule and its error message live in one place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -61,6 +63,33 @@ def set_admin_cookie(request: Request, response: Response, token: str) -> None:
 
 def clear_admin_cookie(response: Response) -> None:
     response.delete_cookie(ADMIN_COOKIE, path="/admin")
+
+
+@dataclass(frozen=True)
+class Sorting:
+    """A table's order as its column headers link to it: ``?sort=<key>&dir=asc|desc``."""
+
+    key: str
+    descending: bool
+    base: str  # the list's address with its other parameters (search), without sort and page
+
+    def link(self, key: str) -> str:
+        """The header link of column ``key``: this column ascending, or reversed when it is the current one."""
+        reverse = "asc" if key == self.key and self.descending else ("desc" if key == self.key else "asc")
+        separator = "&" if "?" in self.base else "?"
+        return f"{self.base}{separator}{urlencode({'sort': key, 'dir': reverse})}"
+
+    @property
+    def query(self) -> str:
+        return urlencode({"sort": self.key, "dir": "desc" if self.descending else "asc"})
+
+
+def sorting(request: Request, allowed: tuple[str, ...], base: str, default: str = "created") -> Sorting:
+    """The order a list page was asked for (unknown keys: ``default``, ascending)."""
+    key = request.query_params.get("sort", default)
+    if key not in allowed:
+        key = default
+    return Sorting(key, request.query_params.get("dir") == "desc", base)
 
 
 def page_request(page_token: str | None, page_size: int = PAGE_SIZE) -> PageRequest:

@@ -129,6 +129,31 @@ def _check_creation_limit(session: Session, user_id: str, settings: EnvironmentS
 
 
 @dataclass(frozen=True)
+class MemberCounts:
+    active: int = 0
+    pending: int = 0  # unexpired invitations
+
+
+def member_counts(ctx: Context, organization_ids: list[str]) -> dict[str, MemberCounts]:
+    """Active members and pending invitations of each organization, in one query (a list page's)."""
+    if not organization_ids:
+        return {}
+    now = ctx.clock.now()
+    active = Membership.accepted_at.is_not(None) & Membership.deactivated_at.is_(None)
+    with ctx.uow(readonly=True) as uow:
+        rows = uow.session.execute(
+            select(
+                Membership.organization_id,
+                func.count().filter(active),
+                func.count().filter(Membership.pending_invitation(now)),
+            )
+            .where(Membership.organization_id.in_(organization_ids))
+            .group_by(Membership.organization_id)
+        )
+        return {org_id: MemberCounts(int(a), int(p)) for org_id, a, p in rows}
+
+
+@dataclass(frozen=True)
 class CreationAllowance:
     """How many organizations a user created that still exist, against the limit."""
 
@@ -158,14 +183,22 @@ def get_by_external_id(ctx: Context, external_id: str) -> OrganizationView:
         return organization_view(repo.organization_by_external_id(uow.session, external_id))
 
 
-def list_page(ctx: Context, request: PageRequest, search: str | None = None) -> Page[OrganizationView]:
-    """Organizations in id (creation) order; with ``search``, those whose id or external_id
-    equals it or whose name contains it."""
+SORTS = {"created": None, "name": Organization.display_name}  # the dashboard's sortable columns
+
+
+def list_page(
+    ctx: Context, request: PageRequest, search: str | None = None, *, sort: str = "created", descending: bool = False
+) -> Page[OrganizationView]:
+    """Organizations in creation order (or by name, ``sort="name"``; reversed with
+    ``descending``); with ``search``, those whose id or external_id equals it or whose name
+    contains it."""
     with ctx.uow(readonly=True) as uow:
         stmt = select(Organization)
         if search and search.strip():
             stmt = search_sql.organizations_matching(stmt, search.strip())
-        page = fetch_page(uow.session, stmt, Organization.id, request)
+        page = fetch_page(
+            uow.session, stmt, Organization.id, request, descending=descending, sort_column=SORTS.get(sort)
+        )
         return Page(
             [organization_view(org) for org in page.items], page.next_page_token, page.prev_page_token, page.total_size
         )

@@ -131,6 +131,9 @@ def get_by_external_id(ctx: Context, external_id: str) -> UserView:
         return user_view(uow.session, repo.user_by_external_id(uow.session, external_id), ctx.clock.now())
 
 
+SORTS = {"created": None, "email": User.email_key}  # the dashboard's sortable columns
+
+
 def list_page(
     ctx: Context,
     request: PageRequest,
@@ -138,13 +141,15 @@ def list_page(
     attribute_filters: Mapping[str, str] | None = None,
     *,
     search: str | None = None,
+    sort: str = "created",
+    descending: bool = False,
 ) -> Page[UserView]:
     """All users, or the users with a membership (any status) in one organization, whose
     custom attributes equal every ``attribute_filters`` value (typed by its definition).
 
     ``search`` is what an administrator types: ``key=value`` filters by a custom attribute
-    like ``attribute_filters``; text with an ``@`` is an e-mail prefix; other text matches
-    part of a name, the start of the e-mail, or the exact id or external id.
+    like ``attribute_filters``; other text finds every word anywhere in the e-mail or the
+    names, or the exact id or external id. ``sort`` is ``created`` (id order) or ``email``.
     Raises NotFound (organization) and InvalidArgument (unknown attribute, bad value).
     """
     filters = dict(attribute_filters or {})
@@ -167,7 +172,9 @@ def list_page(
         # An organization's member count without joining users, when nothing else narrows it.
         plain = not parsed and not text
         count = repo.member_count(organization_id) if organization_id is not None and plain else None
-        page = fetch_page(uow.session, stmt, User.id, request, count)
+        page = fetch_page(
+            uow.session, stmt, User.id, request, count, descending=descending, sort_column=SORTS.get(sort)
+        )
         views = user_views(uow.session, page.items, ctx.clock.now())
         return Page(views, page.next_page_token, page.prev_page_token, page.total_size)
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tenantry.server.context import Context
-from tenantry.server.db.models import Event
+from tenantry.server.db.models import Admin, ApiClient, Event, Organization, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.errors import FieldError, InvalidArgument, NotFound
 from tenantry.server.domain.events import EVENT_TYPES
@@ -48,9 +48,11 @@ def check_types(types: list[str], field: str) -> None:
         )
 
 
-def list_page(ctx: Context, request: PageRequest, filters: EventFilter) -> Page[dict[str, Any]]:
-    """Events oldest first, each filter narrowing (``since``: at or after that time).
-    Raises InvalidArgument for an unknown type."""
+def list_page(
+    ctx: Context, request: PageRequest, filters: EventFilter, *, newest_first: bool = False
+) -> Page[dict[str, Any]]:
+    """Events oldest first (or ``newest_first``), each filter narrowing (``since``: at or
+    after that time). Raises InvalidArgument for an unknown type."""
     check_types(list(filters.types), "type")
     stmt = select(Event)
     if filters.types:
@@ -62,7 +64,7 @@ def list_page(ctx: Context, request: PageRequest, filters: EventFilter) -> Page[
     if filters.since is not None:
         stmt = stmt.where(Event.created_at >= filters.since)
     with ctx.uow(readonly=True) as uow:
-        page = fetch_page(uow.session, stmt, Event.id, request)
+        page = fetch_page(uow.session, stmt, Event.id, request, descending=newest_first)
         return Page([document(e) for e in page.items], page.next_page_token, page.prev_page_token, page.total_size)
 
 
@@ -72,3 +74,32 @@ def get(ctx: Context, event_id: str) -> dict[str, Any]:
         if event is None:
             raise NotFound(f"No event with id {event_id!r}.")
         return document(event)
+
+
+def labels(ctx: Context, documents: list[dict[str, Any]]) -> dict[str, str]:
+    """What a person reads for the ids a page of events names: administrators' and users'
+    e-mails, API clients' names, organizations' names (one query per kind). Ids of records
+    deleted since are left out; the page shows the id then."""
+    wanted: dict[str, set[str]] = {"admin": set(), "user": set(), "client": set(), "organization": set()}
+    for event in documents:
+        actor = event["actor"]
+        if actor["id"]:
+            kind = {"ADMIN": "admin", "USER": "user", "API_CLIENT": "client"}.get(actor["type"])
+            if kind:
+                wanted[kind].add(actor["id"])
+        if event["user_id"]:
+            wanted["user"].add(event["user_id"])
+        if event["organization_id"]:
+            wanted["organization"].add(event["organization_id"])
+    queries = {
+        "admin": (Admin.id, Admin.email),
+        "user": (User.id, User.email),
+        "client": (ApiClient.id, ApiClient.name),
+        "organization": (Organization.id, Organization.display_name),
+    }
+    found: dict[str, str] = {}
+    with ctx.uow(readonly=True) as uow:
+        for kind, (id_column, label) in queries.items():
+            if wanted[kind]:
+                found.update(dict(uow.session.execute(select(id_column, label).where(id_column.in_(wanted[kind])))))
+    return found
