@@ -1,3 +1,3 @@
-from tenantry.cli.main import app
+from tenantry.cli.main import main
 
-app()
+main()

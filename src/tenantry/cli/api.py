@@ -86,12 +86,23 @@ def show(items: Iterable[BaseModel] | BaseModel, columns: list[str], as_json: bo
         data = [row.model_dump(mode="json") for row in rows]
         sys.stdout.write(json.dumps(data[0] if isinstance(items, BaseModel) else data, indent=2) + "\n")
         return
+    cells = [[_cell(row, column) for column in columns] for row in rows]
     table = Table()
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row, column) for column in columns))
+    for index, column in enumerate(columns):
+        if is_identifier(column):  # never folded: an id must stay one copyable word
+            width = max([len(column), *(len(row[index]) for row in cells)])
+            table.add_column(column, no_wrap=True, min_width=width)
+        else:
+            table.add_column(column, overflow="fold")
+    for row_cells in cells:
+        table.add_row(*row_cells)
     console.print(table)
+
+
+def is_identifier(column: str) -> bool:
+    """Columns holding ids, tokens or codes: shown whole, never wrapped."""
+    name = column.rsplit(".", 1)[-1]
+    return name in ("id", "code", "token") or name.endswith("_id")
 
 
 def _cell(row: BaseModel, column: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import typer
+from pydantic import BaseModel
 
 from tenantry.cli.api import JsonOption, api_command, client, console, json_value, pairs, show
 from tenantry.sdk.resources import UNSET
@@ -286,13 +288,55 @@ def _invites() -> typer.Typer:
     return invites
 
 
+_CODE = re.compile(r"\b(\d{6})\b")
+_LINK = re.compile(r"https?://\S+")
+
+
+class OutboxRow(BaseModel):
+    create_time: str
+    to: str
+    kind: str
+    code: str
+    status: str
+
+
+def outbox_action(text: str) -> tuple[str | None, str | None]:
+    """The code or the link an e-mail's reader acts on (the first link: the action's)."""
+    link = _LINK.search(text)
+    code = _CODE.search(text)
+    return (code.group(1) if code and not link else None), (link.group(0) if link else None)
+
+
 def _emails() -> typer.Typer:
     emails = typer.Typer(help="The local outbox.", no_args_is_help=True)
 
     @emails.command("list")
     @api_command
-    def list_(to: str = typer.Option(None), as_json: bool = JsonOption) -> None:
+    def list_(to: str = typer.Option(None, help="Only e-mails to this address."), as_json: bool = JsonOption) -> None:
+        """E-mails, oldest first. From the local outbox (no SMTP), each shows what its reader
+        would act on: the sign-in or verification code, or the link (listed in full below the
+        table, so it copies in one piece)."""
         with client() as sdk:
-            show(sdk.emails.list(to=to), ["create_time", "to", "kind", "subject", "status"], as_json)
+            found = list(sdk.emails.list(to=to))
+        if as_json:
+            show(found, [], True)
+            return
+        rows, links = [], []
+        for email in found:
+            code, link = outbox_action(email.text or "")
+            if link:
+                links.append(link)
+            rows.append(
+                OutboxRow(
+                    create_time=email.create_time.strftime("%Y-%m-%d %H:%M"),
+                    to=email.to,
+                    kind=email.kind,
+                    code=code or (f"[{len(links)}] link" if link else ""),
+                    status=email.status,
+                )
+            )
+        show(rows, ["create_time", "to", "kind", "code", "status"], False)
+        for number, link in enumerate(links, 1):
+            console.print(f"[{number}] {link}", highlight=False, markup=False)
 
     return emails

@@ -28,6 +28,14 @@ def _json_or_text(value: str) -> Any:
         return value
 
 
+def _put(patch: dict[str, Any], dotted: str, value: Any) -> None:
+    """``patch`` with ``value`` at the dotted name (branding.logo_url -> {"branding": {"logo_url": …}})."""
+    *groups, name = dotted.strip().split(".")
+    for group in groups:
+        patch = patch.setdefault(group, {})
+    patch[name] = value
+
+
 def _settings() -> typer.Typer:
     settings = typer.Typer(help="Environment settings.", no_args_is_help=True)
 
@@ -39,9 +47,25 @@ def _settings() -> typer.Typer:
 
     @settings.command("set")
     @api_command
-    def set_(changes: list[str] = typer.Argument(..., help="name=JSON value, e.g. signup_enabled=false")) -> None:
-        """Change settings: ``tenantry settings set max_organizations_per_user=3 signup_enabled=false``."""
-        patch = {name: _json_or_text(value) for name, _, value in (change.partition("=") for change in changes)}
+    def set_(
+        changes: list[str] = typer.Argument(None, help="NAME=VALUE pairs; see above."),
+        clear: list[str] = typer.Option([], "--clear", metavar="NAME", help="Set NAME back to none (repeatable)."),
+    ) -> None:
+        """Change settings, for example: tenantry settings set max_organizations_per_user=3 signup_enabled=false
+
+        VALUE is JSON when it reads as JSON (3, false, "text"), otherwise text. Settings inside
+        a group take a dotted NAME: branding.primary_color=#0a7cff. An empty VALUE, as in
+        max_organizations_per_user=, or --clear NAME sets a setting back to none: no creation
+        limit (max_organizations_per_user), no logo (branding.logo_url).
+        """
+        patch: dict[str, Any] = {}
+        for name, _, value in (change.partition("=") for change in changes or []):
+            _put(patch, name, _json_or_text(value) if value else None)
+        for name in clear:
+            _put(patch, name, None)
+        if not patch:
+            console.print("Nothing to change: give NAME=VALUE pairs or --clear NAME.")
+            raise typer.Exit(2)
         with client() as sdk:
             sys.stdout.write(sdk.settings.update(**patch).model_dump_json(indent=2) + "\n")
 
@@ -77,7 +101,9 @@ def _attributes() -> typer.Typer:
         description: str = typer.Option(None),
         required: bool = typer.Option(False, "--required"),
         signup: bool = typer.Option(False, "--collect-on-signup"),
-        user_editable: bool = typer.Option(True, "--user-editable/--admin-only"),
+        user_editable: bool = typer.Option(
+            False, "--user-editable/--admin-only", help="Whether users may change it on their profile page."
+        ),
         option: list[str] = typer.Option([], "--option", help="Enum option (repeatable)."),
         min_length: int = typer.Option(None),
         max_length: int = typer.Option(None),

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 from pydantic import ValidationError
@@ -19,6 +19,7 @@ from tenantry.cli.administrators import setup_link
 from tenantry.cli.api import register as register_api_commands
 from tenantry.cli.doctor import register as register_doctor
 from tenantry.cli.events import register as register_event_commands
+from tenantry.cli.help import tidy
 
 if TYPE_CHECKING:
     from tenantry.server.context import Context
@@ -182,3 +183,13 @@ def _version() -> str:
 
 if __name__ == "__main__":
     sys.exit(app())
+
+
+def command() -> Any:
+    """The ``tenantry`` command as click runs it, with plain ``--help`` (cli/help.py)."""
+    return tidy(typer.main.get_command(app))
+
+
+def main() -> None:
+    """The ``tenantry`` console script."""
+    command()()
