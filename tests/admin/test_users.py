@@ -164,12 +164,12 @@ def test_edit_shows_the_validators_errors_inline_then_saves(dashboard: Page, sit
     dashboard.get_by_label("Newsletter").check()
     dashboard.get_by_label("Metadata").fill('{"plan": "pro",}')
     dashboard.get_by_role("button", name="Save changes").click()
-    expect(dashboard.locator("#metadata-error")).to_contain_text("not valid JSON")
+    expect(dashboard.locator("#metadata-error")).to_contain_text("Not valid JSON")
 
     dashboard.get_by_label("Metadata").fill('{"plan": "pro"}')
     dashboard.get_by_label("External ID").fill("crm-7")  # another user's
     dashboard.get_by_role("button", name="Save changes").click()
-    expect(dashboard.locator("#external_id-error")).to_contain_text("already in use")
+    expect(dashboard.locator("#external_id-error")).to_contain_text("Already in use")
     dashboard.get_by_label("External ID").fill("crm-42")
     dashboard.get_by_label("Phone number").fill("+44 20 7946 0000")
     dashboard.get_by_role("button", name="Save changes").click()

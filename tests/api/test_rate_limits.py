@@ -85,3 +85,23 @@ def test_guessing_a_client_secret_is_slowed(limited):
     assert [r.status_code for r in answers[:30]] == [401] * 30
     assert answers[30].status_code == 429 and answers[30].json()["code"] == "rate_limited"
     assert answers[30].json()["error"] == "slow_down"
+
+
+def test_asking_for_a_new_invitation_notifies_the_inviter_twice_at_most_per_link(limited, clock):
+    """An expired link's "ask for a new invitation" e-mails the inviter; repeating it is limited
+    per link, and a made-up token gets the same answer and mails nobody (no enumeration)."""
+    api = Api.login(limited)
+    org = api.org("Initech")["id"]
+    api.user_in(org, "dave@example.com", membership={"inviter_email": "boss@initech.example"})
+    token = api.invitation_token("dave@example.com")
+    clock.advance(days=16)
+    form_token = csrf(limited, f"/invitations/accept?token={token}")
+    answers = [
+        limited.post("/invitations/request-new", data={"token": token, "csrf_token": form_token}) for _ in range(3)
+    ]
+    assert [r.status_code for r in answers] == [200, 200, 429]
+    asked = api.get("/api/v1/emails", params={"to": "boss@initech.example"}).json()["emails"]
+    assert [e["kind"] for e in asked] == ["invitation_request", "invitation_request"]
+    made_up = limited.post("/invitations/request-new", data={"token": "x" * 43, "csrf_token": form_token})
+    assert made_up.status_code == 200 and "whoever sent it has been asked" in made_up.text
+    assert api.get("/api/v1/emails", params={"to": "boss@initech.example"}).json()["total_size"] == 2

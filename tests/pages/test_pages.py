@@ -23,7 +23,7 @@ def signed_up(page: Page, api, email: str = "ada@example.com", organization: str
     page.get_by_role("button", name="Create account").click()
     page.get_by_label("Code").fill(code_in(latest_email(api, email, "verify_email")))
     page.get_by_role("button", name="Confirm").click()
-    expect(page).to_have_url(re.compile(r"/organizations$"))
+    expect(page).to_have_url(re.compile(r"/organizations(\?notice=\w+)?$"))
 
 
 def sign_out(page: Page) -> None:
@@ -43,7 +43,7 @@ def test_log_in_with_password_and_with_an_emailed_code(site_api, new_page):
     shoot(page, "login")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/organizations$"))
+    expect(page).to_have_url(re.compile(r"/organizations(\?notice=\w+)?$"))
     sign_out(page)
 
     page.get_by_role("link", name="E-mail me a sign-in code instead").click()
@@ -54,7 +54,7 @@ def test_log_in_with_password_and_with_an_emailed_code(site_api, new_page):
     expect(page.locator(".field-error")).to_contain_text("not valid")
     page.get_by_label("Code").fill(code_in(latest_email(site_api, "ada@example.com", "login_code")))
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/organizations$"))
+    expect(page).to_have_url(re.compile(r"/organizations(\?notice=\w+)?$"))
     expect(page.locator("main")).to_contain_text("Signed in as ada@example.com")
 
 
@@ -103,7 +103,9 @@ def test_sign_up_closed_leaves_invitations_open(site_api, new_page):
 
 def test_expired_and_used_invitation_links_explain_themselves(site_api, new_page, clock):
     org = site_api.org("Initech")["id"]
-    site_api.user_in(org, "dave@example.com")
+    site_api.user_in(
+        org, "dave@example.com", membership={"roles": [{"name": "member"}], "inviter_email": "boss@initech.example"}
+    )
     site_api.user_in(org, "erin@example.com")
     dave_link = link_in(latest_email(site_api, "dave@example.com", "invitation"))
     erin_link = link_in(latest_email(site_api, "erin@example.com", "invitation"))
@@ -112,7 +114,7 @@ def test_expired_and_used_invitation_links_explain_themselves(site_api, new_page
     page.goto(erin_link)
     page.get_by_label("Choose a password").fill("erin's long passphrase")
     page.get_by_role("button", name="Join Initech").click()
-    expect(page).to_have_url(re.compile(r"/organizations$"))
+    expect(page).to_have_url(re.compile(r"/organizations(\?notice=\w+)?$"))
     response = page.goto(erin_link)
     assert response is not None and response.status == 400
     expect(page.get_by_role("heading", name="This invitation link is not valid")).to_be_visible()
@@ -121,8 +123,15 @@ def test_expired_and_used_invitation_links_explain_themselves(site_api, new_page
     response = page.goto(dave_link)
     assert response is not None and response.status == 410
     expect(page.get_by_role("heading", name="This invitation has expired")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("Ask the person who invited you to send a new invitation")
+    # It names the organization and the inviter, and asks them for a new invitation in one click.
+    expect(page.locator("main")).to_contain_text(
+        "boss@initech.example invited you (dave@example.com) to the organization Initech"
+    )
     shoot(page, "invitation-expired")
+    page.get_by_role("button", name="Ask boss@initech.example for a new invitation").click()
+    expect(page.locator("main")).to_contain_text("We asked boss@initech.example to send you a new invitation")
+    asked = latest_email(site_api, "boss@initech.example", "invitation_request")
+    assert "dave@example.com" in asked and f"/organizations/{org}/members" in asked
 
 
 def test_a_full_organization_refuses_new_invitations_on_the_members_page(site_api, new_page):
@@ -135,10 +144,17 @@ def test_a_full_organization_refuses_new_invitations_on_the_members_page(site_ap
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("status").first).to_contain_text("Invitation sent")
     expect(page.locator("main")).to_contain_text("2 of 2 seats used")
-    expect(page.locator("main")).to_contain_text("is full")
+    # Said once, up front: one banner, and the form is off.
+    expect(page.locator(".alert")).to_have_count(2)  # the notice of what was just done, and the one banner
+    expect(page.locator("#full-banner")).to_contain_text("This organization is full")
+    expect(page.locator("#full-banner")).to_contain_text("Pending invitations can still be accepted")
+    expect(page.get_by_role("button", name="Send invitation")).to_be_disabled()
+    expect(page.get_by_label("E-mail")).to_be_disabled()
+    # A form loaded before the organization filled up is refused, worded with the meta name.
+    page.evaluate("document.querySelectorAll('form [disabled]').forEach(e => e.disabled = false)")
     page.get_by_label("E-mail").fill("second@example.com")
     page.get_by_role("button", name="Send invitation").click()
-    expect(page.get_by_role("alert")).to_contain_text("maximum number of users")
+    expect(page.get_by_role("alert")).to_contain_text("This organization has reached its maximum number of users")
     assert site_api.get("/api/v1/emails", params={"to": "second@example.com"}).json()["total_size"] == 0
 
 
@@ -149,10 +165,12 @@ def test_accepting_is_refused_after_the_limit_was_lowered_below_the_seats_in_use
     site_api.user_in(org, "late@example.com")
     site_api.limit(org, 2)  # 3 seats in use, limit 2: the pending invitation cannot complete
     page = new_page()
-    page.goto(link_in(latest_email(site_api, "late@example.com", "invitation")))
-    page.get_by_label("Choose a password").fill("late's long passphrase")
-    page.get_by_role("button", name="Join Shrinking").click()
+    response = page.goto(link_in(latest_email(site_api, "late@example.com", "invitation")))
+    # Before any form (SPEC §2's exception): the link says the organization is over its limit.
+    assert response is not None and response.status == 409
     expect(page.get_by_role("heading", name="This organization is full")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("over its user limit")
+    expect(page.get_by_label("Choose a password")).to_have_count(0)
     members = site_api.get(f"/api/v1/organizations/{org}/users").json()["users"]
     late = next(u for u in members if u["email"] == "late@example.com")
     assert late["memberships"][0]["membership_status"] == "PENDING_INVITE"
@@ -220,7 +238,7 @@ def test_password_reset_signs_out_other_browsers(site_api, new_page):
     expect(other.locator(".field-error")).to_contain_text("too common")
     other.get_by_label("New password").fill("a brand new long passphrase")
     other.get_by_role("button", name="Save and sign in").click()
-    expect(other).to_have_url(re.compile(r"/organizations$"))
+    expect(other).to_have_url(re.compile(r"/organizations(\?notice=\w+)?$"))
     first.goto("/organizations")
     expect(first).to_have_url(re.compile(r"/login"))
 
@@ -298,10 +316,18 @@ def test_the_creation_limit_is_explained_on_the_create_page(site_api, new_page):
     site_api.settings(max_organizations_per_user=1)
     page = new_page()
     signed_up(page, site_api, organization="Only One")
+    # The switcher does not offer what would be refused, and says why.
+    expect(page.get_by_role("link", name="Create an organization")).to_have_count(0)
+    expect(page.locator("#creation-limit")).to_contain_text(
+        "You have created 1 organization, the most one person may create here"
+    )
     page.goto("/organizations/new")
-    page.get_by_label("Organization name").fill("One Too Many")
-    page.get_by_role("button", name="Create organization").click()
-    expect(page.get_by_role("alert")).to_contain_text("limit is 1")
+    expect(page.get_by_role("status")).to_contain_text("You have already created 1 organization; the limit is 1.")
+    expect(page.get_by_label("Organization name")).to_have_count(0)
+    # A form loaded earlier is refused in the same words, for the person it is about.
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    refused = page.request.post("/organizations/new", form={"csrf_token": token, "display_name": "One Too Many"})
+    assert refused.status == 400 and "You have already created 1 organization; the limit is 1." in refused.text()
     assert site_api.get("/api/v1/organizations").json()["total_size"] == 1
 
 

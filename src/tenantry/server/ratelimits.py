@@ -42,6 +42,7 @@ RULES = {
     "email": Rule(per_address="20/minute;100/hour", per_account="5/minute;20/hour"),  # e-mails sent
     "signup": Rule(per_address="10/minute;60/hour", per_account="5/hour"),
     "client_secret": Rule(per_address="60/minute", per_account="30/minute"),  # failed client auth
+    "invitation_request": Rule(per_address="10/hour", per_account="2/day"),  # nudges per expired link
 }
 
 

@@ -25,8 +25,12 @@ CATALOGUE: dict[str, str] = {
     "organization_user_limit_reached:over_limit": (
         "This {meta} is over its user limit, so this invitation cannot be accepted until a seat frees up."
     ),
-    "organization_creation_limit_reached": "This user has already created {created} {metas}; the limit is {limit}.",
-    "organization_creation_limit_reached@self": "You have already created {created} {metas}; the limit is {limit}.",
+    "organization_creation_limit_reached": (
+        "This user has already created {created} {created_metas}; the limit is {limit}."
+    ),
+    "organization_creation_limit_reached@self": (
+        "You have already created {created} {created_metas}; the limit is {limit}."
+    ),
     "signup_disabled": "Sign-up is by invitation only. Ask someone in your {meta} to invite you.",
     "invitation_expired": "This invitation has expired. Ask for a new one.",
     "invitation_invalid": "This invitation link is not valid: it was already used, revoked or never existed.",
@@ -97,14 +101,16 @@ def sentence(
     for key in [k for k in keys if k]:
         for candidate in ([f"{key}@{audience}"] if audience else []) + [key]:
             if candidate in CATALOGUE:
-                return CATALOGUE[candidate].format(**_words(meta), **_extra(params))
+                return CATALOGUE[candidate].format(**_words(meta), **_extra(params, meta))
     return None
 
 
-def _extra(params: Mapping[str, Any]) -> dict[str, Any]:
+def _extra(params: Mapping[str, Any], meta: MetaName) -> dict[str, Any]:
     extra = dict(params)
     if "retry_after" in extra:
         extra["wait"] = duration(int(extra["retry_after"]))
+    if "created" in extra:  # "1 workspace", "2 workspaces"
+        extra["created_metas"] = meta.singular_lower if extra["created"] == 1 else meta.plural_lower
     return extra
 
 

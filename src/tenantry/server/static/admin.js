@@ -43,7 +43,7 @@ document.addEventListener("DOMContentLoaded", syncLimit);
 
 // The brand colour: a picker tied to the text box, and a live preview of the readable colours
 // derived from it. The same rules as domain/colours.py (WCAG 2.x contrast).
-const WHITE = "#ffffff", BLACK = "#111111", SURFACES = [WHITE, "#f5f5f7", "#eef2ff"];
+const WHITE = "#ffffff", BLACK = "#000000", SURFACES = [WHITE, "#f5f5f7", "#eef2ff"];
 const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 const toHex = (c) => "#" + c.map((v) => Math.round(Math.max(0, Math.min(255, v))).toString(16).padStart(2, "0")).join("");
 const luminance = (hex) => {

@@ -13,9 +13,14 @@ document.addEventListener("DOMContentLoaded", () => {
     if (name) link.textContent = `${name}: ${link.textContent}`;
     link.addEventListener("click", (event) => { event.preventDefault(); input.focus(); });
   }
+  focusSummary();
+});
+// Again once loaded: a page opened at a #fragment may have moved the focus meanwhile.
+window.addEventListener("load", () => { if (document.activeElement === document.body) focusSummary(); });
+function focusSummary() {
   const summary = document.querySelector("[data-error-summary]");
   if (summary instanceof HTMLElement) summary.focus();
-});
+}
 
 // Forms marked data-confirm ask before they submit (destructive actions).
 document.addEventListener("submit", (event) => {

@@ -101,5 +101,6 @@ def labels(ctx: Context, documents: list[dict[str, Any]]) -> dict[str, str]:
     with ctx.uow(readonly=True) as uow:
         for kind, (id_column, label) in queries.items():
             if wanted[kind]:
-                found.update(dict(uow.session.execute(select(id_column, label).where(id_column.in_(wanted[kind])))))
+                rows = uow.session.execute(select(id_column, label).where(id_column.in_(wanted[kind])))
+                found.update((str(key), str(value)) for key, value in rows)
     return found
