@@ -11,6 +11,7 @@ from typing import Any
 from tenantry.server.context import Context
 from tenantry.server.services.identity import admins, login, sessions
 from tenantry.server.services.integration import clients
+from tenantry.server.services.membership import requests
 from tests.helpers import Api
 from tests.pages.conftest import code_in, latest_email, link_in
 
@@ -111,6 +112,7 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     reset_path = link_in(latest_email(api, OWNER, "reset_password"))
     login.send_login_code(context, OWNER)
     login.notify_existing_account(context, OWNER)
+    requests.request_new(context, expired_token)  # the expired invitee asks its admins for a new one
 
     for attribute in ATTRIBUTES:  # after the users: a required one would refuse them
         _ok(api.post("/api/v1/user-attributes", json=attribute), 201)
