@@ -74,6 +74,52 @@ SUBMISSIONS: list[tuple[str, str, Callable[[Page], None]]] = [  # (persona, path
 ]
 
 
+# The main screens, saved at both sizes when TENANTRY_SCREENSHOTS=1 (the light colour's run):
+# scene (persona, path without ids, what happened) -> file name in docs/screenshots/{desktop,phone}/.
+SCREENS = {
+    "visitor /login": "login",
+    "visitor /login (refused form)": "login-refused",
+    "visitor /signup": "signup",
+    "visitor /signup (refused form)": "signup-refused",
+    "visitor /login/code": "login-code",
+    "visitor /verify-email": "verify-email",
+    "visitor /forgot-password": "forgot-password",
+    "visitor /invitations/accept?token=pending": "invitation",
+    "visitor /invitations/accept?token=expired": "invitation-expired",
+    "visitor /invitations/accept?token=blocked": "invitation-full",
+    "user /organizations": "switcher",
+    "user /organizations/new": "create-organization",
+    "user /organizations/new (refused form)": "create-organization-refused",
+    "user /organizations/{organization_id}/members": "members-full",
+    "user /profile": "profile",
+    "user /profile (refused form)": "profile-refused",
+    "visitor /admin": "admin-login",
+    "admin /admin/configuration": "admin-configuration",
+    "admin /admin/configuration (refused form)": "admin-configuration-refused",
+    "admin /admin/attributes": "admin-attributes",
+    "admin /admin/attributes/new (refused form)": "admin-attribute-refused",
+    "admin /admin/organizations": "admin-organizations",
+    "admin /admin/organizations/{organization_id}": "admin-organization",
+    "admin /admin/invitations": "admin-invitations",
+    "admin /admin/users": "admin-users",
+    "admin /admin/users/{user_id}": "admin-user",
+    "admin /admin/applications": "admin-applications",
+    "admin /admin/api-clients": "admin-api-clients",
+    "admin /admin/webhooks": "admin-webhooks",
+    "admin /admin/events": "admin-audit-log",
+    "admin /admin/outbox": "admin-outbox",
+    "e-mail invitation": "email-invitation",
+}
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def shoot(page: Page, scene: str, viewport: str) -> None:
+    name = SCREENS.get(scene)
+    if name and os.environ.get("TENANTRY_SCREENSHOTS") == "1":
+        (SHOTS / viewport).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / viewport / f"{name}.png"), full_page=True)
+
+
 class Personas:
     """One browser context each: a visitor, the signed-in owner, the signed-in administrator."""
 
@@ -119,10 +165,12 @@ def test_no_serious_or_critical_axe_violations(
     timing = {"axe": 0.0, "goto": 0.0}
     seen: set[tuple[str, str]] = set()
 
-    def scan_both(page: Page, scene: str) -> None:
+    def scan_both(page: Page, scene: str, shot: str = "") -> None:
         nonlocal scans
         for name, size in VIEWPORTS.items():
             page.set_viewport_size(size)
+            if not colour_only:
+                shoot(page, shot or scene, name)
             t0 = time.monotonic()
             violations.extend(scan(page, f"{scene} @ {name}", colour_only=colour_only))
             timing["axe"] += time.monotonic() - t0
@@ -149,7 +197,7 @@ def test_no_serious_or_critical_axe_violations(
             if key in seen:
                 continue
             seen.add(key)
-            scan_both(page, f"{persona} {url}")
+            scan_both(page, f"{persona} {url}", f"{persona} {world.screen_names.get(url, url)}")
         for persona, url, act in SUBMISSIONS:
             page = personas.pages[persona]
             page.goto(url)

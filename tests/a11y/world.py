@@ -56,6 +56,7 @@ class World:
     user_cookie: str  # the signed-in owner's session token
     setup_url: str | None
     notes: dict[str, Any] = field(default_factory=dict)
+    screen_names: dict[str, str] = field(default_factory=dict)  # a visited URL -> its scene's name
 
 
 def _ok(response: Any, status: int = 200) -> dict[str, Any]:
@@ -148,4 +149,13 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
         user_cookie=token,
         setup_url=setup_url,
         notes={"acme": acme, "owner_id": owner_id},
+        screen_names={
+            f"/invitations/accept?token={pending_token}": "/invitations/accept?token=pending",
+            f"/invitations/accept?token={expired_token}": "/invitations/accept?token=expired",
+            f"/invitations/accept?token={blocked_token}": "/invitations/accept?token=blocked",
+            f"/organizations/{acme}/members": "/organizations/{organization_id}/members",
+            f"/admin/organizations/{acme}": "/admin/organizations/{organization_id}",
+            f"/admin/users/{owner_id}": "/admin/users/{user_id}",
+            "/": "/organizations",
+        },
     )

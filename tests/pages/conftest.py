@@ -10,7 +10,7 @@ from playwright.sync_api import Page
 
 from tests.helpers import Api
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "flows"  # main screens: tests/a11y
 CODE = re.compile(r"\b(\d{6})\b")
 LINK = re.compile(r"(/(?:invitations/accept|reset-password)\?token=[A-Za-z0-9_\-]+)")
 
