@@ -40,6 +40,7 @@ def test_define_attributes_and_use_them_through_the_api(dashboard, site_api):
 
     definition = site_api.get("/api/v1/user-attributes/department").json()["user_attribute"]
     assert definition["options"] == ["Sales", "Engineering"] and definition["type"] == "enum"
+    assert definition["user_editable"] is False  # new attributes are admin-only until ticked
     org = site_api.post("/api/v1/organizations", json={"display_name": "Acme"}).json()["organization"]
     refused = site_api.post(
         f"/api/v1/organizations/{org['id']}/users",

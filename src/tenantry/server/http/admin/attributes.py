@@ -80,7 +80,7 @@ async def attribute_list(request: Request) -> Response:
 
 
 async def _form(request: Request, status_code: int = 200, **extra: Any) -> Response:
-    extra.setdefault("values", {"type": "string", "user_editable": True})
+    extra.setdefault("values", {"type": "string", "user_editable": False})  # new attributes: admin-only until ticked
     return await render(
         request, "attribute_form.html", status_code=status_code, tab="attributes", types=list(AttributeType), **extra
     )
