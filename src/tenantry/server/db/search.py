@@ -55,17 +55,19 @@ def text_contains(session: Session, text: str) -> ColumnElement[bool]:
     words = [word.lower() for word in text.split()]
     patterns = ["%" + like_escaped(word) + "%" for word in words]
     connection = session.connection()
-    if connection.dialect.name == "sqlite" and search_index.available(connection):
+    haystack: ColumnElement[str] = literal_column(HAYSTACK_SQL)
+    long_words = [word for word in words if len(word) >= _TRIGRAM]
+    if connection.dialect.name == "sqlite" and long_words and search_index.available(connection):
+        # A phrase per word: the trigram tokenizer matches substrings. Shorter words are
+        # checked on the rows the index found.
+        phrases = " AND ".join('"' + word.replace('"', '""') + '"' for word in long_words)
         rows: Select[Any] = select(literal_column("rowid")).select_from(table(search_index.TABLE))
-        haystack: ColumnElement[str] = literal_column("haystack")
-        long_words = [word for word in words if len(word) >= _TRIGRAM]
-        if long_words:  # a phrase per word: the trigram tokenizer matches substrings
-            rows = rows.where(haystack.op("MATCH")(" AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)))
+        found = literal_column("users.rowid").in_(rows.where(literal_column("haystack").op("MATCH")(phrases)))
         short = [p for word, p in zip(words, patterns, strict=True) if len(word) < _TRIGRAM]
-        rows = rows.where(*(haystack.like(p, escape="\\") for p in short))
-        return literal_column("users.rowid").in_(rows)
-    haystack = literal_column(HAYSTACK_SQL)
-    return and_(*(haystack.like(p) for p in patterns))  # backslash is PostgreSQL's default escape
+        return and_(found, *(haystack.like(p, escape="\\") for p in short))
+    if connection.dialect.name == "postgresql":  # backslash is its default escape; pg_trgm serves plain LIKE
+        return and_(*(haystack.like(p) for p in patterns))
+    return and_(*(haystack.like(p, escape="\\") for p in patterns))
 
 
 def users_matching(session: Session, stmt: Select[Any], query: str) -> Select[Any]:
