@@ -155,6 +155,8 @@ def field_sentence(field: str, code: str, message: str, params: Mapping[str, Any
             return "Enter a number."
         if kind.startswith("bool"):
             return "Choose yes or no."
+    if field.rsplit(".", 1)[-1] in ("email", "inviter_email") and code == "invalid":
+        return "Enter an e-mail address, like name@example.com."
     if code == "not_in_options":
         return "Choose one of the options."
     if code == "unknown_field":
