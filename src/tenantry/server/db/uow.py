@@ -16,7 +16,8 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.engine import SQLITE_BEGIN_OPTION
-from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument
+from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, TenantryError
+from tenantry.server.observability.metrics import count_refusal
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,15 @@ class UnitOfWork:
         # close() rolls back whatever was not committed and detaches the loaded objects
         # without expiring them, so what a read-only use case loaded stays readable.
         self.session.close()
+        refusal: BaseException | None = exc
         if isinstance(exc, IntegrityError):
-            conflict = _conflict(exc)
-            if conflict is not None:
-                raise conflict from exc
-        if isinstance(exc, DataError):  # e.g. a NUL character PostgreSQL cannot store, in a path or query
-            raise InvalidArgument("The request contains a value the database cannot store.") from exc
+            refusal = _conflict(exc)
+        elif isinstance(exc, DataError):  # e.g. a NUL character PostgreSQL cannot store, in a path or query
+            refusal = InvalidArgument("The request contains a value the database cannot store.")
+        if isinstance(refusal, TenantryError):  # a use case refused by a rule, whoever called it (README "Operations")
+            count_refusal(refusal)
+            if refusal is not exc:
+                raise refusal from exc
 
 
 def _conflict(exc: IntegrityError) -> AlreadyExists | None:
