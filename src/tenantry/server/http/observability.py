@@ -81,7 +81,7 @@ class Observability:
 
 
 def _context(request: Request) -> Context:
-    return request.app.state.context  # type: ignore[no-any-return]
+    return request.app.state.context
 
 
 @router.get("/readyz")
@@ -103,8 +103,11 @@ async def metrics_endpoint(request: Request) -> Response:
         if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
             metrics.refused("unauthenticated")
             return JSONResponse(
-                {"code": "unauthenticated", "message": "Send Authorization: Bearer <TENANTRY_METRICS_TOKEN>.",
-                 "details": []},
+                {
+                    "code": "unauthenticated",
+                    "message": "Send Authorization: Bearer <TENANTRY_METRICS_TOKEN>.",
+                    "details": [],
+                },
                 status_code=401,
                 headers={"WWW-Authenticate": 'Bearer realm="tenantry-metrics"'},
             )

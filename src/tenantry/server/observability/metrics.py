@@ -46,9 +46,7 @@ http_duration = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
-http_in_flight = Gauge(
-    "tenantry_http_requests_in_flight", "Requests being answered now.", multiprocess_mode="livesum"
-)
+http_in_flight = Gauge("tenantry_http_requests_in_flight", "Requests being answered now.", multiprocess_mode="livesum")
 sign_ins = Counter(
     "tenantry_sign_ins", "User and administrator sign-in attempts, by method and outcome.", ["method", "outcome"]
 )

@@ -25,8 +25,8 @@ from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.passwords import check_password_policy, hash_password, verify_password
 from tenantry.server.domain.secrets import digest, matches, new_secret
 from tenantry.server.email.message import render
-from tenantry.server.services import environment, lockouts, sessions
 from tenantry.server.observability.metrics import counts_sign_in
+from tenantry.server.services import environment, lockouts, sessions
 
 CODE_LIFETIME = timedelta(minutes=10)
 RESET_LIFETIME = timedelta(hours=1)
