@@ -39,9 +39,10 @@ class ServeProcess:
         args: Sequence[str] = (),
         cwd: str | Path | None = None,
         processes: int = 1,
+        pass_port: bool = True,
     ) -> None:
         self.env, self.port, self.cwd = env, port, cwd
-        self.command = [*command, "--port", str(port), *args]
+        self.command = [*command, *(["--port", str(port)] if pass_port else []), *args]
         self.url = f"http://127.0.0.1:{port}"
         self.processes = processes  # server processes that each announce READY (--workers)
         self.process: subprocess.Popen[bytes] | None = None

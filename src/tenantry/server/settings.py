@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TENANTRY_", extra="ignore")
+    # An empty variable counts as unset (compose files pass ${VAR:-} through as "").
+    model_config = SettingsConfigDict(env_prefix="TENANTRY_", extra="ignore", env_ignore_empty=True)
 
     database_url: str = "sqlite:///./tenantry.db"
     public_url: str = "http://127.0.0.1:8000"
