@@ -28,9 +28,13 @@ router = APIRouter(include_in_schema=False)
 def route_template(scope: Scope) -> str:
     """The route that answered (``/api/v1/organizations/{organization_id}``), the mount for
     static files (``/static/{path}``), or one label for every path nothing serves."""
-    route = scope.get("route")
-    if route is not None:
-        return str(getattr(route, "path_format", None) or route.path)
+    fastapi_scope = scope.get("fastapi")
+    # Newer FastAPI keeps included routers nested: scope["route"] is the inner route (its path
+    # without the router's prefix) and the full template is on the effective route context.
+    effective = fastapi_scope.get("effective_route_context") if isinstance(fastapi_scope, dict) else None
+    template = getattr(effective, "path_format", None) or getattr(scope.get("route"), "path_format", None)
+    if isinstance(template, str) and template:
+        return template
     mounted = scope.get("root_path", "")[len(scope.get("app_root_path", "")) :]
     return f"{mounted}/{{path}}" if mounted else metrics.UNMATCHED_ROUTE
 

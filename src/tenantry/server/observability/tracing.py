@@ -3,7 +3,7 @@
 them and ``OTEL_EXPORTER_OTLP_HEADERS``, ``OTEL_SERVICE_NAME`` and the rest itself).
 
 OpenTelemetry is an optional extra (``pip install 'tenantry[otel]'``): nothing here imports it
-unless an endpoint is configured, so a server without one never loads it.
+unless an endpoint is configured, so a server without one never loads its SDK or exporter.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import os
 from typing import Any
 
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+
+
+_provider: Any = None
 
 
 class TracingUnavailable(RuntimeError):
@@ -28,7 +31,6 @@ def tracer() -> Any | None:
     if not configured():
         return None
     try:
-        from opentelemetry import trace
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
@@ -39,22 +41,20 @@ def tracer() -> Any | None:
         ) from exc
     import tenantry
 
-    if not isinstance(trace.get_tracer_provider(), TracerProvider):
+    global _provider
+    if _provider is None:
+        # Our own provider, not the global one: libraries that trace through the global provider
+        # (recent FastAPI does) stay silent rather than record every request a second time.
         resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "tenantry")})
-        provider = TracerProvider(resource=resource)
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-        trace.set_tracer_provider(provider)
-    return trace.get_tracer("tenantry", tenantry.__version__)
+        _provider = TracerProvider(resource=resource)
+        _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    return _provider.get_tracer("tenantry", tenantry.__version__)
 
 
 def flush() -> None:
     """Send what is buffered (on shutdown), when tracing was ever set up."""
-    if configured():
-        from opentelemetry import trace
-
-        provider = trace.get_tracer_provider()
-        if hasattr(provider, "force_flush"):
-            provider.force_flush(timeout_millis=5000)
+    if _provider is not None:
+        _provider.force_flush(timeout_millis=5000)
 
 
 class RequestSpan:
