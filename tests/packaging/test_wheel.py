@@ -190,7 +190,7 @@ def test_the_wheel_declares_what_it_imports(installed: Path, tmp_path: Path):
 
 def test_the_container_recipe_installs_with_the_tested_scripts():
     recipe = (DEPLOY / "Containerfile").read_text()
-    assert "pip wheel --no-cache-dir --no-deps" in recipe
+    assert "python3 -m pip wheel --no-cache-dir --no-deps" in recipe
     assert "install-wheel.sh /opt/tenantry" in recipe
     assert 'ENTRYPOINT ["/opt/tenantry-deploy/serve.sh"]' in recipe
     assert re.search(r"^USER (?!root)\w+", recipe, re.MULTILINE)
