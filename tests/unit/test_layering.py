@@ -22,6 +22,15 @@ FORBIDDEN = {
     ),
     "services": ("fastapi", "starlette", "tenantry.server.http"),
     "db": ("fastapi", "starlette", "tenantry.server.services", "tenantry.server.http"),
+    # metrics, logs and traces are a leaf every layer may report to
+    "observability": (
+        "fastapi",
+        "starlette",
+        "tenantry.server.db",
+        "tenantry.server.domain",
+        "tenantry.server.services",
+        "tenantry.server.http",
+    ),
 }
 
 
