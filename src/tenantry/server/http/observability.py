@@ -23,6 +23,7 @@ from tenantry.server.observability.logs import request_id, request_id_from
 from tenantry.server.services import operations
 
 router = APIRouter(include_in_schema=False)
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def route_template(scope: Scope) -> str:
@@ -77,8 +78,10 @@ class Observability:
             route = route_template(scope)
             if self.record_metrics:
                 metrics.http_in_flight.dec()
-                metrics.http_requests.labels(scope["method"], route, str(status)).inc()
-                metrics.http_duration.labels(scope["method"], route).observe(time.perf_counter() - started)
+                method = scope["method"] if scope["method"] in _METHODS else "OTHER"  # clients choose methods
+                counted, timed = metrics.http_series(method, route, status)
+                counted.inc()
+                timed.observe(time.perf_counter() - started)
             if span is not None:
                 span.end(scope["method"], route, status, rid)
             request_id.reset(token)

@@ -77,6 +77,12 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+@functools.lru_cache(maxsize=4096)  # bounded like the labels: methods x route templates x statuses
+def http_series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The request counter and duration histogram of one label set (looked up once, then cached)."""
+    return http_requests.labels(method, route, str(status)), http_duration.labels(method, route)
+
+
 def multiprocess_mode() -> bool:
     return bool(os.environ.get(MULTIPROCESS_DIR))
 
