@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, Api
 
 from bench.common import header
 from tenantry.server.app import create_app
@@ -27,7 +28,6 @@ from tenantry.server.context import build_context
 from tenantry.server.db.migrate import upgrade
 from tenantry.server.http.observability import Observability
 from tenantry.server.settings import Settings
-from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, Api
 
 
 def build(database: Path, *, observed: bool) -> FastAPI:

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 import httpx
+from tests.helpers import free_port
 
 from bench.common import header, load_average
-from tests.helpers import free_port
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:

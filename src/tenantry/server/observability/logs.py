@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import json
-import os
 import logging
+import os
 import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
