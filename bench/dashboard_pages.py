@@ -24,7 +24,7 @@ from tenantry.server.context import build_context
 from tenantry.server.db.migrate import upgrade
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.domain.ids import new_id
-from tenantry.server.services import admins
+from tenantry.server.services.identity import admins
 from tenantry.server.settings import Settings
 
 USERS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000

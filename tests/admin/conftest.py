@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tenantry.server.context import Context
-from tenantry.server.services import admins
+from tenantry.server.services.identity import admins
 
 ADMIN_EMAIL = "root@ops.example"
 ADMIN_PASSWORD = "correct horse battery staple"

@@ -8,7 +8,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tenantry.cli.administrators import setup_link
-from tenantry.server.services import admins
+from tenantry.server.services.identity import admins
 from tests.admin.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, sign_in
 from tests.pages.conftest import shoot
 

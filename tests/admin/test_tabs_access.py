@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from tenantry.server.context import Context
 from tenantry.server.http.admin.router import TABS
-from tenantry.server.services import admins, clients
+from tenantry.server.services.identity import admins
+from tenantry.server.services.integration import clients
 from tests.admin.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.helpers import Api, assert_problem, token_for
 

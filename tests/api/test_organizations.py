@@ -29,7 +29,15 @@ def test_create_returns_201_and_the_organization(api, clock):
     assert response.status_code == 201, response.text
     assert set(response.json()) == {"organization"}
     org = response.json()["organization"]
-    assert set(org) == {"id", "display_name", "external_id", "metadata", "create_time", "update_time"}
+    assert set(org) == {
+        "id",
+        "display_name",
+        "external_id",
+        "metadata",
+        "created_by_user_id",
+        "create_time",
+        "update_time",
+    }
     assert ORG_ID.match(org["id"]), org["id"]
     assert org["display_name"] == "Acme Corp"
     assert org["external_id"] == "acme-1"

@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from tenantry.server.app import create_app
 from tenantry.server.context import build_context
-from tenantry.server.services import clients
+from tenantry.server.services.integration import clients
 from tests.helpers import token_for
 
 

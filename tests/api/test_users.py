@@ -390,6 +390,7 @@ def test_delete_user_removes_memberships_and_keeps_their_organizations(api):
     response = api.post("/api/v1/organizations", json={"display_name": "Founded", "created_by_user_id": user["id"]})
     assert response.status_code == 201, response.text
     founded = response.json()["organization"]
+    assert founded["created_by_user_id"] == user["id"]
     assert len(get_user(api, user["id"])["memberships"]) == 3
 
     response = api.delete(f"/api/v1/users/{user['id']}")
@@ -400,7 +401,8 @@ def test_delete_user_removes_memberships_and_keeps_their_organizations(api):
     for org in (home, other, founded):
         response = api.get(f"/api/v1/organizations/{org['id']}")
         assert response.status_code == 200, response.text
-        assert response.json()["organization"] == org
+        # The organization stays as it was, only without its creator (API.md: created_by_user_id).
+        assert response.json()["organization"] == {**org, "created_by_user_id": None}
     assert [u["id"] for u in api.get(f"/api/v1/organizations/{home['id']}/users").json()["users"]] == [stayer["id"]]
     assert api.get(f"/api/v1/organizations/{founded['id']}/users").json()["users"] == []
     assert api.get(f"/api/v1/organizations/{other['id']}/users").json()["total_size"] == 0

@@ -17,7 +17,7 @@ from tenantry.server.app import create_app
 from tenantry.server.context import build_context
 from tenantry.server.db.engine import create_db_engine
 from tenantry.server.db.migrate import upgrade
-from tenantry.server.services import admins
+from tenantry.server.services.identity import admins
 from tests.cli.test_cli import tenantry
 from tests.helpers import Api
 

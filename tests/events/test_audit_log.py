@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tenantry.server.services import invitation_expiry
+from tenantry.server.services.membership import expiry
 from tests.events.conftest import events
 from tests.helpers import BOOTSTRAP_ID, Api, assert_problem, token_for, when
 
@@ -258,7 +258,7 @@ def test_invitation_expired_is_recorded_once_under_concurrent_reads_and_sweeps(s
             return http.get(f"/api/v1/users/{jo['id']}").status_code
 
     def sweep(_: int) -> int:
-        return invitation_expiry.sweep(worker.ctx)
+        return expiry.sweep(worker.ctx)
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         reads = [pool.submit(read, i) for i in range(8)]

@@ -1,5 +1,6 @@
 """The dependency direction of STYLE.md: http/oidc/cli -> services -> domain & db;
-the domain imports neither the database nor the web framework."""
+the domain imports neither the database nor the web framework; http never reaches the
+database but through services."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ FORBIDDEN = {
     ),
     "services": ("fastapi", "starlette", "tenantry.server.http"),
     "db": ("fastapi", "starlette", "tenantry.server.services", "tenantry.server.http"),
+    "http": ("tenantry.server.db",),
+    "email": ("fastapi", "starlette", "tenantry.server.services", "tenantry.server.http", "tenantry.server.oidc"),
     # metrics, logs and traces are a leaf every layer may report to
     "observability": (
         "fastapi",
@@ -67,3 +70,26 @@ def test_the_sdk_never_imports_server_code():
         if name.startswith(("tenantry.server", "fastapi", "sqlalchemy", "starlette"))
     ]
     assert offences == []
+
+
+def test_every_route_runs_again_after_a_deadlock(tmp_path):
+    """Every route is a RetryingRoute, so a transaction the database aborted (deadlock,
+    serialization failure) is run again on every surface alike (http/retry.py)."""
+    from fastapi.routing import APIRoute
+
+    from tenantry.server.app import create_app
+    from tenantry.server.http.retry import RetryingRoute
+    from tenantry.server.settings import Settings
+
+    def api_routes(children):  # type: ignore[no-untyped-def]
+        for route in children:
+            router = getattr(route, "original_router", None)
+            if router is not None:
+                yield from api_routes(router.routes)
+            elif isinstance(route, APIRoute):
+                yield route
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 't.db'}"))
+    routes = [route for route in api_routes(app.routes) if route.path != "/healthz"]
+    assert len(routes) > 100
+    assert [route.path for route in routes if not isinstance(route, RetryingRoute)] == []

@@ -30,7 +30,7 @@ def admin_create(
 ) -> None:
     """Create a dashboard administrator who signs in at /admin with this e-mail and password."""
     from tenantry.server.domain.errors import TenantryError
-    from tenantry.server.services import admins
+    from tenantry.server.services.identity import admins
 
     ctx = _context()
     try:
@@ -46,7 +46,7 @@ def admin_create(
 @admin_app.command("list")
 def admin_list() -> None:
     """List dashboard administrators."""
-    from tenantry.server.services import admins
+    from tenantry.server.services.identity import admins
 
     for admin in admins.list_all(_context()):
         last = admin.last_login_at.isoformat(timespec="seconds") if admin.last_login_at else "never"
@@ -66,7 +66,7 @@ def admin_setup_link() -> None:
 
 def setup_link(ctx: Context) -> str | None:
     """A one-time set-up URL while no administrator exists, else None."""
-    from tenantry.server.services import admins
+    from tenantry.server.services.identity import admins
 
     token = admins.setup_token(ctx)
     return f"{ctx.settings.public_url}/admin/setup?token={token}" if token else None

@@ -33,26 +33,26 @@ def _or_exit(action: Any, *args: Any) -> Any:
 
 
 def create_client(name: str) -> tuple[str, str]:
-    from tenantry.server.services import clients
+    from tenantry.server.services.integration import clients
 
     created = clients.create_client(_context(), name)
     return created.id, created.secret
 
 
 def list_clients() -> list[tuple[str, str, datetime]]:
-    from tenantry.server.services import clients
+    from tenantry.server.services.integration import clients
 
     return [(c.id, c.name, c.created_at) for c in clients.list_clients(_context())]
 
 
 def rotate_client_secret(client_id: str) -> str:
-    from tenantry.server.services import clients
+    from tenantry.server.services.integration import clients
 
     return str(_or_exit(clients.rotate_client_secret, client_id).secret)
 
 
 def delete_client(client_id: str) -> None:
-    from tenantry.server.services import clients
+    from tenantry.server.services.integration import clients
 
     _or_exit(clients.delete_client, client_id)
 
@@ -60,7 +60,7 @@ def delete_client(client_id: str) -> None:
 def create_application(name: str, redirect_uris: list[str], logout_uris: list[str], public: bool) -> tuple[str, Any]:
     from pydantic import ValidationError
 
-    from tenantry.server.services import applications
+    from tenantry.server.services.integration import applications
 
     try:
         command = applications.CreateApplication(
@@ -77,18 +77,18 @@ def create_application(name: str, redirect_uris: list[str], logout_uris: list[st
 
 
 def list_applications() -> list[tuple[str, str, str, list[str]]]:
-    from tenantry.server.services import applications
+    from tenantry.server.services.integration import applications
 
     return [(v.id, v.name, v.type, list(v.redirect_uris)) for v in applications.list_all(_context())]
 
 
 def delete_application(client_id: str) -> None:
-    from tenantry.server.services import applications
+    from tenantry.server.services.integration import applications
 
     _or_exit(applications.delete_, client_id)
 
 
 def rotate_signing_key() -> str:
-    from tenantry.server.services import signing_keys
+    from tenantry.server.services.integration import signing_keys
 
     return str(signing_keys.rotate(_context()))

@@ -17,6 +17,7 @@ from rich.console import Console
 from tenantry.cli.administrators import register as register_admin_commands
 from tenantry.cli.administrators import setup_link
 from tenantry.cli.api import register as register_api_commands
+from tenantry.cli.doctor import register as register_doctor
 from tenantry.cli.events import register as register_event_commands
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ app = typer.Typer(help="Tenantry: self-hosted user management for multi-tenant a
 register_api_commands(app)  # login, the resource groups, and apps/clients/keys (API or --database)
 register_admin_commands(app)  # dashboard administrators (database)
 register_event_commands(app)  # webhooks and the audit log (API)
+register_doctor(app)  # seat accounting checks (database)
 console = Console(soft_wrap=True)  # never break lines that scripts parse
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -64,7 +66,7 @@ def serve(
     from tenantry.server import serving
 
     cleanup = serving.prepare(workers)  # before the server's modules load (metrics of several processes)
-    from tenantry.server.services import clients
+    from tenantry.server.services.integration import clients
 
     settings = _settings().listening_on(host, port)
     os.environ["TENANTRY_PUBLIC_URL"] = settings.public_url  # what server processes started below read
@@ -128,7 +130,7 @@ def export_environment(
 ) -> None:
     """Write the whole environment (settings, attributes, users with password hashes,
     organizations, memberships, invitations, applications, API clients, signing keys) to FILE."""
-    from tenantry.server.services import backup
+    from tenantry.server.services.integration import backup
 
     ctx = _migrated_context()
     if str(file) == "-":
@@ -146,7 +148,7 @@ def import_environment(
 ) -> None:
     """Load an export into this database, in one transaction (all of it or nothing)."""
     from tenantry.server.domain.errors import TenantryError
-    from tenantry.server.services import backup
+    from tenantry.server.services.integration import backup
 
     ctx = _migrated_context()
     try:

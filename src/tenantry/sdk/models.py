@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MembershipStatus = Literal["ACTIVE", "PENDING_INVITE", "INVITE_EXPIRED"]
+MembershipStatus = Literal["ACTIVE", "PENDING_INVITE", "INVITE_EXPIRED", "INACTIVE"]
+ProvisioningMethod = Literal["invitation", "api", "signup", "domain", "sso_jit", "directory"]
 
 
 class Model(BaseModel):
@@ -19,6 +20,7 @@ class Organization(Model):
     display_name: str
     external_id: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    created_by_user_id: str | None = None
     create_time: datetime
     update_time: datetime
 
@@ -35,6 +37,7 @@ class Membership(Model):
     join_time: datetime | None = None
     invite_expires_at: datetime | None = None
     inviter_email: str | None = None
+    provisioning_method: ProvisioningMethod | str | None = None
 
 
 class UserProfile(Model):

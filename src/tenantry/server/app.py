@@ -22,7 +22,7 @@ from tenantry.server.http.security_headers import SecurityHeaders
 from tenantry.server.observability.metrics import count_refusal
 from tenantry.server.oidc.provider import Provider
 from tenantry.server.ratelimits import RateLimited
-from tenantry.server.services import clients
+from tenantry.server.services.integration import clients
 from tenantry.server.settings import Settings
 
 log = logging.getLogger("tenantry")

@@ -21,8 +21,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from tenantry.server.context import Context
 from tenantry.server.domain.webhook_signing import signed_headers
 from tenantry.server.observability import metrics
-from tenantry.server.services import deliveries, invitation_expiry
-from tenantry.server.services.deliveries import Claimed, Outcome
+from tenantry.server.services.integration import deliveries
+from tenantry.server.services.integration.deliveries import Claimed, Outcome
+from tenantry.server.services.membership import expiry
 
 log = logging.getLogger("tenantry.worker")
 
@@ -57,7 +58,7 @@ class Worker:
     def sweep_if_due(self) -> None:
         if time.monotonic() >= self._next_sweep:
             self._next_sweep = time.monotonic() + self.ctx.settings.worker_sweep_seconds
-            invitation_expiry.sweep(self.ctx)
+            expiry.sweep(self.ctx)
 
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop`` is set; an error in one round is logged and the loop goes on."""

@@ -12,11 +12,17 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.engine import SQLITE_BEGIN_OPTION
-from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, TenantryError
+from tenantry.server.domain.errors import (
+    AlreadyExists,
+    FieldError,
+    InvalidArgument,
+    TenantryError,
+    TransientConflict,
+)
 from tenantry.server.observability.metrics import count_refusal
 
 log = logging.getLogger(__name__)
@@ -73,10 +79,21 @@ class UnitOfWork:
             refusal = _conflict(exc)
         elif isinstance(exc, DataError):  # e.g. a NUL character PostgreSQL cannot store, in a path or query
             refusal = InvalidArgument("The request contains a value the database cannot store.")
+        elif isinstance(exc, DBAPIError) and _aborted(exc):
+            raise TransientConflict() from exc  # run again by the route: not a refusal
         if isinstance(refusal, TenantryError):  # a use case refused by a rule, whoever called it (README "Operations")
             count_refusal(refusal)
             if refusal is not exc:
                 raise refusal from exc
+
+
+# PostgreSQL's serialization_failure and deadlock_detected: the transaction was rolled back
+# whole and may simply be run again.
+_ABORTED_STATES = frozenset({"40001", "40P01"})
+
+
+def _aborted(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _ABORTED_STATES
 
 
 def _conflict(exc: IntegrityError) -> AlreadyExists | None:

@@ -111,3 +111,10 @@ class DatabaseUnavailable(TenantryError):
 class StorageFull(TenantryError):
     code = "storage_full"
     default_message = "The database has no space left. Nothing was changed; try again later."
+
+
+class TransientConflict(Exception):
+    """The database aborted the transaction to break a deadlock or a serialization conflict.
+    Nothing was written; running the same use case again is safe and usually succeeds. Not
+    a TenantryError on purpose: handlers that turn rule violations into pages must let it
+    through to the one place that retries (``http/retry.py``)."""

@@ -12,7 +12,7 @@ from tenantry.server.context import Context
 from tenantry.server.domain.errors import Unauthenticated
 from tenantry.server.domain.pagination import PageRequest, page_request
 from tenantry.server.domain.secrets import digest
-from tenantry.server.services import actors, clients, token_cache
+from tenantry.server.services.integration import actors, clients, token_cache
 
 bearer = HTTPBearer(auto_error=False, description="Access token from POST /oauth/token")
 

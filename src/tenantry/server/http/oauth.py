@@ -20,10 +20,11 @@ from tenantry.server.http import oidc
 from tenantry.server.http.deps import Ctx
 from tenantry.server.http.pages.web import address
 from tenantry.server.http.problem import problem
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.ratelimits import RateLimited
-from tenantry.server.services import clients
+from tenantry.server.services.integration import clients
 
-router = APIRouter(tags=["oauth"])
+router = APIRouter(route_class=RetryingRoute, tags=["oauth"])
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tenantry.server.context import Context
 from tenantry.server.observability import metrics, tracing
 from tenantry.server.observability.logs import request_id, request_id_from
-from tenantry.server.services import operations
+from tenantry.server.services.integration import operations
 
 router = APIRouter(include_in_schema=False)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -16,7 +16,6 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.server.db.models import Application
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.http.pages.web import (
     address,
@@ -28,12 +27,14 @@ from tenantry.server.http.pages.web import (
     render,
     session_token,
 )
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.oidc.claims import SCOPES
 from tenantry.server.oidc.provider import Provider, Subject
 from tenantry.server.ratelimits import RateLimited
-from tenantry.server.services import sessions, signing_keys
+from tenantry.server.services.identity import sessions
+from tenantry.server.services.integration import applications, signing_keys
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -357,10 +358,8 @@ def _logout_target(request: Request, params: dict[str, str]) -> str | None:
     target = params.get("post_logout_redirect_uri")
     if not client_id or not target:
         return None
-    with ctx.uow(readonly=True) as uow:
-        app = uow.session.get(Application, client_id)
-        if app is None or target not in app.post_logout_redirect_uris:
-            return None
+    if not applications.allows_post_logout_redirect(ctx, client_id, target):
+        return None
     return _with(target, state=params["state"]) if params.get("state") else target
 
 

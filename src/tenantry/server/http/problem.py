@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from tenantry.server.domain.errors import DatabaseUnavailable, FieldError, StorageFull, TenantryError
+from tenantry.server.domain.errors import DatabaseUnavailable, FieldError, StorageFull, TenantryError, TransientConflict
 from tenantry.server.http.api.v1.router import authentication_refusal
 from tenantry.server.observability.metrics import count_refusal, refused
 
@@ -188,6 +188,13 @@ def install(app: FastAPI) -> None:
         log.warning("database unavailable: %s", type(exc.orig).__name__)  # no statement, no values
         response = tenantry_error_response(failure)
         response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
+
+    @app.exception_handler(TransientConflict)
+    async def _still_conflicting(_request: Request, _exc: TransientConflict) -> JSONResponse:
+        log.warning("transaction aborted by the database on every attempt")
+        response = tenantry_error_response(DatabaseUnavailable("The database is busy. Nothing was changed; try again."))
+        response.headers["Retry-After"] = "1"
         return response
 
     @app.exception_handler(Exception)

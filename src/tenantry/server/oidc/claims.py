@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tenantry.server.domain.memberships import MembershipStatus
-from tenantry.server.services.views import UserView
+from tenantry.server.services.read_models.views import UserView
 
 SCOPES = ("openid", "profile", "email", "offline_access")
 

@@ -33,8 +33,8 @@ from tenantry.server.db.models import Application, AuthorizationCode, RefreshTok
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import digest, matches
 from tenantry.server.oidc.claims import SCOPES, roles_in, user_claims
-from tenantry.server.services import signing_keys
-from tenantry.server.services.views import user_view
+from tenantry.server.services.integration import signing_keys
+from tenantry.server.services.read_models.views import user_view
 
 ACCESS_TOKEN_SECONDS = 900
 ID_TOKEN_SECONDS = 3600

@@ -3,18 +3,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, and_, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.server.db.base import Base
+from tenantry.server.domain.memberships import MembershipStatus, membership_status
 
 
 class Membership(Base):
     """A user in an organization, with the invitation that brought them in (if any).
 
-    Status is derived, never stored: ``accepted_at`` set = active; otherwise pending until
-    ``expires_at``, expired after. ``holds_seat`` says whether the row is counted in its
-    organization's ``seats_held``; only an expired invitation ever gives its seat back.
+    Status is derived, never stored (``domain.memberships.membership_status``):
+    ``deactivated_at`` set = inactive; else ``accepted_at`` set = active; otherwise pending
+    until ``expires_at``, expired after. ``holds_seat`` says whether the row is counted in
+    its organization's ``seats_held``; only the membership ledger writes it.
     """
 
     __tablename__ = "memberships"
@@ -54,5 +56,26 @@ class Membership(Base):
     expiry_announced: Mapped[bool] = mapped_column(default=False)
     resent_at: Mapped[datetime | None]
     resent_count: Mapped[int] = mapped_column(default=0)
+    # invitation | api | signup | domain | sso_jit | directory (SPEC §3)
+    provisioning_method: Mapped[str] = mapped_column(String(20), default="api")
+    # Suspended by the application or deprovisioned by a directory (SPEC §3): no seat.
+    deactivated_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    def status(self, now: datetime) -> MembershipStatus:
+        return membership_status(self.accepted_at, self.expires_at, now, self.deactivated_at)
+
+    # The SQL twins of ``membership_status``: the one definition of "pending" and "expired".
+    @classmethod
+    def pending_invitation(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(cls.accepted_at.is_(None), cls.deactivated_at.is_(None), cls.expires_at > now)
+
+    @classmethod
+    def expired_invitation(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(cls.accepted_at.is_(None), cls.deactivated_at.is_(None), cls.expires_at <= now)
+
+    @classmethod
+    def expired_seat_holder(cls, now: datetime) -> ColumnElement[bool]:
+        """An expired invitation whose seat was not yet given back."""
+        return and_(cls.holds_seat.is_(True), cls.expired_invitation(now))

@@ -15,7 +15,7 @@ class Organization(Base):
     ``seats_held`` counts this organization's memberships with ``holds_seat`` set (active
     ones and invitations that have not given their seat back). Seat checks update it with
     one conditional ``UPDATE``, so they are exact under concurrency and cost the same
-    whatever the size of the organization (see ``db/seats.py``).
+    whatever the size of the organization (see ``services/membership/ledger.py``).
     """
 
     __tablename__ = "organizations"

@@ -16,11 +16,17 @@ from tenantry.server.http.admin.responses import Confirmation, confirm, with_not
 from tenantry.server.http.admin.web import render, signed_in_admin
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
-from tenantry.server.services import clients
-from tenantry.server.services.clients import ClientView
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import Strict
+from tenantry.server.services.integration import clients
+from tenantry.server.services.integration.clients import ClientView
 
-router = APIRouter(prefix="/admin/api-clients", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+router = APIRouter(
+    route_class=RetryingRoute,
+    prefix="/admin/api-clients",
+    include_in_schema=False,
+    dependencies=[Depends(signed_in_admin)],
+)
 
 CLIENTS = "/admin/api-clients"
 

@@ -15,10 +15,16 @@ from tenantry.server.http.admin.responses import Confirmation, confirm, with_not
 from tenantry.server.http.admin.web import render, signed_in_admin
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
-from tenantry.server.services import applications
-from tenantry.server.services.applications import ApplicationView, CreateApplication, UpdateApplication
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.integration import applications
+from tenantry.server.services.integration.applications import ApplicationView, CreateApplication, UpdateApplication
 
-router = APIRouter(prefix="/admin/applications", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+router = APIRouter(
+    route_class=RetryingRoute,
+    prefix="/admin/applications",
+    include_in_schema=False,
+    dependencies=[Depends(signed_in_admin)],
+)
 
 APPS = "/admin/applications"
 URI_LISTS = ("redirect_uris", "post_logout_redirect_uris")

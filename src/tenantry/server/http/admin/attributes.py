@@ -15,9 +15,15 @@ from tenantry.server.domain.errors import TenantryError
 from tenantry.server.http.admin.web import render, signed_in_admin, status_of
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
-from tenantry.server.services import attributes
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.directory import attributes
 
-router = APIRouter(prefix="/admin/attributes", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+router = APIRouter(
+    route_class=RetryingRoute,
+    prefix="/admin/attributes",
+    include_in_schema=False,
+    dependencies=[Depends(signed_in_admin)],
+)
 
 FLAGS = ("required", "collect_on_signup", "user_editable")
 NUMBERS = ("min_length", "max_length", "minimum", "maximum")

@@ -15,9 +15,12 @@ from tenantry.server.domain.errors import InvalidArgument, TenantryError
 from tenantry.server.domain.events import EVENT_TYPES
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin
 from tenantry.server.http.pages.web import context
-from tenantry.server.services import event_log
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.integration import event_log
 
-router = APIRouter(prefix="/admin/events", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+router = APIRouter(
+    route_class=RetryingRoute, prefix="/admin/events", include_in_schema=False, dependencies=[Depends(signed_in_admin)]
+)
 
 
 def _since(raw: str) -> datetime | None:

@@ -20,10 +20,11 @@ from tenantry.server.http.admin.web import (
 )
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import address, check_csrf, context, limiter, redirect
-from tenantry.server.services import admins
-from tenantry.server.services.admins import AdminView
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.identity import admins
+from tenantry.server.services.identity.admins import AdminView
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(route_class=RetryingRoute, prefix="/admin", include_in_schema=False)
 
 
 def _next(target: str | None) -> str:

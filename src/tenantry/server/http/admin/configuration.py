@@ -14,9 +14,12 @@ from tenantry.server.domain.errors import FieldError, TenantryError
 from tenantry.server.http.admin.web import render, signed_in_admin
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
-from tenantry.server.services import environment
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.directory import environment
 
-router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+router = APIRouter(
+    route_class=RetryingRoute, prefix="/admin", include_in_schema=False, dependencies=[Depends(signed_in_admin)]
+)
 
 UNIT_SECONDS = {"days": 86_400, "hours": 3_600, "minutes": 60}
 

@@ -14,18 +14,24 @@ from tenantry.server.context import Context
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin, status_of, worded
 from tenantry.server.http.pages.web import check_csrf, context, redirect
-from tenantry.server.services import invitation_list, invitations, memberships
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.membership import invitations, lifecycle, queries
 
-router = APIRouter(prefix="/admin/invitations", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+router = APIRouter(
+    route_class=RetryingRoute,
+    prefix="/admin/invitations",
+    include_in_schema=False,
+    dependencies=[Depends(signed_in_admin)],
+)
 
-STATUSES: dict[str, invitation_list.Status | None] = {"": None, "pending": "pending", "expired": "expired"}
+STATUSES: dict[str, queries.Status | None] = {"": None, "pending": "pending", "expired": "expired"}
 
 
 async def _page(
     request: Request, status: str = "", email: str = "", page_token: str = "", status_code: int = 200, **extra: Any
 ) -> Response:
     page = await run_in_threadpool(
-        invitation_list.list_page, context(request), page_request(page_token), STATUSES.get(status), email
+        queries.list_page, context(request), page_request(page_token), STATUSES.get(status), email
     )
     query = urlencode({k: v for k, v in (("status", status), ("email", email)) if v})
     return await render(
@@ -68,5 +74,5 @@ async def resend(request: Request, organization_id: str, user_id: str) -> Respon
 @router.post("/{organization_id}/{user_id}/revoke")
 async def revoke(request: Request, organization_id: str, user_id: str) -> Response:
     return await _act(
-        request, organization_id, user_id, memberships.revoke_invitation, "Invitation revoked; its seat is free."
+        request, organization_id, user_id, lifecycle.revoke_invitation, "Invitation revoked; its seat is free."
     )

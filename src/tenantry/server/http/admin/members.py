@@ -15,11 +15,15 @@ from tenantry.server.http.admin.organizations import detail_page
 from tenantry.server.http.admin.web import signed_in_admin, status_of, worded
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
-from tenantry.server.services import invitations, memberships, users
-from tenantry.server.services.admins import AdminView
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateUserInOrganization, RoleInput
+from tenantry.server.services.identity import users
+from tenantry.server.services.identity.admins import AdminView
+from tenantry.server.services.membership import invitations, lifecycle
 
-router = APIRouter(prefix="/admin/organizations/{organization_id}/members", include_in_schema=False)
+router = APIRouter(
+    route_class=RetryingRoute, prefix="/admin/organizations/{organization_id}/members", include_in_schema=False
+)
 
 NOTICES = {
     "invited": "Invitation sent.",
@@ -77,12 +81,12 @@ async def resend(request: Request, organization_id: str, user_id: str) -> Respon
 
 @router.post("/{user_id}/revoke", dependencies=[Depends(signed_in_admin)])
 async def revoke(request: Request, organization_id: str, user_id: str) -> Response:
-    return await _act(request, organization_id, user_id, memberships.revoke_invitation, "revoked")
+    return await _act(request, organization_id, user_id, lifecycle.revoke_invitation, "revoked")
 
 
 @router.post("/{user_id}/remove", dependencies=[Depends(signed_in_admin)])
 async def remove(request: Request, organization_id: str, user_id: str) -> Response:
-    return await _act(request, organization_id, user_id, memberships.remove, "removed")
+    return await _act(request, organization_id, user_id, lifecycle.remove, "removed")
 
 
 @router.post("/{user_id}/roles", dependencies=[Depends(signed_in_admin)])
@@ -90,7 +94,7 @@ async def change_role(request: Request, organization_id: str, user_id: str) -> R
     form = await check_csrf(request)
     try:
         roles = [RoleInput(name=text(form, "role") or "member")]
-        await run_in_threadpool(memberships.update_roles, context(request), organization_id, user_id, roles)
+        await run_in_threadpool(lifecycle.update_roles, context(request), organization_id, user_id, roles)
     except (ValidationError, TenantryError) as exc:
         message, _ = errors_of(exc)
         return await detail_page(request, organization_id, status_code=400, error=message or "Choose a valid role.")

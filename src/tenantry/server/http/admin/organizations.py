@@ -16,11 +16,18 @@ from tenantry.server.http.admin.responses import json_object
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin, status_of
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
-from tenantry.server.services import organizations, users
-from tenantry.server.services.admins import AdminView
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateOrganization, UpdateOrganization
+from tenantry.server.services.directory import organizations
+from tenantry.server.services.identity import users
+from tenantry.server.services.identity.admins import AdminView
 
-router = APIRouter(prefix="/admin/organizations", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+router = APIRouter(
+    route_class=RetryingRoute,
+    prefix="/admin/organizations",
+    include_in_schema=False,
+    dependencies=[Depends(signed_in_admin)],
+)
 
 
 def limit_from_form(form: dict[str, str]) -> int | None:

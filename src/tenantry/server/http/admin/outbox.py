@@ -14,9 +14,12 @@ from tenantry.server.domain.errors import FieldError
 from tenantry.server.domain.types import EmailAddress
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin
 from tenantry.server.http.pages.web import context
-from tenantry.server.services import emails
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.integration import emails
 
-router = APIRouter(prefix="/admin/outbox", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+router = APIRouter(
+    route_class=RetryingRoute, prefix="/admin/outbox", include_in_schema=False, dependencies=[Depends(signed_in_admin)]
+)
 
 # Links in the text part of an e-mail; trailing punctuation belongs to the sentence.
 _LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")

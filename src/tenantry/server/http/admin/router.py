@@ -25,8 +25,9 @@ from tenantry.server.http.admin import (
 from tenantry.server.http.admin.responses import not_found_page
 from tenantry.server.http.admin.web import SignInRequired
 from tenantry.server.http.pages.web import redirect
+from tenantry.server.http.retry import RetryingRoute
 
-dashboard = APIRouter(include_in_schema=False)
+dashboard = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 TABS = (
     auth,
     configuration,

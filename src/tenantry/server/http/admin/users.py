@@ -16,11 +16,15 @@ from tenantry.server.http.admin.responses import json_object, json_text, with_no
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
 from tenantry.server.http.pages.web import check_csrf, context, form_field, redirect
-from tenantry.server.services import attributes, sessions, users
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import UpdateUser
-from tenantry.server.services.views import PROFILE_FIELDS, UserView
+from tenantry.server.services.directory import attributes
+from tenantry.server.services.identity import sessions, users
+from tenantry.server.services.read_models.views import PROFILE_FIELDS, UserView
 
-router = APIRouter(prefix="/admin/users", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+router = APIRouter(
+    route_class=RetryingRoute, prefix="/admin/users", include_in_schema=False, dependencies=[Depends(signed_in_admin)]
+)
 
 USERS = "/admin/users"
 

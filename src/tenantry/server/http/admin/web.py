@@ -20,8 +20,10 @@ from tenantry.server.domain.pagination import page_request as parse_page_request
 from tenantry.server.domain.wording import MetaName
 from tenantry.server.http.pages.web import context, ensure_csrf_cookie, meta_of, page_variables, secure_cookies
 from tenantry.server.http.problem import STATUS_BY_CODE
-from tenantry.server.services import actors, admins, environment
-from tenantry.server.services.admins import AdminView
+from tenantry.server.services.directory import environment
+from tenantry.server.services.identity import admins
+from tenantry.server.services.identity.admins import AdminView
+from tenantry.server.services.integration import actors
 
 ADMIN_COOKIE = "tenantry_admin"
 PAGE_SIZE = 25

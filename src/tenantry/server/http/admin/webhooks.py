@@ -16,10 +16,16 @@ from tenantry.server.http.admin.responses import Confirmation, confirm, with_not
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
-from tenantry.server.services import webhooks
-from tenantry.server.services.webhooks import CreateWebhook, UpdateWebhook
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.integration import webhooks
+from tenantry.server.services.integration.webhooks import CreateWebhook, UpdateWebhook
 
-router = APIRouter(prefix="/admin/webhooks", include_in_schema=False, dependencies=[Depends(signed_in_admin)])
+router = APIRouter(
+    route_class=RetryingRoute,
+    prefix="/admin/webhooks",
+    include_in_schema=False,
+    dependencies=[Depends(signed_in_admin)],
+)
 
 HOOKS = "/admin/webhooks"
 STATUSES = ("PENDING", "DELIVERED", "FAILED")

@@ -29,10 +29,12 @@ from tenantry.server.http.pages.web import (
     session_token,
     set_session_cookie,
 )
-from tenantry.server.services import attributes, authentication, sessions, signup
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import SignUp
+from tenantry.server.services.directory import attributes
+from tenantry.server.services.identity import login, sessions, signup
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
 
 def _agent(request: Request) -> str | None:
@@ -79,7 +81,7 @@ async def signup_submit(request: Request) -> Response:
     except AlreadyExists:
         # Say nothing here about the address being registered: tell its owner by e-mail and
         # show the same "check your e-mail" page a new account gets.
-        await run_in_threadpool(authentication.notify_existing_account, ctx, text(form, "email"))
+        await run_in_threadpool(login.notify_existing_account, ctx, text(form, "email"))
         return redirect(f"/verify-email?next={quote(next_url)}")
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
@@ -94,7 +96,7 @@ async def signup_submit(request: Request) -> Response:
             next=next_url,
         )
     token = await run_in_threadpool(sessions.open_session, ctx, result.user.id, _agent(request))
-    await run_in_threadpool(authentication.send_verification_code, ctx, result.user.id)
+    await run_in_threadpool(login.send_verification_code, ctx, result.user.id)
     response = redirect(f"/verify-email?next={quote(next_url)}")
     set_session_cookie(request, response, token)
     return response
@@ -125,8 +127,8 @@ async def verify_submit(request: Request) -> Response:
     limiter(request).check("code", address(request), account)
     try:
         if session is None:
-            raise authentication.InvalidCode()
-        await run_in_threadpool(authentication.verify_email, ctx, session.user.id, text(form, "code"))
+            raise login.InvalidCode()
+        await run_in_threadpool(login.verify_email, ctx, session.user.id, text(form, "code"))
     except TenantryError as exc:
         limiter(request).hit("code", address(request), account)
         return await render(
@@ -148,7 +150,7 @@ async def verify_resend(request: Request) -> Response:
     if session is not None:
         limiter(request).check("email", address(request), session.user.id)
         limiter(request).hit("email", address(request), session.user.id)
-        await run_in_threadpool(authentication.send_verification_code, context(request), session.user.id)
+        await run_in_threadpool(login.send_verification_code, context(request), session.user.id)
     return redirect("/verify-email?resent=true")
 
 
@@ -168,7 +170,7 @@ async def _signed_in(request: Request, token: str, next_url: str) -> Response:
     ctx = context(request)
     view = await run_in_threadpool(sessions.resolve, ctx, token)
     if view is not None and not view.user.email_verified:
-        await run_in_threadpool(authentication.send_verification_code, ctx, view.user.id)
+        await run_in_threadpool(login.send_verification_code, ctx, view.user.id)
         response = redirect(f"/verify-email?next={quote(next_url)}")
     else:
         response = redirect(next_url)
@@ -183,7 +185,7 @@ async def login_submit(request: Request) -> Response:
     limiter(request).check("password", address(request), text(form, "email"))
     try:
         token = await run_in_threadpool(
-            authentication.login_with_password,
+            login.login_with_password,
             context(request),
             text(form, "email"),
             form.get("password", ""),
@@ -231,7 +233,7 @@ async def _mail_if_registered(
 async def login_code_send(request: Request) -> Response:
     form = await check_csrf(request)
     return await _mail_if_registered(
-        request, form, "login_code.html", authentication.send_login_code, next=safe_next(form.get("next"))
+        request, form, "login_code.html", login.send_login_code, next=safe_next(form.get("next"))
     )
 
 
@@ -242,7 +244,7 @@ async def login_code_verify(request: Request) -> Response:
     limiter(request).check("code", address(request), text(form, "email"))
     try:
         token = await run_in_threadpool(
-            authentication.login_with_code, context(request), text(form, "email"), text(form, "code"), _agent(request)
+            login.login_with_code, context(request), text(form, "email"), text(form, "code"), _agent(request)
         )
     except TenantryError as exc:
         limiter(request).hit("code", address(request), text(form, "email"))
@@ -266,13 +268,13 @@ async def forgot_page(request: Request) -> Response:
 @router.post("/forgot-password")
 async def forgot_submit(request: Request) -> Response:
     form = await check_csrf(request)
-    return await _mail_if_registered(request, form, "forgot_password.html", authentication.request_password_reset)
+    return await _mail_if_registered(request, form, "forgot_password.html", login.request_password_reset)
 
 
 @router.get("/reset-password")
 async def reset_page(request: Request, token: str = "") -> Response:
     try:
-        await run_in_threadpool(authentication.check_reset_link, context(request), token)
+        await run_in_threadpool(login.check_reset_link, context(request), token)
     except TenantryError:
         return await render(request, "reset_password.html", status_code=400, invalid=True)
     return await render(request, "reset_password.html", token=token, invalid=False)
@@ -284,9 +286,9 @@ async def reset_submit(request: Request) -> Response:
     token = form.get("token", "")
     try:
         session_token_ = await run_in_threadpool(
-            authentication.reset_password, context(request), token, form.get("password", ""), _agent(request)
+            login.reset_password, context(request), token, form.get("password", ""), _agent(request)
         )
-    except authentication.InvalidResetLink:
+    except login.InvalidResetLink:
         return await render(request, "reset_password.html", status_code=400, invalid=True)
     except TenantryError as exc:
         message, errors = errors_of(exc)

@@ -16,10 +16,13 @@ from tenantry.server.domain.errors import (
 )
 from tenantry.server.http.pages.forms import errors_of, profile_from_form
 from tenantry.server.http.pages.web import check_csrf, context, current_session, redirect, render, set_session_cookie
-from tenantry.server.services import attributes, invitations, sessions
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import AcceptInvitation
+from tenantry.server.services.directory import attributes
+from tenantry.server.services.identity import sessions
+from tenantry.server.services.membership import invitations
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
 
 async def _problem(request: Request, exc: TenantryError) -> Response:

@@ -16,11 +16,14 @@ from tenantry.server.domain.pagination import MAX_PAGE_SIZE, PageRequest
 from tenantry.server.domain.policies import is_organization_admin
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, current_session, redirect, render
-from tenantry.server.services import invitations, memberships, organizations, users
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateUserInOrganization
-from tenantry.server.services.sessions import SessionView
+from tenantry.server.services.directory import organizations
+from tenantry.server.services.identity import users
+from tenantry.server.services.identity.sessions import SessionView
+from tenantry.server.services.membership import invitations, lifecycle
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
 
 async def _admin_session(request: Request, organization_id: str) -> SessionView | Response:
@@ -56,8 +59,7 @@ async def _page(
         session=session,
         organization=org,
         members=page.items,
-        limit=seats.max_allowed_users,
-        seats_used=seats.seats_used,
+        seats=seats,
         **extra,
     )
 
@@ -127,4 +129,4 @@ async def resend(request: Request, organization_id: str, user_id: str) -> Respon
 @router.post("/organizations/{organization_id}/members/{user_id}/revoke")
 async def revoke(request: Request, organization_id: str, user_id: str) -> Response:
     """Withdraws a pending invitation (frees its seat)."""
-    return await _on_invitation(request, organization_id, user_id, memberships.revoke_invitation, "revoked")
+    return await _on_invitation(request, organization_id, user_id, lifecycle.revoke_invitation, "revoked")

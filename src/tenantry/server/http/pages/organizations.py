@@ -22,11 +22,14 @@ from tenantry.server.http.pages.web import (
     safe_next,
     session_token,
 )
-from tenantry.server.services import invitations, organizations, sessions
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateOrganization
-from tenantry.server.services.sessions import SessionView
+from tenantry.server.services.directory import organizations
+from tenantry.server.services.identity import sessions
+from tenantry.server.services.identity.sessions import SessionView
+from tenantry.server.services.membership import invitations
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
 
 async def _switcher(request: Request, session: SessionView, *, status_code: int = 200, **extra: Any) -> Response:

@@ -12,11 +12,13 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.http.pages.forms import PROFILE_INPUTS, errors_of, profile_from_form
 from tenantry.server.http.pages.web import check_csrf, context, current_session, redirect, render
-from tenantry.server.services import attributes, users
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import UserProfileInput
-from tenantry.server.services.views import UserView
+from tenantry.server.services.directory import attributes
+from tenantry.server.services.identity import users
+from tenantry.server.services.read_models.views import UserView
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
 
 def _values(user: UserView) -> dict[str, Any]:

@@ -11,11 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.http.pages import account, invitations, members, organizations, profile
 from tenantry.server.http.pages.web import context
-from tenantry.server.services import environment
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.directory import environment
 
 STATIC = StaticFiles(directory=Path(__file__).parents[2] / "static")
 
-pages = APIRouter(include_in_schema=False)
+pages = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 for module in (account, invitations, members, organizations, profile):
     pages.include_router(module.router)
 

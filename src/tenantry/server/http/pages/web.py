@@ -24,8 +24,10 @@ from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import FieldError, TenantryError
 from tenantry.server.domain.wording import MetaName
 from tenantry.server.ratelimits import Limiter
-from tenantry.server.services import actors, environment, server_secrets, sessions
-from tenantry.server.services.sessions import SessionView
+from tenantry.server.services.directory import environment
+from tenantry.server.services.identity import sessions
+from tenantry.server.services.identity.sessions import SessionView
+from tenantry.server.services.integration import actors, server_secrets
 
 SESSION_COOKIE = "tenantry_session"
 CSRF_COOKIE = "tenantry_csrf"

@@ -7,10 +7,11 @@ from pydantic import BaseModel
 
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx
-from tenantry.server.services import applications, signing_keys
-from tenantry.server.services.applications import ApplicationView, CreateApplication, UpdateApplication
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.integration import applications, signing_keys
+from tenantry.server.services.integration.applications import ApplicationView, CreateApplication, UpdateApplication
 
-router = APIRouter(tags=["applications"])
+router = APIRouter(route_class=RetryingRoute, tags=["applications"])
 
 
 class Application(BaseModel):

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query
 from tenantry.server.domain.attributes import AttributeDefinition, AttributeDefinitionPatch
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx
-from tenantry.server.services import attributes
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.directory import attributes
 
-router = APIRouter(tags=["user attributes"])
+router = APIRouter(route_class=RetryingRoute, tags=["user attributes"])
 
 
 @router.get("/user-attributes", response_model=schemas.UserAttributeList)

@@ -14,10 +14,11 @@ from pydantic import BaseModel, Field
 from tenantry.server.domain.types import DisplayName
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx
-from tenantry.server.services import clients
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import Strict
+from tenantry.server.services.integration import clients
 
-router = APIRouter(tags=["api clients"])
+router = APIRouter(route_class=RetryingRoute, tags=["api clients"])
 
 
 class ApiClient(BaseModel):

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query
 from tenantry.server.domain.types import EmailAddress
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx, Paging
-from tenantry.server.services import emails
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.integration import emails
 
-router = APIRouter(tags=["outbox"])
+router = APIRouter(route_class=RetryingRoute, tags=["outbox"])
 
 
 @router.get("/emails", response_model=schemas.EmailList)

@@ -8,9 +8,10 @@ from pydantic import BaseModel
 
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx, Paging
-from tenantry.server.services import event_log
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.integration import event_log
 
-router = APIRouter(tags=["events"])
+router = APIRouter(route_class=RetryingRoute, tags=["events"])
 
 
 class Actor(BaseModel):

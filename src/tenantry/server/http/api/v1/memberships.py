@@ -7,10 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx
-from tenantry.server.services import memberships
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import MembershipInput, RoleInput
+from tenantry.server.services.membership import lifecycle
 
-router = APIRouter(tags=["memberships"])
+router = APIRouter(route_class=RetryingRoute, tags=["memberships"])
 PATH = "/memberships/organizations/{organization_id}/users/{user_id}"
 
 
@@ -29,7 +30,7 @@ def create_membership(
 ) -> schemas.UserEnvelope:
     """Adds an existing user to the organization (pending with an invitation e-mail, or
     active with `send_invitation_email=false`). Takes a seat."""
-    view = memberships.add(
+    view = lifecycle.add(
         ctx, organization_id, user_id, body or MembershipInput(), send_invitation=send_invitation_email
     )
     return schemas.UserEnvelope(user=schemas.user(view))
@@ -37,11 +38,11 @@ def create_membership(
 
 @router.patch(PATH, response_model=schemas.UserEnvelope)
 def update_membership(ctx: Ctx, organization_id: str, user_id: str, body: UpdateMembership) -> schemas.UserEnvelope:
-    return schemas.UserEnvelope(user=schemas.user(memberships.update_roles(ctx, organization_id, user_id, body.roles)))
+    return schemas.UserEnvelope(user=schemas.user(lifecycle.update_roles(ctx, organization_id, user_id, body.roles)))
 
 
 @router.delete(PATH)
 def delete_membership(ctx: Ctx, organization_id: str, user_id: str) -> dict[str, object]:
     """Removes the member; for a pending membership this revokes the invitation. Frees the seat."""
-    memberships.remove(ctx, organization_id, user_id)
+    lifecycle.remove(ctx, organization_id, user_id)
     return {}

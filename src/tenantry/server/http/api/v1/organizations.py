@@ -6,10 +6,12 @@ from fastapi import APIRouter, Query, Request
 
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx, Paging, attribute_filters
-from tenantry.server.services import organizations, users
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateOrganization, CreateUserInOrganization, UpdateOrganization
+from tenantry.server.services.directory import organizations
+from tenantry.server.services.identity import users
 
-router = APIRouter(tags=["organizations"])
+router = APIRouter(route_class=RetryingRoute, tags=["organizations"])
 
 
 @router.post("/organizations", status_code=201, response_model=schemas.OrganizationEnvelope)

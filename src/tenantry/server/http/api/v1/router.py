@@ -21,14 +21,15 @@ from tenantry.server.http.api.v1 import (
     webhooks,
 )
 from tenantry.server.http.deps import bearer, get_context, require_client
+from tenantry.server.http.retry import RetryingRoute
 
-protected = APIRouter(dependencies=[Depends(require_client)])
+protected = APIRouter(route_class=RetryingRoute, dependencies=[Depends(require_client)])
 for module in (settings, organizations, users, memberships, invitations, attributes, applications, clients, emails):
     protected.include_router(module.router)
 for module in (events, webhooks):
     protected.include_router(module.router)
 
-api_v1 = APIRouter(prefix="/api/v1")
+api_v1 = APIRouter(route_class=RetryingRoute, prefix="/api/v1")
 api_v1.include_router(protected)
 api_v1.include_router(signup.public_router)
 api_v1.include_router(invitations.public_router)

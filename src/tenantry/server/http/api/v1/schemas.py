@@ -12,43 +12,43 @@ from tenantry.server.domain.pagination import Page
 from tenantry.server.domain.types import MaxAllowedUsers
 
 # The objects' shape lives with the services (event payloads use it too); re-exported here.
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     Invite as Invite,
 )
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     Membership as Membership,
 )
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     Organization as Organization,
 )
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     Role as Role,
 )
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     User as User,
 )
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     UserAttribute as UserAttribute,
 )
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     UserProfile as UserProfile,
 )
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     invite as invite,
 )
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     membership as membership,
 )
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     organization as organization,
 )
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     user as user,
 )
-from tenantry.server.services.representations import (
+from tenantry.server.services.read_models.representations import (
     user_attribute as user_attribute,
 )
-from tenantry.server.services.views import UserView
+from tenantry.server.services.read_models.views import UserView
 
 
 class OrganizationEnvelope(BaseModel):

@@ -5,9 +5,10 @@ from fastapi import APIRouter
 from tenantry.server.domain.environment import EnvironmentSettingsPatch
 from tenantry.server.http.api.v1.schemas import SettingsEnvelope
 from tenantry.server.http.deps import Ctx
-from tenantry.server.services import environment
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.directory import environment
 
-router = APIRouter(tags=["environment"])
+router = APIRouter(route_class=RetryingRoute, tags=["environment"])
 
 
 @router.get("/environment/settings", response_model=SettingsEnvelope)

@@ -4,10 +4,11 @@ from fastapi import APIRouter, Request
 
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx, Paging, attribute_filters
-from tenantry.server.services import users
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import UpdateUser
+from tenantry.server.services.identity import users
 
-router = APIRouter(tags=["users"])
+router = APIRouter(route_class=RetryingRoute, tags=["users"])
 
 
 @router.get("/users", response_model=schemas.UserList)

@@ -9,10 +9,11 @@ from pydantic import BaseModel
 
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx, Paging
-from tenantry.server.services import webhooks
-from tenantry.server.services.webhooks import CreateWebhook, UpdateWebhook
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.integration import webhooks
+from tenantry.server.services.integration.webhooks import CreateWebhook, UpdateWebhook
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(route_class=RetryingRoute, tags=["webhooks"])
 
 
 class Webhook(BaseModel):

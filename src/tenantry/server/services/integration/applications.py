@@ -142,3 +142,11 @@ def delete_(ctx: Context, application_id: str) -> None:
         uow.session.execute(delete(RefreshToken).where(RefreshToken.client_id == row.id))
         uow.session.delete(row)
         uow.commit()
+
+
+def allows_post_logout_redirect(ctx: Context, application_id: str, uri: str) -> bool:
+    """Whether ``uri`` is one of the application's registered post-logout redirect URIs
+    (exact match); False for an unknown application."""
+    with ctx.uow(readonly=True) as uow:
+        row = uow.session.get(Application, application_id)
+        return row is not None and uri in row.post_logout_redirect_uris

@@ -18,14 +18,14 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, Table, func, select, text, update
+from sqlalchemy import Engine, Table, select, text
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 import tenantry
 from tenantry.server.db.base import Base, UTCDateTime
 from tenantry.server.db.engine import SQLITE_BEGIN_OPTION, is_sqlite
-from tenantry.server.db.models import Membership, Organization
 from tenantry.server.domain.errors import FailedPrecondition, InvalidArgument
+from tenantry.server.services.membership import ledger
 
 FORMAT = "tenantry-export"
 VERSION = 1
@@ -142,24 +142,13 @@ def import_(engine: Engine, source: TextIO, *, replace: bool = False) -> dict[st
             except (IntegrityError, DataError, StatementError) as exc:  # rolled back with everything else
                 raise InvalidArgument(f"{table.name}: rows the database refuses ({type(exc.orig).__name__})") from exc
             counts[table.name] = len(rows)
-        _recount_seats(connection)
+        ledger.recount_all(connection)  # seat counters follow from the memberships, whatever the file said
         _continue_sequences(connection)
     return counts
 
 
 def _has_rows(connection: Any, name: str) -> bool:
     return connection.execute(select(text("1")).select_from(Base.metadata.tables[name]).limit(1)).first() is not None
-
-
-def _recount_seats(connection: Any) -> None:
-    """Seat counters follow from the memberships that hold a seat, whatever the file said."""
-    held = (
-        select(func.count())
-        .select_from(Membership)
-        .where(Membership.organization_id == Organization.id, Membership.holds_seat.is_(True))
-        .scalar_subquery()
-    )
-    connection.execute(update(Organization).values(seats_held=held))
 
 
 def _continue_sequences(connection: Any) -> None:

@@ -26,7 +26,7 @@ from tenantry.server.context import Context
 from tenantry.server.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tenantry.server.domain.events import retry_delay
 from tenantry.server.domain.ids import new_id
-from tenantry.server.services import event_log, webhook_secrets
+from tenantry.server.services.integration import event_log, webhook_secrets
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from tenantry.server.db import search
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.services.views import InviteView, invite_view
+from tenantry.server.services.read_models.views import InviteView, invite_view
 
 Status = Literal["pending", "expired"]
 
@@ -32,11 +32,11 @@ def list_page(
     expired ones, optionally for e-mails starting with ``email_prefix``."""
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
-        stmt = select(Membership).where(Membership.accepted_at.is_(None))
+        stmt = select(Membership).where(Membership.accepted_at.is_(None), Membership.deactivated_at.is_(None))
         if status == "pending":
-            stmt = stmt.where(Membership.expires_at > now)
+            stmt = stmt.where(Membership.pending_invitation(now))
         elif status == "expired":
-            stmt = stmt.where(Membership.expires_at <= now)
+            stmt = stmt.where(Membership.expired_invitation(now))
         if email_prefix.strip():
             prefix = search.email_prefix(uow.session, email_prefix)
             stmt = stmt.join(User, User.id == Membership.user_id).where(prefix)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
-from tenantry.server.db import attribute_values, seats
+from tenantry.server.db import attribute_values
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, User
 from tenantry.server.db.paging import fetch_page
@@ -22,10 +21,12 @@ from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.types import email_key
-from tenantry.server.services import attributes, environment, events, invitation_expiry, memberships
 from tenantry.server.services.commands import CreateUserInOrganization, UpdateUser, UserProfileInput
-from tenantry.server.services.profiles import apply_profile
-from tenantry.server.services.views import UserView, user_view, user_views
+from tenantry.server.services.directory import attributes, environment
+from tenantry.server.services.identity.profiles import apply_profile
+from tenantry.server.services.integration import events
+from tenantry.server.services.membership import expiry, ledger, lifecycle
+from tenantry.server.services.read_models.views import UserView, user_view, user_views
 
 # "key=value" in a search box: a custom attribute filter (keys are [a-z][a-z0-9_]*).
 _ATTRIBUTE_SEARCH = re.compile(r"([a-z][a-z0-9_]*)\s*=\s*(.*)", re.DOTALL)
@@ -74,12 +75,12 @@ def create_in_organization(
     without, it is active. Raises NotFound, AlreadyExists, InvalidArgument and
     OrganizationUserLimitReached; on any error nothing is written.
     """
-    roles = memberships.role_names(command.membership.roles)
-    now = ctx.clock.now()
+    roles = lifecycle.role_names(command.membership.roles)
     with ctx.uow() as uow:
         session = uow.session
-        org = repo.organization(session, organization_id)
-        user = repo.user_by_email(session, command.email)
+        user = _lock_by_email(session, command.email)
+        org = ledger.lock_organization(session, organization_id)
+        now = ctx.clock.now()
         if user is not None and "user_profile" in command.model_fields_set:
             # The existing user joins as they are; profile fields the request names are
             # written over theirs, through the same validator as any profile write.
@@ -93,7 +94,7 @@ def create_in_organization(
                 session, command.email, command.external_id, command.metadata, command.user_profile, now, requirement
             )
             events.user_event(session, "user.created", user, now)
-        memberships.start(
+        lifecycle.start(
             ctx,
             uow,
             org,
@@ -102,11 +103,16 @@ def create_in_organization(
             invite=send_invitation,
             inviter_email=command.membership.inviter_email,
             settings=environment.load(session),
-            now=now,
         )
         view = user_view(session, user, now)
         uow.commit()
         return view
+
+
+def _lock_by_email(session: Session, email: str) -> User | None:
+    """The existing user with this e-mail, locked first (the ledger's lock order), or None."""
+    found = repo.user_by_email(session, email)
+    return ledger.lock_user(session, found.id) if found is not None else None
 
 
 def get(ctx: Context, user_id: str) -> UserView:
@@ -114,7 +120,7 @@ def get(ctx: Context, user_id: str) -> UserView:
     with ctx.uow(readonly=True) as uow:
         view = user_view(uow.session, repo.user(uow.session, user_id), ctx.clock.now())
     if any(m.status is MembershipStatus.INVITE_EXPIRED for m in view.memberships):
-        invitation_expiry.observe_for_user(ctx, user_id)
+        expiry.observe_for_user(ctx, user_id)
     return view
 
 
@@ -211,18 +217,15 @@ def update_own_profile(ctx: Context, user_id: str, profile: UserProfileInput) ->
 
 def delete_(ctx: Context, user_id: str) -> None:
     """Delete the user and their memberships (freeing their seats). Organizations they
-    created stay, with no creator."""
-    now = ctx.clock.now()
+    created stay, with no creator. Locks in the ledger's order: the user, then the
+    organizations of their memberships, then the memberships."""
     with ctx.uow() as uow:
         session = uow.session
-        user = repo.user(session, user_id, for_update=True)
-        held = session.scalars(select(Membership).where(Membership.user_id == user.id)).all()
-        for organization_id, count in Counter(m.organization_id for m in held if m.holds_seat).items():
-            seats.release(session, organization_id, count)
-        for membership in held:
-            events.membership_event(session, "user.organization_membership_deleted", membership, now)
-            session.delete(membership)
-        session.flush()
-        events.user_event(session, "user.deleted", user, now)  # its last state: no memberships left
+        user = ledger.lock_user(session, user_id)
+        organization_ids = session.scalars(select(Membership.organization_id).where(Membership.user_id == user.id))
+        for org in ledger.lock_organizations(session, organization_ids):
+            membership = ledger.lock_membership(session, org.id, user.id)
+            lifecycle.end(ctx, session, membership)
+        events.user_event(session, "user.deleted", user, ctx.clock.now())  # its last state: no memberships left
         session.delete(user)
         uow.commit()

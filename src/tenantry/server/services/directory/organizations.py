@@ -5,30 +5,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
 from tenantry.server.db import search as search_sql
-from tenantry.server.db import seats
-from tenantry.server.db.models import Membership, Organization, User
+from tenantry.server.db.models import Organization, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.domain import seats
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import InvalidArgument, OrganizationCreationLimitReached
 from tenantry.server.domain.ids import new_id
-from tenantry.server.domain.memberships import ADMIN
+from tenantry.server.domain.memberships import ADMIN, ProvisioningMethod
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.services import environment, events, memberships
 from tenantry.server.services.commands import CreateOrganization, UpdateOrganization
-from tenantry.server.services.views import OrganizationView, organization_view
+from tenantry.server.services.directory import environment
+from tenantry.server.services.integration import events
+from tenantry.server.services.membership import ledger, lifecycle
+from tenantry.server.services.read_models.views import OrganizationView, organization_view
 
 
 @dataclass(frozen=True)
 class UserManagement:
     max_allowed_users: int | None
     seats_used: int
+
+    @property
+    def full(self) -> bool:
+        """No new invitation, member or re-activation fits (``domain.seats.is_full``)."""
+        return seats.is_full(self.max_allowed_users, self.seats_used)
 
 
 def create(ctx: Context, command: CreateOrganization) -> OrganizationView:
@@ -37,11 +44,11 @@ def create(ctx: Context, command: CreateOrganization) -> OrganizationView:
 
     Raises NotFound (user), AlreadyExists (external_id), OrganizationCreationLimitReached.
     """
-    now = ctx.clock.now()
     with ctx.uow() as uow:
         creator = None
         if command.created_by_user_id is not None:
-            creator = repo.user(uow.session, command.created_by_user_id, for_update=True)
+            creator = ledger.lock_user(uow.session, command.created_by_user_id)
+        now = ctx.clock.now()
         org = insert(
             ctx,
             uow,
@@ -66,10 +73,12 @@ def insert(
     creator: User | None,
     settings: EnvironmentSettings,
     now: datetime,
+    method: ProvisioningMethod = "api",
 ) -> Organization:
     """Write a new organization; with a creator, check their creation limit and make them
-    its admin. The creator's row must already be locked (``for_update``) by the caller,
-    which makes concurrent creations by one user queue up behind the count."""
+    its admin. The creator's row must already be locked (``ledger.lock_user``) by the
+    caller, which makes concurrent creations by one user queue up behind the count. The
+    new organization's row is locked by its insert until the transaction ends."""
     session = uow.session
     if creator is not None:
         _check_creation_limit(session, creator.id, settings)
@@ -89,7 +98,9 @@ def insert(
     session.flush()
     events.organization_event(session, "organization.created", org, now)
     if creator is not None:
-        memberships.start(ctx, uow, org, creator, [ADMIN], invite=False, inviter_email=None, settings=settings, now=now)
+        lifecycle.start(
+            ctx, uow, org, creator, [ADMIN], invite=False, inviter_email=None, settings=settings, method=method
+        )
     return org
 
 
@@ -151,13 +162,12 @@ def update(ctx: Context, organization_id: str, command: UpdateOrganization) -> O
 
 
 def delete_(ctx: Context, organization_id: str) -> None:
-    """Delete the organization and its memberships; users and other organizations stay."""
-    now = ctx.clock.now()
+    """Delete the organization and its memberships; users and other organizations stay.
+    Raises NotFound (also when a concurrent request deleted it first)."""
     with ctx.uow() as uow:
-        org = repo.organization(uow.session, organization_id)
-        for membership in uow.session.scalars(select(Membership).where(Membership.organization_id == org.id)):
-            events.membership_event(uow.session, "user.organization_membership_deleted", membership, now)
-        uow.session.execute(delete(Membership).where(Membership.organization_id == org.id))
+        org = ledger.lock_organization(uow.session, organization_id)
+        now = ctx.clock.now()
+        lifecycle.end_all(ctx, uow.session, org)
         events.organization_event(uow.session, "organization.deleted", org, now)
         uow.session.delete(org)
         uow.commit()
@@ -167,7 +177,7 @@ def get_user_management(ctx: Context, organization_id: str) -> UserManagement:
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
         org = repo.organization(uow.session, organization_id)
-        return UserManagement(org.max_allowed_users, seats.used(uow.session, org, now))
+        return UserManagement(org.max_allowed_users, ledger.used(uow.session, org, now))
 
 
 def set_max_allowed_users(ctx: Context, organization_id: str, limit: int | None) -> UserManagement:
@@ -175,13 +185,13 @@ def set_max_allowed_users(ctx: Context, organization_id: str, limit: int | None)
     removes nobody: new seats are refused until the count drops below the limit."""
     if limit is not None and limit < 0:
         raise InvalidArgument.field("settings.max_allowed_users", "out_of_range", "must be 0 (no limit) or more")
-    now = ctx.clock.now()
     with ctx.uow() as uow:
-        org = repo.organization(uow.session, organization_id)
+        org = ledger.lock_organization(uow.session, organization_id)
+        now = ctx.clock.now()
         org.max_allowed_users = limit or None
         org.updated_at = now
         uow.session.flush()
-        result = UserManagement(org.max_allowed_users, seats.used(uow.session, org, now))
+        result = UserManagement(org.max_allowed_users, ledger.used(uow.session, org, now))
         events.organization_event(uow.session, "organization.updated", org, now)
         uow.commit()
         return result

@@ -7,16 +7,19 @@ carries exactly what ``GET`` on the object would show at that moment.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tenantry.server.domain.attributes import AttributeDefinition
-from tenantry.server.domain.memberships import MembershipStatus
-from tenantry.server.services.views import InviteView, MembershipView, OrganizationView, UserView
-
-if TYPE_CHECKING:
-    from tenantry.server.services.attributes import AttributeView
+from tenantry.server.domain.memberships import MembershipStatus, ProvisioningMethod
+from tenantry.server.services.read_models.views import (
+    AttributeView,
+    InviteView,
+    MembershipView,
+    OrganizationView,
+    UserView,
+)
 
 
 class Organization(BaseModel):
@@ -24,6 +27,10 @@ class Organization(BaseModel):
     display_name: str
     external_id: str | None
     metadata: dict[str, Any]
+    created_by_user_id: str | None = Field(
+        description="The user this organization was created on behalf of (counts toward their creation limit), "
+        "or null for organizations the application created on its own."
+    )
     create_time: datetime
     update_time: datetime
 
@@ -40,6 +47,9 @@ class Membership(BaseModel):
     join_time: datetime | None
     invite_expires_at: datetime | None
     inviter_email: str | None
+    provisioning_method: ProvisioningMethod = Field(
+        description="How the membership came to be: invitation, api, signup, domain, sso_jit or directory."
+    )
 
 
 class UserProfile(BaseModel):
@@ -88,6 +98,7 @@ def organization(view: OrganizationView) -> Organization:
         display_name=view.display_name,
         external_id=view.external_id,
         metadata=view.metadata,
+        created_by_user_id=view.created_by_user_id,
         create_time=view.create_time,
         update_time=view.update_time,
     )
@@ -102,6 +113,7 @@ def membership(view: MembershipView) -> Membership:
         join_time=view.join_time,
         invite_expires_at=view.invite_expires_at,
         inviter_email=view.inviter_email,
+        provisioning_method=view.provisioning_method,
     )
 
 

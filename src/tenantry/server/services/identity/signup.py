@@ -8,9 +8,11 @@ from tenantry.server.context import Context
 from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.errors import SignupDisabled
 from tenantry.server.domain.passwords import check_password_policy, hash_password
-from tenantry.server.services import actors, environment, events, organizations, users
 from tenantry.server.services.commands import SignUp
-from tenantry.server.services.views import OrganizationView, UserView, organization_view, user_view
+from tenantry.server.services.directory import environment, organizations
+from tenantry.server.services.identity import users
+from tenantry.server.services.integration import actors, events
+from tenantry.server.services.read_models.views import OrganizationView, UserView, organization_view, user_view
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def sign_up(ctx: Context, command: SignUp) -> SignedUp:
         )
         with actors.acting_as(actors.user(user.id)):  # self-service: the new user is the actor
             events.user_event(uow.session, "user.signup", user, now)  # first: later events refer to the user
-            org = organizations.insert(ctx, uow, name, None, {}, user, settings, now)
+            org = organizations.insert(ctx, uow, name, None, {}, user, settings, now, method="signup")
         result = SignedUp(user_view(uow.session, user, now), organization_view(org))
         uow.commit()
         return result

@@ -18,7 +18,7 @@ import os
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tenantry.server.context import Context
-from tenantry.server.services import server_secrets
+from tenantry.server.services.integration import server_secrets
 
 _DB_KEY_NAME = "webhook-secret-encryption"
 

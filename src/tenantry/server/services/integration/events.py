@@ -13,7 +13,7 @@ order. A user's memberships and invitations are ordered with the user.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -24,11 +24,15 @@ from tenantry.server.db.models import Event, Membership, Organization, User, Web
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.events import EVENT_TYPES, RETRY_WINDOW, matches
 from tenantry.server.domain.ids import new_id, new_sequential_id
-from tenantry.server.services import actors, representations
-from tenantry.server.services.views import invite_view, membership_view, organization_view, user_view
-
-if TYPE_CHECKING:
-    from tenantry.server.services.attributes import AttributeView
+from tenantry.server.services.integration import actors
+from tenantry.server.services.read_models import representations
+from tenantry.server.services.read_models.views import (
+    AttributeView,
+    invite_view,
+    membership_view,
+    organization_view,
+    user_view,
+)
 
 _ENDPOINTS_KEY = "tenantry.webhook_endpoints"  # per-transaction cache in Session.info
 

@@ -17,7 +17,7 @@ from tenantry.server.db.models import AccessToken, ApiClient
 from tenantry.server.domain.errors import NotFound, Unauthenticated
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import digest, matches, new_secret
-from tenantry.server.services import token_cache
+from tenantry.server.services.integration import token_cache
 
 _DUMMY_DIGEST = digest("no such client")
 

@@ -13,9 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import Membership, Organization, User
-from tenantry.server.domain.memberships import MembershipStatus, membership_status
+from tenantry.server.domain.attributes import AttributeDefinition
+from tenantry.server.domain.memberships import INVITATION_STATUSES, MembershipStatus, ProvisioningMethod
 
 PROFILE_FIELDS = ("given_name", "family_name", "name", "picture", "phone_number", "locale")
+
+
+@dataclass(frozen=True)
+class AttributeView:
+    definition: AttributeDefinition
+    create_time: datetime
+    update_time: datetime
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class MembershipView:
     join_time: datetime | None
     invite_expires_at: datetime | None
     inviter_email: str | None
+    provisioning_method: ProvisioningMethod
 
 
 @dataclass(frozen=True)
@@ -82,15 +91,16 @@ def organization_view(org: Organization) -> OrganizationView:
 
 
 def membership_view(membership: Membership, organization_name: str, now: datetime) -> MembershipView:
-    status = membership_status(membership.accepted_at, membership.expires_at, now)
+    status = membership.status(now)
     return MembershipView(
         organization_id=membership.organization_id,
         organization_name=organization_name,
         status=status,
         roles=list(membership.roles),
         join_time=membership.accepted_at,
-        invite_expires_at=None if status is MembershipStatus.ACTIVE else membership.expires_at,
+        invite_expires_at=membership.expires_at if status in INVITATION_STATUSES else None,
         inviter_email=membership.inviter_email,
+        provisioning_method=membership.provisioning_method,  # type: ignore[arg-type]
     )
 
 
@@ -99,7 +109,7 @@ def invite_view(membership: Membership, now: datetime) -> InviteView:
         organization_id=membership.organization_id,
         user_id=membership.user_id,
         inviter_email=membership.inviter_email,
-        status=membership_status(membership.accepted_at, membership.expires_at, now),
+        status=membership.status(now),
         created_at=membership.invited_at,
         expires_at=membership.expires_at,
         resent_at=membership.resent_at,

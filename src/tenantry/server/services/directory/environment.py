@@ -8,7 +8,7 @@ from tenantry.server.context import Context
 from tenantry.server.db.models import EnvironmentSettingsRow
 from tenantry.server.db.models.environment import SETTINGS_ROW_ID
 from tenantry.server.domain.environment import EnvironmentSettings, EnvironmentSettingsPatch, apply_patch
-from tenantry.server.services import events
+from tenantry.server.services.integration import events
 
 
 def load(session: Session) -> EnvironmentSettings:

@@ -17,17 +17,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from tenantry.server.context import Context
 from tenantry.server.db.models import Membership
-from tenantry.server.services import events
+from tenantry.server.services.integration import events
 
 SWEEP_BATCH = 200
 
 
 def _unannounced(now: datetime) -> ColumnElement[bool]:
-    return and_(
-        Membership.accepted_at.is_(None),
-        Membership.expires_at <= now,
-        Membership.expiry_announced.is_(False),
-    )
+    return and_(Membership.expired_invitation(now), Membership.expiry_announced.is_(False))
 
 
 def announce(session: Session, membership: Membership, now: datetime) -> bool:

@@ -6,9 +6,9 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import User
 from tenantry.server.domain.attributes import Requirement, validate_custom_attributes
-from tenantry.server.services.attributes import load_definitions
 from tenantry.server.services.commands import UserProfileInput
-from tenantry.server.services.views import PROFILE_FIELDS
+from tenantry.server.services.directory.attributes import load_definitions
+from tenantry.server.services.read_models.views import PROFILE_FIELDS
 
 
 def apply_profile(session: Session, user: User, profile: UserProfileInput | None, requirement: Requirement) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -30,16 +29,10 @@ from tenantry.server.domain.errors import (
     InvalidArgument,
     NotFound,
 )
-from tenantry.server.services import events
+from tenantry.server.services.integration import events
+from tenantry.server.services.read_models.views import AttributeView
 
 _FIELDS = tuple(AttributeDefinition.model_fields)
-
-
-@dataclass(frozen=True)
-class AttributeView:
-    definition: AttributeDefinition
-    create_time: datetime
-    update_time: datetime
 
 
 @dataclass(frozen=True)

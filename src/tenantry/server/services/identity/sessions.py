@@ -16,8 +16,8 @@ from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import digest, new_secret
-from tenantry.server.services import actors, events
-from tenantry.server.services.views import UserView, user_view
+from tenantry.server.services.integration import actors, events
+from tenantry.server.services.read_models.views import UserView, user_view
 
 SESSION_LIFETIME = timedelta(days=14)
 TOUCH_EVERY = timedelta(minutes=5)  # last_seen_at is written at most this often

@@ -18,7 +18,7 @@ from tenantry.server.domain.events import RETRY_WINDOW
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.webhook_signing import new_signing_secret
-from tenantry.server.services import event_log, events, webhook_secrets
+from tenantry.server.services.integration import event_log, events, webhook_secrets
 
 
 def _known_types(types: list[str]) -> list[str]:

@@ -1,8 +1,9 @@
 """Invitations (SPEC §5): issuing, resending and accepting the single-use link.
 
 A token exists in clear only in the e-mail; the membership row keeps its SHA-256 digest,
-so lookup by digest is the constant-time comparison. Accepting consumes the token with
-one conditional UPDATE, so two simultaneous accepts cannot both succeed.
+so lookup by digest is the constant-time comparison. Accepting checks the token again
+under the membership's lock (the ledger's lock order) and clears it, so two simultaneous
+accepts cannot both succeed, and a resend or revocation meanwhile wins.
 """
 
 from __future__ import annotations
@@ -11,25 +12,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db import seats
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.environment import EnvironmentSettings
-from tenantry.server.domain.errors import InvitationExpired, InvitationInvalid, MembershipAlreadyActive
-from tenantry.server.domain.memberships import MembershipStatus, membership_status
+from tenantry.server.domain.errors import (
+    FailedPrecondition,
+    InvitationExpired,
+    InvitationInvalid,
+    MembershipAlreadyActive,
+    NotFound,
+)
+from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.passwords import check_password_policy, hash_password
 from tenantry.server.domain.secrets import digest, new_secret
 from tenantry.server.email.message import render
-from tenantry.server.services import actors, environment, events, invitation_expiry
 from tenantry.server.services.commands import AcceptInvitation
-from tenantry.server.services.profiles import apply_profile
-from tenantry.server.services.views import (
+from tenantry.server.services.directory import environment
+from tenantry.server.services.identity.profiles import apply_profile
+from tenantry.server.services.integration import actors, events
+from tenantry.server.services.membership import expiry, ledger
+from tenantry.server.services.read_models.views import (
     InviteView,
     OrganizationView,
     UserView,
@@ -73,36 +81,29 @@ def issue(
 def resend(ctx: Context, organization_id: str, user_id: str) -> InviteView:
     """New link, old one dead, expiry restarted, ``resent_count`` + 1.
 
-    Raises NotFound, MembershipAlreadyActive, and OrganizationUserLimitReached when the
-    invitation had expired and the organization has no free seat for it.
+    Raises NotFound, MembershipAlreadyActive, FailedPrecondition (inactive member), and
+    OrganizationUserLimitReached when the invitation had expired (or given its seat back)
+    and the organization has no free seat for it.
     """
-    now = ctx.clock.now()
     with ctx.uow() as uow:
         session = uow.session
-        org = repo.organization(session, organization_id)
-        membership = repo.membership(session, organization_id, user_id, for_update=True)
-        status = membership_status(membership.accepted_at, membership.expires_at, now)
+        org = ledger.lock_organization(session, organization_id)
+        membership = ledger.lock_membership(session, organization_id, user_id)
+        now = ctx.clock.now()
+        status = membership.status(now)
         if status is MembershipStatus.ACTIVE:
             raise MembershipAlreadyActive()
-        if status is MembershipStatus.INVITE_EXPIRED:
-            invitation_expiry.announce(session, membership, now)
-            _renew_seat(session, membership, now)
+        if status is MembershipStatus.INACTIVE:
+            raise FailedPrecondition("This membership is inactive; re-activate it instead of inviting again.")
+        if status is MembershipStatus.INVITE_EXPIRED or not membership.holds_seat:
+            expiry.announce(session, membership, now)
+            ledger.hold(session, org, membership, now)  # an expired invitation needs a free seat again
         membership.resent_at = now
         membership.resent_count += 1
         issue(ctx, uow, membership, org, repo.user(session, user_id), environment.load(session), now)
         events.invitation_event(session, "user.organization_invitation", membership, now)
         uow.commit()
         return invite_view(membership, now)
-
-
-def _renew_seat(session: Session, membership: Membership, now: datetime) -> None:
-    """An expired invitation no longer counts; renewing it must find a free seat."""
-    if membership.holds_seat:
-        seats.release(session, membership.organization_id)
-        membership.holds_seat = False
-        session.flush()
-    seats.take(session, membership.organization_id, now)
-    membership.holds_seat = True
 
 
 @dataclass(frozen=True)
@@ -114,67 +115,58 @@ class Accepted:
 def accept(ctx: Context, command: AcceptInvitation) -> Accepted:
     """Activate the membership the token belongs to, once.
 
-    Raises InvitationInvalid (unknown, used or revoked token), InvitationExpired, and
-    OrganizationUserLimitReached only when the limit was lowered below the seats in use.
+    Raises InvitationInvalid (unknown, used, revoked or replaced token), InvitationExpired,
+    and OrganizationUserLimitReached only when the limit was lowered below the seats in use.
     Works whether or not sign-up is enabled.
     """
     if command.password:
         check_password_policy(command.password)
     password_hash = hash_password(command.password) if command.password else None  # before locking: ~25 ms
-    now = ctx.clock.now()
+    token_hash = digest(command.token)
     with ctx.uow() as uow:
         session = uow.session
-        membership = _pending_by_token(session, command.token, now)
-        org = _activate(session, membership, now)
-        user = repo.user(session, membership.user_id)
+        found = _by_token(session, token_hash)
+        user = ledger.lock_user(session, found.user_id)
+        org, membership = _locked(session, found.organization_id, found.user_id, token_hash)
+        now = ctx.clock.now()
+        ledger.accept(session, org, membership, now)
         user.email_verified = True  # the link reached their mailbox
         if password_hash and user.password_hash is None:
             user.password_hash = password_hash
         apply_profile(session, user, command.user_profile, Requirement.SIGNUP)
         user.updated_at = now
         session.flush()
-        session.expire_all()
-        _announce_acceptance(session, membership.id, now)
-        result = Accepted(user_view(session, repo.user(session, membership.user_id), now), organization_view(org))
+        _announce_acceptance(session, membership, now)
+        result = Accepted(user_view(session, user, now), organization_view(org))
         uow.commit()
         return result
 
 
-def _pending_by_token(session: Session, token: str, now: datetime) -> Membership:
-    """The unaccepted, unexpired membership a link token belongs to.
-    Raises InvitationInvalid (unknown, used, revoked or replaced) and InvitationExpired."""
-    membership = session.scalar(select(Membership).where(Membership.invitation_token_hash == digest(token)))
+def _by_token(session: Session, token_hash: str) -> Membership:
+    """The unaccepted membership a link token belongs to (not locked: only its keys are
+    used, to take the locks in order). Raises InvitationInvalid."""
+    membership = session.scalar(select(Membership).where(Membership.invitation_token_hash == token_hash))
     if membership is None or membership.accepted_at is not None:
         raise InvitationInvalid()
-    if membership_status(None, membership.expires_at, now) is MembershipStatus.INVITE_EXPIRED:
-        raise InvitationExpired()
     return membership
 
 
-def _activate(session: Session, membership: Membership, now: datetime) -> Organization:
-    """Accept ``membership`` exactly once (one conditional UPDATE consumes its token).
-    Raises OrganizationUserLimitReached (limit lowered below the seats in use) and
-    InvitationInvalid when a concurrent request accepted it first."""
-    org = repo.organization(session, membership.organization_id)
-    seats.ensure_acceptance_allowed(session, org, now)
-    consumed = session.execute(
-        update(Membership)
-        .where(
-            Membership.id == membership.id,
-            Membership.accepted_at.is_(None),
-            Membership.invitation_token_hash == membership.invitation_token_hash,
-        )
-        .values(accepted_at=now, invitation_token_hash=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if consumed != 1:
+def _locked(session: Session, organization_id: str, user_id: str, token_hash: str) -> tuple[Organization, Membership]:
+    """The organization and the membership, locked in the ledger's order, with the token
+    checked again under the lock (a resend or revocation may have replaced it meanwhile).
+    Raises InvitationInvalid."""
+    try:
+        org = ledger.lock_organization(session, organization_id)
+        membership = ledger.lock_membership(session, organization_id, user_id)
+    except NotFound as exc:
+        raise InvitationInvalid() from exc
+    if membership.invitation_token_hash != token_hash:
         raise InvitationInvalid()
-    return org
+    return org, membership
 
 
-def _announce_acceptance(session: Session, membership_id: str, now: datetime) -> None:
+def _announce_acceptance(session: Session, membership: Membership, now: datetime) -> None:
     """``invitation.accepted`` and the membership's change to active, both by the invitee."""
-    membership = session.get_one(Membership, membership_id)
     invitee = actors.user(membership.user_id)
     events.invitation_event(session, "invitation.accepted", membership, now, actor=invitee)
     events.membership_event(session, "user.organization_membership_updated", membership, now, actor=invitee)
@@ -196,7 +188,9 @@ def preview(ctx: Context, token: str) -> InvitationPreview:
     and InvitationExpired."""
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
-        membership = _pending_by_token(uow.session, token, now)
+        membership = _by_token(uow.session, digest(token))
+        if membership.status(now) is not MembershipStatus.PENDING_INVITE or not membership.holds_seat:
+            raise InvitationExpired()
         org = repo.organization(uow.session, membership.organization_id)
         user = repo.user(uow.session, membership.user_id)
         return InvitationPreview(
@@ -213,17 +207,17 @@ def preview(ctx: Context, token: str) -> InvitationPreview:
 def join(ctx: Context, user_id: str, organization_id: str) -> OrganizationView:
     """A signed-in user accepts their own pending invitation (the organization switcher's
     "Join"). Same rules as accepting by link."""
-    now = ctx.clock.now()
     with ctx.uow() as uow:
-        membership = repo.membership(uow.session, organization_id, user_id, for_update=True)
-        status = membership_status(membership.accepted_at, membership.expires_at, now)
-        if status is MembershipStatus.ACTIVE:
+        session = uow.session
+        ledger.lock_user(session, user_id)
+        org = ledger.lock_organization(session, organization_id)
+        membership = ledger.lock_membership(session, organization_id, user_id)
+        now = ctx.clock.now()
+        if membership.status(now) is MembershipStatus.ACTIVE:
             raise MembershipAlreadyActive()
-        if status is MembershipStatus.INVITE_EXPIRED:
-            raise InvitationExpired()
-        org = _activate(uow.session, membership, now)
-        uow.session.expire_all()
-        _announce_acceptance(uow.session, membership.id, now)
+        ledger.accept(session, org, membership, now)
+        session.flush()
+        _announce_acceptance(session, membership, now)
         view = organization_view(org)
         uow.commit()
         return view

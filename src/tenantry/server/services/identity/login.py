@@ -26,7 +26,8 @@ from tenantry.server.domain.passwords import check_password_policy, hash_passwor
 from tenantry.server.domain.secrets import digest, matches, new_secret
 from tenantry.server.email.message import render
 from tenantry.server.observability.metrics import counts_sign_in
-from tenantry.server.services import environment, lockouts, sessions
+from tenantry.server.services.directory import environment
+from tenantry.server.services.identity import lockouts, sessions
 
 CODE_LIFETIME = timedelta(minutes=10)
 RESET_LIFETIME = timedelta(hours=1)

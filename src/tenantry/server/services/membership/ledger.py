@@ -1,0 +1,335 @@
+"""The membership ledger: the ONLY writer of seat state (SPEC §2), exact under concurrency.
+
+Seat state is two things kept in step: ``organizations.seats_held`` and, per membership,
+``holds_seat``. ``seats_held`` always equals the number of the organization's memberships
+with ``holds_seat`` set. Active memberships always hold a seat; a pending invitation holds
+one until it expires and the seat is reclaimed; inactive memberships hold none.
+
+Lock order, the same on every path (so two requests can never wait on each other):
+    1. the user row, when the operation changes or needs that user (``lock_user``);
+    2. organization rows, in id order (``lock_organization`` / ``lock_organizations``);
+    3. membership rows.
+Every decision ("does it hold a seat?", "is the invitation still pending?") is made on the
+stored flag after these locks are taken, with the clock read after them too, never on a
+value read before the transaction waited. Giving a seat back is idempotent: a conditional
+UPDATE of ``holds_seat`` decides who gives it back, so a seat is never returned twice.
+
+On PostgreSQL the locks are ``SELECT … FOR UPDATE``; SQLite serialises writers with
+``BEGIN IMMEDIATE`` (the whole transaction holds the write lock), so the same code is exact
+there too. A seat check is one conditional ``UPDATE`` of one row: its cost does not grow
+with the organization's size, and memberships are only counted when it looks full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, select, true, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from tenantry.server.db.models import Membership, Organization, User
+from tenantry.server.domain import seats
+from tenantry.server.domain.errors import FieldError, InvitationExpired, InvitationInvalid, NotFound
+
+
+def lock_user(session: Session, user_id: str) -> User:
+    """The user row, locked until the end of the transaction (first in the lock order).
+    Raises NotFound when it does not exist (or was deleted while we waited)."""
+    found = session.scalar(
+        select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if found is None:
+        raise NotFound(f"No user with id {user_id!r}.", [FieldError("user_id", "not_found", "unknown user")])
+    return found
+
+
+def lock_organization(session: Session, organization_id: str) -> Organization:
+    """The organization row, locked until the end of the transaction. Raises NotFound when
+    it does not exist (or was deleted while we waited for it)."""
+    found = session.scalar(
+        select(Organization)
+        .where(Organization.id == organization_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if found is None:
+        raise NotFound(
+            f"No organization with id {organization_id!r}.",
+            [FieldError("organization_id", "not_found", "unknown organization")],
+        )
+    return found
+
+
+def lock_organizations(session: Session, organization_ids: Iterable[str]) -> list[Organization]:
+    """Several organization rows, locked in id order (organizations deleted meanwhile are left out)."""
+    ids = sorted(set(organization_ids))
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Organization)
+            .where(Organization.id.in_(ids))
+            .order_by(Organization.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def lock_membership(session: Session, organization_id: str, user_id: str) -> Membership:
+    """The membership row, locked; the caller already holds its organization's lock.
+    Raises NotFound."""
+    found = session.scalar(
+        select(Membership)
+        .where(Membership.organization_id == organization_id, Membership.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if found is None:
+        raise NotFound("The user is not a member of this organization and has no invitation to it.")
+    return found
+
+
+def take(session: Session, organization: Organization, now: datetime) -> None:
+    """Reserve one seat for a new membership, a renewed invitation or a re-activation.
+    The caller holds the organization's lock.
+
+    Raises OrganizationUserLimitReached when active members plus unexpired invitations
+    already reach ``max_allowed_users``.
+    """
+    if _try_increment(session, organization):
+        return
+    # Looks full: give back the seats of expired invitations, and look again.
+    if reclaim_expired(session, organization, now) and _try_increment(session, organization):
+        return
+    raise seats.full_error()
+
+
+def give_back(session: Session, membership: Membership) -> bool:
+    """Release ``membership``'s seat if it still holds one; returns whether it did. Safe to
+    call twice or concurrently: one conditional UPDATE decides who releases it. The caller
+    holds the organization's lock."""
+    released = session.execute(
+        update(Membership)
+        .where(Membership.id == membership.id, Membership.holds_seat.is_(True))
+        .values(holds_seat=False)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    set_committed_value(membership, "holds_seat", False)
+    if released:
+        _add(session, membership.organization_id, -1)
+    return bool(released)
+
+
+def hold(session: Session, organization: Organization, membership: Membership, now: datetime) -> None:
+    """Make ``membership`` hold a seat again (resending an expired invitation, re-activating):
+    whatever it held before is given back first, so an expired invitation needs a free seat
+    like anyone else. Raises OrganizationUserLimitReached."""
+    give_back(session, membership)
+    take(session, organization, now)
+    session.execute(
+        update(Membership)
+        .where(Membership.id == membership.id)
+        .values(holds_seat=True)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(membership, "holds_seat", True)
+
+
+def reclaim_expired(session: Session, organization: Organization, now: datetime) -> int:
+    """Give back the seats of the organization's expired invitations; returns how many.
+    The caller holds the organization's lock, so nobody accepts them meanwhile."""
+    released = session.execute(
+        update(Membership)
+        .where(Membership.organization_id == organization.id, Membership.expired_seat_holder(now))
+        .values(holds_seat=False)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if released:
+        _add(session, organization.id, -int(released))
+    return int(released)
+
+
+def accept(session: Session, organization: Organization, membership: Membership, now: datetime) -> None:
+    """Activate a pending invitation, deciding on what is stored: it must still hold its
+    seat (an expired one whose seat was reclaimed is expired, whatever the caller's clock
+    said) and not be expired at ``now`` (read after the locks). The caller holds the
+    organization's and the membership's locks.
+
+    Raises InvitationInvalid (already accepted), InvitationExpired, and
+    OrganizationUserLimitReached when the limit was lowered below the seats in use.
+    """
+    if membership.accepted_at is not None or membership.deactivated_at is not None:
+        raise InvitationInvalid()
+    if not membership.holds_seat or membership.expires_at is None or membership.expires_at <= now:
+        raise InvitationExpired()
+    if seats.acceptance_blocked(organization.max_allowed_users, used(session, organization, now)):
+        raise seats.over_limit_error()
+    membership.accepted_at = now
+    membership.invitation_token_hash = None
+    membership.updated_at = now
+
+
+def deactivate(session: Session, membership: Membership, now: datetime) -> None:
+    """Suspend an active membership (SPEC §3 ``inactive``): it keeps its record and frees its
+    seat. The caller holds the organization's and the membership's locks."""
+    give_back(session, membership)
+    membership.deactivated_at = now
+    membership.updated_at = now
+
+
+def reactivate(session: Session, organization: Organization, membership: Membership, now: datetime) -> None:
+    """Re-activate an inactive membership: it takes a seat, refused when the organization is
+    full (OrganizationUserLimitReached). The caller holds both locks."""
+    hold(session, organization, membership, now)
+    membership.deactivated_at = None
+    membership.updated_at = now
+
+
+def remove(session: Session, membership: Membership) -> None:
+    """Delete ``membership``, giving back its seat if it holds one. The caller holds the
+    organization's and the membership's locks."""
+    give_back(session, membership)
+    session.delete(membership)
+    session.flush()
+
+
+def dissolve(session: Session, organization: Organization) -> list[Membership]:
+    """Every membership of ``organization``, locked, for a caller about to delete them all
+    (``delete_all``). The caller holds the organization's lock."""
+    return list(
+        session.scalars(
+            select(Membership)
+            .where(Membership.organization_id == organization.id)
+            .order_by(Membership.id)
+            .with_for_update()
+        )
+    )
+
+
+def delete_all(session: Session, organization: Organization) -> None:
+    """Delete every membership of ``organization``, which is itself being deleted: its seat
+    count goes with it. The caller holds the organization's lock."""
+    session.execute(
+        delete(Membership)
+        .where(Membership.organization_id == organization.id)
+        .execution_options(synchronize_session=False)
+    )
+    organization.seats_held = 0
+
+
+def used(session: Session, organization: Organization, now: datetime) -> int:
+    """Seats in use now: active memberships plus unexpired invitations."""
+    stale = session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.organization_id == organization.id, Membership.expired_seat_holder(now))
+    )
+    return organization.seats_held - int(stale or 0)
+
+
+@dataclass(frozen=True)
+class Drift:
+    organization_id: str
+    display_name: str
+    stored: int
+    actual: int
+    accepted_without_seat: int
+
+
+def audit(session: Session, *, repair: bool = False) -> list[Drift]:
+    """Organizations whose stored seat count disagrees with their memberships, or with
+    active members not holding a seat (only a bug or a hand-edited restore makes either).
+    With ``repair``, active members get their seat back and counts are recomputed, under
+    each organization's lock."""
+    drifts: list[Drift] = []
+    for org_id in session.scalars(select(Organization.id).order_by(Organization.id)).all():
+        org = lock_organization(session, org_id) if repair else session.get_one(Organization, org_id)
+        unseated = _unseated_active(session, org.id)
+        actual = _holders(session, org.id) + unseated
+        if actual != org.seats_held or unseated:
+            drifts.append(Drift(org.id, org.display_name, org.seats_held, actual, unseated))
+            if repair:
+                session.execute(
+                    update(Membership)
+                    .where(_accepted_without_seat(org.id))
+                    .values(holds_seat=True)
+                    .execution_options(synchronize_session=False)
+                )
+                org.seats_held = actual
+                session.flush()
+    return drifts
+
+
+def recount_all(executor: Connection | Session) -> None:
+    """Make seat state follow from the memberships everywhere (after an import): active
+    members hold a seat, inactive ones none, and every counter is recounted. For a
+    database nobody else is writing to."""
+    executor.execute(update(Membership).where(_accepted_without_seat(None)).values(holds_seat=True))
+    executor.execute(
+        update(Membership)
+        .where(Membership.deactivated_at.is_not(None), Membership.holds_seat.is_(True))
+        .values(holds_seat=False)
+    )
+    held = (
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.organization_id == Organization.id, Membership.holds_seat.is_(True))
+        .scalar_subquery()
+    )
+    executor.execute(update(Organization).values(seats_held=held))
+
+
+def _holders(session: Session, organization_id: str) -> int:
+    count = session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.organization_id == organization_id, Membership.holds_seat.is_(True))
+    )
+    return int(count or 0)
+
+
+def _accepted_without_seat(organization_id: str | None) -> ColumnElement[bool]:
+    """Active memberships without a seat (of one organization, or of all with None)."""
+    return and_(
+        true() if organization_id is None else Membership.organization_id == organization_id,
+        Membership.accepted_at.is_not(None),
+        Membership.deactivated_at.is_(None),
+        Membership.holds_seat.is_(False),
+    )
+
+
+def _unseated_active(session: Session, organization_id: str) -> int:
+    count = session.scalar(select(func.count()).select_from(Membership).where(_accepted_without_seat(organization_id)))
+    return int(count or 0)
+
+
+def _try_increment(session: Session, organization: Organization) -> bool:
+    taken = session.execute(
+        update(Organization)
+        .where(
+            Organization.id == organization.id,
+            Organization.max_allowed_users.is_(None) | (Organization.seats_held < Organization.max_allowed_users),
+        )
+        .values(seats_held=Organization.seats_held + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if taken == 1:
+        set_committed_value(organization, "seats_held", organization.seats_held + 1)
+    return bool(taken == 1)
+
+
+def _add(session: Session, organization_id: str, delta: int) -> None:
+    session.execute(
+        update(Organization)
+        .where(Organization.id == organization_id)
+        .values(seats_held=Organization.seats_held + delta)
+        .execution_options(synchronize_session=False)
+    )
+    org = session.identity_map.get(identity_key(Organization, organization_id))
+    if isinstance(org, Organization):
+        set_committed_value(org, "seats_held", org.seats_held + delta)

@@ -1,0 +1,206 @@
+"""Memberships: adding a user to an organization (active or invited), roles, suspension,
+removal — one removal path for every way a membership ends.
+
+Seat state changes only through the ledger (``ledger.py``), in the same transaction that
+writes the row, with its lock order: user, then organization, then membership.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from tenantry.server.context import Context
+from tenantry.server.db import repositories as repo
+from tenantry.server.db.models import Membership, Organization, User
+from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.domain.environment import EnvironmentSettings
+from tenantry.server.domain.errors import AlreadyExists, FailedPrecondition, FieldError, MembershipAlreadyActive
+from tenantry.server.domain.ids import new_id
+from tenantry.server.domain.memberships import (
+    INVITATION_STATUSES,
+    MembershipStatus,
+    ProvisioningMethod,
+    normalize_roles,
+)
+from tenantry.server.services.commands import MembershipInput, RoleInput
+from tenantry.server.services.directory import environment
+from tenantry.server.services.integration import events
+from tenantry.server.services.membership import expiry, invitations, ledger
+from tenantry.server.services.read_models.views import UserView, user_view
+
+
+def start(
+    ctx: Context,
+    uow: UnitOfWork,
+    org: Organization,
+    user: User,
+    roles: list[str],
+    *,
+    invite: bool,
+    inviter_email: str | None,
+    settings: EnvironmentSettings,
+    method: ProvisioningMethod | None = None,
+) -> Membership:
+    """Add ``user`` to ``org``: active at once, or pending with an invitation e-mail. The
+    caller holds the user's and the organization's locks (``ledger.lock_user``,
+    ``ledger.lock_organization``, in that order).
+
+    ``method`` records how it came to be (default: ``invitation`` or ``api``). Raises
+    AlreadyExists when they already have a membership (of any status) there, and
+    OrganizationUserLimitReached when no seat is free.
+    """
+    session = uow.session
+    now = ctx.clock.now()  # read after the locks: decisions below are made on stored state
+    if repo.find_membership(session, org.id, user.id) is not None:
+        raise AlreadyExists(
+            "The user already belongs to or is invited to this organization.",
+            [FieldError("membership", "already_exists", "already a member or invited")],
+        )
+    ledger.take(session, org, now)
+    membership = Membership(
+        id=new_id("mem"),
+        organization_id=org.id,
+        user_id=user.id,
+        roles=roles,
+        holds_seat=True,
+        inviter_email=inviter_email,
+        resent_count=0,
+        provisioning_method=method or ("invitation" if invite else "api"),
+        created_at=now,
+        updated_at=now,
+    )
+    if invite:
+        membership.invited_at = now
+        invitations.issue(ctx, uow, membership, org, user, settings, now)
+    else:
+        membership.accepted_at = now
+    session.add(membership)
+    session.flush()
+    events.membership_event(session, "user.organization_membership_created", membership, now)
+    if invite:
+        events.invitation_event(session, "user.organization_invitation", membership, now)
+    return membership
+
+
+def role_names(roles: list[RoleInput]) -> list[str]:
+    return normalize_roles([role.name for role in roles], field="membership.roles")
+
+
+def add(ctx: Context, organization_id: str, user_id: str, data: MembershipInput, *, send_invitation: bool) -> UserView:
+    """Add an existing user to an organization. Raises NotFound, AlreadyExists,
+    OrganizationUserLimitReached, InvalidArgument (roles)."""
+    roles = normalize_roles([role.name for role in data.roles])
+    with ctx.uow() as uow:
+        user = ledger.lock_user(uow.session, user_id)
+        org = ledger.lock_organization(uow.session, organization_id)
+        start(
+            ctx,
+            uow,
+            org,
+            user,
+            roles,
+            invite=send_invitation,
+            inviter_email=data.inviter_email,
+            settings=environment.load(uow.session),
+        )
+        view = _fresh_user_view(ctx, uow.session, user_id)
+        uow.commit()
+        return view
+
+
+def update_roles(ctx: Context, organization_id: str, user_id: str, roles: list[RoleInput]) -> UserView:
+    names = normalize_roles([role.name for role in roles])
+    with ctx.uow() as uow:
+        ledger.lock_organization(uow.session, organization_id)
+        membership = ledger.lock_membership(uow.session, organization_id, user_id)
+        now = ctx.clock.now()
+        membership.roles = names
+        membership.updated_at = now
+        view = _fresh_user_view(ctx, uow.session, user_id)
+        events.membership_event(uow.session, "user.organization_membership_updated", membership, now)
+        uow.commit()
+        return view
+
+
+def remove(ctx: Context, organization_id: str, user_id: str) -> None:
+    """Remove a member, or revoke a pending invitation; either way its seat is freed."""
+    with ctx.uow() as uow:
+        ledger.lock_organization(uow.session, organization_id)
+        membership = ledger.lock_membership(uow.session, organization_id, user_id)
+        end(ctx, uow.session, membership)
+        uow.commit()
+
+
+def revoke_invitation(ctx: Context, organization_id: str, user_id: str) -> None:
+    """Withdraw a pending or expired invitation (freeing its seat). Raises
+    MembershipAlreadyActive for an active or inactive member: removing members is ``remove``."""
+    with ctx.uow() as uow:
+        ledger.lock_organization(uow.session, organization_id)
+        membership = ledger.lock_membership(uow.session, organization_id, user_id)
+        if membership.status(ctx.clock.now()) not in INVITATION_STATUSES:
+            raise MembershipAlreadyActive("This person already joined; there is no invitation to revoke.")
+        end(ctx, uow.session, membership)
+        uow.commit()
+
+
+def deactivate(ctx: Context, organization_id: str, user_id: str) -> UserView:
+    """Suspend an active membership: the record stays, the seat is freed (SPEC §3).
+    Raises NotFound and FailedPrecondition (not active)."""
+    with ctx.uow() as uow:
+        ledger.lock_organization(uow.session, organization_id)
+        membership = ledger.lock_membership(uow.session, organization_id, user_id)
+        now = ctx.clock.now()
+        if membership.status(now) is not MembershipStatus.ACTIVE:
+            raise FailedPrecondition("Only an active membership can be deactivated.")
+        ledger.deactivate(uow.session, membership, now)
+        events.membership_event(uow.session, "user.organization_membership_updated", membership, now)
+        view = _fresh_user_view(ctx, uow.session, user_id)
+        uow.commit()
+        return view
+
+
+def reactivate(ctx: Context, organization_id: str, user_id: str) -> UserView:
+    """Re-activate a suspended membership: it takes a seat again. Raises NotFound,
+    FailedPrecondition (not inactive) and OrganizationUserLimitReached."""
+    with ctx.uow() as uow:
+        org = ledger.lock_organization(uow.session, organization_id)
+        membership = ledger.lock_membership(uow.session, organization_id, user_id)
+        now = ctx.clock.now()
+        if membership.status(now) is not MembershipStatus.INACTIVE:
+            raise FailedPrecondition("Only an inactive membership can be re-activated.")
+        ledger.reactivate(uow.session, org, membership, now)
+        events.membership_event(uow.session, "user.organization_membership_updated", membership, now)
+        view = _fresh_user_view(ctx, uow.session, user_id)
+        uow.commit()
+        return view
+
+
+def end(ctx: Context, session: Session, membership: Membership) -> None:
+    """The one way a single membership ends (removal, revocation, user deletion): its
+    events are recorded and its seat, if it holds one, goes back through the ledger. The
+    caller holds the organization's and the membership's locks."""
+    _record_end(session, membership, ctx.clock.now())
+    ledger.remove(session, membership)
+
+
+def end_all(ctx: Context, session: Session, org: Organization) -> None:
+    """Every membership of an organization being deleted ends: the same events as ``end``
+    for each, then one delete (the seat count goes with the organization). The caller holds
+    the organization's lock."""
+    now = ctx.clock.now()
+    for membership in ledger.dissolve(session, org):
+        _record_end(session, membership, now)
+    ledger.delete_all(session, org)
+
+
+def _record_end(session: Session, membership: Membership, now: datetime) -> None:
+    if membership.status(now) is MembershipStatus.INVITE_EXPIRED:
+        expiry.announce(session, membership, now)  # an expired invitation is seen before it goes
+    events.membership_event(session, "user.organization_membership_deleted", membership, now)
+
+
+def _fresh_user_view(ctx: Context, session: Session, user_id: str) -> UserView:
+    session.flush()
+    return user_view(session, repo.user(session, user_id), ctx.clock.now())
