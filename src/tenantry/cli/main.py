@@ -88,8 +88,13 @@ def serve(
     webhook_worker = settings.worker_enabled if worker is None else worker
     if webhook_worker:
         console.print("Webhook worker running (turn off with --no-worker or TENANTRY_WORKER_ENABLED=false)")
+    from tenantry.server.observability.tracing import TracingUnavailable
+
     try:
         serving.run(ctx, host=host, port=port, workers=workers, webhook_worker=webhook_worker)
+    except TracingUnavailable as exc:
+        errors.print(f"[red]Invalid configuration:[/red] {exc}")
+        raise typer.Exit(2) from exc
     finally:
         cleanup()
 

@@ -18,11 +18,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenantry.server.context import Context
+from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.observability import metrics, tracing
 from tenantry.server.observability.logs import request_id, request_id_from
 from tenantry.server.services.integration import operations
 
-router = APIRouter(include_in_schema=False)
+# RetryingRoute like every route (tests/unit/test_layering.py), though neither runs a transaction
+readiness = APIRouter(include_in_schema=False, route_class=RetryingRoute)
+exposition = APIRouter(include_in_schema=False, route_class=RetryingRoute)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -91,7 +94,7 @@ def _context(request: Request) -> Context:
     return request.app.state.context
 
 
-@router.get("/readyz")
+@readiness.get("/readyz")
 async def readyz(request: Request) -> Response:
     """Ready to serve: the database answers. 503 otherwise, so a balancer sends requests elsewhere."""
     if await run_in_threadpool(operations.database_ready, _context(request)):
@@ -101,7 +104,7 @@ async def readyz(request: Request) -> Response:
     )
 
 
-@router.get("/metrics")
+@exposition.get("/metrics")
 async def metrics_endpoint(request: Request) -> Response:
     ctx = _context(request)
     expected = ctx.settings.metrics_token
@@ -125,9 +128,8 @@ async def metrics_endpoint(request: Request) -> Response:
 def install(app: FastAPI, ctx: Context) -> None:
     """Add the middleware (outermost of ours, so it times everything) and the endpoints."""
     settings = ctx.settings
+    app.include_router(readiness)
     if settings.metrics_enabled:
         metrics.watch_pool(ctx.engine)
-        app.include_router(router)
-    else:
-        app.add_api_route("/readyz", readyz, include_in_schema=False)
+        app.include_router(exposition)
     app.add_middleware(Observability, record_metrics=settings.metrics_enabled, tracer=tracing.tracer())
