@@ -99,6 +99,8 @@ def run(ctx: Context, *, host: str, port: int, workers: int, webhook_worker: boo
     background = _start_webhook_worker(ctx, stopping) if webhook_worker else None
     socket = config.bind_socket()  # listening before the application starts: early clients queue
     try:
+        if stopping.is_set():  # stopped while starting, before uvicorn took the signals over
+            return
         if workers > 1:
             from uvicorn.supervisors import Multiprocess
 
