@@ -24,6 +24,7 @@ from tenantry.server.db.engine import create_db_engine, normalize_database_url
 from tenantry.server.db.migrate import upgrade
 from tenantry.server.settings import Settings
 from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, PUBLIC_URL, Api, free_port
+from tests.serving import START_DEADLINE
 
 pytest_plugins = ["tests.browser"]  # the browser fixtures, one Playwright per test process
 
@@ -150,10 +151,12 @@ class ThreadServer:
 
     def __enter__(self) -> str:
         self.thread.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + START_DEADLINE  # a hang, not a slow machine (tests/serving.py)
         while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("uvicorn stopped before it started (see the log above)")
             if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
+                raise RuntimeError(f"uvicorn neither started nor stopped in {START_DEADLINE:g} s")
             time.sleep(0.02)
         return f"http://127.0.0.1:{self.port}"
 

@@ -4,59 +4,22 @@ in front of PostgreSQL that can be cut and restored, and the invariants no fault
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 from typing import Any
 
 from sqlalchemy import Engine, text
 
 from tests.helpers import free_port
-from tests.live.conftest import _wait_until_up, server_env
+from tests.live.conftest import server_env
+from tests.serving import ServeProcess
 
 
-class ServerProcess:
-    """``python -m tenantry serve`` on a fixed port, started and killed at will."""
+class ServerProcess(ServeProcess):
+    """``tenantry serve`` on a fixed port against the test database, started and killed at will."""
 
     def __init__(self, database_url: str, **env: str) -> None:
-        self.database_url, self.env = database_url, env
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the process; output() reads it
-
-    def start(self) -> ServerProcess:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tenantry", "serve", "--port", str(self.port)],
-            env=server_env(self.database_url, **self.env),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        _wait_until_up(self.process, self.url, self.log)
-        return self
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown handler runs, transactions in flight are cut where they are."""
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
+        super().__init__(server_env(database_url, **env), free_port())
 
 
 class TcpProxy:

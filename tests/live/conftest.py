@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,6 +10,7 @@ import httpx
 import pytest
 
 from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, PUBLIC_URL, Api, free_port
+from tests.serving import ServeProcess
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -30,41 +27,13 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(database_url: str) -> Iterator[str]:
-    """Start ``tenantry serve`` and yield its base URL once it answers; stop it after."""
-    port = free_port()
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tenantry", "serve", "--port", str(port)],
-            env=server_env(database_url),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(process, base_url, log)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"server exited with {process.returncode}:\n{log.read().decode(errors='replace')}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail("server did not start within 30 s")
+def running_server(database_url: str, **env: str) -> Iterator[str]:
+    """Start ``tenantry serve`` and yield its base URL once it is ready; stop it after."""
+    server = ServeProcess(server_env(database_url, **env), free_port())
+    try:
+        yield server.start().url
+    finally:
+        server.close()
 
 
 @pytest.fixture(scope="module")

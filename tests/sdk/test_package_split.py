@@ -123,7 +123,15 @@ def test_the_sdk_async_client_and_oidc_helper_need_only_the_sdk_extra(site):
 
 @pytest.mark.parametrize(
     "command",
-    [["orgs", "list", "--json"], ["users", "export", "--format", "jsonl"], ["clients", "list"], ["apps", "list"]],
+    [
+        ["--help"],
+        ["orgs", "list", "--json"],
+        ["users", "export", "--format", "jsonl"],
+        ["clients", "list"],
+        ["apps", "list"],
+        ["webhooks", "list"],
+        ["events", "list"],
+    ],
 )
 def test_the_cli_api_commands_need_only_the_sdk_extra(site, tmp_path, command):
     run_child(

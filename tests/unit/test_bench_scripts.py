@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("script", ["throughput", "scale", "contended", "profile"])
+@pytest.mark.parametrize("script", ["throughput", "scale", "contended", "profile", "startup", "observability"])
 def test_bench_script_starts(script):
     result = subprocess.run(
         [sys.executable, "-m", f"bench.{script}", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120

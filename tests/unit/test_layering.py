@@ -25,6 +25,15 @@ FORBIDDEN = {
     "db": ("fastapi", "starlette", "tenantry.server.services", "tenantry.server.http"),
     "http": ("tenantry.server.db",),
     "email": ("fastapi", "starlette", "tenantry.server.services", "tenantry.server.http", "tenantry.server.oidc"),
+    # metrics, logs and traces are a leaf every layer may report to
+    "observability": (
+        "fastapi",
+        "starlette",
+        "tenantry.server.db",
+        "tenantry.server.domain",
+        "tenantry.server.services",
+        "tenantry.server.http",
+    ),
 }
 
 

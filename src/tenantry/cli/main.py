@@ -44,11 +44,11 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _migrated_context() -> Context:
+def _migrated_context(settings: Settings | None = None) -> Context:
     from tenantry.server.context import build_context
     from tenantry.server.db.migrate import upgrade
 
-    ctx = build_context(_settings())
+    ctx = build_context(settings or _settings())
     upgrade(ctx.engine)
     return ctx
 
@@ -62,16 +62,18 @@ def serve(
         None, "--worker/--no-worker", help="Also run the webhook worker (default: TENANTRY_WORKER_ENABLED, true)."
     ),
 ) -> None:
-    """Create or migrate the database, then serve the API (and everything else) on one port."""
-    import uvicorn
+    """Create or migrate the database, then serve the API (and everything else) on one port.
+    Without TENANTRY_PUBLIC_URL, the public URL (links, OIDC issuer) is http://HOST:PORT."""
+    from tenantry.server import serving
 
-    from tenantry.server.app import create_app
+    cleanup = serving.prepare(workers)  # before the server's modules load (metrics of several processes)
     from tenantry.server.services.integration import clients
 
-    ctx = _migrated_context()
-    settings = ctx.settings
+    settings = _settings().listening_on(host, port)
+    os.environ["TENANTRY_PUBLIC_URL"] = settings.public_url  # what server processes started below read
+    ctx = _migrated_context(settings)
     console.print(f"Tenantry {_version()} — database {ctx.engine.url.render_as_string(hide_password=True)}")
-    console.print(f"Listening on http://{host}:{port}  (public URL {settings.public_url})")
+    console.print(f"Listening on http://{host}:{port}  (public URL and OIDC issuer {settings.public_url})")
     if not settings.bootstrap_client_id and not clients.list_clients(ctx):
         console.print(
             "No API client exists yet. Mint credentials with [bold]tenantry clients create[/bold] "
@@ -84,21 +86,18 @@ def serve(
             f"No dashboard administrator exists yet. Create the first one at (valid 24 hours, once):\n  {link}\n"
             "or run [bold]tenantry admin create --email you@example.com[/bold]."
         )
-    background = None
-    if settings.worker_enabled if worker is None else worker:
-        from tenantry.server.worker import start_in_background
-
-        background = start_in_background(ctx)
+    webhook_worker = settings.worker_enabled if worker is None else worker
+    if webhook_worker:
         console.print("Webhook worker running (turn off with --no-worker or TENANTRY_WORKER_ENABLED=false)")
-    if workers > 1:
-        ctx.engine.dispose()
-        uvicorn.run("tenantry.server.app:create_app_from_env", factory=True, host=host, port=port, workers=workers)
-    else:
-        uvicorn.run(create_app(context=ctx), host=host, port=port)
-    if background is not None:  # let requests in flight finish; an unfinished one is re-sent after its lease
-        thread, stop = background
-        stop.set()
-        thread.join(timeout=settings.webhook_timeout_seconds + 5)
+    from tenantry.server.observability.tracing import TracingUnavailable
+
+    try:
+        serving.run(ctx, host=host, port=port, workers=workers, webhook_worker=webhook_worker)
+    except TracingUnavailable as exc:
+        errors.print(f"[red]Invalid configuration:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        cleanup()
 
 
 @app.command("worker")

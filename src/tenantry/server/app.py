@@ -13,12 +13,13 @@ from starlette.concurrency import run_in_threadpool
 import tenantry
 from tenantry.server.context import Context, build_context
 from tenantry.server.domain.clock import Clock
-from tenantry.server.http import log_redaction, oauth, oidc, openapi, problem
+from tenantry.server.http import log_redaction, oauth, observability, oidc, openapi, problem
 from tenantry.server.http.admin import router as admin_dashboard
 from tenantry.server.http.api.v1.router import api_v1
 from tenantry.server.http.pages.router import STATIC, pages
 from tenantry.server.http.pages.web import CsrfFailed, render
 from tenantry.server.http.security_headers import SecurityHeaders
+from tenantry.server.observability.metrics import count_refusal
 from tenantry.server.oidc.provider import Provider
 from tenantry.server.ratelimits import RateLimited
 from tenantry.server.services.integration import clients
@@ -56,6 +57,7 @@ def create_app(
     problem.install(app)
     openapi.install(app)
     app.add_middleware(SecurityHeaders, hsts=ctx.settings.public_url.startswith("https://"))
+    observability.install(app, ctx)  # request ids, metrics, traces; /metrics and /readyz
     app.include_router(oauth.router)
     app.include_router(api_v1)
     app.include_router(pages)
@@ -65,6 +67,7 @@ def create_app(
 
     @app.exception_handler(RateLimited)
     async def _rate_limited(request: Request, exc: RateLimited) -> Response:
+        count_refusal(exc)
         if request.url.path.startswith(("/api/", "/oauth/")):
             return problem.tenantry_error_response(exc)
         response = await render(
@@ -81,6 +84,7 @@ def create_app(
 
     @app.exception_handler(CsrfFailed)
     async def _csrf_failed(request: Request, exc: CsrfFailed) -> Response:
+        count_refusal(exc)
         return await render(
             request,
             "message.html",

@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TENANTRY_", extra="ignore")
+    # An empty variable counts as unset (compose files pass ${VAR:-} through as "").
+    model_config = SettingsConfigDict(env_prefix="TENANTRY_", extra="ignore", env_ignore_empty=True)
 
     database_url: str = "sqlite:///./tenantry.db"
     public_url: str = "http://127.0.0.1:8000"
@@ -44,9 +45,20 @@ class Settings(BaseSettings):
     # base64 of 32 bytes; encrypts webhook signing secrets at rest (else a key kept in the database)
     webhook_encryption_key: str | None = None
 
+    # Operations (README "Operations", docs/production.md)
+    log_format: Literal["text", "json"] = "text"  # json: one object a line, with the request id
+    metrics_enabled: bool = True  # GET /metrics (Prometheus)
+    metrics_token: str | None = Field(default=None, min_length=16)  # when set, /metrics wants this bearer token
+    # Addresses whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips): the
+    # reverse proxy's. Comma-separated addresses or networks, or "*" (only when nothing else can reach us).
+    trusted_proxies: str = "127.0.0.1"
+    # On SIGTERM: stop accepting, let requests in flight finish for at most this long, then exit.
+    shutdown_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+
     @model_validator(mode="after")
     def _tidy(self) -> Settings:
-        self.public_url = self.public_url.rstrip("/")
+        if self.public_url.endswith("/"):  # (assigning marks the field as set: see listening_on)
+            self.public_url = self.public_url.rstrip("/")
         if bool(self.bootstrap_client_id) != bool(self.bootstrap_client_secret):
             raise ValueError("set both TENANTRY_BOOTSTRAP_CLIENT_ID and TENANTRY_BOOTSTRAP_CLIENT_SECRET, or neither")
         if self.bootstrap_client_secret is not None and len(self.bootstrap_client_secret) < 16:
@@ -54,6 +66,17 @@ class Settings(BaseSettings):
         if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
             raise ValueError("TENANTRY_WEBHOOK_LEASE_SECONDS must exceed TENANTRY_WEBHOOK_TIMEOUT_SECONDS")
         return self
+
+    def listening_on(self, host: str, port: int) -> Settings:
+        """These settings for a server on ``host:port``: without TENANTRY_PUBLIC_URL the public
+        URL (the base of every link and the OIDC issuer) is that address, so what the server
+        prints and signs points back at it. A wildcard host is reached here as loopback."""
+        if "public_url" in self.model_fields_set:
+            return self
+        reachable = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+        if ":" in reachable:
+            reachable = f"[{reachable}]"
+        return self.model_copy(update={"public_url": f"http://{reachable}:{port}"})
 
     @property
     def smtp_enabled(self) -> bool:

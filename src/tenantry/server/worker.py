@@ -20,6 +20,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from tenantry.server.context import Context
 from tenantry.server.domain.webhook_signing import signed_headers
+from tenantry.server.observability import metrics
 from tenantry.server.services.integration import deliveries
 from tenantry.server.services.integration.deliveries import Claimed, Outcome
 from tenantry.server.services.membership import expiry
@@ -78,6 +79,7 @@ class Worker:
     def _deliver(self, claimed: Claimed) -> str:
         outcome = self._post(claimed)
         status = deliveries.complete(self.ctx, self.owner, claimed, outcome)
+        metrics.webhook_attempts.labels(_result_class(outcome), status).inc()
         log.info(
             "webhook %s attempt %d -> %s (%s)",
             claimed.delivery_id,
@@ -111,9 +113,17 @@ class Worker:
         return done(response.status_code, None, kept[:RESPONSE_KEPT].decode("utf-8", errors="replace"))
 
 
-def start_in_background(ctx: Context) -> tuple[threading.Thread, threading.Event]:
+def _result_class(outcome: Outcome) -> str:
+    if outcome.status_code is not None:
+        return f"{outcome.status_code // 100}xx"
+    return "timeout" if (outcome.error or "").startswith("timeout") else "error"
+
+
+def start_in_background(
+    ctx: Context, stop: threading.Event | None = None
+) -> tuple[threading.Thread, threading.Event]:
     """Run a worker in a daemon thread (``tenantry serve``); set the event to stop it."""
-    stop = threading.Event()
+    stop = stop or threading.Event()
     worker = Worker(ctx)
 
     def main() -> None:

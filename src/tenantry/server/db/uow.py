@@ -16,7 +16,14 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.engine import SQLITE_BEGIN_OPTION
-from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, TransientConflict
+from tenantry.server.domain.errors import (
+    AlreadyExists,
+    FieldError,
+    InvalidArgument,
+    TenantryError,
+    TransientConflict,
+)
+from tenantry.server.observability.metrics import count_refusal
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +74,17 @@ class UnitOfWork:
         # close() rolls back whatever was not committed and detaches the loaded objects
         # without expiring them, so what a read-only use case loaded stays readable.
         self.session.close()
+        refusal: BaseException | None = exc
         if isinstance(exc, IntegrityError):
-            conflict = _conflict(exc)
-            if conflict is not None:
-                raise conflict from exc
-        if isinstance(exc, DataError):  # e.g. a NUL character PostgreSQL cannot store, in a path or query
-            raise InvalidArgument("The request contains a value the database cannot store.") from exc
-        if isinstance(exc, DBAPIError) and _aborted(exc):
-            raise TransientConflict() from exc
+            refusal = _conflict(exc)
+        elif isinstance(exc, DataError):  # e.g. a NUL character PostgreSQL cannot store, in a path or query
+            refusal = InvalidArgument("The request contains a value the database cannot store.")
+        elif isinstance(exc, DBAPIError) and _aborted(exc):
+            raise TransientConflict() from exc  # run again by the route: not a refusal
+        if isinstance(refusal, TenantryError):  # a use case refused by a rule, whoever called it (README "Operations")
+            count_refusal(refusal)
+            if refusal is not exc:
+                raise refusal from exc
 
 
 # PostgreSQL's serialization_failure and deadlock_detected: the transaction was rolled back

@@ -13,19 +13,25 @@ most one block per core.
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from tenantry.server.domain.errors import InvalidArgument
 
 MIN_LENGTH = 8
 MAX_LENGTH = 256
-# NIST SP 800-63B §5.1.1.2: refuse values known to be commonly used; no composition rules.
-_COMMON = frozenset(FREQUENCY_LISTS["passwords"])
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    """NIST SP 800-63B §5.1.1.2: values known to be commonly used (loaded on first use: start-up)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
 _pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="argon2")
@@ -38,7 +44,7 @@ def check_password_policy(password: str, field: str = "password") -> None:
         raise InvalidArgument.field(field, "too_short", f"use at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:
         raise InvalidArgument.field(field, "too_long", f"use at most {MAX_LENGTH} characters")
-    if password.lower() in _COMMON:
+    if password.lower() in _common():
         raise InvalidArgument.field(field, "too_common", "this password is too common; choose another")
 
 
@@ -46,7 +52,12 @@ def hash_password(password: str) -> str:
     return _pool.submit(_hasher.hash, password).result()
 
 
-_DUMMY_HASH = _hasher.hash("tenantry: a password nobody has")
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("tenantry: a password nobody has")
+
+
+_pool.submit(_dummy_hash)  # ready before the first sign-in, without holding up start-up
 
 
 def verify_password(password: str, stored_hash: str | None) -> bool:
@@ -58,7 +69,7 @@ def _verify(password: str, stored_hash: str | None) -> bool:
     try:
         # No hash (unknown user, or no password set): spend the same time anyway, so
         # the answer's timing does not tell whether the account exists.
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -21,6 +21,7 @@ from tenantry.server.db.models import EmailRecord
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.ids import new_id
 from tenantry.server.email.message import Message
+from tenantry.server.observability import metrics
 from tenantry.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class OutboxMailer:
                 created_at=datetime.now(UTC),
             )
         )
+        uow.after_commit(lambda: metrics.emails.labels("outbox").inc())
 
 
 class SmtpMailer:
@@ -84,6 +86,7 @@ class SmtpMailer:
         except (OSError, smtplib.SMTPException) as exc:
             status, error = "failed", f"{type(exc).__name__}: {exc}"
             log.warning("e-mail %s to %s failed: %s", record_id, message.to, error)
+        metrics.emails.labels(status).inc()
         with UnitOfWork(self._engine) as uow:
             uow.session.execute(
                 update(EmailRecord)

@@ -19,6 +19,7 @@ from starlette.routing import Match
 
 from tenantry.server.domain.errors import DatabaseUnavailable, FieldError, StorageFull, TenantryError, TransientConflict
 from tenantry.server.http.api.v1.router import authentication_refusal
+from tenantry.server.observability.metrics import count_refusal, refused
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def field_errors(errors: list[Any]) -> list[FieldError]:
 
 
 def tenantry_error_response(exc: TenantryError) -> JSONResponse:
+    count_refusal(exc)
     status = STATUS_BY_CODE.get(exc.code, 500)
     headers = {"WWW-Authenticate": 'Bearer realm="tenantry"'} if status == 401 else None
     if hasattr(exc, "retry_after"):
@@ -157,10 +159,12 @@ def install(app: FastAPI) -> None:
         refusal = await authentication_refusal(request)
         if refusal is not None:
             return tenantry_error_response(refusal)
+        refused("invalid_argument")
         return problem(400, "invalid_argument", "The request has invalid fields.", field_errors(list(exc.errors())))
 
     @app.exception_handler(ValidationError)
     async def _model_invalid(_request: Request, exc: ValidationError) -> JSONResponse:
+        refused("invalid_argument")
         return problem(400, "invalid_argument", "The request has invalid fields.", field_errors(list(exc.errors())))
 
     @app.exception_handler(StarletteHTTPException)
@@ -170,8 +174,10 @@ def install(app: FastAPI) -> None:
             return tenantry_error_response(refusal)
         if exc.status_code == 400:  # the framework could not read the body (bad UTF-8, nesting too deep…)
             detail = FieldError("body", "malformed", str(exc.detail))
+            refused("invalid_argument")
             return problem(400, "invalid_argument", "The request body could not be read.", [detail])
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        refused(code)
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:  # each method is its own route: gather them all for Allow
             headers = {"Allow": ", ".join(_allowed_methods(request))}

@@ -31,6 +31,7 @@ from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.passwords import check_password_policy, hash_password, verify_password
 from tenantry.server.domain.secrets import digest, new_secret
 from tenantry.server.domain.types import EmailAddress, email_key
+from tenantry.server.observability.metrics import counts_sign_in
 
 SESSION_LIFETIME = timedelta(hours=12)
 SESSION_IDLE_LIMIT = timedelta(hours=2)  # an unattended dashboard signs itself out
@@ -104,6 +105,7 @@ def delete_(ctx: Context, admin_id: str) -> None:
         uow.commit()
 
 
+@counts_sign_in("admin_password")
 def login(ctx: Context, email: str, password: str) -> str:
     """A session token for the right e-mail and password; raises Unauthenticated otherwise,
     taking the same time whether or not the administrator exists."""

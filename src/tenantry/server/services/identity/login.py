@@ -25,6 +25,7 @@ from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.passwords import check_password_policy, hash_password, verify_password
 from tenantry.server.domain.secrets import digest, matches, new_secret
 from tenantry.server.email.message import render
+from tenantry.server.observability.metrics import counts_sign_in
 from tenantry.server.services.directory import environment
 from tenantry.server.services.identity import lockouts, sessions
 
@@ -110,6 +111,7 @@ def _consume_code(session: Session, user_id: str, purpose: str, code: str, now: 
     return bool(consumed)
 
 
+@counts_sign_in("password")
 def login_with_password(ctx: Context, email: str, password: str, user_agent: str | None = None) -> str:
     """A session token for the right e-mail and password; raises Unauthenticated otherwise,
     in the same time whether or not the account exists, and PasswordLoginLocked while
@@ -145,6 +147,7 @@ def send_login_code(ctx: Context, email: str) -> None:
         uow.commit()
 
 
+@counts_sign_in("email_code")
 def login_with_code(ctx: Context, email: str, code: str, user_agent: str | None = None) -> str:
     """A session token for a live sign-in code; the code also proves the address."""
     now = ctx.clock.now()
@@ -254,6 +257,7 @@ def _live_reset(session: Session, token: str, now: datetime) -> EmailCode | None
     )
 
 
+@counts_sign_in("reset_link")
 def reset_password(ctx: Context, token: str, password: str, user_agent: str | None = None) -> str:
     """Set a new password from a reset link, end every other session, and sign in.
     Raises InvalidResetLink and InvalidArgument (password policy)."""

@@ -1,0 +1,1 @@
+"""Metrics, structured logs and traces: how an operator sees a running server (README "Operations")."""

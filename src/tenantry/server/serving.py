@@ -1,0 +1,136 @@
+"""Running ``tenantry serve``: one process or several, the webhook worker beside them, a line
+that says when the server is ready, and a graceful stop.
+
+Ready: the listening socket is bound before the application starts, and once the application
+has started, each server process prints ``READY`` (with its process id) on standard output.
+From then on connections are answered; before it they wait in the socket's queue. Process
+managers and tests wait for that line instead of polling.
+
+Stopping (SIGTERM or Ctrl-C): uvicorn stops accepting connections, lets requests in flight
+finish (at most ``TENANTRY_SHUTDOWN_TIMEOUT_SECONDS``), and the webhook worker finishes the
+deliveries it is sending; then the process exits with status 0.
+
+Only the standard library is imported at module level: ``prepare`` must run before anything
+imports prometheus-client (which picks its multiprocess mode on import).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from tenantry.server.context import Context
+
+READY = "Tenantry ready"
+_SHARED_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare(workers: int) -> Callable[[], None]:
+    """Before any server module is imported: with several processes, give them one directory
+    to share metrics through (a fresh one, unless the operator chose one). Returns the clean-up."""
+    if workers == 1 or os.environ.get(_SHARED_METRICS_DIR):
+        return lambda: None
+    directory = tempfile.mkdtemp(prefix="tenantry-metrics-")
+    os.environ[_SHARED_METRICS_DIR] = directory
+    return lambda: shutil.rmtree(directory, ignore_errors=True)
+
+
+def announcing(app: FastAPI) -> FastAPI:
+    """Print READY once the application has started; on the way out, tidy this process's metrics
+    and send buffered traces."""
+    started = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(inner: Any) -> AsyncIterator[Any]:
+        from tenantry.server.observability import metrics, tracing
+
+        async with started(inner) as state:
+            print(f"{READY} (process {os.getpid()})", flush=True)
+            yield state
+        metrics.process_exited()
+        tracing.flush()
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def worker_process_app() -> FastAPI:
+    """The factory each of several server processes builds its application with."""
+    from tenantry.server.app import create_app_from_env
+
+    return announcing(create_app_from_env())
+
+
+def run(ctx: Context, *, host: str, port: int, workers: int, webhook_worker: bool) -> None:
+    """Serve until stopped; returns once everything has finished (see the module's docstring)."""
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    from tenantry.server.observability.logs import uvicorn_log_config
+
+    settings = ctx.settings
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.trusted_proxies,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
+        "log_config": uvicorn_log_config(settings.log_format) or LOGGING_CONFIG,
+    }
+    if workers > 1:
+        ctx.engine.dispose()  # the processes open their own connections
+        config = uvicorn.Config("tenantry.server.serving:worker_process_app", factory=True, workers=workers, **options)
+    else:
+        from tenantry.server.app import create_app
+
+        config = uvicorn.Config(announcing(create_app(context=ctx)), **options)
+    stopping = threading.Event()
+    _stop_quietly_on(stopping)
+    background = _start_webhook_worker(ctx, stopping) if webhook_worker else None
+    socket = config.bind_socket()  # listening before the application starts: early clients queue
+    try:
+        if stopping.is_set():  # stopped while starting, before uvicorn took the signals over
+            return
+        if workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(config, sockets=[socket]).run()
+        else:
+            server = uvicorn.Server(config)
+            threading.Thread(target=_when_exiting, args=(server, stopping), daemon=True).start()
+            server.run(sockets=[socket])
+    finally:
+        stopping.set()
+        if background is not None:
+            background.join(timeout=settings.webhook_timeout_seconds + 5)
+
+
+def _stop_quietly_on(stopping: threading.Event) -> None:
+    """uvicorn re-raises the signal that stopped it once it has shut down; with these handlers
+    that ends nothing abruptly (no KeyboardInterrupt, no kill) and the webhook worker can finish."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+
+
+def _when_exiting(server: Any, stopping: threading.Event) -> None:
+    """Tell the webhook worker as soon as uvicorn starts shutting down, so both drain at once."""
+    while not server.should_exit and not stopping.is_set():
+        time.sleep(0.1)
+    stopping.set()
+
+
+def _start_webhook_worker(ctx: Context, stopping: threading.Event) -> threading.Thread:
+    from tenantry.server.worker import start_in_background
+
+    thread, _ = start_in_background(ctx, stopping)  # a batch being sent is finished before it stops
+    return thread
