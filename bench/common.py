@@ -109,6 +109,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         TENANTRY_DATABASE_URL=database_url,
         TENANTRY_BOOTSTRAP_CLIENT_ID=CLIENT_ID,
         TENANTRY_BOOTSTRAP_CLIENT_SECRET=CLIENT_SECRET,
+        # the benchmarks invite thousands into one organization within the hour
+        TENANTRY_API_INVITATIONS_PER_ORGANIZATION_PER_HOUR="0",
     )
     env.update(extra)
     return env

@@ -32,7 +32,7 @@ def test_define_attributes_and_use_them_through_the_api(dashboard, site_api):
     expect(page.locator("#options-error")).to_be_visible()  # an enum needs options
 
     create(page, "department", "Department", "enum", "Sales\nEngineering")
-    expect(page.get_by_role("status")).to_contain_text("Attribute Department created")
+    expect(page.get_by_role("status")).to_contain_text("Attribute created")
     create(page, "employee_number", "Employee number", "integer")
     expect(_rows(page)).to_have_count(2)
     create(page, "department", "Again")

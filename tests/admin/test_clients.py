@@ -90,7 +90,7 @@ def test_application_create_edit_rotate_delete(dashboard: Page, site: str, site_
     dashboard.get_by_role("link", name="Delete application…").click()
     expect(dashboard.locator("main")).to_contain_text("Refresh tokens it holds are revoked")
     dashboard.get_by_role("button", name="Delete application").click()
-    expect(dashboard.get_by_role("status")).to_contain_text("Application Portal deleted")
+    expect(dashboard.get_by_role("status")).to_contain_text("Application deleted")
     assert code_grant(site, client_id, new_secret).json()["error"] == "invalid_client"
     assert site_api.get(f"/api/v1/applications/{client_id}").status_code == 404
 
@@ -144,6 +144,6 @@ def test_api_client_create_rotate_delete(dashboard: Page, site: str) -> None:  #
     dashboard.goto("/admin/api-clients")
     dashboard.get_by_role("link", name="Delete billing service").click()
     dashboard.get_by_role("button", name="Delete API client").click()
-    expect(dashboard.get_by_role("status")).to_contain_text("API client billing service deleted")
+    expect(dashboard.get_by_role("status")).to_contain_text("API client deleted")
     expect(dashboard.get_by_role("row", name=re.compile("billing service"))).to_have_count(0)
     assert client_token(site, client_id, new_secret).status_code == 401

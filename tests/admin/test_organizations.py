@@ -153,5 +153,5 @@ def test_search_paginate_edit_and_delete_organizations(dashboard, site_api, cloc
     page.get_by_role("link", name="Delete Real Co…").click()
     expect(page.locator("main")).to_contain_text("The users themselves")
     page.get_by_role("button", name="Delete organization").click()
-    expect(page.get_by_role("status")).to_contain_text("Real Co deleted")
+    expect(page.get_by_role("status")).to_contain_text("Organization deleted")
     assert site_api.get(f"/api/v1/organizations/{org['id']}").status_code == 404

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tenantry.server.app import create_app
 from tenantry.server.context import build_context
@@ -115,3 +116,23 @@ def _wait_for_status(api: Api, to: str, status: str) -> list[dict]:
             assert records and records[0]["status"] == status, records
             return records
         time.sleep(0.05)
+
+
+def test_every_sender_failure_is_recorded_even_one_the_mail_library_raises(smtp_server, settings, clock, engine):
+    """An organization named with CR/LF before names were checked (the API refuses such names
+    now): the e-mail library refuses the subject. The record must say failed, and why, instead
+    of staying "queued" forever with nothing logged (issue 15 item 6)."""
+    inbox, port = smtp_server
+    with smtp_api(settings, clock, engine, port) as http:
+        api = Api.login(http)
+        org = api.org("Legacy")["id"]
+        with engine.begin() as connection:  # a row written before the display-name rule existed
+            connection.execute(
+                text("UPDATE organizations SET display_name = :name WHERE id = :id"),
+                {"name": "Legacy\r\nBcc: everyone@example.com", "id": org},
+            )
+        assert api.add_user(org, "gina@example.com").status_code == 201
+        record = _wait_for_status(api, "gina@example.com", "failed")[0]
+        assert "linefeed" in record["error"] or "newline" in record["error"], record
+        assert record["sent_time"] is None
+    assert inbox.messages == []

@@ -101,6 +101,16 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
+# The receivers run on loopback, which webhooks may only reach when the deployment allows
+# it (SSRF guard): these tests run as an operator with an intranet receiver would.
+LOOPBACK_ALLOWED = {"webhook_allowed_targets": "127.0.0.1"}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update=LOOPBACK_ALLOWED)
+
+
 FAST = {
     "webhook_timeout_seconds": 1.0,
     "webhook_lease_seconds": 3.0,
@@ -158,6 +168,7 @@ def worker_process(database_url: str, **settings: str) -> Iterator[subprocess.Po
         TENANTRY_WEBHOOK_LEASE_SECONDS="3",
         TENANTRY_WEBHOOK_RETRY_BASE_SECONDS="0.2",
         TENANTRY_WORKER_POLL_SECONDS="0.1",
+        TENANTRY_WEBHOOK_ALLOWED_TARGETS="127.0.0.1",
         **settings,
     )
     with tempfile.TemporaryFile() as log:

@@ -88,7 +88,8 @@ def test_signup_and_invitation_arrive_once_signed_and_in_order_across_a_worker_c
 
 
 def test_serve_runs_a_worker_unless_told_not_to(receiver, database_url, engine):
-    with running_server(database_url) as base_url, httpx.Client(base_url=base_url, timeout=30) as http:
+    served = running_server(database_url, TENANTRY_WEBHOOK_ALLOWED_TARGETS="127.0.0.1")  # the receiver's address
+    with served as base_url, httpx.Client(base_url=base_url, timeout=30) as http:
         api = Api.login(http)
         hook = register(api, receiver.url)
         org = api.org("Served")

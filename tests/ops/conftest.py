@@ -1,1 +1,1 @@
-from tests.events.conftest import receiver, worker, worker_context  # noqa: F401 -- fixtures shared with tests/events
+from tests.events.conftest import receiver, settings, worker, worker_context  # noqa: F401 -- fixtures shared with tests/events

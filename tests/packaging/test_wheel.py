@@ -125,10 +125,12 @@ def test_the_installed_wheel_serves_pages_assets_and_oidc_discovery(served: Serv
 
         dashboard = http.get("/admin/login")
         assert dashboard.status_code == 200
-        (script,) = re.findall(r'<script src="(/static/[^"]+)"', dashboard.text)
-        js = http.get(script)
-        assert js.status_code == 200 and "javascript" in js.headers["content-type"]
-        assert js.content == (static / Path(script).name).read_bytes()
+        scripts = re.findall(r'<script src="(/static/[^"]+)"', dashboard.text)
+        assert "/static/admin.js" in scripts
+        for script in scripts:
+            js = http.get(script)
+            assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+            assert js.content == (static / Path(script).name).read_bytes()
 
         discovery = http.get("/.well-known/openid-configuration").json()
         assert discovery["issuer"] == served.url  # no TENANTRY_PUBLIC_URL: it follows --host/--port

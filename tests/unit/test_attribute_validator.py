@@ -19,6 +19,7 @@ from tenantry.server.domain.attributes import (
     validate_custom_attributes,
 )
 from tenantry.server.domain.errors import InvalidArgument
+from tenantry.server.domain.types import check_display_text
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40)
 json_values = st.recursive(
@@ -52,6 +53,14 @@ text_like = st.sampled_from(
 values = json_values | text_like
 
 
+def _readable(option: str) -> bool:
+    """Options are shown to people: the display-text rule (domain/types.py) applies to them."""
+    try:
+        return bool(option) and check_display_text(option) == option
+    except ValueError:
+        return False
+
+
 @st.composite
 def definitions(draw: st.DrawFn) -> AttributeDefinition:
     kind = draw(st.sampled_from(list(AttributeType)))
@@ -69,7 +78,7 @@ def definitions(draw: st.DrawFn) -> AttributeDefinition:
                     st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=8
                 )
                 .map(str.strip)
-                .filter(bool),
+                .filter(_readable),
                 min_size=1,
                 max_size=4,
                 unique=True,

@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("script", ["throughput", "scale", "contended", "profile", "startup", "observability"])
+@pytest.mark.parametrize(
+    "script", ["throughput", "scale", "contended", "profile", "startup", "observability", "hostile_inputs"]
+)
 def test_bench_script_starts(script):
     result = subprocess.run(
         [sys.executable, "-m", f"bench.{script}", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120

@@ -16,6 +16,7 @@ from tenantry.server.domain.clock import Clock
 from tenantry.server.http import log_redaction, oauth, observability, oidc, openapi, problem
 from tenantry.server.http.admin import router as admin_dashboard
 from tenantry.server.http.api.v1.router import api_v1
+from tenantry.server.http.body_limit import BodyLimit, PayloadTooLarge
 from tenantry.server.http.pages.router import STATIC, pages
 from tenantry.server.http.pages.web import CsrfFailed, render
 from tenantry.server.http.security_headers import SecurityHeaders
@@ -57,6 +58,9 @@ def create_app(
     problem.install(app)
     openapi.install(app)
     app.add_middleware(SecurityHeaders, hsts=ctx.settings.public_url.startswith("https://"))
+    app.add_middleware(
+        BodyLimit, api_bytes=ctx.settings.max_api_body_bytes, form_bytes=ctx.settings.max_form_body_bytes
+    )
     observability.install(app, ctx)  # request ids, metrics, traces; /metrics and /readyz
     app.include_router(oauth.router)
     app.include_router(api_v1)
@@ -80,6 +84,26 @@ def create_app(
             link_text="Try again",
         )
         response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(PayloadTooLarge)
+    async def _payload_too_large(request: Request, exc: PayloadTooLarge) -> Response:
+        response: Response
+        if request.url.path.startswith(("/api/", "/oauth/")):
+            response = problem.problem(413, "payload_too_large", exc.detail)
+        else:
+            response = await render(
+                request,
+                "message.html",
+                status_code=413,
+                heading="Too much to send",
+                message="This form sent more than we accept. Shorten what you typed or pasted and try again.",
+                link=request.headers.get("referer") if _same_site(request) else "/",
+                link_text="Back",
+            )
+        # Close the connection after answering: otherwise the server would go on reading (and
+        # throwing away) the rest of a body it already refused.
+        response.headers["Connection"] = "close"
         return response
 
     @app.exception_handler(CsrfFailed)

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tenantry.server.domain.egress import AllowList, parse_allow_list
+
 
 class Settings(BaseSettings):
     # An empty variable counts as unset (compose files pass ${VAR:-} through as "").
@@ -44,6 +46,20 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
     # base64 of 32 bytes; encrypts webhook signing secrets at rest (else a key kept in the database)
     webhook_encryption_key: str | None = None
+    # Intranet webhook targets (SSRF guard, domain/egress.py): comma-separated IP addresses,
+    # CIDR ranges and host names that may be private, loopback or link-local. Empty: public only.
+    webhook_allowed_targets: str = ""
+
+    # Request bodies (http/body_limit.py): refused with 413 payload_too_large above these.
+    max_api_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_form_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+    # Invitations sent per rolling hour (services/membership/sending.py); 0 = no limit. Members
+    # inviting from the hosted pages are bounded per inviter and per organization; the
+    # application (management API) and administrators (dashboard) by their own, higher bound.
+    invitations_per_inviter_per_hour: int = Field(default=20, ge=0, le=1_000_000)
+    invitations_per_organization_per_hour: int = Field(default=50, ge=0, le=1_000_000)
+    api_invitations_per_organization_per_hour: int = Field(default=1000, ge=0, le=1_000_000)
 
     # Operations (README "Operations", docs/production.md)
     log_format: Literal["text", "json"] = "text"  # json: one object a line, with the request id
@@ -65,6 +81,7 @@ class Settings(BaseSettings):
             raise ValueError("TENANTRY_BOOTSTRAP_CLIENT_SECRET must be at least 16 characters")
         if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
             raise ValueError("TENANTRY_WEBHOOK_LEASE_SECONDS must exceed TENANTRY_WEBHOOK_TIMEOUT_SECONDS")
+        parse_allow_list(self.webhook_allowed_targets)  # a typo fails at start-up, not at delivery
         return self
 
     def listening_on(self, host: str, port: int) -> Settings:
@@ -77,6 +94,10 @@ class Settings(BaseSettings):
         if ":" in reachable:
             reachable = f"[{reachable}]"
         return self.model_copy(update={"public_url": f"http://{reachable}:{port}"})
+
+    @property
+    def webhook_allow_list(self) -> AllowList:
+        return parse_allow_list(self.webhook_allowed_targets)
 
     @property
     def smtp_enabled(self) -> bool:

@@ -19,10 +19,12 @@ import httpx
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from tenantry.server.context import Context
+from tenantry.server.domain.egress import TargetRefused
 from tenantry.server.domain.webhook_signing import signed_headers
 from tenantry.server.observability import metrics
-from tenantry.server.services.integration import deliveries
+from tenantry.server.services.integration import deliveries, egress
 from tenantry.server.services.integration.deliveries import Claimed, Outcome
+from tenantry.server.services.integration.egress import Resolver, system_resolver
 from tenantry.server.services.membership import expiry
 
 log = logging.getLogger("tenantry.worker")
@@ -31,14 +33,17 @@ RESPONSE_KEPT = 1024  # bytes of a receiver's answer kept with the attempt (and 
 
 
 class Worker:
-    def __init__(self, ctx: Context, *, owner: str | None = None) -> None:
+    def __init__(self, ctx: Context, *, owner: str | None = None, resolve: Resolver = system_resolver) -> None:
         self.ctx = ctx
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:64]
         settings = ctx.settings
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(settings.webhook_timeout_seconds),
-            follow_redirects=False,  # a receiver answers itself; redirects would re-post elsewhere
-            headers={"user-agent": "Tenantry-Webhooks/1", "content-type": "application/json"},
+        self._resolve = resolve
+        self._allow = settings.webhook_allow_list
+        # No redirects (a receiver answers itself; a redirect would re-post elsewhere), no
+        # proxies, no kept connections: every request goes to the address checked for it.
+        self._http = egress.client(
+            settings.webhook_timeout_seconds,
+            {"user-agent": "Tenantry-Webhooks/1", "content-type": "application/json"},
         )
         self._pool = ThreadPoolExecutor(max_workers=settings.worker_concurrency, thread_name_prefix="webhook")
         self._next_sweep = 0.0
@@ -98,9 +103,13 @@ class Worker:
 
         if claimed.secret is None:
             return done(None, "signing secret unreadable (check TENANTRY_WEBHOOK_ENCRYPTION_KEY)", None)
+        try:  # checked at every attempt, after resolving: the name may point elsewhere now
+            target = egress.vet(claimed.url, self._allow, self._resolve)
+        except (TargetRefused, egress.Unresolvable) as refused:
+            return done(None, f"not sent: {refused}"[:500], None)
         headers = signed_headers(claimed.secret, claimed.delivery_id, started_at, claimed.body)
         try:
-            with self._http.stream("POST", claimed.url, content=claimed.body.encode(), headers=headers) as response:
+            with egress.post(self._http, target, claimed.body.encode(), headers) as response:
                 kept = b""
                 for chunk in response.iter_bytes():  # read no more of the answer than is kept
                     kept += chunk
@@ -119,9 +128,7 @@ def _result_class(outcome: Outcome) -> str:
     return "timeout" if (outcome.error or "").startswith("timeout") else "error"
 
 
-def start_in_background(
-    ctx: Context, stop: threading.Event | None = None
-) -> tuple[threading.Thread, threading.Event]:
+def start_in_background(ctx: Context, stop: threading.Event | None = None) -> tuple[threading.Thread, threading.Event]:
     """Run a worker in a daemon thread (``tenantry serve``); set the event to stop it."""
     stop = stop or threading.Event()
     worker = Worker(ctx)

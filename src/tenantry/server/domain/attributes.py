@@ -20,7 +20,8 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tenantry.server.domain.errors import FieldError, InvalidArgument
-from tenantry.server.domain.types import NoNul, normalize_email
+from tenantry.server.domain.patterns import PatternUnsupported, compile_pattern, full_match
+from tenantry.server.domain.types import ReadableText, VisibleLine, normalize_email
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 MAX_TEXT_LENGTH = 4096
@@ -45,9 +46,9 @@ LENGTH_TYPES = frozenset({AttributeType.STRING, AttributeType.EMAIL, AttributeTy
 RANGE_TYPES = frozenset({AttributeType.NUMBER, AttributeType.INTEGER})
 
 AttributeKey = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
-OptionValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
-DisplayText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), NoNul]
+OptionValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), VisibleLine]
+DisplayText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), VisibleLine]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), ReadableText]
 Length = Annotated[int, Field(ge=0, le=MAX_TEXT_LENGTH)]
 Bound = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -150,9 +151,9 @@ def check_definition(definition: AttributeDefinition) -> None:
             refuse("pattern", "not_applicable", "pattern applies to string attributes")
         else:
             try:
-                re.compile(definition.pattern)
-            except re.error as exc:
-                refuse("pattern", "invalid_pattern", f"not a valid regular expression: {exc}")
+                compile_pattern(definition.pattern)
+            except PatternUnsupported as exc:
+                refuse("pattern", "invalid_pattern", str(exc))
     if errors:
         raise InvalidArgument("The attribute definition is not consistent.", errors)
 
@@ -257,7 +258,15 @@ def _text(value: Any) -> str:
 
 def _string(definition: AttributeDefinition, value: Any) -> str:
     text = _text(value)
-    if definition.pattern is not None and re.fullmatch(definition.pattern, text) is None:
+    if definition.pattern is None:
+        return text
+    try:
+        matches = full_match(definition.pattern, text)
+    except PatternUnsupported:  # defined before patterns were checked with RE2
+        raise ValueRefused(
+            "pattern_unsupported", "cannot be checked: ask an administrator to simplify this attribute's pattern"
+        ) from None
+    if not matches:
         raise ValueRefused("pattern_mismatch", f"must match the pattern {definition.pattern}")
     return text
 

@@ -119,6 +119,22 @@ class FailedPrecondition(TenantryError):
     default_message = "The resource is not in a state that allows this."
 
 
+class EmailNotVerified(TenantryError):
+    code = "email_not_verified"
+    default_message = "Verify your e-mail address first: we sent you a link when you signed up."
+
+
+class TooManyInvitations(TenantryError):
+    """An inviter or an organization sent as many invitations as it may in the last hour."""
+
+    code = "rate_limited"
+    default_message = "Too many invitations were sent recently."
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class SetupLinkInvalid(TenantryError):
     code = "setup_link_invalid"
     default_message = (

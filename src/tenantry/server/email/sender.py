@@ -80,20 +80,36 @@ class SmtpMailer:
         uow.after_commit(deliver_later)
 
     def _deliver(self, record_id: str, message: Message) -> None:
+        """Send, then record the outcome. Every failure is recorded and logged, whatever
+        raised it (a header the e-mail library refuses, a server that hangs up, a bug): an
+        e-mail left "queued" with nothing said would hide an invitation that never left."""
         status, error = "sent", None
         try:
             send_smtp(self._settings, message)
         except (OSError, smtplib.SMTPException) as exc:
             status, error = "failed", f"{type(exc).__name__}: {exc}"
             log.warning("e-mail %s to %s failed: %s", record_id, message.to, error)
+        except Exception as exc:  # the message itself could not be built or sent
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
+            log.exception("e-mail %s to %s could not be sent", record_id, message.to)
         metrics.emails.labels(status).inc()
-        with UnitOfWork(self._engine) as uow:
-            uow.session.execute(
-                update(EmailRecord)
-                .where(EmailRecord.id == record_id)
-                .values(status=status, error=error, sent_at=datetime.now(UTC) if status == "sent" else None)
-            )
-            uow.commit()
+        self._record(record_id, status, error)
+
+    def _record(self, record_id: str, status: str, error: str | None) -> None:
+        try:
+            with UnitOfWork(self._engine) as uow:
+                uow.session.execute(
+                    update(EmailRecord)
+                    .where(EmailRecord.id == record_id)
+                    .values(status=status, error=error[:2000] if error else None, sent_at=_sent_at(status))
+                )
+                uow.commit()
+        except Exception:  # the pool would swallow it: say so in the log at least
+            log.exception("e-mail %s: could not record its outcome (%s)", record_id, status)
+
+
+def _sent_at(status: str) -> datetime | None:
+    return datetime.now(UTC) if status == "sent" else None
 
 
 def send_smtp(settings: Settings, message: Message) -> None:

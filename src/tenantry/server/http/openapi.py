@@ -35,6 +35,7 @@ _DESCRIPTIONS = {
     "404": "not_found",
     "409": "already_exists, a limit reached, or a state that does not allow this",
     "410": "invitation_expired",
+    "413": "payload_too_large: the request body is over the configured cap (1 MiB by default), refused unread",
     "429": "rate_limited (see Retry-After)",
     "503": "database_unavailable: the database cannot be reached or is full; retry later",
     "507": "storage_full: the database has no space left; retry later",
@@ -51,6 +52,8 @@ def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[s
         statuses.append("403")
     if path == "/api/v1/invitations:accept":
         statuses.append("410")
+    if method in ("post", "patch", "put"):
+        statuses.append("413")
     return statuses
 
 

@@ -28,6 +28,7 @@ STATUS_BY_CODE = {
     "invitation_invalid": 400,
     "unauthenticated": 401,
     "signup_disabled": 403,
+    "email_not_verified": 403,
     "not_found": 404,
     "already_exists": 409,
     "organization_user_limit_reached": 409,
@@ -44,6 +45,7 @@ STATUS_BY_CODE = {
     "database_unavailable": 503,
     "storage_full": 507,
     "password_login_locked": 429,
+    "payload_too_large": 413,
 }
 
 # pydantic error types -> our detail codes (anything else: "invalid")
@@ -72,6 +74,8 @@ _DETAIL_CODES = {
     "json_invalid": "malformed_json",
     "literal_error": "not_in_options",
     "enum": "not_in_options",
+    "invalid_characters": "invalid_characters",  # domain/types.py: check_display_text
+    "no_visible_characters": "no_visible_characters",
 }
 
 _LOCATION_ROOTS = {"body", "query", "path", "header", "cookie"}
@@ -176,7 +180,9 @@ def install(app: FastAPI) -> None:
             detail = FieldError("body", "malformed", str(exc.detail))
             refused("invalid_argument")
             return problem(400, "invalid_argument", "The request body could not be read.", [detail])
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, "http_error"
+        )
         refused(code)
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:  # each method is its own route: gather them all for Allow

@@ -27,6 +27,9 @@ class Event(Base):
         Index("ix_events_organization_id_id", "organization_id", "id"),
         Index("ix_events_user_id_id", "user_id", "id"),
         Index("ix_events_created_at", "created_at"),
+        # Recent invitations per organization and per inviter (services/membership/sending.py).
+        Index("ix_events_organization_id_type_created_at", "organization_id", "type", "created_at"),
+        Index("ix_events_actor_id_type_created_at", "actor_id", "type", "created_at"),
     )
 
     seq: Mapped[int] = mapped_column(Sequence64, primary_key=True, autoincrement=True)

@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.types import DisplayName
-from tenantry.server.http.admin.responses import Confirmation, confirm, with_notice
+from tenantry.server.http.admin.responses import Confirmation, confirm
 from tenantry.server.http.admin.web import render, signed_in_admin
+from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -126,6 +127,5 @@ async def rotate_api_client(request: Request, client_id: str) -> Response:
 @router.post("/{client_id}/delete")
 async def delete_api_client(request: Request, client_id: str) -> Response:
     await check_csrf(request)
-    client = await run_in_threadpool(clients.get_client, context(request), client_id)
     await run_in_threadpool(clients.delete_client, context(request), client_id)
-    return redirect(with_notice(CLIENTS, f"API client {client.name} deleted."))
+    return redirect(with_notice(CLIENTS, "client_deleted"))

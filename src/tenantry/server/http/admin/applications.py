@@ -11,8 +11,9 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import FailedPrecondition, FieldError, NotFound, TenantryError
-from tenantry.server.http.admin.responses import Confirmation, confirm, with_notice
+from tenantry.server.http.admin.responses import Confirmation, confirm
 from tenantry.server.http.admin.web import render, signed_in_admin
+from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -118,7 +119,7 @@ async def update_application(request: Request, application_id: str) -> Response:
         message, errors = errors_of(exc)
         values = {**form, "type": app.type}
         return await _detail_page(request, app, status_code=400, values=values, error=message, errors=_on_form(errors))
-    return redirect(with_notice(f"{APPS}/{application_id}", "Changes saved."))
+    return redirect(with_notice(f"{APPS}/{application_id}", "application_saved"))
 
 
 def _confirmation(app: ApplicationView, action: str) -> Confirmation:
@@ -177,6 +178,5 @@ async def rotate_secret(request: Request, application_id: str) -> Response:
 @router.post("/{application_id}/delete")
 async def delete_application(request: Request, application_id: str) -> Response:
     await check_csrf(request)
-    app = await run_in_threadpool(applications.get, context(request), application_id)
     await run_in_threadpool(applications.delete_, context(request), application_id)
-    return redirect(with_notice(APPS, f"Application {app.name} deleted."))
+    return redirect(with_notice(APPS, "application_deleted"))

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.domain.attributes import AttributeDefinition, AttributeDefinitionPatch, AttributeType
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.http.admin.web import render, signed_in_admin, status_of
+from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -96,11 +97,11 @@ async def create_attribute(request: Request) -> Response:
     form = await check_csrf(request)
     try:
         definition = AttributeDefinition.model_validate({"key": text(form, "key"), **rules_from_form(form)})
-        created = await run_in_threadpool(attributes.create, context(request), definition)
+        await run_in_threadpool(attributes.create, context(request), definition)
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
         return await _form(request, 400, values=_redisplay(form), error=message, errors=errors)
-    return redirect(f"/admin/attributes?notice=Attribute {created.definition.display_name} created.")
+    return redirect(with_notice("/admin/attributes", "attribute_created"))
 
 
 def _redisplay(form: dict[str, str]) -> dict[str, Any]:
@@ -136,8 +137,9 @@ async def update_attribute(request: Request, key: str) -> Response:
             errors=[] if incompatible else errors,
             offer_force=incompatible,
         )
-    cleared = f" Cleared {changed.values_cleared} incompatible value(s)." if changed.values_cleared else ""
-    return redirect(f"/admin/attributes?notice=Attribute {changed.attribute.definition.display_name} saved.{cleared}")
+    if changed.values_cleared:
+        return redirect(with_notice("/admin/attributes", "attribute_saved_cleared", count=changed.values_cleared))
+    return redirect(with_notice("/admin/attributes", "attribute_saved"))
 
 
 @router.post("/{key}/move")
@@ -160,5 +162,4 @@ async def confirm_delete(request: Request, key: str) -> Response:
 async def delete_attribute(request: Request, key: str) -> Response:
     await check_csrf(request)
     removed = await run_in_threadpool(attributes.delete, context(request), key)
-    notice = f"Attribute {key} deleted; its values were removed from {removed} profile(s)."
-    return redirect(f"/admin/attributes?notice={notice}")
+    return redirect(with_notice("/admin/attributes", "attribute_deleted", count=removed))

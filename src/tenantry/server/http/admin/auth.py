@@ -18,6 +18,7 @@ from tenantry.server.http.admin.web import (
     signed_in_admin,
     status_of,
 )
+from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import address, check_csrf, context, limiter, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -96,7 +97,7 @@ async def setup_submit(request: Request) -> Response:
         return await render(
             request, "setup.html", status_code=400, values=form, token=token, error=message, errors=errors
         )
-    response = redirect("/admin/configuration?notice=Welcome! Your administrator account is ready.")
+    response = redirect(with_notice("/admin/configuration", "welcome"))
     set_admin_cookie(request, response, session_token)
     return response
 
@@ -118,11 +119,11 @@ async def _administrators_page(request: Request, status_code: int = 200, **extra
 async def add_administrator(request: Request, admin: AdminView = Depends(signed_in_admin)) -> Response:
     form = await check_csrf(request)
     try:
-        added = await run_in_threadpool(admins.create, context(request), text(form, "email"), form.get("password", ""))
+        await run_in_threadpool(admins.create, context(request), text(form, "email"), form.get("password", ""))
     except TenantryError as exc:
         message, errors = errors_of(exc)
         return await _administrators_page(request, 400, values=form, error=message, errors=errors)
-    return redirect(f"/admin/administrators?notice={added.email} can now sign in to the dashboard.")
+    return redirect(with_notice("/admin/administrators", "administrator_added"))
 
 
 @router.post("/administrators/{admin_id}/delete")
@@ -138,4 +139,4 @@ async def remove_administrator(
         response = redirect("/admin/login")
         clear_admin_cookie(response)
         return response
-    return redirect("/admin/administrators?notice=Administrator removed.")
+    return redirect(with_notice("/admin/administrators", "administrator_removed"))

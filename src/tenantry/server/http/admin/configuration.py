@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -15,6 +14,7 @@ from tenantry.server.domain.colours import palette
 from tenantry.server.domain.environment import EnvironmentSettings, EnvironmentSettingsPatch
 from tenantry.server.domain.errors import FieldError, TenantryError
 from tenantry.server.http.admin.web import render, signed_in_admin
+from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -58,13 +58,9 @@ def _number(form: dict[str, str], name: str) -> int | str:
     return int(value) if value.lstrip("-").isdigit() else value
 
 
-SECTIONS = {  # each section of the page is its own form with its own Save
-    "signup": "Sign-up setting saved.",
-    "creation": "Creation limit saved.",
-    "invitations": "Invitation expiry saved.",
-    "meta": "Name saved.",
-    "branding": "Branding saved.",
-}
+# Each section of the page is its own form with its own Save; its notice is
+# ``settings_saved_<section>`` (http/notices.py).
+SECTIONS = ("signup", "creation", "invitations", "meta", "branding")
 
 
 def _section_values(form: dict[str, str], section: str) -> dict[str, object]:
@@ -143,5 +139,5 @@ async def save_configuration(request: Request) -> Response:
             values["signup_enabled"] = form.get("signup_enabled") == "true"
         return await _page(request, values, 400, error=message, errors=_on_form(errors))
     section = form.get("section", "")
-    notice = SECTIONS.get(section, "Settings saved.")
-    return redirect(f"/admin/configuration?{urlencode({'notice': notice})}" + (f"#{section}" if section else ""))
+    key = f"settings_saved_{section}" if section in SECTIONS else "settings_saved"
+    return redirect(with_notice("/admin/configuration" + (f"#{section}" if section else ""), key))

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin, status_of
+from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.membership import invitations, lifecycle, queries
@@ -61,18 +62,15 @@ async def _act(
         await run_in_threadpool(action, context(request), organization_id, user_id)
     except TenantryError as exc:
         return await _page(request, status_code=status_of(exc), error=exc)
-    separator = "&" if "?" in back else "?"
     target = back if back.startswith("/admin/invitations") else "/admin/invitations"
-    return redirect(f"{target}{separator}notice={notice}")
+    return redirect(with_notice(target, notice))
 
 
 @router.post("/{organization_id}/{user_id}/resend")
 async def resend(request: Request, organization_id: str, user_id: str) -> Response:
-    return await _act(request, organization_id, user_id, invitations.resend, "Invitation sent again.")
+    return await _act(request, organization_id, user_id, invitations.resend, "resent")
 
 
 @router.post("/{organization_id}/{user_id}/revoke")
 async def revoke(request: Request, organization_id: str, user_id: str) -> Response:
-    return await _act(
-        request, organization_id, user_id, lifecycle.revoke_invitation, "Invitation revoked; its seat is free."
-    )
+    return await _act(request, organization_id, user_id, lifecycle.revoke_invitation, "revoked")

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.domain.errors import InvalidArgument, TenantryError
 from tenantry.server.http.admin.responses import json_object
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin, sorting, status_of
+from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -79,7 +80,7 @@ async def create_organization(request: Request) -> Response:
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
         return await _list(request, "", None, 400, values=form, error=message, errors=errors)
-    return redirect(f"/admin/organizations/{created.id}?notice={created.display_name} created.")
+    return redirect(with_notice(f"/admin/organizations/{created.id}", "organization_created"))
 
 
 async def detail_page(
@@ -133,7 +134,7 @@ async def update_organization(request: Request, organization_id: str) -> Respons
         await run_in_threadpool(organizations.update, context(request), organization_id, command)
     except (ValidationError, TenantryError) as exc:
         return await _refused(request, organization_id, exc, form, "details")
-    return redirect(f"/admin/organizations/{organization_id}?notice=Details saved.")
+    return redirect(with_notice(f"/admin/organizations/{organization_id}", "organization_saved"))
 
 
 @router.post("/{organization_id}/limits")
@@ -144,7 +145,7 @@ async def update_limits(request: Request, organization_id: str) -> Response:
         await run_in_threadpool(organizations.set_max_allowed_users, context(request), organization_id, limit)
     except TenantryError as exc:
         return await _refused(request, organization_id, exc, form, "limits")
-    return redirect(f"/admin/organizations/{organization_id}?notice=User limit saved.#limits")
+    return redirect(with_notice(f"/admin/organizations/{organization_id}#limits", "limit_saved"))
 
 
 async def _refused(request: Request, organization_id: str, exc: Exception, form: dict[str, str], part: str) -> Response:
@@ -171,6 +172,5 @@ async def delete_organization(
     request: Request, organization_id: str, admin: AdminView = Depends(signed_in_admin)
 ) -> Response:
     await check_csrf(request)
-    org = await run_in_threadpool(organizations.get, context(request), organization_id)
     await run_in_threadpool(organizations.delete_, context(request), organization_id)
-    return redirect(f"/admin/organizations?notice={org.display_name} deleted.")
+    return redirect(with_notice("/admin/organizations", "organization_deleted"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -14,11 +13,6 @@ from fastapi.responses import Response
 from tenantry.server.domain.errors import FieldError, InvalidArgument, NotFound
 from tenantry.server.http.admin.web import render
 from tenantry.server.http.problem import tenantry_error_response
-
-
-def with_notice(path: str, notice: str) -> str:
-    """``path`` with a notice for the page to show once (what was just done)."""
-    return f"{path}?{urlencode({'notice': notice})}"
 
 
 async def not_found_page(request: Request, exc: NotFound) -> Response:

@@ -14,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.attributes import AttributeDefinition
 from tenantry.server.domain.errors import FieldError, NotFound, TenantryError
-from tenantry.server.http.admin.responses import json_object, json_text, with_notice
+from tenantry.server.http.admin.responses import json_object, json_text
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin, sorting
+from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
 from tenantry.server.http.pages.web import check_csrf, context, form_field, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -127,15 +128,14 @@ async def update_user(request: Request, user_id: str) -> Response:
             error=message,
             errors=_on_form(errors),
         )
-    return redirect(with_notice(f"{USERS}/{user_id}", "Changes saved."))
+    return redirect(with_notice(f"{USERS}/{user_id}", "user_saved"))
 
 
 @router.post("/{user_id}/sessions/end")
 async def sign_out_everywhere(request: Request, user_id: str) -> Response:
     await check_csrf(request)
     ended = await run_in_threadpool(sessions.end_everywhere, context(request), user_id)
-    sessions_ended = "1 browser session" if ended == 1 else f"{ended} browser sessions"
-    return redirect(with_notice(f"{USERS}/{user_id}", f"Signed out everywhere: {sessions_ended} ended."))
+    return redirect(with_notice(f"{USERS}/{user_id}", "signed_out_everywhere", count=ended))
 
 
 @router.get("/{user_id}/delete")
@@ -149,6 +149,5 @@ async def confirm_delete(request: Request, user_id: str) -> Response:
 @router.post("/{user_id}/delete")
 async def delete_user(request: Request, user_id: str) -> Response:
     await check_csrf(request)
-    user = await run_in_threadpool(users.get, context(request), user_id)
     await run_in_threadpool(users.delete_, context(request), user_id)
-    return redirect(with_notice(USERS, f"{user.email} was deleted."))
+    return redirect(with_notice(USERS, "user_deleted"))

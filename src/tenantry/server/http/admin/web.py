@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
 from tenantry.server.domain.pagination import PageRequest
 from tenantry.server.domain.pagination import page_request as parse_page_request
+from tenantry.server.http.notices import DASHBOARD, notice_text
 from tenantry.server.http.pages.web import context, ensure_csrf_cookie, install_filters, page_variables, secure_cookies
 from tenantry.server.http.problem import STATUS_BY_CODE
 from tenantry.server.services.identity import admins
@@ -112,13 +113,15 @@ async def render(
 ) -> HTMLResponse:
     """Render a dashboard page with what every page shows: the navigation, the signed-in
     administrator, the meta name, the CSRF token, a notice, and errors (one per field)."""
+    common = await page_variables(request, errors, error, variables, "admin")
+    query = request.query_params
     response = templates.TemplateResponse(
         request,
         f"admin/{template}",
         {
-            **await page_variables(request, errors, error, variables, "admin"),
+            **common,
             "admin": getattr(request.state, "admin", None),
-            "notice": notice or request.query_params.get("notice"),
+            "notice": notice or notice_text(DASHBOARD, query.get("notice"), common["meta"], query.get("count")),
             **variables,
         },
         status_code=status_code,

@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import NotFound, TenantryError
 from tenantry.server.domain.events import EVENT_TYPES
-from tenantry.server.http.admin.responses import Confirmation, confirm, with_notice
+from tenantry.server.http.admin.responses import Confirmation, confirm
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin
+from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -118,7 +119,7 @@ async def update_webhook(request: Request, webhook_id: str) -> Response:
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
         return await _detail(request, webhook_id, 400, values=fields, error=message, errors=errors)
-    return redirect(with_notice(f"{HOOKS}/{webhook_id}", "Webhook saved."))
+    return redirect(with_notice(f"{HOOKS}/{webhook_id}", "webhook_saved"))
 
 
 def _confirmation(hook: webhooks.WebhookView, action: str) -> Confirmation:
@@ -160,7 +161,7 @@ async def rotate_webhook_secret(request: Request, webhook_id: str) -> Response:
 async def delete_webhook(request: Request, webhook_id: str) -> Response:
     await check_csrf(request)
     await run_in_threadpool(webhooks.delete, context(request), webhook_id)
-    return redirect(with_notice(HOOKS, "Webhook deleted."))
+    return redirect(with_notice(HOOKS, "webhook_deleted"))
 
 
 @router.get("/{webhook_id}/deliveries/{delivery_id}")
@@ -179,4 +180,4 @@ async def delivery_attempts(request: Request, webhook_id: str, delivery_id: str)
 async def replay_delivery(request: Request, webhook_id: str, delivery_id: str) -> Response:
     await check_csrf(request)
     await run_in_threadpool(webhooks.replay, context(request), webhook_id, delivery_id)
-    return redirect(with_notice(f"{HOOKS}/{webhook_id}", "Delivery queued to be sent again now."))
+    return redirect(with_notice(f"{HOOKS}/{webhook_id}", "delivery_replayed"))

@@ -63,6 +63,16 @@ async def _problem(
     )
 
 
+def _asked(
+    definitions: list[AttributeDefinition], preview: InvitationPreview
+) -> tuple[list[AttributeDefinition], list[AttributeDefinition]]:
+    """(the attributes the form asks for, those already in the invitee's profile). Someone
+    who already has an account is asked only for what is missing; what they saved is shown,
+    not asked again, and so never sent back blank (a date erased, a box unticked to false)."""
+    saved = [d for d in definitions if d.key in preview.saved_attributes]
+    return [d for d in definitions if d.key not in preview.saved_attributes], saved
+
+
 @router.get("/invitations/accept")
 async def accept_page(request: Request, token: str = "") -> Response:
     ctx = context(request)
@@ -72,13 +82,14 @@ async def accept_page(request: Request, token: str = "") -> Response:
         return await _problem(request, exc, token)
     if preview.acceptance_blocked:  # said before the form, not after it (SPEC §2's exception)
         return await _problem(request, seats.over_limit_error(), organization_name=preview.organization_name)
-    definitions = await run_in_threadpool(attributes.collected_on_signup, ctx)
+    asked, saved = _asked(await run_in_threadpool(attributes.collected_on_signup, ctx), preview)
     return await render(
         request,
         "invitation.html",
         invitation=preview,
         token=token,
-        definitions=definitions,
+        definitions=asked,
+        saved=saved,
         values={},
         session=await current_session(request),
     )
@@ -103,10 +114,12 @@ async def accept_submit(request: Request) -> Response:
     form = await check_csrf(request)
     ctx = context(request)
     token = form.get("token", "")
-    definitions = await run_in_threadpool(attributes.collected_on_signup, ctx)
-    page: dict[str, Any] = {"token": token, "definitions": definitions, "values": form}
+    collected = await run_in_threadpool(attributes.collected_on_signup, ctx)
+    page: dict[str, Any] = {"token": token, "values": form, "definitions": collected, "saved": []}
     try:
         preview = await run_in_threadpool(invitations.preview, ctx, token)
+        definitions, saved = _asked(collected, preview)
+        page.update(definitions=definitions, saved=saved)
         command = _command(form, preview, definitions)
         if not preview.has_password and not command.password:
             errors = [_password_required()]
@@ -117,7 +130,13 @@ async def accept_submit(request: Request) -> Response:
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
         return await render(
-            request, "invitation.html", status_code=400, invitation=preview, errors=errors, error=message, **page
+            request,
+            "invitation.html",
+            status_code=400,
+            invitation=preview,
+            errors=errors,
+            error=message,
+            **page,
         )
     session = await run_in_threadpool(
         sessions.open_session, ctx, accepted.user.id, request.headers.get("user-agent"), accepted.organization.id

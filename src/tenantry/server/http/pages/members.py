@@ -11,14 +11,16 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
-from tenantry.server.domain.errors import TenantryError
+from tenantry.server.domain.errors import TenantryError, TooManyInvitations
 from tenantry.server.domain.pagination import MAX_PAGE_SIZE, PageRequest
 from tenantry.server.domain.policies import is_organization_admin
+from tenantry.server.http.notices import HOSTED, notice_text, with_notice
 from tenantry.server.http.pages.forms import errors_of, text
-from tenantry.server.http.pages.web import check_csrf, context, current_session, redirect, render
+from tenantry.server.http.pages.web import check_csrf, context, current_session, meta_of, redirect, render
+from tenantry.server.http.problem import STATUS_BY_CODE
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateUserInOrganization
-from tenantry.server.services.directory import organizations
+from tenantry.server.services.directory import environment, organizations
 from tenantry.server.services.identity import users
 from tenantry.server.services.identity.sessions import SessionView
 from tenantry.server.services.membership import invitations, lifecycle
@@ -64,11 +66,8 @@ async def _page(
     )
 
 
-NOTICES = {"invited": "Invitation sent.", "resent": "Invitation sent again.", "revoked": "Invitation revoked."}
-
-
 def _done(organization_id: str, notice: str) -> Response:
-    return redirect(f"/organizations/{organization_id}/members?notice={notice}")
+    return redirect(with_notice(f"/organizations/{organization_id}/members", notice, HOSTED))
 
 
 @router.get("/organizations/{organization_id}/members")
@@ -76,7 +75,8 @@ async def members_page(request: Request, organization_id: str, notice: str = "")
     session = await _admin_session(request, organization_id)
     if isinstance(session, Response):
         return session
-    return await _page(request, session, organization_id, notice=NOTICES.get(notice))
+    meta = meta_of(await run_in_threadpool(environment.get_settings, context(request)))
+    return await _page(request, session, organization_id, notice=notice_text(HOSTED, notice, meta))
 
 
 @router.post("/organizations/{organization_id}/members/invite")
@@ -100,9 +100,13 @@ async def invite(request: Request, organization_id: str) -> Response:
         )
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
-        return await _page(
-            request, session, organization_id, status_code=400, values=form, errors=errors, error=message
+        status = STATUS_BY_CODE.get(exc.code, 400) if isinstance(exc, TenantryError) else 400
+        response = await _page(
+            request, session, organization_id, status_code=status, values=form, errors=errors, error=message
         )
+        if isinstance(exc, TooManyInvitations):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     return _done(organization_id, "invited")
 
 

@@ -25,3 +25,25 @@ def apply_profile(session: Session, user: User, profile: UserProfileInput | None
     user.custom_attributes = validate_custom_attributes(
         profile.custom_attributes or {}, load_definitions(session), user.custom_attributes or {}, requirement
     )
+
+
+def additions_only(profile: UserProfileInput | None) -> UserProfileInput | None:
+    """``profile`` without the fields that would clear something: a ``null`` or a blank
+    standard field, a ``null`` or blank custom attribute. Accepting an invitation adds to a
+    profile and never erases it: an existing user's saved values survive a form that did
+    not ask for them (or an empty box)."""
+    if profile is None:
+        return None
+    kept = {
+        name: getattr(profile, name)
+        for name in profile.model_fields_set
+        if name != "custom_attributes" and not _blank(getattr(profile, name))
+    }
+    attributes = {key: value for key, value in (profile.custom_attributes or {}).items() if not _blank(value)}
+    if attributes:
+        kept["custom_attributes"] = attributes
+    return UserProfileInput.model_validate(kept)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())

@@ -13,12 +13,14 @@ from sqlalchemy import select
 from tenantry.server.context import Context
 from tenantry.server.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tenantry.server.db.paging import fetch_page
-from tenantry.server.domain.errors import NotFound
+from tenantry.server.domain.egress import TargetRefused
+from tenantry.server.domain.errors import InvalidArgument, NotFound
 from tenantry.server.domain.events import RETRY_WINDOW
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.pagination import Page, PageRequest
+from tenantry.server.domain.types import ReadableText
 from tenantry.server.domain.webhook_signing import new_signing_secret
-from tenantry.server.services.integration import event_log, events, webhook_secrets
+from tenantry.server.services.integration import egress, event_log, events, webhook_secrets
 
 
 def _known_types(types: list[str]) -> list[str]:
@@ -27,6 +29,7 @@ def _known_types(types: list[str]) -> list[str]:
 
 
 EndpointUrl = Annotated[HttpUrl, Field(max_length=2000)]
+Description = Annotated[str, Field(max_length=500), ReadableText]
 EventTypes = Annotated[list[str], Field(max_length=100), AfterValidator(_known_types)]
 
 
@@ -34,7 +37,7 @@ class CreateWebhook(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: EndpointUrl
     event_types: EventTypes = Field(default_factory=list, description="Empty: every event type.")
-    description: str = Field(default="", max_length=500)
+    description: Description = ""
     enabled: bool = True
 
 
@@ -42,7 +45,7 @@ class UpdateWebhook(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: EndpointUrl | None = None
     event_types: EventTypes | None = None
-    description: str | None = Field(default=None, max_length=500)
+    description: Description | None = None
     enabled: bool | None = None
 
 
@@ -76,8 +79,19 @@ def _endpoint(session: Any, endpoint_id: str) -> WebhookEndpoint:
     return row
 
 
+def _check_target(ctx: Context, url: object) -> None:
+    """Refuse a URL that deliveries would refuse (SSRF, ``domain/egress.py``). Raises
+    InvalidArgument on ``url`` with the code ``forbidden_target``."""
+    try:
+        egress.check_new_target(str(url), ctx.settings.webhook_allow_list)
+    except TargetRefused as refused:
+        raise InvalidArgument.field("url", "forbidden_target", str(refused)) from None
+
+
 def create(ctx: Context, command: CreateWebhook) -> WithSecret:
-    """A new endpoint with a fresh ``whsec_`` secret; it receives events recorded from now on."""
+    """A new endpoint with a fresh ``whsec_`` secret; it receives events recorded from now on.
+    Raises InvalidArgument (``forbidden_target``) for a private, loopback or link-local target."""
+    _check_target(ctx, command.url)
     endpoint_id = new_id("whk")
     secret = new_signing_secret()
     sealed = webhook_secrets.encrypt(ctx, endpoint_id, secret)  # before the transaction: may create the key
@@ -114,7 +128,10 @@ def get(ctx: Context, endpoint_id: str) -> WebhookView:
 
 def update(ctx: Context, endpoint_id: str, command: UpdateWebhook) -> WebhookView:
     """Change the fields sent. A changed filter applies to events recorded from now on;
-    deliveries already queued keep going (disabled endpoints' deliveries wait)."""
+    deliveries already queued keep going (disabled endpoints' deliveries wait). Raises
+    NotFound and InvalidArgument (``forbidden_target``)."""
+    if command.url is not None:
+        _check_target(ctx, command.url)
     with ctx.uow() as uow:
         row = _endpoint(uow.session, endpoint_id)
         for name in command.model_fields_set:

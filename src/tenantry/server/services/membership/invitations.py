@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -32,12 +33,13 @@ from tenantry.server.domain.errors import (
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.passwords import check_password_policy, hash_password
 from tenantry.server.domain.secrets import digest, new_secret
+from tenantry.server.domain.wording import MetaName
 from tenantry.server.email.message import render
 from tenantry.server.services.commands import AcceptInvitation
 from tenantry.server.services.directory import environment
-from tenantry.server.services.identity.profiles import apply_profile
+from tenantry.server.services.identity.profiles import additions_only, apply_profile
 from tenantry.server.services.integration import actors, events
-from tenantry.server.services.membership import expiry, ledger
+from tenantry.server.services.membership import expiry, ledger, sending
 from tenantry.server.services.read_models.views import (
     InviteView,
     OrganizationView,
@@ -58,7 +60,10 @@ def issue(
     now: datetime,
 ) -> None:
     """Give ``membership`` a fresh link valid for the configured expiry and mail it.
-    Any earlier link of this membership stops working."""
+    Any earlier link of this membership stops working. Raises EmailNotVerified and
+    TooManyInvitations when the current actor may not send one more (``sending.py``)."""
+    meta = settings.organization_meta_name
+    sending.check(ctx, uow.session, org, MetaName(meta.singular, meta.plural), now)
     token = new_secret()
     membership.invitation_token_hash = digest(token)
     membership.expires_at = now + timedelta(seconds=settings.invitation_expiry_seconds)
@@ -136,7 +141,7 @@ def accept(ctx: Context, command: AcceptInvitation) -> Accepted:
         user.email_verified = True  # the link reached their mailbox
         if password_hash and user.password_hash is None:
             user.password_hash = password_hash
-        apply_profile(session, user, command.user_profile, Requirement.SIGNUP)
+        apply_profile(session, user, additions_only(command.user_profile), Requirement.SIGNUP)
         user.updated_at = now
         session.flush()
         _announce_acceptance(session, membership, now)
@@ -184,6 +189,7 @@ class InvitationPreview:
     user_id: str
     has_password: bool
     expires_at: datetime | None
+    saved_attributes: dict[str, Any]  # the invitee's custom attributes already in their profile
     acceptance_blocked: bool = False  # the limit was lowered below the seats in use (SPEC §2)
 
 
@@ -205,6 +211,7 @@ def preview(ctx: Context, token: str) -> InvitationPreview:
             user.id,
             user.password_hash is not None,
             membership.expires_at,
+            dict(user.custom_attributes or {}),
             seats.acceptance_blocked(org.max_allowed_users, ledger.used(uow.session, org, now)),
         )
 

@@ -43,10 +43,9 @@ def list_page(
         page = fetch_page(uow.session, stmt, Membership.id, request)
         user_ids = {m.user_id for m in page.items}
         org_ids = {m.organization_id for m in page.items}
-        emails = dict(uow.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).tuples().all())
+        emails = dict(uow.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all())
         names = dict(
             uow.session.execute(select(Organization.id, Organization.display_name).where(Organization.id.in_(org_ids)))
-            .tuples()
             .all()
         )
         items = [

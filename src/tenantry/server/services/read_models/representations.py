@@ -75,6 +75,31 @@ class User(BaseModel):
     memberships: list[Membership]
 
 
+class PublicOrganization(BaseModel):
+    """What anyone holding an invitation link may learn of its organization: never the
+    application's own ``metadata``, ``external_id`` or creator."""
+
+    id: str
+    display_name: str
+    create_time: datetime
+    update_time: datetime
+
+
+class PublicUser(BaseModel):
+    """What a public route answers about the user it acted for: their own profile and the
+    one membership at stake, never the application's ``metadata`` and ``external_id`` nor
+    their other organizations."""
+
+    id: str
+    email: str
+    email_verified: bool
+    create_time: datetime
+    update_time: datetime
+    last_login_time: datetime | None
+    user_profile: UserProfile
+    memberships: list[Membership]
+
+
 class Invite(BaseModel):
     organization_id: str
     user_id: str
@@ -117,6 +142,10 @@ def membership(view: MembershipView) -> Membership:
     )
 
 
+def _profile(view: UserView) -> UserProfile:
+    return UserProfile(**view.profile, custom_attributes=view.custom_attributes)
+
+
 def user(view: UserView) -> User:
     return User(
         id=view.id,
@@ -127,8 +156,28 @@ def user(view: UserView) -> User:
         create_time=view.create_time,
         update_time=view.update_time,
         last_login_time=view.last_login_time,
-        user_profile=UserProfile(**view.profile, custom_attributes=view.custom_attributes),
+        user_profile=_profile(view),
         memberships=[membership(m) for m in view.memberships],
+    )
+
+
+def public_organization(view: OrganizationView) -> PublicOrganization:
+    return PublicOrganization(
+        id=view.id, display_name=view.display_name, create_time=view.create_time, update_time=view.update_time
+    )
+
+
+def public_user(view: UserView, organization_id: str) -> PublicUser:
+    """``view`` for a public answer about its membership in ``organization_id``."""
+    return PublicUser(
+        id=view.id,
+        email=view.email,
+        email_verified=view.email_verified,
+        create_time=view.create_time,
+        update_time=view.update_time,
+        last_login_time=view.last_login_time,
+        user_profile=_profile(view),
+        memberships=[membership(m) for m in view.memberships if m.organization_id == organization_id],
     )
 
 

@@ -19,10 +19,14 @@ def resend_invitation(ctx: Ctx, organization_id: str, user_id: str) -> schemas.I
     return schemas.InviteEnvelope(invite=schemas.invite(invitations.resend(ctx, organization_id, user_id)))
 
 
-@public_router.post("/invitations:accept", response_model=schemas.UserAndOrganization)
-def accept_invitation(ctx: Ctx, body: AcceptInvitation) -> schemas.UserAndOrganization:
-    """(public) Accept an invitation with the token from its link. Works while sign-up is disabled."""
+@public_router.post("/invitations:accept", response_model=schemas.AcceptedInvitation)
+def accept_invitation(ctx: Ctx, body: AcceptInvitation) -> schemas.AcceptedInvitation:
+    """(public) Accept an invitation with the token from its link. Works while sign-up is disabled.
+    Answers with the invitee's own profile and their membership in this organization only:
+    the application's private fields (`metadata`, `external_id`) and the user's other
+    organizations are not shown to whoever holds the link."""
     accepted = invitations.accept(ctx, body)
-    return schemas.UserAndOrganization(
-        user=schemas.user(accepted.user), organization=schemas.organization(accepted.organization)
+    return schemas.AcceptedInvitation(
+        user=schemas.public_user(accepted.user, accepted.organization.id),
+        organization=schemas.public_organization(accepted.organization),
     )

@@ -22,6 +22,12 @@ from tenantry.server.services.read_models.representations import (
     Organization as Organization,
 )
 from tenantry.server.services.read_models.representations import (
+    PublicOrganization as PublicOrganization,
+)
+from tenantry.server.services.read_models.representations import (
+    PublicUser as PublicUser,
+)
+from tenantry.server.services.read_models.representations import (
     Role as Role,
 )
 from tenantry.server.services.read_models.representations import (
@@ -41,6 +47,12 @@ from tenantry.server.services.read_models.representations import (
 )
 from tenantry.server.services.read_models.representations import (
     organization as organization,
+)
+from tenantry.server.services.read_models.representations import (
+    public_organization as public_organization,
+)
+from tenantry.server.services.read_models.representations import (
+    public_user as public_user,
 )
 from tenantry.server.services.read_models.representations import (
     user as user,
@@ -76,6 +88,13 @@ class UserList(Paged):
 class UserAndOrganization(BaseModel):
     user: User
     organization: Organization
+
+
+class AcceptedInvitation(BaseModel):
+    """The public answer to accepting an invitation: no private fields of the application."""
+
+    user: PublicUser
+    organization: PublicOrganization
 
 
 class InviteEnvelope(BaseModel):

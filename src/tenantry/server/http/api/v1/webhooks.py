@@ -78,7 +78,11 @@ def _with_secret(created: webhooks.WithSecret) -> WebhookWithSecret:
 
 @router.post("/webhooks", status_code=201, response_model=WebhookWithSecret)
 def create_webhook(ctx: Ctx, body: CreateWebhook) -> WebhookWithSecret:
-    """Register an endpoint. The signing `secret` (`whsec_…`) is in this answer only."""
+    """Register an endpoint. The signing `secret` (`whsec_…`) is in this answer only.
+    The URL must be publicly routable: a loopback, private, link-local, reserved, multicast or
+    unspecified address (or a name resolving to one) is refused with `400 invalid_argument`,
+    detail `url`/`forbidden_target`, unless `TENANTRY_WEBHOOK_ALLOWED_TARGETS` names it; every
+    delivery checks the resolved address again."""
     return _with_secret(webhooks.create(ctx, body))
 
 
@@ -100,6 +104,7 @@ def get_webhook(ctx: Ctx, webhook_id: str) -> WebhookEnvelope:
 
 @router.patch("/webhooks/{webhook_id}", response_model=WebhookEnvelope)
 def update_webhook(ctx: Ctx, webhook_id: str, body: UpdateWebhook) -> WebhookEnvelope:
+    """Change any field; a new `url` is checked like at registration (`forbidden_target`)."""
     return WebhookEnvelope(webhook=Webhook(**asdict(webhooks.update(ctx, webhook_id, body))))
 
 
