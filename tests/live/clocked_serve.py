@@ -40,10 +40,36 @@ def main() -> None:
         return datetime.now(UTC) + timedelta(seconds=offset(path))
 
     clock.SystemClock.now = now  # type: ignore[method-assign]
+    _announce_if_the_build_does_not()
     from tenantry.cli import main as cli
 
     entry = getattr(cli, "main", None) or cli.app  # older builds: the Typer app is the entry point
     entry()
+
+
+def _announce_if_the_build_does_not() -> None:
+    """Builds from before ``tenantry.server.serving`` print no ready line: print it for them
+    once ``/healthz`` answers, so tests/serving.py can wait for it the same way."""
+    import importlib.util
+    import sys
+    import threading
+    import time
+    import urllib.request
+
+    if importlib.util.find_spec("tenantry.server.serving") is not None:
+        return
+    port = sys.argv[sys.argv.index("--port") + 1]
+
+    def poll() -> None:
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                    print(f"Tenantry ready (process {os.getpid()})", flush=True)
+                    return
+            except OSError:
+                time.sleep(0.1)
+
+    threading.Thread(target=poll, daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ def live_api(live_servers: list[str]) -> Iterator[Api]:
         yield Api.login(client)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def seat_cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     """Servers with a test clock for the seat races: the ones TENANTRY_MODEL_TARGETS names, or
     two processes on one PostgreSQL database (one on SQLite, which serialises writers anyway)."""

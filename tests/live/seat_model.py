@@ -72,6 +72,7 @@ class Founder:
     email: str
     browser: httpx.Client
     orgs: set[str] = field(default_factory=set)  # organizations they created that exist
+    form: str = ""  # the switcher's CSRF token (bound to the browser's cookie, so it lasts)
 
 
 @dataclass
@@ -142,6 +143,7 @@ class SeatModel:
         )
         if signed_in.status_code != 303:
             raise ModelFailure(f"signing in: {signed_in.status_code} {signed_in.text[:300]}")
+        founder.form = self._form_token(founder)
 
     def _limit_new_organizations(self) -> None:
         for org in self.orgs.values():
@@ -334,7 +336,7 @@ class SeatModel:
             if not joinable:
                 return None
             founder = self.rng.choice(joinable)
-            form = self._form_token(founder)
+            form = founder.form
             return Op(
                 kind,
                 org.id,
