@@ -24,6 +24,7 @@ from tenantry.server.db.engine import create_db_engine, normalize_database_url
 from tenantry.server.db.migrate import upgrade
 from tenantry.server.settings import Settings
 from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, PUBLIC_URL, Api, free_port
+from tests.invariants import seat_invariant_violations
 from tests.serving import START_DEADLINE
 
 pytest_plugins = ["tests.browser"]  # the browser fixtures, one Playwright per test process
@@ -95,14 +96,20 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(autouse=True)
-def _empty_database(request: pytest.FixtureRequest) -> None:
+def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty before the test; after it, check the seat invariant, so every test that touches
+    the database doubles as a consistency check of the seat accounting."""
     if "engine" not in request.fixturenames:
+        yield
         return
     engine: Engine = request.getfixturevalue("engine")
     with engine.begin() as connection:
         for table in TABLES:
             connection.execute(text(f"DELETE FROM {table}"))
         connection.execute(text("UPDATE environment_settings SET document = :doc"), {"doc": "{}"})
+    yield
+    broken = seat_invariant_violations(engine)
+    assert not broken, "seat invariant broken after the test:\n" + "\n".join(broken)
 
 
 @pytest.fixture
