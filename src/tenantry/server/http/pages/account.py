@@ -14,7 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import AlreadyExists, InvalidArgument, TenantryError
 from tenantry.server.domain.lockout import PasswordLoginLocked
+from tenantry.server.domain.secrets import new_secret
 from tenantry.server.domain.types import normalize_email
+from tenantry.server.email.jobs import jobs
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
 from tenantry.server.http.pages.web import (
     address,
@@ -81,8 +83,10 @@ async def signup_submit(request: Request) -> Response:
     except AlreadyExists:
         # Say nothing here about the address being registered: tell its owner by e-mail and
         # show the same "check your e-mail" page a new account gets.
-        await run_in_threadpool(login.notify_existing_account, ctx, text(form, "email"))
-        return redirect(f"/verify-email?next={quote(next_url)}")
+        jobs.submit(login.notify_existing_account, ctx, text(form, "email"))
+        response = redirect(f"/verify-email?next={quote(next_url)}")
+        set_session_cookie(request, response, new_secret())  # the same cookies as a new account's
+        return response
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
         return await render(
@@ -175,7 +179,7 @@ async def _signed_in(request: Request, token: str, next_url: str) -> Response:
     ctx = context(request)
     view = await run_in_threadpool(sessions.resolve, ctx, token)
     if view is not None and not view.user.email_verified:
-        await run_in_threadpool(login.send_verification_code, ctx, view.user.id)
+        await run_in_threadpool(lambda: login.send_verification_code(ctx, view.user.id, on_login=True))
         response = redirect(f"/verify-email?next={quote(next_url)}")
     else:
         response = redirect(next_url)
@@ -230,7 +234,7 @@ async def _mail_if_registered(
         )
     limiter(request).check("email", address(request), email)
     limiter(request).hit("email", address(request), email)
-    await run_in_threadpool(send, context(request), email)
+    jobs.submit(send, context(request), email)  # after the answer: its time says nothing (email/jobs.py)
     return await render(request, template, values={"email": email}, sent=True, **page)
 
 
