@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
@@ -83,9 +84,9 @@ async def signup_submit(request: Request) -> Response:
     except AlreadyExists:
         # Say nothing here about the address being registered: tell its owner by e-mail and
         # show the same "check your e-mail" page a new account gets.
-        jobs.submit(login.notify_existing_account, ctx, text(form, "email"))
         response = redirect(f"/verify-email?next={quote(next_url)}")
         set_session_cookie(request, response, new_secret())  # the same cookies as a new account's
+        response.background = BackgroundTask(jobs.prepare(login.notify_existing_account, ctx, text(form, "email")))
         return response
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
@@ -234,8 +235,10 @@ async def _mail_if_registered(
         )
     limiter(request).check("email", address(request), email)
     limiter(request).hit("email", address(request), email)
-    jobs.submit(send, context(request), email)  # after the answer: its time says nothing (email/jobs.py)
-    return await render(request, template, values={"email": email}, sent=True, **page)
+    send_later = jobs.prepare(send, context(request), email)
+    response = await render(request, template, values={"email": email}, sent=True, **page)
+    response.background = BackgroundTask(send_later)  # after the answer: its time says nothing (email/jobs.py)
+    return response
 
 
 @router.post("/login/code")
