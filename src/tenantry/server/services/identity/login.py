@@ -2,8 +2,11 @@
 e-mail verification and password reset.
 
 No answer says whether an e-mail is registered: unknown addresses get the same reply
-(and, for passwords, the same argon2 time) as known ones. Codes are 6 digits, live 10
-minutes, allow 5 tries, and are consumed by one conditional UPDATE.
+(and, for passwords, the same argon2 time) as known ones; the hosted pages call the
+e-mailing functions after answering (email/jobs.py). Codes are 6 digits, live 10 minutes,
+allow 5 tries, are consumed by one conditional UPDATE, and are stored as HMACs under a key
+kept outside the database (``server_secrets.code_key``). A code or reset link used on an
+account never verified takes it over for the mailbox's owner (``proof.take_over``).
 """
 
 from __future__ import annotations
