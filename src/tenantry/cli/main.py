@@ -80,12 +80,7 @@ def serve(
             "(or set TENANTRY_BOOTSTRAP_CLIENT_ID and TENANTRY_BOOTSTRAP_CLIENT_SECRET), then "
             f"POST them to {settings.public_url}/oauth/token."
         )
-    link = setup_link(ctx)
-    if link:
-        console.print(
-            f"No dashboard administrator exists yet. Create the first one at (valid 24 hours, once):\n  {link}\n"
-            "or run [bold]tenantry admin create --email you@example.com[/bold]."
-        )
+    _announce_setup(ctx)
     webhook_worker = settings.worker_enabled if worker is None else worker
     if webhook_worker:
         console.print("Webhook worker running (turn off with --no-worker or TENANTRY_WORKER_ENABLED=false)")
@@ -98,6 +93,27 @@ def serve(
         raise typer.Exit(2) from exc
     finally:
         cleanup()
+
+
+def _announce_setup(ctx: Context) -> None:
+    """While no dashboard administrator exists, say how to create one. The one-time set-up
+    link is a credential: it is printed only to a terminal, never into a log or a journal
+    (`tenantry admin setup-link` prints a fresh one on demand)."""
+    from tenantry.server.services.identity import admins
+
+    if admins.list_all(ctx):
+        return
+    link = setup_link(ctx) if sys.stdout.isatty() else None
+    if link:
+        console.print(
+            f"No dashboard administrator exists yet. Create the first one at (valid 24 hours, once):\n  {link}\n"
+            "or run [bold]tenantry admin create --email you@example.com[/bold]."
+        )
+    else:
+        console.print(
+            "No dashboard administrator exists yet. On this machine, run [bold]tenantry admin setup-link[/bold] "
+            "for a one-time set-up link, or [bold]tenantry admin create --email you@example.com[/bold]."
+        )
 
 
 @app.command("worker")

@@ -23,7 +23,7 @@ from tenantry.server.http.security_headers import SecurityHeaders
 from tenantry.server.observability.metrics import count_refusal
 from tenantry.server.oidc.provider import Provider
 from tenantry.server.ratelimits import RateLimited
-from tenantry.server.services.integration import clients
+from tenantry.server.services.integration import clients, server_secrets
 from tenantry.server.settings import Settings
 
 log = logging.getLogger("tenantry")
@@ -41,6 +41,7 @@ def create_app(
         log_redaction.install()  # here: after the server configured its logging
         if await run_in_threadpool(clients.ensure_bootstrap_client, ctx):
             log.info("created bootstrap API client %s", ctx.settings.bootstrap_client_id)
+        await run_in_threadpool(server_secrets.code_key, ctx)  # the key file exists from the first start
         yield
         ctx.engine.dispose()
 

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
     # base64 of 32 bytes; encrypts webhook signing secrets at rest (else a key kept in the database)
     webhook_encryption_key: str | None = None
+    # Key of the digests of short e-mailed codes (6-digit sign-in and verification codes), kept
+    # outside the database so a copy of it does not give the codes away. TENANTRY_CODE_KEY (any
+    # string of 32+ characters; use it when several hosts serve one database), else the file
+    # TENANTRY_CODE_KEY_FILE, created with mode 600 on first start (default: tenantry.key next
+    # to a SQLite database file, else in the working directory).
+    code_key: str | None = Field(default=None, min_length=32)
+    code_key_file: str | None = None
     # Intranet webhook targets (SSRF guard, domain/egress.py): comma-separated IP addresses,
     # CIDR ranges and host names that may be private, loopback or link-local. Empty: public only.
     webhook_allowed_targets: str = ""

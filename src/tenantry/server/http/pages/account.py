@@ -9,12 +9,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import AlreadyExists, InvalidArgument, TenantryError
 from tenantry.server.domain.lockout import PasswordLoginLocked
+from tenantry.server.domain.secrets import new_secret
 from tenantry.server.domain.types import normalize_email
+from tenantry.server.email.jobs import jobs
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
 from tenantry.server.http.pages.web import (
     address,
@@ -81,8 +84,10 @@ async def signup_submit(request: Request) -> Response:
     except AlreadyExists:
         # Say nothing here about the address being registered: tell its owner by e-mail and
         # show the same "check your e-mail" page a new account gets.
-        await run_in_threadpool(login.notify_existing_account, ctx, text(form, "email"))
-        return redirect(f"/verify-email?next={quote(next_url)}")
+        response = redirect(f"/verify-email?next={quote(next_url)}")
+        set_session_cookie(request, response, new_secret())  # the same cookies as a new account's
+        response.background = BackgroundTask(jobs.prepare(login.notify_existing_account, ctx, text(form, "email")))
+        return response
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
         return await render(
@@ -175,7 +180,7 @@ async def _signed_in(request: Request, token: str, next_url: str) -> Response:
     ctx = context(request)
     view = await run_in_threadpool(sessions.resolve, ctx, token)
     if view is not None and not view.user.email_verified:
-        await run_in_threadpool(login.send_verification_code, ctx, view.user.id)
+        await run_in_threadpool(lambda: login.send_verification_code(ctx, view.user.id, on_login=True))
         response = redirect(f"/verify-email?next={quote(next_url)}")
     else:
         response = redirect(next_url)
@@ -230,8 +235,10 @@ async def _mail_if_registered(
         )
     limiter(request).check("email", address(request), email)
     limiter(request).hit("email", address(request), email)
-    await run_in_threadpool(send, context(request), email)
-    return await render(request, template, values={"email": email}, sent=True, **page)
+    send_later = jobs.prepare(send, context(request), email)
+    response = await render(request, template, values={"email": email}, sent=True, **page)
+    response.background = BackgroundTask(send_later)  # after the answer: its time says nothing (email/jobs.py)
+    return response
 
 
 @router.post("/login/code")

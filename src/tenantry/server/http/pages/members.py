@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import TenantryError, TooManyInvitations
-from tenantry.server.domain.pagination import MAX_PAGE_SIZE, PageRequest
 from tenantry.server.domain.policies import is_organization_admin
 from tenantry.server.http.notices import HOSTED, notice_text, with_notice
 from tenantry.server.http.pages.forms import errors_of, text
@@ -23,7 +22,7 @@ from tenantry.server.services.commands import CreateUserInOrganization
 from tenantry.server.services.directory import environment, organizations
 from tenantry.server.services.identity import users
 from tenantry.server.services.identity.sessions import SessionView
-from tenantry.server.services.membership import invitations, lifecycle
+from tenantry.server.services.membership import invitations, lifecycle, roster
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
@@ -52,7 +51,7 @@ async def _page(
     ctx = context(request)
     org = await run_in_threadpool(organizations.get, ctx, organization_id)
     seats = await run_in_threadpool(organizations.get_user_management, ctx, organization_id)
-    page = await run_in_threadpool(users.list_page, ctx, PageRequest(MAX_PAGE_SIZE), organization_id)
+    entries = await run_in_threadpool(roster.members, ctx, organization_id)
     extra.setdefault("values", {})
     return await render(
         request,
@@ -60,7 +59,7 @@ async def _page(
         status_code=status_code,
         session=session,
         organization=org,
-        members=page.items,
+        members=entries,
         seats=seats,
         **extra,
     )
@@ -111,26 +110,32 @@ async def invite(request: Request, organization_id: str) -> Response:
 
 
 async def _on_invitation(
-    request: Request, organization_id: str, user_id: str, action: Callable[[Context, str, str], object], notice: str
+    request: Request,
+    organization_id: str,
+    membership_id: str,
+    action: Callable[[Context, str, str], object],
+    notice: str,
 ) -> Response:
     """Run ``action`` on a member's invitation for an admin of the organization."""
     await check_csrf(request)
     session = await _admin_session(request, organization_id)
     if isinstance(session, Response):
         return session
+    ctx = context(request)
     try:
-        await run_in_threadpool(action, context(request), organization_id, user_id)
+        user_id = await run_in_threadpool(roster.invitee, ctx, organization_id, membership_id)
+        await run_in_threadpool(action, ctx, organization_id, user_id)
     except TenantryError as exc:
         return await _page(request, session, organization_id, status_code=409, error=exc)
     return _done(organization_id, notice)
 
 
-@router.post("/organizations/{organization_id}/members/{user_id}/resend")
-async def resend(request: Request, organization_id: str, user_id: str) -> Response:
-    return await _on_invitation(request, organization_id, user_id, invitations.resend, "resent")
+@router.post("/organizations/{organization_id}/members/{membership_id}/resend")
+async def resend(request: Request, organization_id: str, membership_id: str) -> Response:
+    return await _on_invitation(request, organization_id, membership_id, invitations.resend, "resent")
 
 
-@router.post("/organizations/{organization_id}/members/{user_id}/revoke")
-async def revoke(request: Request, organization_id: str, user_id: str) -> Response:
+@router.post("/organizations/{organization_id}/members/{membership_id}/revoke")
+async def revoke(request: Request, organization_id: str, membership_id: str) -> Response:
     """Withdraws a pending invitation (frees its seat)."""
-    return await _on_invitation(request, organization_id, user_id, lifecycle.revoke_invitation, "revoked")
+    return await _on_invitation(request, organization_id, membership_id, lifecycle.revoke_invitation, "revoked")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.server.domain.errors import TenantryError
+from tenantry.server.domain.errors import EmailNotVerified, TenantryError
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import (
@@ -116,7 +116,8 @@ async def join(request: Request, organization_id: str) -> Response:
         await run_in_threadpool(invitations.join, ctx, session.user.id, organization_id)
         await run_in_threadpool(sessions.switch_organization, ctx, token, organization_id)
     except TenantryError as exc:
-        return await _switcher(request, session, status_code=409, error=exc)
+        status = 403 if isinstance(exc, EmailNotVerified) else 409
+        return await _switcher(request, session, status_code=status, error=exc)
     return redirect("/organizations?notice=joined")
 
 

@@ -2,12 +2,16 @@
 e-mail verification and password reset.
 
 No answer says whether an e-mail is registered: unknown addresses get the same reply
-(and, for passwords, the same argon2 time) as known ones. Codes are 6 digits, live 10
-minutes, allow 5 tries, and are consumed by one conditional UPDATE.
+(and, for passwords, the same argon2 time) as known ones; the hosted pages call the
+e-mailing functions after answering (email/jobs.py). Codes are 6 digits, live 10 minutes,
+allow 5 tries, are consumed by one conditional UPDATE, and are stored as HMACs under a key
+kept outside the database (``server_secrets.code_key``). A code or reset link used on an
+account never verified takes it over for the mailbox's owner (``proof.take_over``).
 """
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -23,11 +27,12 @@ from tenantry.server.domain import lockout
 from tenantry.server.domain.errors import TenantryError, Unauthenticated
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.passwords import check_password_policy, hash_password, verify_password
-from tenantry.server.domain.secrets import digest, matches, new_secret
+from tenantry.server.domain.secrets import digest, keyed_digest, new_secret
 from tenantry.server.email.message import render
 from tenantry.server.observability.metrics import counts_sign_in
 from tenantry.server.services.directory import environment
-from tenantry.server.services.identity import lockouts, sessions
+from tenantry.server.services.identity import lockouts, proof, sessions
+from tenantry.server.services.integration import server_secrets
 
 CODE_LIFETIME = timedelta(minutes=10)
 RESET_LIFETIME = timedelta(hours=1)
@@ -74,7 +79,7 @@ def _issue_code(ctx: Context, uow: UnitOfWork, user: User, purpose: str, now: da
             id=row_id,
             user_id=user.id,
             purpose=purpose,
-            secret_hash=digest(f"{row_id}:{code}"),
+            secret_hash=keyed_digest(server_secrets.code_key(ctx), f"{row_id}:{code}"),
             attempts=0,
             created_at=now,
             expires_at=now + CODE_LIFETIME,
@@ -83,7 +88,7 @@ def _issue_code(ctx: Context, uow: UnitOfWork, user: User, purpose: str, now: da
     return code
 
 
-def _consume_code(session: Session, user_id: str, purpose: str, code: str, now: datetime) -> bool:
+def _consume_code(ctx: Context, session: Session, user_id: str, purpose: str, code: str, now: datetime) -> bool:
     """True when ``code`` is the live code of this user and purpose; each wrong try counts,
     and the code dies after MAX_CODE_ATTEMPTS."""
     row = session.scalar(
@@ -100,7 +105,8 @@ def _consume_code(session: Session, user_id: str, purpose: str, code: str, now: 
     )
     if row is None:
         return False
-    if not matches(f"{row.id}:{code.strip()}", row.secret_hash):
+    expected = keyed_digest(server_secrets.code_key(ctx), f"{row.id}:{code.strip()}")
+    if not hmac.compare_digest(expected, row.secret_hash):
         row.attempts += 1
         if row.attempts >= MAX_CODE_ATTEMPTS:
             row.consumed_at = now
@@ -153,26 +159,44 @@ def login_with_code(ctx: Context, email: str, code: str, user_agent: str | None 
     now = ctx.clock.now()
     with ctx.uow() as uow:
         user = repo.user_by_email(uow.session, email)
-        valid = user is not None and _consume_code(uow.session, user.id, LOGIN, code, now)
+        valid = user is not None and _consume_code(ctx, uow.session, user.id, LOGIN, code, now)
         if user is None or not valid:
             uow.commit()  # keep the attempt count
             raise InvalidCode()
-        user.email_verified = True
+        proof.take_over(uow.session, user, now)  # the code reached the mailbox (SPEC §3)
         lockouts.clear(uow.session, user.email)
         token = sessions.start(uow, user.id, now, user_agent)
         uow.commit()
     return token
 
 
-def send_verification_code(ctx: Context, user_id: str) -> None:
+def send_verification_code(ctx: Context, user_id: str, *, on_login: bool = False) -> None:
+    """E-mail a code that confirms the address of an unverified account. ``on_login``: sent
+    because the account signed in; then nothing is sent while an earlier code still works,
+    nor past VERIFY_ON_LOGIN_PER_DAY a day (whoever knows the password must not flood the
+    mailbox by signing in again and again)."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        user = repo.user(uow.session, user_id)
+        user = repo.user(uow.session, user_id, for_update=on_login)
         if user.email_verified:
+            return
+        if on_login and _verification_sent_recently(uow.session, user.id, now):
             return
         code = _issue_code(ctx, uow, user, VERIFY, now)
         _mail(ctx, uow, "verify_email", user, "Confirm your e-mail for {app}", code=code)
         uow.commit()
+
+
+VERIFY_ON_LOGIN_PER_DAY = 5
+
+
+def _verification_sent_recently(session: Session, user_id: str, now: datetime) -> bool:
+    codes = select(EmailCode.created_at, EmailCode.consumed_at, EmailCode.expires_at).where(
+        EmailCode.user_id == user_id, EmailCode.purpose == VERIFY, EmailCode.created_at > now - timedelta(days=1)
+    )
+    sent = session.execute(codes).all()
+    live = any(row.consumed_at is None and row.expires_at > now for row in sent)
+    return live or len(sent) >= VERIFY_ON_LOGIN_PER_DAY
 
 
 def verify_email(ctx: Context, user_id: str, code: str) -> None:
@@ -182,7 +206,7 @@ def verify_email(ctx: Context, user_id: str, code: str) -> None:
         user = repo.user(uow.session, user_id)
         if user.email_verified:
             return
-        if not _consume_code(uow.session, user.id, VERIFY, code, now):
+        if not _consume_code(ctx, uow.session, user.id, VERIFY, code, now):
             uow.commit()
             raise InvalidCode()
         user.email_verified = True
@@ -274,8 +298,8 @@ def reset_password(ctx: Context, token: str, password: str, user_agent: str | No
         if not consumed:
             raise InvalidResetLink()
         user = repo.user(uow.session, row.user_id)
+        proof.take_over(uow.session, user, now)  # the link reached the mailbox (SPEC §3)
         user.password_hash = password_hash
-        user.email_verified = True  # the link reached their mailbox
         user.updated_at = now
         sessions.end_all_for_user(uow.session, user.id)
         lockouts.clear(uow.session, user.email)

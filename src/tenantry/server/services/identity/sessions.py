@@ -112,6 +112,18 @@ def end_all_for_user(session: Session, user_id: str) -> None:
     session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id))
 
 
+def end_everything_for(session: Session, user_id: str, now: datetime) -> None:
+    """End every browser session of the user and revoke every refresh token any
+    application holds for them, in the caller's unit of work (proof of address on an
+    account somebody else created: SPEC §3)."""
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    end_all_for_user(session, user_id)
+
+
 @dataclass(frozen=True)
 class BrowserSessionView:
     """A signed-in browser as an administrator sees it (never its token)."""

@@ -105,6 +105,7 @@ def create_in_organization(
             invite=send_invitation,
             inviter_email=command.membership.inviter_email,
             settings=environment.load(session),
+            invited_email=command.email,
         )
         view = user_view(session, user, now)
         uow.commit()

@@ -42,12 +42,14 @@ def start(
     inviter_email: str | None,
     settings: EnvironmentSettings,
     method: ProvisioningMethod | None = None,
+    invited_email: str | None = None,
 ) -> Membership:
     """Add ``user`` to ``org``: active at once, or pending with an invitation e-mail. The
     caller holds the user's and the organization's locks (``ledger.lock_user``,
     ``ledger.lock_organization``, in that order).
 
-    ``method`` records how it came to be (default: ``invitation`` or ``api``). Raises
+    ``method`` records how it came to be (default: ``invitation`` or ``api``);
+    ``invited_email`` is the address as the inviter typed it (shown for the invitation). Raises
     AlreadyExists when they already have a membership (of any status) there, and
     OrganizationUserLimitReached when no seat is free.
     """
@@ -67,6 +69,7 @@ def start(
         roles=roles,
         holds_seat=True,
         inviter_email=inviter_email,
+        invited_email=invited_email if invite else None,
         resent_count=0,
         provisioning_method=method or ("invitation" if invite else "api"),
         created_at=now,
