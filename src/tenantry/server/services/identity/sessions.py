@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import BrowserSession, Membership, RefreshToken
+from tenantry.server.db.models import BrowserSession, Membership
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import digest, new_secret
-from tenantry.server.services.integration import actors, events
+from tenantry.server.services.integration import actors, events, oauth_grants
 from tenantry.server.services.read_models.views import UserView, user_view
 
 SESSION_LIFETIME = timedelta(days=14)
@@ -97,19 +97,21 @@ def end(ctx: Context, token: str | None) -> None:
         row = uow.session.get(BrowserSession, digest(token))
         if row is not None:
             now = ctx.clock.now()
-            uow.session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.session_id == row.id, RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
+            oauth_grants.revoke(uow.session, now, session_ids=[row.id])
             user = repo.user(uow.session, row.user_id)
             events.user_event(uow.session, "user.logout", user, now, actor=actors.user(user.id), session_id=row.id)
             uow.session.delete(row)
         uow.commit()
 
 
-def end_all_for_user(session: Session, user_id: str) -> None:
-    session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id))
+def end_all_for_user(session: Session, user_id: str, now: datetime) -> int:
+    """End every browser session of the user and revoke every refresh token any application
+    holds for them (SPEC §3 "Token truth": password reset, sign out everywhere, proof of
+    address on a squatted account). Runs in the caller's unit of work; returns how many
+    sessions ended."""
+    oauth_grants.revoke(session, now, user_id=user_id)
+    ended = session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id)).rowcount  # type: ignore[attr-defined]
+    return int(ended)
 
 
 @dataclass(frozen=True)
@@ -140,20 +142,14 @@ def list_for_user(ctx: Context, user_id: str) -> list[BrowserSessionView]:
 
 
 def end_everywhere(ctx: Context, user_id: str) -> int:
-    """Sign the user out of every browser, and revoke the refresh tokens applications got
-    through those sessions (so no application keeps them signed in). Returns how many
-    sessions ended. Raises NotFound (user)."""
+    """Sign the user out of every browser, and revoke every refresh token applications hold
+    for them (so no application keeps them signed in). Returns how many sessions ended.
+    Raises NotFound (user)."""
     with ctx.uow() as uow:
         repo.user(uow.session, user_id, for_update=True)
-        ids = select(BrowserSession.id).where(BrowserSession.user_id == user_id)
-        uow.session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.session_id.in_(ids), RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=ctx.clock.now())
-        )
-        ended = uow.session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id)).rowcount  # type: ignore[attr-defined]
+        ended = end_all_for_user(uow.session, user_id, ctx.clock.now())
         uow.commit()
-        return int(ended)
+        return ended
 
 
 def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
