@@ -1,7 +1,9 @@
 """Signing in, as one pipeline: method → policy → organization → session.
 
-- Methods: password, e-mailed one-time code, e-mail verification and password reset (the
-  hosted pages call these; each starts a session through ``sessions.start``).
+- Methods: password, e-mailed one-time code, password reset, and a new account (sign-up or
+  an accepted invitation: ``open_session``). The hosted pages call these; every one ends in
+  ``_sign_in``, which picks the session's organization (the one named, else the earliest
+  active membership; never a suspended one) and starts the session.
 - Policy and organization for an application's sign-in request (``authorize``, called by
   the OpenID provider's authorize endpoint): is the session fresh enough (``max_age``,
   ``prompt=login``), may a page be shown (``prompt=none``), which organization the tokens
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import EmailCode, User
+from tenantry.server.db.models import EmailCode, Membership, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain import lockout
 from tenantry.server.domain.errors import TenantryError, Unauthenticated
@@ -141,7 +143,7 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
         raise Unauthenticated("The e-mail or password is not right.")
     with ctx.uow() as uow:
         lockouts.clear(uow.session, email)
-        token = sessions.start(uow, user_id, now, user_agent)
+        token = _sign_in(uow, user_id, now, user_agent)
         uow.commit()
     return token
 
@@ -170,7 +172,7 @@ def login_with_code(ctx: Context, email: str, code: str, user_agent: str | None 
             raise InvalidCode()
         user.email_verified = True
         lockouts.clear(uow.session, user.email)
-        token = sessions.start(uow, user.id, now, user_agent)
+        token = _sign_in(uow, user.id, now, user_agent)
         uow.commit()
     return token
 
@@ -290,9 +292,34 @@ def reset_password(ctx: Context, token: str, password: str, user_agent: str | No
         user.updated_at = now
         sessions.end_all_for_user(uow.session, user.id, now)
         lockouts.clear(uow.session, user.email)
-        session_token = sessions.start(uow, user.id, now, user_agent)
+        session_token = _sign_in(uow, user.id, now, user_agent)
         uow.commit()
     return session_token
+
+
+def open_session(ctx: Context, user_id: str, user_agent: str | None = None, organization_id: str | None = None) -> str:
+    """Sign ``user_id`` in after sign-up or accepting an invitation (into ``organization_id``);
+    returns the cookie token."""
+    with ctx.uow() as uow:
+        token = _sign_in(uow, user_id, ctx.clock.now(), user_agent, organization_id)
+        uow.commit()
+    return token
+
+
+def _sign_in(
+    uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None, organization_id: str | None = None
+) -> str:
+    """The end of every method: the organization, then the session."""
+    return sessions.start(uow, user_id, now, user_agent, organization_id or _first_active_organization(uow, user_id))
+
+
+def _first_active_organization(uow: UnitOfWork, user_id: str) -> str | None:
+    return uow.session.scalar(
+        select(Membership.organization_id)
+        .where(Membership.user_id == user_id, Membership.accepted_at.is_not(None), Membership.deactivated_at.is_(None))
+        .order_by(Membership.accepted_at, Membership.id)
+        .limit(1)
+    )
 
 
 # --- policy and organization: an application's sign-in request (OpenID Connect) ---------

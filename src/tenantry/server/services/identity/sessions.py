@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import BrowserSession, Membership
+from tenantry.server.db.models import BrowserSession
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
@@ -34,15 +34,16 @@ class SessionView:
 def start(
     uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None = None, organization_id: str | None = None
 ) -> str:
-    """Open a session for ``user_id`` in ``uow``; returns the cookie token (shown once).
-    The current organization is ``organization_id`` or the earliest active membership."""
+    """Open a session for ``user_id`` in ``uow`` with ``organization_id`` as its current
+    organization; returns the cookie token (shown once). Sign-in goes through
+    ``login.py``, which chooses the organization."""
     token = new_secret()
     uow.session.add(
         BrowserSession(
             token_hash=digest(token),
             id=new_id("ses"),
             user_id=user_id,
-            organization_id=organization_id or _default_organization(uow.session, user_id),
+            organization_id=organization_id,
             user_agent=(user_agent or "")[:300] or None,
             created_at=now,
             last_seen_at=now,
@@ -53,15 +54,6 @@ def start(
     user.last_login_at = now
     events.user_event(uow.session, "user.login", user, now, actor=actors.user(user_id))
     return token
-
-
-def _default_organization(session: Session, user_id: str) -> str | None:
-    return session.scalar(
-        select(Membership.organization_id)
-        .where(Membership.user_id == user_id, Membership.accepted_at.is_not(None))
-        .order_by(Membership.accepted_at, Membership.id)
-        .limit(1)
-    )
 
 
 def resolve(ctx: Context, token: str | None) -> SessionView | None:
@@ -164,11 +156,3 @@ def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
             raise NotFound("You are not a member of that organization.", reason="not_a_member")
         row.organization_id = organization_id
         uow.commit()
-
-
-def open_session(ctx: Context, user_id: str, user_agent: str | None = None, organization_id: str | None = None) -> str:
-    """Sign ``user_id`` in (after sign-up or accepting an invitation); returns the cookie token."""
-    with ctx.uow() as uow:
-        token = start(uow, user_id, ctx.clock.now(), user_agent, organization_id)
-        uow.commit()
-    return token
