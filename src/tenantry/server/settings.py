@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     api_token_cache_seconds: float = Field(default=2, ge=0, le=60)
     # The claim (in ID tokens and /userinfo) that carries a user's custom attributes.
     oidc_attributes_claim: str = Field(default="custom_attributes", min_length=1, max_length=200)
+    # A refresh-token family (every token rotated from one code exchange) ends this many days
+    # after the exchange, however often it is used: the user signs in again then.
+    refresh_token_family_days: int = Field(default=90, ge=1, le=3650)
 
     rate_limits_enabled: bool = True
     redis_url: str | None = None  # shared rate-limit counters for several server processes

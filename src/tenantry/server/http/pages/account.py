@@ -100,7 +100,7 @@ async def signup_submit(request: Request) -> Response:
             error=message,
             next=next_url,
         )
-    token = await run_in_threadpool(sessions.open_session, ctx, result.user.id, _agent(request))
+    token = await run_in_threadpool(login.open_session, ctx, result.user.id, _agent(request))
     await run_in_threadpool(login.send_verification_code, ctx, result.user.id)
     response = redirect(f"/verify-email?next={quote(next_url)}")
     set_session_cookie(request, response, token)

@@ -1,5 +1,14 @@
-"""How people prove who they are on the hosted pages: password, e-mailed one-time code,
-e-mail verification and password reset.
+"""Signing in, as one pipeline: method → policy → organization → session.
+
+- Methods: password, e-mailed one-time code, password reset, and a new account (sign-up or
+  an accepted invitation: ``open_session``). The hosted pages call these; every one ends in
+  ``_sign_in``, which picks the session's organization (the one named, else the earliest
+  active membership; never a suspended one) and starts the session.
+- Policy and organization for an application's sign-in request (``authorize``, called by
+  the OpenID provider's authorize endpoint): is the session fresh enough (``max_age``,
+  ``prompt=login``), may a page be shown (``prompt=none``), which organization the tokens
+  will name (``choose_organization``: the hint, the only one, the current one when no page
+  may be shown, or ask), and the session's current organization follows that choice.
 
 No answer says whether an e-mail is registered: unknown addresses get the same reply
 (and, for passwords, the same argon2 time) as known ones; the hosted pages call the
@@ -13,6 +22,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -21,18 +31,21 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import EmailCode, User
+from tenantry.server.db.models import EmailCode, Membership, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain import lockout
 from tenantry.server.domain.errors import TenantryError, Unauthenticated
 from tenantry.server.domain.ids import new_id
+from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.passwords import check_password_policy, hash_password, verify_password
 from tenantry.server.domain.secrets import digest, keyed_digest, new_secret
 from tenantry.server.email.message import render
 from tenantry.server.observability.metrics import counts_sign_in
 from tenantry.server.services.directory import environment
 from tenantry.server.services.identity import lockouts, proof, sessions
+from tenantry.server.services.identity.sessions import SessionView
 from tenantry.server.services.integration import server_secrets
+from tenantry.server.services.read_models.views import UserView
 
 CODE_LIFETIME = timedelta(minutes=10)
 RESET_LIFETIME = timedelta(hours=1)
@@ -136,7 +149,7 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
         raise Unauthenticated("The e-mail or password is not right.")
     with ctx.uow() as uow:
         lockouts.clear(uow.session, email)
-        token = sessions.start(uow, user_id, now, user_agent)
+        token = _sign_in(uow, user_id, now, user_agent)
         uow.commit()
     return token
 
@@ -165,7 +178,7 @@ def login_with_code(ctx: Context, email: str, code: str, user_agent: str | None 
             raise InvalidCode()
         proof.take_over(uow.session, user, now)  # the code reached the mailbox (SPEC §3)
         lockouts.clear(uow.session, user.email)
-        token = sessions.start(uow, user.id, now, user_agent)
+        token = _sign_in(uow, user.id, now, user_agent)
         uow.commit()
     return token
 
@@ -301,8 +314,131 @@ def reset_password(ctx: Context, token: str, password: str, user_agent: str | No
         proof.take_over(uow.session, user, now)  # the link reached the mailbox (SPEC §3)
         user.password_hash = password_hash
         user.updated_at = now
-        sessions.end_all_for_user(uow.session, user.id)
+        sessions.end_all_for_user(uow.session, user.id, now)
         lockouts.clear(uow.session, user.email)
-        session_token = sessions.start(uow, user.id, now, user_agent)
+        session_token = _sign_in(uow, user.id, now, user_agent)
         uow.commit()
     return session_token
+
+
+def open_session(ctx: Context, user_id: str, user_agent: str | None = None, organization_id: str | None = None) -> str:
+    """Sign ``user_id`` in after sign-up or accepting an invitation (into ``organization_id``);
+    returns the cookie token."""
+    with ctx.uow() as uow:
+        token = _sign_in(uow, user_id, ctx.clock.now(), user_agent, organization_id)
+        uow.commit()
+    return token
+
+
+def _sign_in(
+    uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None, organization_id: str | None = None
+) -> str:
+    """The end of every method: the organization, then the session."""
+    return sessions.start(uow, user_id, now, user_agent, organization_id or _first_active_organization(uow, user_id))
+
+
+def _first_active_organization(uow: UnitOfWork, user_id: str) -> str | None:
+    return uow.session.scalar(
+        select(Membership.organization_id)
+        .where(Membership.user_id == user_id, Membership.accepted_at.is_not(None), Membership.deactivated_at.is_(None))
+        .order_by(Membership.accepted_at, Membership.id)
+        .limit(1)
+    )
+
+
+# --- policy and organization: an application's sign-in request (OpenID Connect) ---------
+
+
+@dataclass(frozen=True)
+class Proceed:
+    """Signed in, fresh enough, organization chosen: issue the code for these."""
+
+    user_id: str
+    organization_id: str | None
+    session_id: str
+    auth_time: datetime
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Show the sign-in page (``create``: the sign-up page), then come back."""
+
+    create: bool = False
+
+
+@dataclass(frozen=True)
+class ChooseOrganization:
+    """Show the organization switcher, then come back with the choice."""
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """Answer the application with this OAuth error (OIDC Core §3.1.2.6)."""
+
+    error: str
+    description: str
+
+
+AuthorizeStep = Proceed | SignIn | ChooseOrganization | Refuse
+
+
+def choose_organization(
+    user: UserView, current: str | None, hint: str | None, *, ask: bool, interactive: bool
+) -> str | ChooseOrganization | Refuse | None:
+    """The organization an application's tokens will name: the ``hint`` if the user is an
+    active member of it (a hint they are not in is refused, never swapped for another);
+    else the only active one; else ask (``ask`` forces it). When no page may be shown
+    (``interactive`` false), the session's ``current`` organization stands in for asking.
+    A user with no active organization signs in without one unless asked to choose."""
+    active = [m.organization_id for m in user.memberships if m.status is MembershipStatus.ACTIVE]
+    if hint is not None:
+        if hint not in active:
+            return Refuse("access_denied", "The user is not an active member of the requested organization.")
+        if not ask:
+            return hint
+    if not ask and len(active) == 1:
+        return active[0]
+    if not interactive:
+        if current in active and not ask:
+            return current
+        if not active and not ask:
+            return None
+        return Refuse("account_selection_required", "The user must choose an organization.")
+    return ChooseOrganization()
+
+
+def authorize(
+    ctx: Context,
+    session: SessionView | None,
+    session_token: str | None,
+    *,
+    prompt: set[str],
+    max_age: int | None,
+    organization_hint: str | None,
+) -> AuthorizeStep:
+    """Decide an application's sign-in request for the browser ``session`` (None: nobody
+    signed in). ``prompt`` and ``max_age`` as in OIDC Core §3.1.2.1: ``none`` never shows a
+    page, ``login`` and a session older than ``max_age`` seconds sign in again, ``create``
+    opens sign-up, ``select_account`` asks for the organization. On ``Proceed`` the
+    session's current organization is the chosen one."""
+    interactive = "none" not in prompt
+    now = ctx.clock.now()
+    too_old = session is not None and max_age is not None and (now - session.created_at).total_seconds() > max_age
+    if session is None or too_old or "login" in prompt:
+        if not interactive:
+            return Refuse(
+                "login_required", "The user is not signed in." if session is None else "The user must sign in again."
+            )
+        return SignIn(create="create" in prompt and session is None)
+    choice = choose_organization(
+        session.user,
+        session.organization_id,
+        organization_hint,
+        ask="select_account" in prompt,
+        interactive=interactive,
+    )
+    if isinstance(choice, ChooseOrganization | Refuse):
+        return choice
+    if choice is not None and choice != session.organization_id and session_token:
+        sessions.switch_organization(ctx, session_token, choice)
+    return Proceed(session.user.id, choice, session.id, session.created_at)

@@ -30,5 +30,5 @@ def take_over(session: Session, user: User, now: datetime) -> bool:
     user.email_verified = True
     user.password_hash = None
     user.updated_at = now
-    sessions.end_everything_for(session, user.id, now)
+    sessions.end_all_for_user(session, user.id, now)
     return True

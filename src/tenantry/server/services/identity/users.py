@@ -23,6 +23,7 @@ from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.types import email_key
 from tenantry.server.services.commands import CreateUserInOrganization, UpdateUser, UserProfileInput
 from tenantry.server.services.directory import attributes, environment
+from tenantry.server.services.identity import sessions
 from tenantry.server.services.identity.profiles import apply_profile
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import expiry, ledger, lifecycle
@@ -236,6 +237,8 @@ def delete_(ctx: Context, user_id: str) -> None:
         for org in ledger.lock_organizations(session, organization_ids):
             membership = ledger.lock_membership(session, org.id, user.id)
             lifecycle.end(ctx, session, membership)
-        events.user_event(session, "user.deleted", user, ctx.clock.now())  # its last state: no memberships left
+        now = ctx.clock.now()
+        sessions.end_all_for_user(session, user.id, now)  # and tokens naming no organization
+        events.user_event(session, "user.deleted", user, now)  # its last state: no memberships left
         session.delete(user)
         uow.commit()

@@ -26,7 +26,7 @@ from tenantry.server.domain.memberships import (
 )
 from tenantry.server.services.commands import MembershipInput, RoleInput
 from tenantry.server.services.directory import environment
-from tenantry.server.services.integration import events
+from tenantry.server.services.integration import events, oauth_grants
 from tenantry.server.services.membership import expiry, invitations, ledger
 from tenantry.server.services.read_models.views import UserView, user_view
 
@@ -161,6 +161,7 @@ def deactivate(ctx: Context, organization_id: str, user_id: str) -> UserView:
         if membership.status(now) is not MembershipStatus.ACTIVE:
             raise FailedPrecondition("Only an active membership can be deactivated.")
         ledger.deactivate(uow.session, membership, now)
+        oauth_grants.revoke(uow.session, now, user_id=user_id, organization_id=organization_id)
         events.membership_event(uow.session, "user.organization_membership_updated", membership, now)
         view = _fresh_user_view(ctx, uow.session, user_id)
         uow.commit()
@@ -185,9 +186,12 @@ def reactivate(ctx: Context, organization_id: str, user_id: str) -> UserView:
 
 def end(ctx: Context, session: Session, membership: Membership) -> None:
     """The one way a single membership ends (removal, revocation, user deletion): its
-    events are recorded and its seat, if it holds one, goes back through the ledger. The
-    caller holds the organization's and the membership's locks."""
-    _record_end(session, membership, ctx.clock.now())
+    events are recorded, the refresh tokens naming it end, and its seat, if it holds one,
+    goes back through the ledger. The caller holds the organization's and the membership's
+    locks."""
+    now = ctx.clock.now()
+    _record_end(session, membership, now)
+    oauth_grants.revoke(session, now, user_id=membership.user_id, organization_id=membership.organization_id)
     ledger.remove(session, membership)
 
 
@@ -198,6 +202,7 @@ def end_all(ctx: Context, session: Session, org: Organization) -> None:
     now = ctx.clock.now()
     for membership in ledger.dissolve(session, org):
         _record_end(session, membership, now)
+    oauth_grants.revoke(session, now, organization_id=org.id)
     ledger.delete_all(session, org)
 
 
