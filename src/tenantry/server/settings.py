@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     invitations_per_organization_per_hour: int = Field(default=50, ge=0, le=1_000_000)
     api_invitations_per_organization_per_hour: int = Field(default=1000, ge=0, le=1_000_000)
 
+    # Organization domains (SPEC §10): DNS servers for the TXT challenge (host[:port], comma-separated;
+    # empty = the system's), how long one lookup may take, and how often the worker re-checks pending ones.
+    dns_nameservers: str = ""
+    dns_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    domain_check_interval_seconds: float = Field(default=600.0, ge=1, le=7 * 86400)
+
     # Operations (README "Operations", docs/production.md)
     log_format: Literal["text", "json"] = "text"  # json: one object a line, with the request id
     metrics_enabled: bool = True  # GET /metrics (Prometheus)

@@ -36,6 +36,7 @@ STATUS_BY_CODE = {
     "membership_already_active": 409,
     "incompatible_attribute_values": 409,
     "failed_precondition": 409,
+    "domain_verification_failed": 409,
     "invitation_expired": 410,
     "invalid_code": 400,
     "invalid_reset_link": 400,

@@ -31,7 +31,7 @@ from tenantry.server.http.pages.web import (
 )
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import SignUp
-from tenantry.server.services.directory import attributes
+from tenantry.server.services.directory import attributes, domains
 from tenantry.server.services.identity import login, sessions, signup
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
@@ -129,6 +129,7 @@ async def verify_submit(request: Request) -> Response:
         if session is None:
             raise login.InvalidCode()
         await run_in_threadpool(login.verify_email, ctx, session.user.id, text(form, "code"))
+        await run_in_threadpool(domains.join_automatically, ctx, session.user.id)  # now the address is proved
     except TenantryError as exc:
         limiter(request).hit("code", address(request), account)
         return await render(
@@ -174,6 +175,8 @@ async def _signed_in(request: Request, token: str, next_url: str) -> Response:
     """Set the session cookie and go on: to e-mail verification first if still unverified."""
     ctx = context(request)
     view = await run_in_threadpool(sessions.resolve, ctx, token)
+    if view is not None and view.user.email_verified:
+        await run_in_threadpool(domains.join_automatically, ctx, view.user.id)  # SPEC §10 domain join "auto"
     if view is not None and not view.user.email_verified:
         await run_in_threadpool(login.send_verification_code, ctx, view.user.id)
         response = redirect(f"/verify-email?next={quote(next_url)}")
