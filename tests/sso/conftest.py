@@ -7,7 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from tenantry.server.settings import Settings
+from tests.conftest import ThreadServer
 from tests.dns_server import LoopbackDns
+from tests.helpers import free_port
+from tests.sso.fake_oidc import FakeOidc
 
 
 @pytest.fixture(scope="session")
@@ -27,4 +30,28 @@ def dns(_dns_server: LoopbackDns) -> Iterator[LoopbackDns]:
 
 @pytest.fixture
 def settings(settings: Settings, _dns_server: LoopbackDns) -> Settings:
-    return settings.model_copy(update={"dns_nameservers": _dns_server.address, "dns_timeout_seconds": 0.5})
+    return settings.model_copy(
+        update={
+            "dns_nameservers": _dns_server.address,
+            "dns_timeout_seconds": 0.5,
+            "sso_allowed_targets": "127.0.0.1",  # the test identity providers listen on loopback
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def _fake_oidc() -> Iterator[FakeOidc]:
+    idp = FakeOidc()
+    port = free_port()
+    idp.issuer = f"http://127.0.0.1:{port}"
+    with ThreadServer(idp.app(), port):
+        yield idp
+
+
+@pytest.fixture
+def fake_oidc(_fake_oidc: FakeOidc) -> FakeOidc:
+    _fake_oidc.user = {}
+    _fake_oidc.overrides = {}
+    _fake_oidc.sign_with_other_key = False
+    _fake_oidc.token_requests.clear()
+    return _fake_oidc

@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     # CIDR ranges and host names that may be private, loopback or link-local. Empty: public only.
     webhook_allowed_targets: str = ""
 
+    # SSO (SPEC §11): identity providers' URLs (discovery, token, JWKS, SAML metadata) are called
+    # through the same SSRF guard as webhooks; these hosts/addresses/CIDRs may be private or loopback
+    # (an intranet ADFS or Keycloak). Same syntax as TENANTRY_WEBHOOK_ALLOWED_TARGETS.
+    sso_allowed_targets: str = ""
+    sso_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # SAML: clock skew tolerated on NotBefore / NotOnOrAfter (SPEC §11: at most 3 minutes)
+    saml_clock_skew_seconds: int = Field(default=60, ge=0, le=180)
+
     # Request bodies (http/body_limit.py): refused with 413 payload_too_large above these.
     max_api_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     max_form_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024)
@@ -88,6 +96,7 @@ class Settings(BaseSettings):
         if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
             raise ValueError("TENANTRY_WEBHOOK_LEASE_SECONDS must exceed TENANTRY_WEBHOOK_TIMEOUT_SECONDS")
         parse_allow_list(self.webhook_allowed_targets)  # a typo fails at start-up, not at delivery
+        parse_allow_list(self.sso_allowed_targets)
         return self
 
     def listening_on(self, host: str, port: int) -> Settings:
@@ -104,6 +113,10 @@ class Settings(BaseSettings):
     @property
     def webhook_allow_list(self) -> AllowList:
         return parse_allow_list(self.webhook_allowed_targets)
+
+    @property
+    def sso_allow_list(self) -> AllowList:
+        return parse_allow_list(self.sso_allowed_targets)
 
     @property
     def smtp_enabled(self) -> bool:

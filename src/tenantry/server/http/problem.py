@@ -37,6 +37,8 @@ STATUS_BY_CODE = {
     "incompatible_attribute_values": 409,
     "failed_precondition": 409,
     "domain_verification_failed": 409,
+    "sso_failed": 400,
+    "sso_required": 403,
     "invitation_expired": 410,
     "invalid_code": 400,
     "invalid_reset_link": 400,
