@@ -17,6 +17,7 @@ from joserfc.errors import JoseError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.memberships import MembershipStatus
+from tenantry.server.http.pages.sso import sso_start_url
 from tenantry.server.http.pages.web import (
     address,
     check_csrf,
@@ -31,6 +32,7 @@ from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.oidc.claims import SCOPES
 from tenantry.server.oidc.provider import Provider, Subject
 from tenantry.server.ratelimits import RateLimited
+from tenantry.server.services.federation import signin
 from tenantry.server.services.identity import sessions
 from tenantry.server.services.integration import applications, signing_keys
 
@@ -228,6 +230,9 @@ async def authorize(request: Request) -> Response:
     if "create" in prompt and session is None:
         return redirect(f"/signup?{urlencode({'next': _without(here, 'prompt')})}")
     if session is None or "login" in prompt:
+        connection_id = await run_in_threadpool(_sso_route, request)
+        if connection_id:  # SPEC §11: the application named the organization, connection or domain
+            return redirect(sso_start_url(connection_id, _without(here, "prompt"), params.get("login_hint")))
         login = {"next": _without(here, "prompt")}
         if params.get("login_hint"):
             login["login_hint"] = params["login_hint"]
@@ -248,6 +253,19 @@ async def authorize(request: Request) -> Response:
     subject = Subject(session.user.id, organization_id, session.id, session.created_at)
     status, body, headers = await run_in_threadpool(server.create_authorization_response, oauth_request, subject, grant)
     return _response(status, body, headers, issuer=server.issuer)
+
+
+def _sso_route(request: Request) -> str | None:
+    """The enabled SSO connection ``connection_id``, ``organization_id``, ``domain_hint`` or
+    ``login_hint`` (an e-mail on a verified domain) point at, in that order of precedence."""
+    params = request.query_params
+    return signin.discover(
+        context(request),
+        connection_id=params.get("connection_id"),
+        organization_id=params.get("organization_id"),
+        domain_hint=params.get("domain_hint"),
+        login_hint=params.get("login_hint"),
+    )
 
 
 def _invalid_request(description: str, grant: Any) -> OAuth2Error:
