@@ -8,6 +8,8 @@ import pytest
 
 from tenantry.server.settings import Settings
 from tests.conftest import ThreadServer
+from tests.interop import saml_idp
+from tests.interop.saml_idp import SamlIdp
 from tests.dns_server import LoopbackDns
 from tests.helpers import free_port
 from tests.sso.fake_oidc import FakeOidc
@@ -55,3 +57,18 @@ def fake_oidc(_fake_oidc: FakeOidc) -> FakeOidc:
     _fake_oidc.sign_with_other_key = False
     _fake_oidc.token_requests.clear()
     return _fake_oidc
+
+
+@pytest.fixture(scope="session")
+def _saml_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamlIdp]:
+    missing = saml_idp.available()
+    if missing:
+        pytest.skip(missing)
+    idp = saml_idp.start(tmp_path_factory.mktemp("saml-idp"), free_port())
+    yield idp
+    idp.stop()
+
+
+@pytest.fixture
+def saml(_saml_idp: SamlIdp) -> SamlIdp:
+    return _saml_idp
