@@ -33,6 +33,11 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Children first, so foreign keys never object. API clients and their tokens stay: servers
 # started once per module keep using the bootstrap client they created at start-up.
 TABLES = (
+    "saml_assertions_seen",
+    "sso_requests",
+    "user_identities",
+    "sso_connections",
+    "organization_domains",
     "webhook_attempts",
     "webhook_deliveries",
     "webhook_endpoints",

@@ -145,7 +145,7 @@ def pairs(items: Iterable[str], option: str) -> dict[str, str]:
 
 
 def register(app: typer.Typer) -> None:
-    from tenantry.cli import directory, environment
+    from tenantry.cli import directory, environment, sso
 
     @app.command()
     def login(
@@ -168,3 +168,4 @@ def register(app: typer.Typer) -> None:
 
     directory.register(app)
     environment.register(app)
+    sso.register(app)

@@ -18,6 +18,7 @@ from tenantry.sdk.resources import (
     Users,
     signup_call,
 )
+from tenantry.sdk.sso import Domains
 
 
 class ManagementApi:
@@ -39,6 +40,7 @@ class ManagementApi:
         self.emails = Emails(runner)
         self.events = Events(runner)
         self.webhooks = Webhooks(runner)
+        self.domains = Domains(runner)
 
     def signup(
         self,

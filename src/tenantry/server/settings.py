@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     # CIDR ranges and host names that may be private, loopback or link-local. Empty: public only.
     webhook_allowed_targets: str = ""
 
+    # SSO (SPEC §11): identity providers' URLs (discovery, token, JWKS, SAML metadata) are called
+    # through the same SSRF guard as webhooks; these hosts/addresses/CIDRs may be private or loopback
+    # (an intranet ADFS or Keycloak). Same syntax as TENANTRY_WEBHOOK_ALLOWED_TARGETS.
+    sso_allowed_targets: str = ""
+    sso_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # SAML: clock skew tolerated on NotBefore / NotOnOrAfter (SPEC §11: at most 3 minutes)
+    saml_clock_skew_seconds: int = Field(default=60, ge=0, le=180)
+
     # Request bodies (http/body_limit.py): refused with 413 payload_too_large above these.
     max_api_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     max_form_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024)
@@ -70,6 +78,12 @@ class Settings(BaseSettings):
     invitations_per_inviter_per_hour: int = Field(default=20, ge=0, le=1_000_000)
     invitations_per_organization_per_hour: int = Field(default=50, ge=0, le=1_000_000)
     api_invitations_per_organization_per_hour: int = Field(default=1000, ge=0, le=1_000_000)
+
+    # Organization domains (SPEC §10): DNS servers for the TXT challenge (host[:port], comma-separated;
+    # empty = the system's), how long one lookup may take, and how often the worker re-checks pending ones.
+    dns_nameservers: str = ""
+    dns_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    domain_check_interval_seconds: float = Field(default=600.0, ge=1, le=7 * 86400)
 
     # Operations (README "Operations", docs/production.md)
     log_format: Literal["text", "json"] = "text"  # json: one object a line, with the request id
@@ -92,6 +106,7 @@ class Settings(BaseSettings):
         if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
             raise ValueError("TENANTRY_WEBHOOK_LEASE_SECONDS must exceed TENANTRY_WEBHOOK_TIMEOUT_SECONDS")
         parse_allow_list(self.webhook_allowed_targets)  # a typo fails at start-up, not at delivery
+        parse_allow_list(self.sso_allowed_targets)
         return self
 
     def listening_on(self, host: str, port: int) -> Settings:
@@ -108,6 +123,10 @@ class Settings(BaseSettings):
     @property
     def webhook_allow_list(self) -> AllowList:
         return parse_allow_list(self.webhook_allowed_targets)
+
+    @property
+    def sso_allow_list(self) -> AllowList:
+        return parse_allow_list(self.sso_allowed_targets)
 
     @property
     def smtp_enabled(self) -> bool:

@@ -17,6 +17,7 @@ from joserfc.errors import JoseError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import NotFound
+from tenantry.server.http.pages.sso import sso_start_url
 from tenantry.server.http.pages.web import (
     address,
     check_csrf,
@@ -31,6 +32,7 @@ from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.oidc.claims import SCOPES
 from tenantry.server.oidc.provider import Provider, Subject
 from tenantry.server.ratelimits import RateLimited
+from tenantry.server.services.federation import signin
 from tenantry.server.services.identity import login, sessions
 from tenantry.server.services.integration import applications, signing_keys
 
@@ -242,6 +244,9 @@ async def authorize(request: Request) -> Response:
         back = _without(here, "prompt", "max_age")
         if step.create:
             return redirect(f"/signup?{urlencode({'next': back})}")
+        connection_id = await run_in_threadpool(_sso_route, request)
+        if connection_id:  # SPEC §11: the application named the organization, connection or domain
+            return redirect(sso_start_url(connection_id, back, params.get("login_hint")))
         target = {"next": back}
         if params.get("login_hint"):
             target["login_hint"] = params["login_hint"]
@@ -267,6 +272,19 @@ def _refusal(grant: Any, step: login.Refuse) -> OAuth2Error:
     )
     error.error = step.error
     return error
+
+
+def _sso_route(request: Request) -> str | None:
+    """The enabled SSO connection ``connection_id``, ``organization_id``, ``domain_hint`` or
+    ``login_hint`` (an e-mail on a verified domain) point at, in that order of precedence."""
+    params = request.query_params
+    return signin.discover(
+        context(request),
+        connection_id=params.get("connection_id"),
+        organization_id=params.get("organization_id"),
+        domain_hint=params.get("domain_hint"),
+        login_hint=params.get("login_hint"),
+    )
 
 
 def _invalid_request(description: str, grant: Any) -> OAuth2Error:

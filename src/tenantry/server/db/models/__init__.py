@@ -15,11 +15,16 @@ from tenantry.server.db.models.event import Event
 from tenantry.server.db.models.login_lockout import LoginLockout
 from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.organization import Organization
+from tenantry.server.db.models.organization_domain import OrganizationDomain
 from tenantry.server.db.models.refresh_token import RefreshToken
+from tenantry.server.db.models.saml_assertion import SamlAssertionSeen
 from tenantry.server.db.models.server_secret import ServerSecret
 from tenantry.server.db.models.signing_key import SigningKey
+from tenantry.server.db.models.sso_connection import SsoConnection
+from tenantry.server.db.models.sso_request import SsoRequest
 from tenantry.server.db.models.user import User
 from tenantry.server.db.models.user_attribute import UserAttribute
+from tenantry.server.db.models.user_identity import UserIdentity
 from tenantry.server.db.models.webhook_attempt import WebhookAttempt
 from tenantry.server.db.models.webhook_delivery import WebhookDelivery
 from tenantry.server.db.models.webhook_endpoint import WebhookEndpoint
@@ -40,11 +45,16 @@ __all__ = [
     "LoginLockout",
     "Membership",
     "Organization",
+    "OrganizationDomain",
     "RefreshToken",
+    "SamlAssertionSeen",
     "ServerSecret",
     "SigningKey",
+    "SsoConnection",
+    "SsoRequest",
     "User",
     "UserAttribute",
+    "UserIdentity",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -42,6 +42,7 @@ from tenantry.server.domain.secrets import digest, keyed_digest, new_secret
 from tenantry.server.email.message import render
 from tenantry.server.observability.metrics import counts_sign_in
 from tenantry.server.services.directory import environment
+from tenantry.server.services.federation import signin
 from tenantry.server.services.identity import lockouts, proof, sessions
 from tenantry.server.services.identity.sessions import SessionView
 from tenantry.server.services.integration import server_secrets
@@ -135,6 +136,7 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
     """A session token for the right e-mail and password; raises Unauthenticated otherwise,
     in the same time whether or not the account exists, and PasswordLoginLocked while
     password sign-in for the address is paused (a pause never checks the password)."""
+    signin.check_not_required(ctx, email)  # SPEC §11: an SSO-only domain refuses passwords
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
         lockouts.check(uow.session, email, now)
@@ -168,7 +170,9 @@ def send_login_code(ctx: Context, email: str) -> None:
 
 @counts_sign_in("email_code")
 def login_with_code(ctx: Context, email: str, code: str, user_agent: str | None = None) -> str:
-    """A session token for a live sign-in code; the code also proves the address."""
+    """A session token for a live sign-in code; the code also proves the address. Raises
+    InvalidCode, SsoRequired."""
+    signin.check_not_required(ctx, email)
     now = ctx.clock.now()
     with ctx.uow() as uow:
         user = repo.user_by_email(uow.session, email)

@@ -10,6 +10,8 @@ from tenantry.server.http.api.v1 import (
     applications,
     attributes,
     clients,
+    connections,
+    domains,
     emails,
     events,
     invitations,
@@ -26,7 +28,7 @@ from tenantry.server.http.retry import RetryingRoute
 protected = APIRouter(route_class=RetryingRoute, dependencies=[Depends(require_client)])
 for module in (settings, organizations, users, memberships, invitations, attributes, applications, clients, emails):
     protected.include_router(module.router)
-for module in (events, webhooks):
+for module in (events, webhooks, domains, connections):
     protected.include_router(module.router)
 
 api_v1 = APIRouter(route_class=RetryingRoute, prefix="/api/v1")
