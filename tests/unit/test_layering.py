@@ -24,6 +24,8 @@ FORBIDDEN = {
     "services": ("fastapi", "starlette", "tenantry.server.http"),
     "db": ("fastapi", "starlette", "tenantry.server.services", "tenantry.server.http"),
     "http": ("tenantry.server.db",),
+    # the SCIM service: parses, calls provisioning services, renders (never the database)
+    "scim": ("tenantry.server.db",),
     "email": ("fastapi", "starlette", "tenantry.server.services", "tenantry.server.http", "tenantry.server.oidc"),
     # metrics, logs and traces are a leaf every layer may report to
     "observability": (

@@ -25,6 +25,10 @@ EVENT_TYPES = (
     "user_attribute.created",
     "user_attribute.updated",
     "user_attribute.deleted",
+    "directory.created",
+    "directory.updated",
+    "directory.deleted",
+    "directory.user_refused",
 )
 
 # A delivery is retried for this long after its event; then it is marked failed.

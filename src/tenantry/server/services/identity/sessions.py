@@ -108,6 +108,26 @@ def end(ctx: Context, token: str | None) -> None:
         uow.commit()
 
 
+def end_for_organization(session: Session, user_id: str, organization_id: str, now: datetime) -> None:
+    """The user loses access to one organization (membership deactivated or ended): the
+    refresh tokens minted for it are revoked and the browser sessions signed in to it end
+    (SPEC §3 "token truth"). Their other organizations are untouched."""
+    session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.user_id == user_id,
+            RefreshToken.organization_id == organization_id,
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    session.execute(
+        delete(BrowserSession).where(
+            BrowserSession.user_id == user_id, BrowserSession.organization_id == organization_id
+        )
+    )
+
+
 def end_all_for_user(session: Session, user_id: str) -> None:
     session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id))
 

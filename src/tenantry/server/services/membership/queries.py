@@ -45,8 +45,9 @@ def list_page(
         org_ids = {m.organization_id for m in page.items}
         emails = dict(uow.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all())
         names = dict(
-            uow.session.execute(select(Organization.id, Organization.display_name).where(Organization.id.in_(org_ids)))
-            .all()
+            uow.session.execute(
+                select(Organization.id, Organization.display_name).where(Organization.id.in_(org_ids))
+            ).all()
         )
         items = [
             OpenInvitation(invite_view(m, now), emails[m.user_id], names[m.organization_id], list(m.roles))

@@ -10,6 +10,7 @@ from tenantry.server.http.api.v1 import (
     applications,
     attributes,
     clients,
+    directories,
     emails,
     events,
     invitations,
@@ -25,6 +26,8 @@ from tenantry.server.http.retry import RetryingRoute
 
 protected = APIRouter(route_class=RetryingRoute, dependencies=[Depends(require_client)])
 for module in (settings, organizations, users, memberships, invitations, attributes, applications, clients, emails):
+    protected.include_router(module.router)
+for module in (directories,):
     protected.include_router(module.router)
 for module in (events, webhooks):
     protected.include_router(module.router)
