@@ -38,3 +38,5 @@ class DirectoryGroupMember(Base):
     directory_user_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("directory_users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    # The member's ``display`` as the provider sent it (echoed back unchanged).
+    display: Mapped[str | None] = mapped_column(String(255))

@@ -44,24 +44,24 @@ def _view(ctx: Context, session: Session, row: DirectoryGroup, *, members: bool 
     return resources.group_model(row, base, found)
 
 
-def _member_ids(session: Session, directory_id: str, resource: GroupModel) -> set[str]:
-    """The directory users ``resource`` lists as members. Raises InvalidArgument for a
-    value that is not a User of this directory."""
-    wanted = {str(member.value) for member in resource.members or [] if member.value}
+def _members(session: Session, directory_id: str, resource: GroupModel) -> dict[str, str | None]:
+    """The directory users ``resource`` lists as members, with the ``display`` sent for
+    each. Raises InvalidArgument for a value that is not a User of this directory."""
+    wanted = {str(member.value): member.display for member in resource.members or [] if member.value}
     if not wanted:
-        return set()
+        return {}
     known = set(
         session.scalars(
             select(DirectoryUser.id).where(DirectoryUser.directory_id == directory_id, DirectoryUser.id.in_(wanted))
         )
     )
-    unknown = sorted(wanted - known)
+    unknown = sorted(set(wanted) - known)
     if unknown:
         raise InvalidArgument(
             f"members: no User with id {unknown[0]!r} in this directory.",
             [FieldError("members", "invalidValue", "every member must be a User of this directory")],
         )
-    return known
+    return wanted
 
 
 def _write(session: Session, row: DirectoryGroup, resource: GroupModel) -> None:
@@ -85,19 +85,26 @@ def _write(session: Session, row: DirectoryGroup, resource: GroupModel) -> None:
         )
 
 
-def _set_members(session: Session, row: DirectoryGroup, wanted: set[str]) -> set[str]:
+def _set_members(session: Session, row: DirectoryGroup, wanted: dict[str, str | None]) -> set[str]:
     """Make the group's members ``wanted``; returns the users whose groups changed."""
-    current = set(
-        session.scalars(select(DirectoryGroupMember.directory_user_id).where(DirectoryGroupMember.group_id == row.id))
-    )
-    gone, added = current - wanted, wanted - current
+    current = {
+        member.directory_user_id: member
+        for member in session.scalars(select(DirectoryGroupMember).where(DirectoryGroupMember.group_id == row.id))
+    }
+    gone, added = set(current) - set(wanted), set(wanted) - set(current)
     if gone:
         session.execute(
             delete_rows(DirectoryGroupMember).where(
                 DirectoryGroupMember.group_id == row.id, DirectoryGroupMember.directory_user_id.in_(gone)
             )
         )
-    session.add_all(DirectoryGroupMember(group_id=row.id, directory_user_id=user_id) for user_id in sorted(added))
+    for user_id, member in current.items():
+        if user_id in wanted and member.display != wanted[user_id]:
+            member.display = wanted[user_id]
+    session.add_all(
+        DirectoryGroupMember(group_id=row.id, directory_user_id=user_id, display=wanted[user_id])
+        for user_id in sorted(added)
+    )
     session.flush()
     return gone | added
 
@@ -117,7 +124,7 @@ def create(ctx: Context, directory_id: str, resource: GroupModel) -> GroupModel:
         _write(session, row, resource)
         session.add(row)
         session.flush()
-        _set_members(session, row, _member_ids(session, directory_id, resource))
+        _set_members(session, row, _members(session, directory_id, resource))
         view = _view(ctx, session, row)
         uow.commit()
         return view
@@ -183,7 +190,7 @@ def _change(ctx: Context, directory_id: str, group_id: str, change: Callable[[Gr
         resource = change(resources.group_model(row, base, resources.members_of(session, [row.id])[row.id]))
         _write(session, row, resource)
         row.updated_at = ctx.clock.now()
-        touched = _set_members(session, row, _member_ids(session, directory_id, resource))
+        touched = _set_members(session, row, _members(session, directory_id, resource))
         if touched and _mapped(found, row.id):
             roles.recompute(ctx, session, found, touched)
         view = _view(ctx, session, row)
@@ -197,7 +204,7 @@ def delete(ctx: Context, directory_id: str, group_id: str) -> None:
         found = directory(session, directory_id)
         ledger.lock_organization(session, found.organization_id)
         row = _row(session, directory_id, group_id)
-        touched = _set_members(session, row, set())
+        touched = _set_members(session, row, {})
         session.delete(row)
         session.flush()
         if touched and _mapped(found, row.id):

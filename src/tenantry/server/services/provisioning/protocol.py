@@ -5,19 +5,21 @@ path-less replace)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Generic
 
 from scim2_models import (
     URI,
     AuthenticationScheme,
     Bulk,
     ChangePassword,
+    Email,
     EnterpriseUser,
     ETag,
     Filter,
     Group,
     Patch,
     Reference,
+    Required,
     ResourceType,
     ScimPolicy,
     ScimProvider,
@@ -25,6 +27,7 @@ from scim2_models import (
     Sort,
     User,
 )
+from scim2_models.resources.resource import AnyExtension
 
 # Entra and Okta differ from the RFC in ways that cannot be confused with anything else.
 POLICY = ScimPolicy(
@@ -33,7 +36,20 @@ POLICY = ScimPolicy(
     unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
 )
 
-UserModel = User[EnterpriseUser]
+
+class ScimEmail(Email):
+    value: Annotated[str | None, Required.true] = None
+
+
+class ScimUser(User[AnyExtension], Generic[AnyExtension]):
+    """The core User with ``emails`` (and their ``value``) required: a Tenantry user is known
+    by its e-mail address, so the schema this service publishes says so (and conformance
+    checkers fill it)."""
+
+    emails: Annotated[list[ScimEmail] | None, Required.true] = None  # type: ignore[assignment]
+
+
+UserModel = ScimUser[EnterpriseUser]
 GroupModel = Group
 DEFAULT_COUNT = 100
 MAX_COUNT = 1000
@@ -66,7 +82,7 @@ def _resource_type(model: Any, name: str, endpoint: str) -> ResourceType:
 
 
 PROVIDER = ScimProvider(
-    models=[User, EnterpriseUser, Group],
+    models=[ScimUser, EnterpriseUser, Group],
     resource_types=[_resource_type(UserModel, "User", "/Users"), _resource_type(GroupModel, "Group", "/Groups")],
     config=CONFIG,
     policy=POLICY,

@@ -52,13 +52,15 @@ def user_model(row: DirectoryUser, base: str, groups: Sequence[DirectoryGroup] =
         resource_type="User", created=row.created_at, last_modified=row.updated_at, location=f"{base}/Users/{row.id}"
     )
     model.groups = [
-        GroupMembership(value=group.id, display=group.display_name, ref=Reference(f"{base}/Groups/{group.id}"), type="direct")
+        GroupMembership(
+            value=group.id, display=group.display_name, ref=Reference(f"{base}/Groups/{group.id}"), type="direct"
+        )
         for group in groups
     ] or None
     return model
 
 
-def group_model(row: DirectoryGroup, base: str, members: Sequence[DirectoryUser] = ()) -> GroupModel:
+def group_model(row: DirectoryGroup, base: str, members: Sequence[tuple[DirectoryUser, str | None]] = ()) -> GroupModel:
     model = GroupModel.model_validate(row.document)
     model.id = row.id
     model.meta = Meta(
@@ -66,9 +68,12 @@ def group_model(row: DirectoryGroup, base: str, members: Sequence[DirectoryUser]
     )
     model.members = [
         GroupMember(
-            value=user.id, display=user.display_name or user.user_name, ref=Reference(f"{base}/Users/{user.id}"), type="User"
+            value=user.id,
+            display=display or user.display_name or user.user_name,
+            ref=Reference(f"{base}/Users/{user.id}"),
+            type="User",
         )
-        for user in members
+        for user, display in members
     ] or None
     return model
 
@@ -88,18 +93,19 @@ def groups_of(session: Session, user_ids: Sequence[str]) -> dict[str, list[Direc
     return found
 
 
-def members_of(session: Session, group_ids: Sequence[str]) -> dict[str, list[DirectoryUser]]:
-    found: dict[str, list[DirectoryUser]] = {group_id: [] for group_id in group_ids}
+def members_of(session: Session, group_ids: Sequence[str]) -> dict[str, list[tuple[DirectoryUser, str | None]]]:
+    """Each group's members with the ``display`` the provider sent for them."""
+    found: dict[str, list[tuple[DirectoryUser, str | None]]] = {group_id: [] for group_id in group_ids}
     if not group_ids:
         return found
     rows = session.execute(
-        select(DirectoryGroupMember.group_id, DirectoryUser)
+        select(DirectoryGroupMember.group_id, DirectoryUser, DirectoryGroupMember.display)
         .join(DirectoryUser, DirectoryUser.id == DirectoryGroupMember.directory_user_id)
         .where(DirectoryGroupMember.group_id.in_(list(group_ids)))
         .order_by(DirectoryUser.created_at, DirectoryUser.id)
     )
-    for group_id, user in rows:
-        found[group_id].append(user)
+    for group_id, user, display in rows:
+        found[group_id].append((user, display))
     return found
 
 

@@ -101,6 +101,7 @@ def upgrade() -> None:
         "directory_group_members",
         sa.Column("group_id", sa.String(length=40), nullable=False),
         sa.Column("directory_user_id", sa.String(length=40), nullable=False),
+        sa.Column("display", sa.String(length=255), nullable=True),
         sa.ForeignKeyConstraint(
             ["group_id"],
             ["directory_groups.id"],
