@@ -77,3 +77,22 @@ def listing(values: dict[str, Any], model: Any) -> Listing:
     if attributes or excluded:
         selection = ResponseParameters[model].model_validate({"attributes": attributes, "excludedAttributes": excluded})
     return Listing(scim_filter, start, count, attributes, excluded, selection)
+
+
+def patch_body(payload: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH body with the ``null`` sub-attributes of multi-valued values left out: Entra
+    ID removes a member with ``{"$ref": null, "value": "<id>"}``, where null means "not
+    given", not "must be empty"."""
+    operations = payload.get("Operations")
+    if not isinstance(operations, list):
+        return payload
+    cleaned = []
+    for operation in operations:
+        if isinstance(operation, dict) and isinstance(operation.get("value"), list):
+            values = [
+                {k: v for k, v in item.items() if v is not None} if isinstance(item, dict) else item
+                for item in operation["value"]
+            ]
+            operation = {**operation, "value": values}
+        cleaned.append(operation)
+    return {**payload, "Operations": cleaned}

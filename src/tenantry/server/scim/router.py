@@ -176,7 +176,9 @@ async def replace_user(request: Request, directory_id: str, user_id: str) -> JSO
 @router.patch("/Users/{user_id}")
 async def patch_user(request: Request, directory_id: str, user_id: str) -> JSONResponse:
     ctx = await _authenticate(request, directory_id)
-    operations = _read(await params.json_body(request), PatchOp[UserModel], ScimContext.RESOURCE_PATCH_REQUEST)
+    operations = _read(
+        params.patch_body(await params.json_body(request)), PatchOp[UserModel], ScimContext.RESOURCE_PATCH_REQUEST
+    )
     return _single(request, await run_in_threadpool(users.patch, ctx, directory_id, user_id, operations))
 
 
@@ -243,7 +245,9 @@ async def replace_group(request: Request, directory_id: str, group_id: str) -> J
 @router.patch("/Groups/{group_id}")
 async def patch_group(request: Request, directory_id: str, group_id: str) -> JSONResponse:
     ctx = await _authenticate(request, directory_id)
-    operations = _read(await params.json_body(request), PatchOp[GroupModel], ScimContext.RESOURCE_PATCH_REQUEST)
+    operations = _read(
+        params.patch_body(await params.json_body(request)), PatchOp[GroupModel], ScimContext.RESOURCE_PATCH_REQUEST
+    )
     return _single(request, await run_in_threadpool(groups.patch, ctx, directory_id, group_id, operations))
 
 
