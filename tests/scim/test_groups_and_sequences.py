@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.helpers import Api
-from tests.scim.scim import CORE_GROUP, CORE_USER, Scim, assert_scim_error, directory, user_body
+from tests.scim.scim import CORE_GROUP, CORE_USER, Scim, assert_scim_error, directory
 
 
 def _put(api: Api, path: str, json: dict[str, Any]) -> Any:
