@@ -28,6 +28,8 @@ FORBIDDEN = {
     "http": ("tenantry.server.db",),
     # the OpenID provider binds Authlib to services (services/integration/oauth_grants.py)
     "oidc": ("fastapi", "starlette", "sqlalchemy", "tenantry.server.db", "tenantry.server.http"),
+    # the SCIM service: parses, calls provisioning services, renders (never the database)
+    "scim": ("tenantry.server.db",),
     "email": (
         "fastapi",
         "starlette",

@@ -23,6 +23,7 @@ from tenantry.server.http.security_headers import SecurityHeaders
 from tenantry.server.observability.metrics import count_refusal
 from tenantry.server.oidc.provider import Provider
 from tenantry.server.ratelimits import RateLimited
+from tenantry.server.scim.router import router as scim_router
 from tenantry.server.services.integration import clients, server_secrets
 from tenantry.server.settings import Settings
 
@@ -65,6 +66,7 @@ def create_app(
     observability.install(app, ctx)  # request ids, metrics, traces; /metrics and /readyz
     app.include_router(oauth.router)
     app.include_router(api_v1)
+    app.include_router(scim_router)
     app.include_router(pages)
     app.include_router(oidc.router)
     admin_dashboard.install(app)

@@ -36,6 +36,10 @@ EVENT_TYPES = (
     "organization.connection_deleted",
     "user.sso_login",
     "user.sso_provisioning_refused",
+    "directory.created",
+    "directory.updated",
+    "directory.deleted",
+    "directory.user_refused",
 )
 
 # A delivery is retried for this long after its event; then it is marked failed.

@@ -28,6 +28,7 @@ STATUS_BY_CODE = {
     "invitation_invalid": 400,
     "unauthenticated": 401,
     "signup_disabled": 403,
+    "directory_disabled": 403,
     "email_not_verified": 403,
     "not_found": 404,
     "already_exists": 409,

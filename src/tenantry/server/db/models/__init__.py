@@ -8,6 +8,9 @@ from tenantry.server.db.models.api_client import ApiClient
 from tenantry.server.db.models.application import Application
 from tenantry.server.db.models.authorization_code import AuthorizationCode
 from tenantry.server.db.models.browser_session import BrowserSession
+from tenantry.server.db.models.directory import Directory
+from tenantry.server.db.models.directory_group import DirectoryGroup, DirectoryGroupMember
+from tenantry.server.db.models.directory_user import DirectoryUser
 from tenantry.server.db.models.email import EmailRecord
 from tenantry.server.db.models.email_code import EmailCode
 from tenantry.server.db.models.environment import EnvironmentSettingsRow
@@ -38,6 +41,10 @@ __all__ = [
     "Application",
     "AuthorizationCode",
     "BrowserSession",
+    "Directory",
+    "DirectoryGroup",
+    "DirectoryGroupMember",
+    "DirectoryUser",
     "EmailCode",
     "EmailRecord",
     "EnvironmentSettingsRow",

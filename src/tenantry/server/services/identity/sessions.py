@@ -96,6 +96,18 @@ def end(ctx: Context, token: str | None) -> None:
         uow.commit()
 
 
+def end_for_organization(session: Session, user_id: str, organization_id: str, now: datetime) -> None:
+    """The user loses access to one organization (membership deactivated or ended): the
+    refresh tokens minted for it are revoked and the browser sessions signed in to it end
+    (SPEC §3 "token truth"). Their other organizations are untouched."""
+    oauth_grants.revoke(session, now, user_id=user_id, organization_id=organization_id)
+    session.execute(
+        delete(BrowserSession).where(
+            BrowserSession.user_id == user_id, BrowserSession.organization_id == organization_id
+        )
+    )
+
+
 def end_all_for_user(session: Session, user_id: str, now: datetime) -> int:
     """End every browser session of the user and revoke every refresh token any application
     holds for them (SPEC §3 "Token truth": password reset, sign out everywhere, proof of

@@ -11,6 +11,7 @@ from tenantry.server.http.api.v1 import (
     attributes,
     clients,
     connections,
+    directories,
     domains,
     emails,
     events,
@@ -28,7 +29,7 @@ from tenantry.server.http.retry import RetryingRoute
 protected = APIRouter(route_class=RetryingRoute, dependencies=[Depends(require_client)])
 for module in (settings, organizations, users, memberships, invitations, attributes, applications, clients, emails):
     protected.include_router(module.router)
-for module in (events, webhooks, domains, connections):
+for module in (events, webhooks, domains, connections, directories):
     protected.include_router(module.router)
 
 api_v1 = APIRouter(route_class=RetryingRoute, prefix="/api/v1")
