@@ -33,5 +33,11 @@ class Organization(Base):
     created_by_user_id: Mapped[str | None] = mapped_column(
         String(40), ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # Scalekit's fields (SPEC §15): ``features`` maps a feature name (``sso``, ``dir_sync``) to
+    # whether the application turned it on for this organization.
+    slug: Mapped[str | None] = mapped_column(String(253), unique=True)
+    logo_url: Mapped[str | None] = mapped_column(String(1024))
+    region_code: Mapped[str | None] = mapped_column(String(8))
+    features: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
