@@ -24,6 +24,8 @@ FORBIDDEN = {
     "services": ("fastapi", "starlette", "tenantry.server.http"),
     "db": ("fastapi", "starlette", "tenantry.server.services", "tenantry.server.http"),
     "http": ("tenantry.server.db",),
+    # the gRPC front is another front end: services, never the database or the HTTP layer
+    "grpc": ("tenantry.server.db", "tenantry.server.http", "fastapi", "starlette"),
     "email": ("fastapi", "starlette", "tenantry.server.services", "tenantry.server.http", "tenantry.server.oidc"),
     # metrics, logs and traces are a leaf every layer may report to
     "observability": (
