@@ -9,7 +9,7 @@ unreachable or still conflicting after retries → UNAVAILABLE.
 from __future__ import annotations
 
 import logging
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import grpc
 from google.protobuf import any_pb2
@@ -49,7 +49,16 @@ def status_for(code: str) -> grpc.StatusCode:
     return STATUS_BY_CODE.get(code, DEFAULT_STATUS)
 
 
-def _status(status: grpc.StatusCode, code: str, message: str, details: list[FieldError]) -> grpc.Status:
+class _Status(grpc.Status):
+    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: tuple[tuple[str, Any], ...]) -> None:
+        self.code = code
+        self.details = details
+        self.trailing_metadata = trailing_metadata
+
+
+def _status(
+    status: grpc.StatusCode, code: str, message: str, details: list[FieldError], retry_after: int | None = None
+) -> grpc.Status:
     info = errdetails_pb2.ErrorInfo(error_code=code)
     if details:
         info.validation_error_info.field_violations.extend(
@@ -58,11 +67,21 @@ def _status(status: grpc.StatusCode, code: str, message: str, details: list[Fiel
         )
     packed = any_pb2.Any()
     packed.Pack(info)
-    return rpc_status.to_status(status_pb2.Status(code=status.value[0], message=message, details=[packed]))
+    packed_status = rpc_status.to_status(status_pb2.Status(code=status.value[0], message=message, details=[packed]))
+    trailers = tuple(packed_status.trailing_metadata)
+    if retry_after is not None:  # as HTTP's Retry-After: seconds until trying again makes sense
+        trailers += (("retry-after", str(retry_after)),)
+    return _Status(packed_status.code, packed_status.details, trailers)
 
 
-def abort(context: grpc.ServicerContext, code: str, message: str, details: list[FieldError] | None = None) -> NoReturn:
-    context.abort_with_status(_status(status_for(code), code, message, details or []))
+def abort(
+    context: grpc.ServicerContext,
+    code: str,
+    message: str,
+    details: list[FieldError] | None = None,
+    retry_after: int | None = None,
+) -> NoReturn:
+    context.abort_with_status(_status(status_for(code), code, message, details or [], retry_after))
     raise AssertionError("abort_with_status returns only by raising")
 
 
@@ -80,7 +99,7 @@ def handle(context: grpc.ServicerContext, exc: BaseException, *, field_prefix: s
     """Abort the call for ``exc`` (re-raises what is not an error of ours)."""
     if isinstance(exc, TenantryError):
         count_refusal(exc)
-        abort(context, exc.code, exc.message, exc.details)
+        abort(context, exc.code, exc.message, exc.details, getattr(exc, "retry_after", None))
     if isinstance(exc, ValidationError):
         abort(context, "invalid_argument", "The request has invalid fields.", _field_errors(exc, field_prefix))
     if isinstance(exc, TransientConflict):
