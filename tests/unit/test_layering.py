@@ -30,6 +30,8 @@ FORBIDDEN = {
     "oidc": ("fastapi", "starlette", "sqlalchemy", "tenantry.server.db", "tenantry.server.http"),
     # the SCIM service: parses, calls provisioning services, renders (never the database)
     "scim": ("tenantry.server.db",),
+    # the gRPC front is another front end: services, never the database or the HTTP layer
+    "grpc": ("tenantry.server.db", "tenantry.server.http", "fastapi", "starlette"),
     "email": (
         "fastapi",
         "starlette",

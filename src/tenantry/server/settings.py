@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     trusted_proxies: str = "127.0.0.1"
     # On SIGTERM: stop accepting, let requests in flight finish for at most this long, then exit.
     shutdown_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Scalekit's gRPC API on the HTTP port (SPEC §15, docs/scalekit.md), with the extra
+    # tenantry[scalekit] installed. TLS on that port uses this certificate and key (PEM files);
+    # without them, a self-signed development certificate kept in the database.
+    grpc_enabled: bool = True
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
 
     @model_validator(mode="after")
     def _tidy(self) -> Settings:
@@ -107,6 +113,8 @@ class Settings(BaseSettings):
             raise ValueError("TENANTRY_WEBHOOK_LEASE_SECONDS must exceed TENANTRY_WEBHOOK_TIMEOUT_SECONDS")
         parse_allow_list(self.webhook_allowed_targets)  # a typo fails at start-up, not at delivery
         parse_allow_list(self.sso_allowed_targets)
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ValueError("set both TENANTRY_TLS_CERT_FILE and TENANTRY_TLS_KEY_FILE, or neither")
         return self
 
     def listening_on(self, host: str, port: int) -> Settings:

@@ -13,13 +13,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from tenantry.server.domain.errors import DatabaseUnavailable, FieldError, StorageFull, TenantryError, TransientConflict
+from tenantry.server.domain.errors import DatabaseUnavailable, FieldError, TenantryError, TransientConflict
 from tenantry.server.http.api.v1.router import authentication_refusal
 from tenantry.server.observability.metrics import count_refusal, refused
+from tenantry.server.services.outages import database_failure
 
 log = logging.getLogger(__name__)
 
@@ -133,18 +134,6 @@ def tenantry_error_response(exc: TenantryError) -> JSONResponse:
 
 
 DATABASE_RETRY_AFTER = 5
-
-
-def database_failure(exc: DBAPIError) -> TenantryError | None:
-    """The stable error for a database that cannot be used right now, or None when ``exc`` is
-    a bug. Full disk: SQLite's SQLITE_FULL or PostgreSQL's class 53 (insufficient resources).
-    Unreachable: connections refused, dropped or terminated (a restart, a failover)."""
-    orig = exc.orig
-    if getattr(orig, "sqlite_errorname", "") == "SQLITE_FULL" or str(getattr(orig, "sqlstate", "")).startswith("53"):
-        return StorageFull()
-    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
-        return DatabaseUnavailable()
-    return None
 
 
 def _allowed_methods(request: Request) -> list[str]:

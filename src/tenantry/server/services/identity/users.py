@@ -16,7 +16,7 @@ from tenantry.server.db.models import Membership, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.db.search import users_matching
 from tenantry.server.domain.attributes import Requirement
-from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument
+from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, NotFound
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.pagination import Page, PageRequest
@@ -224,6 +224,31 @@ def update_own_profile(ctx: Context, user_id: str, profile: UserProfileInput) ->
         events.user_event(uow.session, "user.updated", user, now)
         uow.commit()
         return view
+
+
+def id_for_external_id(ctx: Context, external_id: str) -> str:
+    """The id of the user with this external id (for writes addressed by external id).
+    Raises NotFound."""
+    with ctx.uow(readonly=True) as uow:
+        return repo.user_by_external_id(uow.session, external_id).id
+
+
+def delete_if_no_memberships(ctx: Context, user_id: str) -> bool:
+    """Delete the user if they belong to no organization any more (Scalekit's ``cascade``
+    on membership removal); decided under the user's lock, so a membership added meanwhile
+    keeps them. Returns whether the user was deleted; a user already gone counts as deleted."""
+    with ctx.uow() as uow:
+        session = uow.session
+        try:
+            user = ledger.lock_user(session, user_id)
+        except NotFound:
+            return True
+        if session.scalar(select(Membership.id).where(Membership.user_id == user.id).limit(1)) is not None:
+            return False
+        events.user_event(session, "user.deleted", user, ctx.clock.now())
+        session.delete(user)
+        uow.commit()
+        return True
 
 
 def delete_(ctx: Context, user_id: str) -> None:

@@ -17,6 +17,8 @@ from tenantry.server.domain.attributes import AttributeDefinition
 from tenantry.server.domain.memberships import INVITATION_STATUSES, MembershipStatus, ProvisioningMethod
 
 PROFILE_FIELDS = ("given_name", "family_name", "name", "picture", "phone_number", "locale")
+# Scalekit's further profile fields (SPEC §15): API-only (no dashboard or file columns).
+EXTRA_PROFILE_FIELDS = ("preferred_username", "gender", "groups")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class OrganizationView:
     created_by_user_id: str | None
     create_time: datetime
     update_time: datetime
+    slug: str | None = None
+    logo_url: str | None = None
+    region_code: str | None = None
+    features: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,9 @@ class MembershipView:
     invite_expires_at: datetime | None
     inviter_email: str | None
     provisioning_method: ProvisioningMethod
+    created_at: datetime | None = None
+    accepted_at: datetime | None = None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,7 @@ class UserView:
     update_time: datetime
     last_login_time: datetime | None
     memberships: list[MembershipView] = field(default_factory=list)
+    profile_metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,10 @@ def organization_view(org: Organization) -> OrganizationView:
         created_by_user_id=org.created_by_user_id,
         create_time=org.created_at,
         update_time=org.updated_at,
+        slug=org.slug,
+        logo_url=org.logo_url,
+        region_code=org.region_code,
+        features={str(k): bool(v) for k, v in (org.features or {}).items()},
     )
 
 
@@ -101,6 +115,9 @@ def membership_view(membership: Membership, organization_name: str, now: datetim
         invite_expires_at=membership.expires_at if status in INVITATION_STATUSES else None,
         inviter_email=membership.inviter_email,
         provisioning_method=membership.provisioning_method,  # type: ignore[arg-type]
+        created_at=membership.created_at,
+        accepted_at=membership.accepted_at,
+        expires_at=membership.expires_at,
     )
 
 
@@ -143,10 +160,11 @@ def _user_view(user: User, memberships: list[MembershipView]) -> UserView:
         email_verified=user.email_verified,
         external_id=user.external_id,
         metadata=dict(user.metadata_),
-        profile={name: getattr(user, name) for name in PROFILE_FIELDS},
+        profile={name: getattr(user, name) for name in (*PROFILE_FIELDS, *EXTRA_PROFILE_FIELDS)},
         custom_attributes=dict(user.custom_attributes),
         create_time=user.created_at,
         update_time=user.updated_at,
         last_login_time=user.last_login_at,
         memberships=memberships,
+        profile_metadata=dict(user.profile_metadata or {}),
     )
