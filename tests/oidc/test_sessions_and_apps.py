@@ -88,6 +88,9 @@ def test_a_member_of_several_organizations_chooses_one_and_the_tokens_name_it(si
     assert verify(rp, hinted["access_token"], oid=first)["roles"] == ["admin"]
     asked = authorize(browser, app, challenge, organization_id=first, prompt="select_account")
     assert asked.headers["location"].startswith("/organizations?next=")
+    # No page may be shown (silent SSO): the session's current organization (the hinted one).
+    silent = callback_params(authorize(browser, app, challenge, prompt="none"))["code"]
+    assert verify(rp, exchange(rp, app, silent, verifier).json()["access_token"])["oid"] == first
     # A hint for someone else's organization is answered with an error, never another one.
     stranger = site_api.org("Not yours")["id"]
     refused = callback_params(authorize(browser, app, challenge, organization_id=stranger))
