@@ -13,8 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
-    "script",
-    ["throughput", "scale", "contended", "profile", "startup", "observability", "hostile_inputs", "enumeration_timing"],
+    "script", ["throughput", "scale", "contended", "profile", "startup", "observability", "hostile_inputs"]
 )
 def test_bench_script_starts(script):
     result = subprocess.run(
