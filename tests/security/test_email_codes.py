@@ -76,7 +76,7 @@ def test_signing_in_to_an_unverified_account_does_not_flood_its_mailbox(http: Te
     clock.advance(minutes=11)  # that code has expired: the next sign-in sends a new one
     sign_in()
     assert len(emails(api, "ada@example.com", "verify_email")) == 2
-    for _ in range(10):
+    for _ in range(4):  # three more codes make five; the fourth sign-in sends none
         clock.advance(minutes=11)
         sign_in()
     assert len(emails(api, "ada@example.com", "verify_email")) == 5  # at most 5 a day

@@ -83,7 +83,8 @@ def test_an_unverified_account_cannot_join_from_the_switcher(site, site_api: Api
     org = site_api.org("Corp")
     user = site_api.user_in(org["id"], VICTIM, membership={"roles": [{"name": "admin"}]})
     switcher = squatter.get("/organizations")
-    assert f"/organizations/{org['id']}/join" in switcher.text  # the invitation is listed
+    assert f"/organizations/{org['id']}/join" in switcher.text  # the invitation is listed ...
+    assert "To join, confirm your e-mail address first" in switcher.text  # ... with what it takes
 
     response = squatter.post(
         f"/organizations/{org['id']}/join", data={"csrf_token": form_token(squatter, "/organizations")}
