@@ -49,7 +49,7 @@ ALLOWED: dict[str, set[str]] = {
     "add": {"201", FULL, "not_found", "already_exists"},
     "accept": {"200", "invitation_expired", "invitation_invalid", FULL, "not_found"},
     "join": {"303", "409"},
-    "resend": {"200", FULL, "not_found", "failed_precondition", "invitation_invalid"},
+    "resend": {"200", FULL, "not_found", "membership_already_active"},
     "revoke": {"200", "not_found", "last_admin"},
     "remove": {"200", "not_found", "last_admin"},
     "delete_user": {"200", "not_found"},
