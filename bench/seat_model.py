@@ -83,7 +83,7 @@ def run_model(args: argparse.Namespace) -> int:
         for run in range(args.runs):
             seed = args.seed + run if args.seed is not None else int.from_bytes(os.urandom(4), "big") % 2**31
             model = SeatModel(servers, seed, log=lambda line: None)
-            problem = attempt(lambda model=model: model.run(args.seconds))  # type: ignore[misc]
+            problem = attempt(lambda model=model: model.run(args.seconds, min_bursts=args.min_bursts))  # type: ignore[misc]
             verdict = f"FAILED: {problem}" if problem else "passed"
             print(
                 f"model seed {seed}: {model.bursts} bursts, {model.requests} requests, {verdict}",
@@ -101,6 +101,7 @@ def main() -> int:
     parser.add_argument("--case", action="append", choices=list(CASES), help="only this case (repeatable)")
     parser.add_argument("--runs", type=int, default=10, help="seeded runs (model)")
     parser.add_argument("--seconds", type=float, default=20, help="bursts per run for this long (model)")
+    parser.add_argument("--min-bursts", type=int, default=6, help="at least this many bursts per run (model)")
     parser.add_argument("--seed", type=int, help="first seed (then seed+1, …); random when absent")
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--processes", type=int, help="server processes (default 2 on PostgreSQL, 1 on SQLite)")
