@@ -8,10 +8,10 @@ import pytest
 
 from tenantry.server.settings import Settings
 from tests.conftest import ThreadServer
-from tests.interop import saml_idp
-from tests.interop.saml_idp import SamlIdp
 from tests.dns_server import LoopbackDns
 from tests.helpers import free_port
+from tests.interop import saml_idp
+from tests.interop.saml_idp import SamlIdp
 from tests.sso.fake_oidc import FakeOidc
 
 
