@@ -14,7 +14,7 @@ from tenantry.server.domain.sso import SsoRequired
 from tenantry.server.services.identity import login
 from tenantry.server.settings import Settings
 from tests.helpers import Api
-from tests.oidc.conftest import CALLBACK, PASSWORD, App, form_token, pkce, register
+from tests.oidc.conftest import CALLBACK, PASSWORD, App, exchange, form_token, pkce, register, verify
 from tests.sso.fake_oidc import FakeOidc
 from tests.sso.flows import DOMAIN, oidc_connection, org_with_domain, round_trip
 
@@ -71,7 +71,7 @@ def test_authorize_routes_to_the_connection_and_finishes_with_a_code(
         "domain_hint": DOMAIN,
         "login_hint": f"alice@{DOMAIN}",
     }[hint]
-    _, challenge = pkce()
+    verifier, challenge = pkce()
     to_sso = authorize(http, app, challenge, **{hint: value})
     assert to_sso.status_code == 303, to_sso.text
     start = to_sso.headers["location"]
@@ -82,7 +82,13 @@ def test_authorize_routes_to_the_connection_and_finishes_with_a_code(
     finished = http.get(back.headers["location"], follow_redirects=False)
     assert finished.status_code == 302, finished.text
     assert finished.headers["location"].startswith(CALLBACK)
-    assert parse_qs(urlsplit(finished.headers["location"]).query)["code"]
+    code = parse_qs(urlsplit(finished.headers["location"]).query)["code"][0]
+    tokens = exchange(http, app, code, verifier)
+    assert tokens.status_code == 200, tokens.text
+    # SPEC §11: tokens say how the user signed in
+    claims = verify(http, tokens.json()["id_token"], amr=["fed"], sso_connection_id=connection["id"])
+    assert claims["oid"] == org["id"]
+    verify(http, tokens.json()["access_token"], amr=["fed"], sso_connection_id=connection["id"])
 
 
 def test_authorize_without_sso_hints_goes_to_the_log_in_page(api: Api, http: TestClient, fake_oidc: FakeOidc) -> None:

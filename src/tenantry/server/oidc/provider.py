@@ -33,6 +33,7 @@ from tenantry.server.db.models import Application, AuthorizationCode, RefreshTok
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import digest, matches
 from tenantry.server.oidc.claims import SCOPES, roles_in, user_claims
+from tenantry.server.services.identity import sessions
 from tenantry.server.services.integration import signing_keys
 from tenantry.server.services.read_models.views import user_view
 
@@ -314,6 +315,7 @@ class AccessTokens(JWTBearerTokenGenerator):
             claims["oid"] = user.organization_id
         if user.session_id:
             claims["sid"] = user.session_id
+        claims.update(sessions.sign_in_method(self.provider.ctx, user.session_id))
         return claims
 
 
@@ -335,13 +337,15 @@ class Provider(AuthorizationServer):
             return user_view(uow.session, repo.user(uow.session, user_id), self.ctx.clock.now())
 
     def claims_for(self, subject: Subject, scope: str) -> dict[str, Any]:
-        return user_claims(
+        """ID token and /userinfo claims, with how the session signed in (SPEC §11: ``amr``, connection)."""
+        claims = user_claims(
             self.user(subject.user_id),
             scope,
             subject.organization_id,
             subject.session_id,
             self.ctx.settings.oidc_attributes_claim,
         )
+        return {**claims, **sessions.sign_in_method(self.ctx, subject.session_id)}
 
     def query_client(self, client_id: str) -> Client | None:
         with self.ctx.uow(readonly=True) as uow:
