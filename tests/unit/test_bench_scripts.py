@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
-    "script", ["throughput", "scale", "contended", "profile", "startup", "observability", "hostile_inputs", "sso_sign_in"]
+    "script",
+    ["throughput", "scale", "contended", "profile", "startup", "observability", "hostile_inputs", "sso_sign_in"],
 )
 def test_bench_script_starts(script):
     result = subprocess.run(
