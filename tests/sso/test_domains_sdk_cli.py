@@ -48,3 +48,39 @@ def test_the_cli_adds_verifies_and_sets_domain_join(cli, site_api: Api) -> None:
     assert "invalid_argument" in cli("domains", "settings", org["id"], "--join", "always", code=1)
     cli("domains", "remove", org["id"], listed[0]["id"])
     assert json.loads(cli("domains", "list", org["id"], "--json", stdout=True)) == []
+
+
+def test_the_sdk_and_cli_manage_connections(cli, site: str, site_api: Api, fake_oidc) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    org = site_api.org("Acme")
+    with Client(site, BOOTSTRAP_ID, BOOTSTRAP_SECRET) as sdk:
+        created = sdk.connections.create(
+            org["id"], "OIDC", oidc_config={"issuer": fake_oidc.issuer, "client_id": "c", "client_secret": "s" * 20}
+        )
+        assert created.status == "COMPLETED" and created.enabled is False
+        assert sdk.connections.enable(org["id"], created.id).enabled is True
+        assert [c.id for c in sdk.connections.list(org["id"])] == [created.id]
+    added = cli("connections", "add-oidc", org["id"], "--issuer", fake_oidc.issuer, "--client-id", "c2")
+    assert "/sso/oidc/" in added and "callback" in added
+    listed = json.loads(cli("connections", "list", org["id"], "--json", stdout=True))
+    second = next(c for c in listed if c["id"] != created.id)
+    mapped = json.loads(
+        cli(
+            "connections",
+            "map",
+            org["id"],
+            second["id"],
+            "--attribute",
+            "given_name=first",
+            "--group",
+            "admins=admin",
+            "--group",
+            "admins=member",
+            "--json",
+            stdout=True,
+        )
+    )
+    assert mapped["attribute_mapping"] == {"given_name": "first"}
+    assert mapped["group_roles"] == {"admins": ["admin", "member"]}
+    assert json.loads(cli("connections", "enable", org["id"], second["id"], "--json", stdout=True))["enabled"] is True
+    cli("connections", "remove", org["id"], second["id"])
+    assert "failed_precondition" not in cli("connections", "disable", org["id"], created.id)

@@ -14,7 +14,7 @@ from tenantry.server.domain.sso import SsoRequired
 from tenantry.server.services.identity import login
 from tenantry.server.settings import Settings
 from tests.helpers import Api
-from tests.oidc.conftest import CALLBACK, PASSWORD, App, form_token, pkce, register
+from tests.oidc.conftest import CALLBACK, PASSWORD, App, exchange, form_token, pkce, register, verify
 from tests.sso.fake_oidc import FakeOidc
 from tests.sso.flows import DOMAIN, oidc_connection, org_with_domain, round_trip
 
@@ -58,31 +58,38 @@ def test_the_log_in_page_sends_a_verified_domain_to_its_identity_provider(
     assert 'formaction="/login/sso"' in http.get("/login").text
 
 
-@pytest.mark.parametrize("hint", ["connection_id", "organization_id", "domain_hint", "login_hint"])
 def test_authorize_routes_to_the_connection_and_finishes_with_a_code(
-    api: Api, http: TestClient, fake_oidc: FakeOidc, hint: str
+    api: Api, http: TestClient, fake_oidc: FakeOidc
 ) -> None:
     org = org_with_domain(api)
     connection = oidc_connection(api, org["id"], fake_oidc)
     app = register(api)
-    value = {
+    hints = {
         "connection_id": connection["id"],
         "organization_id": org["id"],
         "domain_hint": DOMAIN,
         "login_hint": f"alice@{DOMAIN}",
-    }[hint]
-    _, challenge = pkce()
-    to_sso = authorize(http, app, challenge, **{hint: value})
-    assert to_sso.status_code == 303, to_sso.text
+    }
+    for hint, value in hints.items():
+        routed = authorize(http, app, pkce()[1], **{hint: value})
+        assert routed.status_code == 303, (hint, routed.text)
+        assert routed.headers["location"].startswith(f"/sso/start?connection_id={connection['id']}"), hint
+    verifier, challenge = pkce()
+    to_sso = authorize(http, app, challenge, connection_id=connection["id"])
     start = to_sso.headers["location"]
-    assert start.startswith(f"/sso/start?connection_id={connection['id']}")
     fake_oidc.user = {"sub": "idp-alice", "email": f"alice@{DOMAIN}", "email_verified": True}
     back = round_trip(http, start)
     assert back.status_code == 303
     finished = http.get(back.headers["location"], follow_redirects=False)
     assert finished.status_code == 302, finished.text
     assert finished.headers["location"].startswith(CALLBACK)
-    assert parse_qs(urlsplit(finished.headers["location"]).query)["code"]
+    code = parse_qs(urlsplit(finished.headers["location"]).query)["code"][0]
+    tokens = exchange(http, app, code, verifier)
+    assert tokens.status_code == 200, tokens.text
+    # SPEC §11: tokens say how the user signed in
+    claims = verify(http, tokens.json()["id_token"], amr=["fed"], sso_connection_id=connection["id"])
+    assert claims["oid"] == org["id"]
+    verify(http, tokens.json()["access_token"], amr=["fed"], sso_connection_id=connection["id"])
 
 
 def test_authorize_without_sso_hints_goes_to_the_log_in_page(api: Api, http: TestClient, fake_oidc: FakeOidc) -> None:

@@ -14,7 +14,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize(
     "script",
-    ["throughput", "scale", "contended", "profile", "startup", "observability", "hostile_inputs", "seat_model"],
+    [
+        "throughput",
+        "scale",
+        "contended",
+        "profile",
+        "startup",
+        "observability",
+        "hostile_inputs",
+        "seat_model",
+        "sso_sign_in",
+        "enumeration_timing",
+    ],
 )
 def test_bench_script_starts(script):
     result = subprocess.run(

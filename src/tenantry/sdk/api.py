@@ -18,7 +18,7 @@ from tenantry.sdk.resources import (
     Users,
     signup_call,
 )
-from tenantry.sdk.sso import Domains
+from tenantry.sdk.sso import Connections, Domains
 
 
 class ManagementApi:
@@ -41,6 +41,7 @@ class ManagementApi:
         self.events = Events(runner)
         self.webhooks = Webhooks(runner)
         self.domains = Domains(runner)
+        self.connections = Connections(runner)
 
     def signup(
         self,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import Field
 
 from tenantry.sdk.calls import Call, many, nothing, one
 from tenantry.sdk.models import Model
@@ -76,4 +78,60 @@ class Domains(Resource):
         return self._r.run(Call("PATCH", path, one(DomainSettings, "settings"), json=body))
 
 
-__all__ = ["Domain", "DomainSettings", "Domains"]
+class Connection(Model):
+    id: str
+    organization_id: str
+    type: str
+    provider: str
+    status: str
+    enabled: bool
+    ui_button_title: str | None = None
+    configuration_type: str
+    test_connection_uri: str
+    attribute_mapping: dict[str, str] = Field(default_factory=dict)
+    default_roles: list[str] = Field(default_factory=list)
+    group_roles: dict[str, list[str]] = Field(default_factory=dict)
+    oidc_config: dict[str, Any] | None = None
+    saml_config: dict[str, Any] | None = None
+    create_time: datetime
+    update_time: datetime
+
+
+def _connections(organization_id: str) -> str:
+    return f"/api/v1/organizations/{organization_id}/connections"
+
+
+class Connections(Resource):
+    """SSO connections. ``fields`` are the API's: ``provider``, ``oidc_config`` (``issuer``,
+    ``client_id``, ``client_secret``, ``scopes``…), ``saml_config`` (``idp_metadata_url`` or
+    ``idp_metadata_xml``, ``idp_initiated_enabled``), ``attribute_mapping``, ``default_roles``,
+    ``group_roles``, ``ui_button_title``."""
+
+    def create(self, organization_id: str, type: Literal["OIDC", "SAML"], **fields: Any) -> Connection:
+        body = {"connection": {"type": type, **fields}}
+        return self._r.run(Call("POST", _connections(organization_id), one(Connection, "connection"), json=body))
+
+    def list(self, organization_id: str) -> list[Connection]:
+        return self._r.run(Call("GET", _connections(organization_id), many(Connection, "connections")))
+
+    def get(self, organization_id: str, connection_id: str) -> Connection:
+        path = f"{_connections(organization_id)}/{connection_id}"
+        return self._r.run(Call("GET", path, one(Connection, "connection")))
+
+    def update(self, organization_id: str, connection_id: str, **fields: Any) -> Connection:
+        path = f"{_connections(organization_id)}/{connection_id}"
+        return self._r.run(Call("PATCH", path, one(Connection, "connection"), json={"connection": fields}))
+
+    def enable(self, organization_id: str, connection_id: str) -> Connection:
+        path = f"{_connections(organization_id)}/{connection_id}:enable"
+        return self._r.run(Call("PATCH", path, one(Connection, "connection")))
+
+    def disable(self, organization_id: str, connection_id: str) -> Connection:
+        path = f"{_connections(organization_id)}/{connection_id}:disable"
+        return self._r.run(Call("PATCH", path, one(Connection, "connection")))
+
+    def delete(self, organization_id: str, connection_id: str) -> None:
+        return self._r.run(Call("DELETE", f"{_connections(organization_id)}/{connection_id}", nothing))
+
+
+__all__ = ["Connection", "Connections", "Domain", "DomainSettings", "Domains"]

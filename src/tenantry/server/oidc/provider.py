@@ -34,7 +34,7 @@ from joserfc.jwk import KeySet
 from tenantry.server.context import Context
 from tenantry.server.domain.secrets import matches
 from tenantry.server.oidc.claims import SCOPES, roles_in, user_claims
-from tenantry.server.services.identity import users
+from tenantry.server.services.identity import sessions, users
 from tenantry.server.services.integration import oauth_grants, signing_keys
 from tenantry.server.services.integration.oauth_grants import ClientRecord, CodeRecord, Grant, RefreshRecord
 
@@ -254,6 +254,7 @@ class AccessTokens(JWTBearerTokenGenerator):
             claims["oid"] = user.organization_id
         if user.session_id:
             claims["sid"] = user.session_id
+        claims.update(sessions.sign_in_method(self.provider.ctx, user.session_id))
         return claims
 
 
@@ -274,13 +275,15 @@ class Provider(AuthorizationServer):
         return users.get(self.ctx, user_id)
 
     def claims_for(self, subject: Subject, scope: str) -> dict[str, Any]:
-        return user_claims(
+        """ID token and /userinfo claims, with how the session signed in (SPEC §11: ``amr``, connection)."""
+        claims = user_claims(
             self.user(subject.user_id),
             scope,
             subject.organization_id,
             subject.session_id,
             self.ctx.settings.oidc_attributes_claim,
         )
+        return {**claims, **sessions.sign_in_method(self.ctx, subject.session_id)}
 
     def query_client(self, client_id: str) -> Client | None:
         row = oauth_grants.client(self.ctx, client_id)

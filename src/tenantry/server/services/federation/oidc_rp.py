@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2 import OAuth2Error
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -71,7 +70,10 @@ def redirect_uri(ctx: Context, row: SsoConnection) -> str:
     return f"{ctx.settings.public_url}/sso/oidc/{row.id}/callback"
 
 
-def _client(ctx: Context, row: SsoConnection, secret: str | None) -> OAuth2Client:
+def _client(ctx: Context, row: SsoConnection, secret: str | None) -> Any:
+    """Authlib's OAuth 2.0 client on an httpx client whose transport is the SSRF guard."""
+    from authlib.integrations.httpx_client import OAuth2Client  # imported when used: it warns at import
+
     return OAuth2Client(
         client_id=row.config["client_id"],
         client_secret=secret,

@@ -141,7 +141,7 @@ def _sign_in(ctx: Context, uow: UnitOfWork, connection_id: str, answer: IdpAnswe
     session.flush()
     if created_user:
         events.user_event(session, "user.created", user, now, actor=actors.user(user.id))
-    token = sessions.start(uow, user.id, now, agent, organization_id=org.id)
+    token = sessions.start(uow, user.id, now, agent, organization_id=org.id, amr=["fed"], connection_id=connection.id)
     events.record(
         session,
         "user.sso_login",

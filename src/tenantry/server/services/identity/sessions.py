@@ -32,11 +32,19 @@ class SessionView:
 
 
 def start(
-    uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None = None, organization_id: str | None = None
+    uow: UnitOfWork,
+    user_id: str,
+    now: datetime,
+    user_agent: str | None = None,
+    organization_id: str | None = None,
+    *,
+    amr: list[str] | None = None,
+    connection_id: str | None = None,
 ) -> str:
     """Open a session for ``user_id`` in ``uow`` with ``organization_id`` as its current
     organization; returns the cookie token (shown once). Sign-in goes through
-    ``login.py``, which chooses the organization."""
+    ``login.py``, which chooses the organization. ``amr`` and ``connection_id`` record how
+    the user signed in (tokens carry them)."""
     token = new_secret()
     uow.session.add(
         BrowserSession(
@@ -45,6 +53,8 @@ def start(
             user_id=user_id,
             organization_id=organization_id,
             user_agent=(user_agent or "")[:300] or None,
+            amr=amr,
+            connection_id=connection_id,
             created_at=now,
             last_seen_at=now,
             expires_at=now + SESSION_LIFETIME,
@@ -168,3 +178,20 @@ def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
             raise NotFound("You are not a member of that organization.", reason="not_a_member")
         row.organization_id = organization_id
         uow.commit()
+
+
+def sign_in_method(ctx: Context, session_id: str | None) -> dict[str, object]:
+    """The token claims that say how the session signed in: ``amr`` and, for SSO,
+    ``sso_connection_id`` (empty when unknown or the session ended)."""
+    if not session_id:
+        return {}
+    with ctx.uow(readonly=True) as uow:
+        row = uow.session.scalar(select(BrowserSession).where(BrowserSession.id == session_id))
+        if row is None:
+            return {}
+        claims: dict[str, object] = {}
+        if row.amr:
+            claims["amr"] = list(row.amr)
+        if row.connection_id:
+            claims["sso_connection_id"] = row.connection_id
+        return claims

@@ -1,4 +1,4 @@
-"""Organization domains (SPEC §10) and SSO connections, identities and requests (§11)
+"""Organization domains (SPEC §10) and SSO connections, identities and requests (§11); how a session signed in
 
 Revision ID: 0014
 Revises: 0012
@@ -27,6 +27,9 @@ def upgrade() -> None:
     with op.batch_alter_table("organizations") as batch:
         batch.add_column(sa.Column("domain_join", sa.String(length=8), nullable=False, server_default="off"))
         batch.add_column(sa.Column("sso_required", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("browser_sessions") as batch:
+        batch.add_column(sa.Column("amr", JsonDocument, nullable=True))
+        batch.add_column(sa.Column("connection_id", sa.String(length=40), nullable=True))
     op.create_table(
         "organization_domains",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -146,6 +149,9 @@ def downgrade() -> None:
     op.drop_table("user_identities")
     op.drop_table("sso_connections")
     op.drop_table("organization_domains")
+    with op.batch_alter_table("browser_sessions") as batch:
+        batch.drop_column("connection_id")
+        batch.drop_column("amr")
     with op.batch_alter_table("organizations") as batch:
         batch.drop_column("sso_required")
         batch.drop_column("domain_join")
