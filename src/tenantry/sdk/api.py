@@ -7,6 +7,7 @@ from typing import Any
 
 from tenantry.sdk.calls import Call, RetryPolicy, TokenState
 from tenantry.sdk.configuration import Applications, Attributes, Clients, Settings, SigningKeys
+from tenantry.sdk.directories import Directories
 from tenantry.sdk.events import Events, Webhooks
 from tenantry.sdk.models import SignedUp
 from tenantry.sdk.resources import (
@@ -39,6 +40,7 @@ class ManagementApi:
         self.emails = Emails(runner)
         self.events = Events(runner)
         self.webhooks = Webhooks(runner)
+        self.directories = Directories(runner)
 
     def signup(
         self,
