@@ -34,7 +34,7 @@ def test_fifty_simultaneous_scim_creates_fill_exactly_the_ten_free_seats(live_se
     assert Counter(r.status_code for r in responses) == {201: 10, 403: 40}
     assert {(r["status"], r.get("scimType")) for r in refusals} == {("403", "organization_user_limit_reached")}
     assert live_api.seats_used(org) == 12
-    listed = live_api.get(f"/scim/v2/{found['id']}/Users", headers=headers).json()
+    listed = live_api.http.get(f"/scim/v2/{found['id']}/Users", headers=headers).json()
     assert listed["totalResults"] == 10
     assert live_api.get("/api/v1/users", params={"page_size": 100}).json()["total_size"] == 12  # none half-created
     refused = live_api.get("/api/v1/events", params={"type": "directory.user_refused", "page_size": 100}).json()

@@ -100,6 +100,7 @@ def test_okta_sequence(api: Api, http: TestClient) -> None:
     assert scim.delete(f"/Groups/{eng['id']}").status_code == 204
     assert _roles(api, org, "ada@acme.com") == ["member"]
     assert_scim_error(scim.get(f"/Groups/{eng['id']}"), 404)
+    assert api.get(base).json()["directory"]["role_assignments"] == {"assignments": []}
 
 
 def test_entra_sequence(api: Api, http: TestClient) -> None:

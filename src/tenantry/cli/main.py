@@ -17,6 +17,7 @@ from rich.console import Console
 from tenantry.cli.administrators import register as register_admin_commands
 from tenantry.cli.administrators import setup_link
 from tenantry.cli.api import register as register_api_commands
+from tenantry.cli.directories import register as register_directory_commands
 from tenantry.cli.doctor import register as register_doctor
 from tenantry.cli.events import register as register_event_commands
 from tenantry.cli.help import tidy
@@ -29,6 +30,7 @@ app = typer.Typer(help="Tenantry: self-hosted user management for multi-tenant a
 register_api_commands(app)  # login, the resource groups, and apps/clients/keys (API or --database)
 register_admin_commands(app)  # dashboard administrators (database)
 register_event_commands(app)  # webhooks and the audit log (API)
+register_directory_commands(app)  # SCIM directories (API)
 register_doctor(app)  # seat accounting checks (database)
 console = Console(soft_wrap=True)  # never break lines that scripts parse
 errors = Console(stderr=True, soft_wrap=True)

@@ -207,6 +207,9 @@ def delete(ctx: Context, directory_id: str, group_id: str) -> None:
         touched = _set_members(session, row, {})
         session.delete(row)
         session.flush()
-        if touched and _mapped(found, row.id):
-            roles.recompute(ctx, session, found, touched)
+        if _mapped(found, row.id):
+            if touched:
+                roles.recompute(ctx, session, found, touched)
+            # a deleted group maps to nothing any more
+            found.role_assignments = [a for a in found.role_assignments if str(a.get("group_id")) != row.id]
         uow.commit()
