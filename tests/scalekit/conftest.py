@@ -32,6 +32,7 @@ def fronted_site(settings, clock, engine, tmp_path: Path) -> Iterator[FrontedSit
     ctx = build_context(settings.model_copy(update={"public_url": f"https://127.0.0.1:{port}"}), clock, engine=engine)
     config = uvicorn.Config(create_app(context=ctx), host="127.0.0.1", port=port, log_level="warning")
     server, clean_up = hosting.fronted_server(ctx, config)
+    server.tls(), server.grpc()  # made on first use; here up front, so no call waits for them
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

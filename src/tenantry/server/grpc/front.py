@@ -35,6 +35,11 @@ PEEK_TIMEOUT_SECONDS = 30.0
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
 
 ProtocolFactory = Callable[[], asyncio.Protocol]
+# Made on first use, in a worker thread (they may read the database or import a lot): the TLS
+# context, and the gRPC server's socket path. A process that only ever serves plain HTTP pays
+# for neither.
+TlsSource = Callable[[], ssl.SSLContext]
+GrpcSource = Callable[[], str]
 
 
 def server_tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
@@ -49,23 +54,38 @@ def server_tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
 class Front:
     """Accepts connections on listening sockets and routes each one (module docstring)."""
 
-    def __init__(self, web: ProtocolFactory, grpc_socket_path: str | None, tls: ssl.SSLContext | None) -> None:
+    def __init__(self, web: ProtocolFactory, grpc: GrpcSource | None, tls: TlsSource | None) -> None:
         self.web = web
-        self.grpc_socket_path = grpc_socket_path
+        self.grpc = grpc
         self.tls = tls
         self.pipes: set[GrpcPipe] = set()
+        self.listeners: list[socket.socket] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def serve(self, listener: socket.socket, backlog: int = 2048) -> None:
-        """Accept until cancelled."""
+        """Accept until ``stop_accepting``."""
         loop = asyncio.get_running_loop()
         listener.listen(backlog)  # idempotent: the socket may already be listening
         listener.setblocking(False)
+        self.listeners.append(listener)
         while True:
-            conn, _ = await loop.sock_accept(listener)
+            try:
+                conn, _ = await loop.sock_accept(listener)
+            except (OSError, asyncio.CancelledError):
+                return  # the listener was closed: stopping
             task = loop.create_task(self._route(conn))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    async def stop_accepting(self, grace: float = 1.0) -> None:
+        """Close the listening sockets (new clients are refused at once, as by uvicorn), give the
+        connections being routed ``grace`` seconds to reach the web app or gRPC, drop the rest."""
+        for listener in self.listeners:
+            listener.close()
+        if self._tasks:
+            _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
 
     async def _route(self, conn: socket.socket) -> None:
         loop = asyncio.get_running_loop()
@@ -74,10 +94,12 @@ class Front:
             if not head:
                 conn.close()
                 return
-            tls = self.tls if head[0] == TLS_HANDSHAKE else None
-            if head[0] == TLS_HANDSHAKE and tls is None:
-                conn.close()  # TLS spoken to a server without a certificate
-                return
+            tls = None
+            if head[0] == TLS_HANDSHAKE:
+                if self.tls is None:
+                    conn.close()  # TLS spoken to a server without a certificate
+                    return
+                tls = await loop.run_in_executor(None, self.tls)
             cleartext_h2 = tls is None and head.startswith(H2_PREFACE)
             await loop.connect_accepted_socket(
                 lambda: _Switch(self, cleartext_h2),
@@ -91,9 +113,8 @@ class Front:
             if isinstance(exc, asyncio.CancelledError):
                 raise
 
-    def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+    def close_pipes(self) -> None:
+        """End the gRPC connections (the gRPC server finishes its calls on its own)."""
         for pipe in list(self.pipes):
             pipe.close()
 
@@ -130,7 +151,7 @@ class _Switch(asyncio.Protocol):
         ssl_object = transport.get_extra_info("ssl_object")
         alpn = ssl_object.selected_alpn_protocol() if ssl_object is not None else None
         target: asyncio.Protocol
-        if (self.cleartext_h2 or alpn in GRPC_ALPN) and self.front.grpc_socket_path is not None:
+        if (self.cleartext_h2 or alpn in GRPC_ALPN) and self.front.grpc is not None:
             target = GrpcPipe(self.front)
         elif self.cleartext_h2 or alpn in GRPC_ALPN:
             transport.close()  # gRPC asked of a server without it
@@ -161,10 +182,11 @@ class GrpcPipe(asyncio.Protocol):
     async def _connect(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            assert self.front.grpc_socket_path is not None
-            upstream, _ = await loop.create_unix_connection(lambda: _Upstream(self), self.front.grpc_socket_path)
-        except OSError as exc:
-            log.warning("gRPC server unreachable: %r", exc)
+            assert self.front.grpc is not None
+            path = await loop.run_in_executor(None, self.front.grpc)
+            upstream, _ = await loop.create_unix_connection(lambda: _Upstream(self), path)
+        except Exception as exc:
+            log.exception("gRPC server unreachable: %r", exc)
             self.close()
             return
         self.upstream = upstream
@@ -237,10 +259,10 @@ def uvicorn_server_class() -> type[Any]:
 
     class FrontedServer(uvicorn.Server):
         """uvicorn with its lifespan, graceful shutdown and HTTP protocol, but connections
-        accepted by the front. ``grpc_socket_path`` and ``tls`` are set before ``run``."""
+        accepted by the front. ``grpc`` and ``tls`` are set before ``run``."""
 
-        grpc_socket_path: str | None = None
-        tls: ssl.SSLContext | None = None
+        grpc: GrpcSource | None = None
+        tls: TlsSource | None = None
         front: Front | None = None
         _accepting: list[asyncio.Task[None]]
 
@@ -257,17 +279,19 @@ def uvicorn_server_class() -> type[Any]:
                 )
                 return protocol
 
-            self.front = Front(web, self.grpc_socket_path, self.tls)
+            self.front = Front(web, self.grpc, self.tls)
             loop = asyncio.get_running_loop()
             self._accepting = [loop.create_task(self.front.serve(sock, config.backlog)) for sock in listeners]
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
             for task in getattr(self, "_accepting", []):
                 task.cancel()
-            if self.front is not None:
-                self.front.close()
             with contextlib.suppress(Exception):
                 await asyncio.gather(*getattr(self, "_accepting", []), return_exceptions=True)
-            await super().shutdown(sockets=None)
+            if self.front is not None:
+                await self.front.stop_accepting()
+            await super().shutdown(sockets=None)  # web connections finish their requests
+            if self.front is not None:
+                self.front.close_pipes()
 
     return FrontedServer

@@ -7,7 +7,9 @@ import importlib.util
 import logging
 import os
 import shutil
+import ssl
 import tempfile
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -43,23 +45,45 @@ def certificate_files(ctx: Context) -> tuple[str, str, Callable[[], None]]:
     return paths[0], paths[1], lambda: shutil.rmtree(directory, ignore_errors=True)
 
 
+class _OnFirstUse:
+    """The TLS context and the gRPC server, made when a connection first needs them (once,
+    whichever thread asks first), and what to stop afterwards."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._lock = threading.Lock()
+        self._tls: ssl.SSLContext | None = None
+        self._forget_files: Callable[[], None] = lambda: None
+        self._grpc: Any = None
+        self._socket_path: str | None = None
+
+    def tls(self) -> ssl.SSLContext:
+        with self._lock:
+            if self._tls is None:
+                certfile, keyfile, self._forget_files = certificate_files(self.ctx)
+                self._tls = front.server_tls_context(certfile, keyfile)
+            return self._tls
+
+    def grpc(self) -> str:
+        with self._lock:
+            if self._socket_path is None:
+                from tenantry.server.grpc import server as grpc_server
+
+                self._grpc, self._socket_path = grpc_server.start(self.ctx)
+            return self._socket_path
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._grpc is not None:
+                self._grpc.stop(grace=self.ctx.settings.shutdown_timeout_seconds).wait()
+                shutil.rmtree(os.path.dirname(self._socket_path or ""), ignore_errors=True)
+            self._forget_files()
+
+
 def fronted_server(ctx: Context, config: Any) -> tuple[Any, Callable[[], None]]:
     """A uvicorn server for ``config`` behind the front, and the clean-up to run once it stopped."""
-    from tenantry.server.grpc import server as grpc_server
-
-    certfile, keyfile, forget_files = certificate_files(ctx)
-    grpc_running = None
-    socket_path = None
-    if ctx.settings.grpc_enabled and grpc_available():
-        grpc_running, socket_path = grpc_server.start(ctx)
+    made = _OnFirstUse(ctx)
     served = front.uvicorn_server_class()(config)
-    served.grpc_socket_path = socket_path
-    served.tls = front.server_tls_context(certfile, keyfile)
-
-    def clean_up() -> None:
-        if grpc_running is not None:
-            grpc_running.stop(grace=ctx.settings.shutdown_timeout_seconds).wait()
-            shutil.rmtree(os.path.dirname(socket_path or ""), ignore_errors=True)
-        forget_files()
-
-    return served, clean_up
+    served.grpc = made.grpc if ctx.settings.grpc_enabled and grpc_available() else None
+    served.tls = made.tls
+    return served, made.stop
