@@ -14,7 +14,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize(
     "script",
-    ["throughput", "scale", "contended", "profile", "startup", "observability", "hostile_inputs", "seat_model"],
+    [
+        "throughput",
+        "scale",
+        "contended",
+        "profile",
+        "startup",
+        "observability",
+        "hostile_inputs",
+        "seat_model",
+        "ceilings",
+    ],
 )
 def test_bench_script_starts(script):
     result = subprocess.run(
