@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
         "seat_model",
         "sso_sign_in",
         "enumeration_timing",
+        "ceilings",
     ],
 )
 def test_bench_script_starts(script):

@@ -27,7 +27,7 @@ from tenantry.server.services.identity import sessions
 from tenantry.server.services.identity.profiles import apply_profile
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import expiry, ledger, lifecycle
-from tenantry.server.services.read_models.views import UserView, user_view, user_views
+from tenantry.server.services.read_models.views import UserView, membership_view, user_view, user_view_of, user_views
 
 # "key=value" in a search box: a custom attribute filter (keys are [a-z][a-z0-9_]*).
 _ATTRIBUTE_SEARCH = re.compile(r"([a-z][a-z0-9_]*)\s*=\s*(.*)", re.DOTALL)
@@ -41,10 +41,13 @@ def new_user(
     profile: UserProfileInput,
     now: datetime,
     requirement: Requirement,
+    *,
+    email_checked: bool = False,
 ) -> User:
     """A new user row, added to the session. Raises AlreadyExists (e-mail, external_id)
-    and InvalidArgument (custom attributes)."""
-    if repo.user_by_email(session, email) is not None:
+    and InvalidArgument (custom attributes). ``email_checked``: the caller has just looked the
+    address up in this transaction (the unique index still refuses a concurrent twin)."""
+    if not email_checked and repo.user_by_email(session, email) is not None:
         raise AlreadyExists(
             "A user with this e-mail already exists.",
             [FieldError("email", "already_exists", "already registered")],
@@ -90,14 +93,22 @@ def create_in_organization(
             apply_profile(session, user, command.user_profile, Requirement.NONE)
             user.updated_at = now
             events.user_event(session, "user.updated", user, now)
+        created = user is None
         if user is None:
             # An invitee supplies required attributes when accepting; an active user needs them now.
             requirement = Requirement.NONE if send_invitation else Requirement.ALL
             user = new_user(
-                session, command.email, command.external_id, command.metadata, command.user_profile, now, requirement
+                session,
+                command.email,
+                command.external_id,
+                command.metadata,
+                command.user_profile,
+                now,
+                requirement,
+                email_checked=True,
             )
-            events.user_event(session, "user.created", user, now)
-        lifecycle.start(
+            events.user_event(session, "user.created", user, now, memberships=[])
+        membership = lifecycle.start(
             ctx,
             uow,
             org,
@@ -107,8 +118,14 @@ def create_in_organization(
             inviter_email=command.membership.inviter_email,
             settings=environment.load(session),
             invited_email=command.email,
+            new_user=created,
         )
-        view = user_view(session, user, now)
+        # A user created here has this one membership: nothing to read back.
+        view = (
+            user_view_of(user, [membership_view(membership, org.display_name, now)])
+            if created
+            else user_view(session, user, now)
+        )
         uow.commit()
         return view
 

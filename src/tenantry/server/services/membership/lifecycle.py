@@ -28,7 +28,7 @@ from tenantry.server.services.commands import MembershipInput, RoleInput
 from tenantry.server.services.directory import environment
 from tenantry.server.services.integration import events, oauth_grants
 from tenantry.server.services.membership import expiry, invitations, ledger
-from tenantry.server.services.read_models.views import UserView, user_view
+from tenantry.server.services.read_models.views import UserView, membership_view, user_view
 
 
 def start(
@@ -43,6 +43,7 @@ def start(
     settings: EnvironmentSettings,
     method: ProvisioningMethod | None = None,
     invited_email: str | None = None,
+    new_user: bool = False,
 ) -> Membership:
     """Add ``user`` to ``org``: active at once, or pending with an invitation e-mail. The
     caller holds the user's and the organization's locks (``ledger.lock_user``,
@@ -51,11 +52,12 @@ def start(
     ``method`` records how it came to be (default: ``invitation`` or ``api``);
     ``invited_email`` is the address as the inviter typed it (shown for the invitation). Raises
     AlreadyExists when they already have a membership (of any status) there, and
-    OrganizationUserLimitReached when no seat is free.
+    OrganizationUserLimitReached when no seat is free. ``new_user``: the caller created
+    ``user`` in this transaction, so they have no other membership to look for or read back.
     """
     session = uow.session
     now = ctx.clock.now()  # read after the locks: decisions below are made on stored state
-    if repo.find_membership(session, org.id, user.id) is not None:
+    if not new_user and repo.find_membership(session, org.id, user.id) is not None:
         raise AlreadyExists(
             "The user already belongs to or is invited to this organization.",
             [FieldError("membership", "already_exists", "already a member or invited")],
@@ -84,7 +86,8 @@ def start(
     session.flush()
     events.membership_event(session, "user.organization_membership_created", membership, now)
     if invite:
-        events.invitation_event(session, "user.organization_invitation", membership, now)
+        known = [membership_view(membership, org.display_name, now)] if new_user else None
+        events.invitation_event(session, "user.organization_invitation", membership, now, memberships=known)
     return membership
 
 

@@ -146,14 +146,15 @@ def user_views(session: Session, users: Sequence[User], now: datetime) -> list[U
         )
         for membership, org_name in rows:
             by_user[membership.user_id].append(membership_view(membership, org_name, now))
-    return [_user_view(user, by_user[user.id]) for user in users]
+    return [user_view_of(user, by_user[user.id]) for user in users]
 
 
 def user_view(session: Session, user: User, now: datetime) -> UserView:
     return user_views(session, [user], now)[0]
 
 
-def _user_view(user: User, memberships: list[MembershipView]) -> UserView:
+def user_view_of(user: User, memberships: list[MembershipView]) -> UserView:
+    """The view of a user whose memberships the caller already knows (a user it just created)."""
     return UserView(
         id=user.id,
         email=user.email,
