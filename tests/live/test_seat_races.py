@@ -21,7 +21,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.live.seats import EXPIRY, Cluster, Request, code, expires_at, unique
+from tests.live.seats import EXPIRY, Cluster, Request, code, confirm_signed_in, expires_at, unique
 
 pytestmark = pytest.mark.live
 
@@ -193,6 +193,7 @@ def accept_join_and_resend_racing_a_reclaim(cluster: Cluster, orgs: int = 1) -> 
             "/login", data={"email": joiner_email, "password": PASSWORD, "csrf_token": match.group(1)}
         )
         assert signed_in.status_code == 303, signed_in.text[:500]
+        confirm_signed_in(browser, cluster.api, joiner_email)  # joining needs a verified address
         accepter = cluster.api.user_in(org, new_email("accepter"))["id"]
         added = cluster.api.post(f"/api/v1/memberships/organizations/{org}/users/{joiner}", json={})
         assert added.status_code == 201, added.text
