@@ -43,7 +43,14 @@ def routes(app: FastAPI) -> Iterator[tuple[str, set[str], bool]]:
 def form_paths(app: FastAPI) -> list[str]:
     """Every POST route a browser submits a form to: outside the API schema, not a machine endpoint."""
     return sorted(
-        {path for path, methods, api in routes(app) if "POST" in methods and not api and path not in MACHINE_ENDPOINTS}
+        {
+            path
+            for path, methods, api in routes(app)
+            if "POST" in methods
+            and not api
+            and path not in MACHINE_ENDPOINTS
+            and not path.startswith("/scim/")  # SCIM: a directory's bearer token, never a browser's cookie
+        }
     )
 
 

@@ -70,6 +70,13 @@ def redirect_uri(ctx: Context, row: SsoConnection) -> str:
     return f"{ctx.settings.public_url}/sso/oidc/{row.id}/callback"
 
 
+def _authlib_http() -> Any:
+    """The httpx-compatible module Authlib's client runs on: httpx2 where installed, else httpx."""
+    from authlib.integrations.httpx_client._compat import httpx2
+
+    return httpx2
+
+
 def _client(ctx: Context, row: SsoConnection, secret: str | None) -> Any:
     """Authlib's OAuth 2.0 client on an httpx client whose transport is the SSRF guard."""
     from authlib.integrations.httpx_client import OAuth2Client  # imported when used: it warns at import
@@ -82,7 +89,7 @@ def _client(ctx: Context, row: SsoConnection, secret: str | None) -> Any:
         redirect_uri=redirect_uri(ctx, row),
         code_challenge_method="S256",
         transport=egress.PinnedTransport(
-            ctx.settings.sso_allow_list, ctx.cache.get("sso.resolver", egress.system_resolver)
+            ctx.settings.sso_allow_list, ctx.cache.get("sso.resolver", egress.system_resolver), _authlib_http()
         ),
         timeout=ctx.settings.sso_timeout_seconds,
         follow_redirects=False,
@@ -122,7 +129,7 @@ def finish(ctx: Context, row: SsoConnection, pending: Pending, params: dict[str,
                 code_verifier=pending.code_verifier,
                 grant_type="authorization_code",
             )
-    except (OAuth2Error, httpx.HTTPError, ValueError) as exc:
+    except (OAuth2Error, httpx.HTTPError, _authlib_http().HTTPError, ValueError) as exc:
         raise SsoRefused(f"The code could not be exchanged at the identity provider: {exc}.") from None
     id_token = token.get("id_token")
     if not isinstance(id_token, str):

@@ -15,6 +15,7 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -131,35 +132,38 @@ class PinnedTransport(httpx.BaseTransport):
     webhook delivery (``vet``) and sent to a checked address, with the host name kept for
     the ``Host`` header and TLS. Redirects are the client's business (keep them off)."""
 
-    def __init__(self, allow: AllowList, resolve: Resolver = system_resolver) -> None:
+    def __init__(self, allow: AllowList, resolve: Resolver = system_resolver, http: Any = httpx) -> None:
+        # ``http``: the httpx-compatible module of the client this transport serves (Authlib
+        # uses httpx2 where it is installed); requests and responses must be of its types.
         self._allow = allow
         self._resolve = resolve
-        self._inner = httpx.HTTPTransport(trust_env=False, limits=httpx.Limits(max_keepalive_connections=0))
+        self._http = http
+        self._inner = http.HTTPTransport(trust_env=False, limits=http.Limits(max_keepalive_connections=0))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:
             target = vet(str(request.url), self._allow, self._resolve)
         except (TargetRefused, Unresolvable) as refused:
-            raise httpx.ConnectError(f"not called: {refused}", request=request) from None
+            raise self._http.ConnectError(f"not called: {refused}", request=request) from None
         extensions = dict(request.extensions)
         if target.url.scheme == "https":
             extensions["sni_hostname"] = target.host
-        headers = httpx.Headers(request.headers)
+        headers = self._http.Headers(request.headers)
         headers["host"] = target.url.netloc.decode("ascii")
         for number, address in enumerate(target.addresses, start=1):
-            pinned = httpx.Request(
+            pinned = self._http.Request(
                 request.method,
-                target.url_for(address),
+                str(target.url_for(address)),
                 headers=headers,
                 content=request.content,
                 extensions=extensions,
             )
             try:
                 return self._inner.handle_request(pinned)
-            except httpx.ConnectError:
+            except self._http.ConnectError:
                 if number == len(target.addresses):
                     raise
-        raise httpx.ConnectError("no address to call", request=request)  # pragma: no cover (vet returns ≥ 1)
+        raise self._http.ConnectError("no address to call", request=request)  # pragma: no cover (vet returns ≥ 1)
 
     def close(self) -> None:
         self._inner.close()
