@@ -25,6 +25,12 @@ EVENT_TYPES = (
     "user_attribute.created",
     "user_attribute.updated",
     "user_attribute.deleted",
+    "role.created",
+    "role.updated",
+    "role.deleted",
+    "permission.created",
+    "permission.updated",
+    "permission.deleted",
 )
 
 # A delivery is retried for this long after its event; then it is marked failed.

@@ -5,7 +5,8 @@ to our storage. Nothing here speaks HTTP; ``http/oidc.py`` adapts requests and r
   clients) and OpenID Connect ID tokens; ``http/oidc.py`` adds the issuer to every
   authorization response (RFC 9207).
 - Codes: single-use (consumed by one conditional UPDATE when redeemed), 60 s, digests only.
-- Access tokens: RS256 JWTs (RFC 9068) naming the organization (``oid``) and ``roles``.
+- Access tokens: RS256 JWTs (RFC 9068) naming the organization (``oid``), its ``roles`` and
+  effective ``permissions`` (``Provider.access_claims``).
 - Refresh tokens: opaque, rotated on every use; presenting a used one revokes its family.
 """
 
@@ -34,6 +35,7 @@ from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import digest, matches
 from tenantry.server.oidc.claims import SCOPES, roles_in, user_claims
 from tenantry.server.services.integration import signing_keys
+from tenantry.server.services.membership import access
 from tenantry.server.services.read_models.views import user_view
 
 ACCESS_TOKEN_SECONDS = 900
@@ -308,8 +310,7 @@ class AccessTokens(JWTBearerTokenGenerator):
     def get_extra_claims(self, client: Client, grant_type: str, user: Subject | None, scope: str) -> dict[str, Any]:
         if user is None:
             return {}
-        view = self.provider.user(user.user_id)
-        claims: dict[str, Any] = {"roles": roles_in(view, user.organization_id)}
+        claims: dict[str, Any] = self.provider.access_claims(user.user_id, user.organization_id)
         if user.organization_id:
             claims["oid"] = user.organization_id
         if user.session_id:
@@ -334,14 +335,20 @@ class Provider(AuthorizationServer):
         with self.ctx.uow(readonly=True) as uow:
             return user_view(uow.session, repo.user(uow.session, user_id), self.ctx.clock.now())
 
+    def access_claims(self, user_id: str, organization_id: str | None) -> dict[str, list[str]]:
+        """``roles`` and ``permissions`` (inheritance expanded) for (user, organization), read
+        fresh at every issuance, so a role change shows at the next refresh (SPEC §9)."""
+        with self.ctx.uow(readonly=True) as uow:
+            return access.claims(uow.session, user_id, organization_id)
+
     def claims_for(self, subject: Subject, scope: str) -> dict[str, Any]:
-        return user_claims(
-            self.user(subject.user_id),
-            scope,
-            subject.organization_id,
-            subject.session_id,
-            self.ctx.settings.oidc_attributes_claim,
+        """ID token and /userinfo claims, with the current organization's ``roles``."""
+        view = self.user(subject.user_id)
+        claims = user_claims(
+            view, scope, subject.organization_id, subject.session_id, self.ctx.settings.oidc_attributes_claim
         )
+        claims["roles"] = roles_in(view, subject.organization_id)
+        return claims
 
     def query_client(self, client_id: str) -> Client | None:
         with self.ctx.uow(readonly=True) as uow:

@@ -16,6 +16,7 @@ from tenantry.server.db.models.login_lockout import LoginLockout
 from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.refresh_token import RefreshToken
+from tenantry.server.db.models.role import MembershipRole, Permission, Role, RolePermission
 from tenantry.server.db.models.server_secret import ServerSecret
 from tenantry.server.db.models.signing_key import SigningKey
 from tenantry.server.db.models.user import User
@@ -39,8 +40,12 @@ __all__ = [
     "Event",
     "LoginLockout",
     "Membership",
+    "MembershipRole",
     "Organization",
+    "Permission",
     "RefreshToken",
+    "Role",
+    "RolePermission",
     "ServerSecret",
     "SigningKey",
     "User",

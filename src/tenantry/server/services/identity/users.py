@@ -105,6 +105,7 @@ def create_in_organization(
             invite=send_invitation,
             inviter_email=command.membership.inviter_email,
             settings=environment.load(session),
+            metadata=command.membership.metadata,
         )
         view = user_view(session, user, now)
         uow.commit()

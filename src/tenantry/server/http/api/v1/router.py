@@ -15,6 +15,7 @@ from tenantry.server.http.api.v1 import (
     invitations,
     memberships,
     organizations,
+    roles,
     settings,
     signup,
     users,
@@ -26,7 +27,7 @@ from tenantry.server.http.retry import RetryingRoute
 protected = APIRouter(route_class=RetryingRoute, dependencies=[Depends(require_client)])
 for module in (settings, organizations, users, memberships, invitations, attributes, applications, clients, emails):
     protected.include_router(module.router)
-for module in (events, webhooks):
+for module in (roles, events, webhooks):
     protected.include_router(module.router)
 
 api_v1 = APIRouter(route_class=RetryingRoute, prefix="/api/v1")
