@@ -33,6 +33,7 @@ def _common() -> frozenset[str]:
 
     return frozenset(FREQUENCY_LISTS["passwords"])
 
+
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
 _pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="argon2")
 

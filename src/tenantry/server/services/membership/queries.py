@@ -45,8 +45,9 @@ def list_page(
         org_ids = {m.organization_id for m in page.items}
         emails = dict(uow.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all())
         names = dict(
-            uow.session.execute(select(Organization.id, Organization.display_name).where(Organization.id.in_(org_ids)))
-            .all()
+            uow.session.execute(
+                select(Organization.id, Organization.display_name).where(Organization.id.in_(org_ids))
+            ).all()
         )
         held = held_roles(uow.session, [m.id for m in page.items])
         items = [

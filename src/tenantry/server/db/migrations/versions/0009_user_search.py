@@ -34,7 +34,9 @@ def _postgresql_trigram_index() -> None:
         with bind.begin_nested():
             bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
     except sa.exc.DBAPIError:
-        log.warning("pg_trgm is not available (CREATE EXTENSION refused): user search will scan instead of using an index")
+        log.warning(
+            "pg_trgm is not available (CREATE EXTENSION refused): user search will scan instead of using an index"
+        )
         return
     op.execute(f"CREATE INDEX IF NOT EXISTS ix_users_search_trgm ON users USING gin (({HAYSTACK}) gin_trgm_ops)")
     op.execute(
