@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
-    "script", ["throughput", "scale", "contended", "profile", "startup", "observability", "hostile_inputs"]
+    "script",
+    ["throughput", "scale", "contended", "profile", "startup", "observability", "hostile_inputs", "roles_tokens"],
 )
 def test_bench_script_starts(script):
     result = subprocess.run(
