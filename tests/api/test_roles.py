@@ -232,3 +232,20 @@ def test_two_simultaneous_demotions_of_the_last_two_admins_leave_one(site_api):
         users = site_api.get(f"/api/v1/organizations/{org}/users").json()["users"]
         still = [u for u in users if any(r["name"] == "admin" for m in u["memberships"] for r in m["roles"])]
         assert len(still) == 1
+
+
+def test_a_members_roles_and_permissions_in_scalekits_user_shapes(api):
+    org = api.org("Shapes")["id"]
+    member(api, org, "owner@example.com", "admin")
+    make_permission(api, "docs:read")
+    make_role(api, "reader", permissions=["docs:read"])
+    user = member(api, org, "eve@example.com", "member")
+    path = f"/api/v1/organizations/{org}/users/{user['id']}"
+    added = api.post(f"{path}/roles", json={"roles": [{"role_name": "reader"}]})
+    assert added.status_code == 200, added.text
+    assert added.json()["roles"] == held_roles("member", "reader")
+    assert [p["name"] for p in api.get(f"{path}/permissions").json()["permissions"]] == ["docs:read"]
+    assert api.delete(f"{path}/roles/member").status_code == 200
+    assert api.get(f"{path}/roles").json()["roles"] == held_roles("reader")
+    assert_problem(api.delete(f"{path}/roles/reader"), 400, "invalid_argument")
+    assert_problem(api.delete(f"{path}/roles/admin"), 404, "not_found")

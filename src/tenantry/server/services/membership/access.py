@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, aliased
 
 from tenantry.server.context import Context
 from tenantry.server.db.models import Membership, MembershipRole, Permission, Role, RolePermission
-from tenantry.server.domain.errors import LastAdmin
+from tenantry.server.domain.errors import FieldError, LastAdmin, NotFound
 from tenantry.server.domain.roles import MEMBERS_MANAGE
-from tenantry.server.services.read_models.views import RoleRef
+from tenantry.server.services.read_models.views import RoleRef, held_roles
 
 
 @dataclass(frozen=True)
@@ -159,3 +159,34 @@ def permissions_by_organization(ctx: Context, user_id: str) -> dict[str, frozens
         )
         found = of_memberships(uow.session, list(rows)) if rows else {}
         return {rows[mid]: held.permissions for mid, held in found.items()}
+
+
+@dataclass(frozen=True)
+class HeldPermission:
+    id: str
+    name: str
+    description: str
+
+
+def membership_access(ctx: Context, organization_id: str, user_id: str) -> tuple[list[RoleRef], list[HeldPermission]]:
+    """A membership's roles (with ids) and effective permissions, whatever its status.
+    Raises NotFound."""
+    with ctx.uow(readonly=True) as uow:
+        session = uow.session
+        membership_id = session.scalar(
+            select(Membership.id).where(Membership.organization_id == organization_id, Membership.user_id == user_id)
+        )
+        if membership_id is None:
+            raise NotFound(
+                "This user is not a member of this organization.",
+                [FieldError("user_id", "not_found", "no membership")],
+                reason="membership",
+            )
+        held = held_roles(session, [membership_id])[membership_id]
+        names = of_memberships(session, [membership_id]).get(membership_id, Access()).permissions
+        rows = session.execute(
+            select(Permission.id, Permission.name, Permission.description)
+            .where(Permission.name.in_(list(names)))
+            .order_by(Permission.name)
+        )
+        return held, [HeldPermission(*row) for row in rows]

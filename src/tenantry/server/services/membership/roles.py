@@ -34,7 +34,9 @@ from tenantry.server.domain.errors import (
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.roles import (
+    ADMIN,
     BUILTIN_PERMISSIONS,
+    MEMBER,
     RESERVED_PREFIX,
     check_no_cycle,
     check_permission_name,
@@ -147,7 +149,7 @@ def default_role(session: Session, kind: Literal["creator", "member"]) -> Role:
     column = Role.default_creator if kind == "creator" else Role.default_member
     found = session.scalar(select(Role).where(column.is_(True), Role.organization_id.is_(None)))
     if found is None:  # the flags are moved, never cleared; a fresh database seeds them
-        found = session.scalar(select(Role).where(Role.name == ("admin" if kind == "creator" else "member")))
+        found = session.scalar(select(Role).where(Role.name == (ADMIN if kind == "creator" else MEMBER)))
     assert found is not None
     return found
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from tenantry.server.domain.errors import InvalidArgument
+from tenantry.server.domain.errors import InvalidArgument, NotFound
 from tenantry.server.domain.pagination import page_request
 from tenantry.server.http.deps import Ctx
 from tenantry.server.http.retry import RetryingRoute
@@ -16,11 +16,12 @@ from tenantry.server.services.commands import (
     CreatePermission,
     CreateRole,
     PermissionName,
+    RoleInput,
     RoleName,
     UpdatePermission,
     UpdateRole,
 )
-from tenantry.server.services.membership import roles
+from tenantry.server.services.membership import access, lifecycle, roles
 from tenantry.server.services.read_models import representations as rep
 
 router = APIRouter(route_class=RetryingRoute, tags=["roles"])
@@ -284,3 +285,83 @@ def update_permission(
 def delete_permission(ctx: Ctx, permission_name: str) -> dict[str, object]:
     roles.delete_permission(ctx, permission_name)
     return {}
+
+
+# ---- a member's roles (Scalekit's UserService) ------------------------------------------
+
+USER_ROLES = "/organizations/{organization_id}/users/{user_id}/roles"
+
+
+class AssignRole(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role_name: RoleName | None = None
+    name: RoleName | None = None  # also accepted, as memberships write it
+    id: str | None = None  # Scalekit's deprecated field: ignored when a name is given
+
+
+class AssignRoles(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    roles: list[AssignRole] = Field(min_length=1, max_length=16)
+
+
+class HeldRoles(BaseModel):
+    roles: list[rep.Role]
+
+
+class HeldPermission(BaseModel):
+    id: str
+    name: str
+    description: str
+    tags: list[str] = Field(default_factory=list)
+
+
+class HeldPermissions(BaseModel):
+    permissions: list[HeldPermission]
+
+
+def _held(ctx: Ctx, organization_id: str, user_id: str) -> HeldRoles:
+    held, _ = access.membership_access(ctx, organization_id, user_id)
+    return HeldRoles(roles=[rep.Role(id=r.id, name=r.name, display_name=r.display_name) for r in held])
+
+
+@router.get(USER_ROLES, response_model=HeldRoles)
+def list_user_roles(ctx: Ctx, organization_id: str, user_id: str) -> HeldRoles:
+    return _held(ctx, organization_id, user_id)
+
+
+@router.post(USER_ROLES, response_model=HeldRoles)
+def assign_user_roles(ctx: Ctx, organization_id: str, user_id: str, body: AssignRoles) -> HeldRoles:
+    """Adds roles to the member (the ones already held stay); answers every role held."""
+    wanted = []
+    for index, role in enumerate(body.roles):
+        name = role.role_name or role.name
+        if not name:
+            raise InvalidArgument.field(f"roles.{index}.role_name", "required", "name the role")
+        wanted.append(name)
+    held, _ = access.membership_access(ctx, organization_id, user_id)
+    names = list(dict.fromkeys([r.name for r in held] + wanted))
+    lifecycle.update(ctx, organization_id, user_id, roles=[RoleInput(name=n) for n in names])
+    return _held(ctx, organization_id, user_id)
+
+
+@router.delete(USER_ROLES + "/{role_name}")
+def remove_user_role(ctx: Ctx, organization_id: str, user_id: str, role_name: str) -> dict[str, object]:
+    """Takes one role from the member (refused for their last role: give another first;
+    `409 last_admin` when it would leave nobody who can manage members)."""
+    held, _ = access.membership_access(ctx, organization_id, user_id)
+    names = [r.name for r in held]
+    if role_name not in names:
+        raise NotFound(f"The member does not hold the role {role_name!r}.")
+    if names == [role_name]:
+        raise InvalidArgument.field("role_name", "required", "a member keeps at least one role")
+    lifecycle.update(ctx, organization_id, user_id, roles=[RoleInput(name=n) for n in names if n != role_name])
+    return {}
+
+
+@router.get("/organizations/{organization_id}/users/{user_id}/permissions", response_model=HeldPermissions)
+def list_user_permissions(ctx: Ctx, organization_id: str, user_id: str) -> HeldPermissions:
+    """The member's effective permissions (inherited ones included)."""
+    _, permissions = access.membership_access(ctx, organization_id, user_id)
+    return HeldPermissions(
+        permissions=[HeldPermission(id=p.id, name=p.name, description=p.description) for p in permissions]
+    )
