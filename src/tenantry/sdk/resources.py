@@ -40,6 +40,14 @@ def roles_body(roles: Iterable[str]) -> list[dict[str, str]]:
     return [{"name": role} for role in roles]
 
 
+def membership_body(roles: Iterable[str], inviter_email: str | None) -> dict[str, Any]:
+    """A new membership: no roles named = the environment's default member role."""
+    body: dict[str, Any] = {"inviter_email": inviter_email}
+    if named := roles_body(roles):
+        body["roles"] = named
+    return body
+
+
 def flag(value: bool) -> str:
     return "true" if value else "false"
 
@@ -136,7 +144,7 @@ class Users(Resource):
             "email": email,
             "external_id": external_id,
             "metadata": dict(metadata or {}),
-            "membership": {"roles": roles_body(roles), "inviter_email": inviter_email},
+            "membership": membership_body(roles, inviter_email),
         }
         if user_profile is not None:
             body["user_profile"] = dict(user_profile)
@@ -193,7 +201,7 @@ class Memberships(Resource):
         metadata: Mapping[str, Any] | None = None,
     ) -> User:
         """``roles`` left empty: the environment's default member role."""
-        body: dict[str, Any] = {"roles": roles_body(roles), "inviter_email": inviter_email}
+        body = membership_body(roles, inviter_email)
         if metadata is not None:
             body["metadata"] = dict(metadata)
         params = {"send_invitation_email": flag(send_invitation_email)}
