@@ -117,12 +117,14 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(database_url: str, *, workers: int = 1, **env: str) -> Iterator[Server]:
+def running_server(database_url: str, *, workers: int = 1, pin: int | None = None, **env: str) -> Iterator[Server]:
     """``tenantry serve`` as an operator starts it (access log on, default settings), on a
-    free loopback port; stopped (and waited for) on exit."""
+    free loopback port (pinned to CPU core ``pin`` if given); stopped (and waited for) on exit."""
     port = free_port()
     tenantry = Path(sys.executable).with_name("tenantry")
     command = [str(tenantry), "serve", "--port", str(port), "--workers", str(workers)]
+    if pin is not None:
+        command = ["taskset", "-c", str(pin), *command]
     url = f"http://127.0.0.1:{port}"
     env.setdefault("TENANTRY_PUBLIC_URL", url)
     with tempfile.TemporaryFile() as log:

@@ -25,6 +25,7 @@ from tenantry.server.db.engine import create_db_engine, normalize_database_url
 from tenantry.server.db.migrate import upgrade
 from tenantry.server.settings import Settings
 from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, PUBLIC_URL, Api, free_port
+from tests.invariants import seat_invariant_violations
 from tests.serving import START_DEADLINE
 
 pytest_plugins = ["tests.browser"]  # the browser fixtures, one Playwright per test process
@@ -33,6 +34,11 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Children first, so foreign keys never object. API clients and their tokens stay: servers
 # started once per module keep using the bootstrap client they created at start-up.
 TABLES = (
+    "saml_assertions_seen",
+    "sso_requests",
+    "user_identities",
+    "sso_connections",
+    "organization_domains",
     "webhook_attempts",
     "webhook_deliveries",
     "webhook_endpoints",
@@ -48,6 +54,10 @@ TABLES = (
     "email_codes",
     "login_lockouts",
     "membership_roles",
+    "directory_group_members",
+    "directory_groups",
+    "directory_users",
+    "directories",
     "memberships",
     "organizations",
     "users",
@@ -97,8 +107,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(autouse=True)
-def _empty_database(request: pytest.FixtureRequest) -> None:
+def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty before the test; after it, check the seat invariant, so every test that touches
+    the database doubles as a consistency check of the seat accounting."""
     if "engine" not in request.fixturenames:
+        yield
         return
     engine: Engine = request.getfixturevalue("engine")
     with engine.begin() as connection:
@@ -106,6 +119,9 @@ def _empty_database(request: pytest.FixtureRequest) -> None:
             connection.execute(text(f"DELETE FROM {table}"))
         connection.execute(text("UPDATE environment_settings SET document = :doc"), {"doc": "{}"})
         _reset_roles(connection)
+    yield
+    broken = seat_invariant_violations(engine)
+    assert not broken, "seat invariant broken after the test:\n" + "\n".join(broken)
 
 
 def _reset_roles(connection: Any) -> None:

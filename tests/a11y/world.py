@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tenantry.server.context import Context
-from tenantry.server.services.identity import admins, login, sessions
+from tenantry.server.services.identity import admins, login
 from tenantry.server.services.integration import clients
 from tenantry.server.services.membership import requests
 from tests.helpers import Api
@@ -126,7 +126,7 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     delivery = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"][0]
 
     admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
-    token = sessions.open_session(context, owner_id, "axe", acme)
+    token = login.open_session(context, owner_id, "axe", acme)
     return World(
         parameters={
             "organization_id": [acme],

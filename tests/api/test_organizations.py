@@ -37,6 +37,11 @@ def test_create_returns_201_and_the_organization(api, clock):
         "created_by_user_id",
         "create_time",
         "update_time",
+        # Scalekit's fields (SPEC §15, tests/scalekit/test_rest_shapes.py)
+        "region_code",
+        "slug",
+        "logo_url",
+        "settings",
     }
     assert ORG_ID.match(org["id"]), org["id"]
     assert org["display_name"] == "Acme Corp"

@@ -44,8 +44,8 @@ def test_password_guessing_is_slowed_per_address(limited):
 
 def test_successes_do_not_count(limited):
     Api.login(limited).signup("bob@example.com", "the right long passphrase")
-    token = csrf(limited, "/login")
     for _ in range(15):
+        token = csrf(limited, "/login")  # each sign-in replaces the CSRF secret
         response = limited.post(
             "/login",
             data={"email": "bob@example.com", "password": "the right long passphrase", "csrf_token": token},

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from tests.helpers import free_port
+from tests.invariants import seat_invariant_violations
 from tests.live.conftest import server_env
 from tests.serving import ServeProcess
 
@@ -83,16 +84,11 @@ class TcpProxy:
 
 
 def broken_invariants(engine: Engine) -> list[Any]:
-    """Rows no committed transaction can leave behind: a seat counter that disagrees with the
-    memberships holding seats, a user added to an organization without the membership."""
+    """Rows no committed transaction can leave behind: the seat invariant broken (a counter
+    that disagrees with the memberships holding seats, an active member without a seat), a
+    user added to an organization without the membership."""
     with engine.connect() as connection:
-        counters = connection.execute(
-            text(
-                "SELECT o.id, o.seats_held, (SELECT count(*) FROM memberships m "
-                "WHERE m.organization_id = o.id AND m.holds_seat) AS held FROM organizations o"
-            )
-        ).all()
         orphans = connection.execute(
             text("SELECT u.id FROM users u WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)")
         ).all()
-    return [row for row in counters if row.seats_held != row.held] + list(orphans)
+    return [*seat_invariant_violations(engine), *orphans]

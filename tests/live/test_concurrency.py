@@ -3,37 +3,12 @@ one and two server processes sharing the database (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-
-import httpx
 import pytest
 
 from tests.helpers import Api, held_roles
+from tests.live.seats import fire_at_once, outcome
 
 pytestmark = pytest.mark.live
-
-
-def fire_at_once(
-    count: int, base_urls: list[str], request: Callable[[httpx.Client, int], httpx.Response]
-) -> list[httpx.Response]:
-    """Run ``request`` ``count`` times from ``count`` threads released together by a
-    barrier, spreading them round-robin over the servers."""
-    barrier = threading.Barrier(count)
-
-    def one(i: int) -> httpx.Response:
-        with httpx.Client(base_url=base_urls[i % len(base_urls)], timeout=60) as client:
-            barrier.wait()
-            return request(client, i)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(one, range(count)))
-
-
-def outcome(responses: list[httpx.Response]) -> Counter[str]:
-    return Counter(str(r.status_code) if r.status_code < 300 else r.json()["code"] for r in responses)
 
 
 @pytest.mark.parametrize("processes", [1, 2])

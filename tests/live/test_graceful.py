@@ -143,7 +143,12 @@ def slow_body(first_part_sent: threading.Event, wait: float) -> Iterator[bytes]:
 def test_sigterm_finishes_a_request_and_a_webhook_delivery_in_flight(database_url, engine, receiver):  # noqa: F811
     receiver.behaviour = lambda _received: (200, 3.0)  # the receiver takes its time
     server = ServeProcess(
-        server_env(database_url, TENANTRY_WORKER_POLL_SECONDS="0.1", TENANTRY_WEBHOOK_TIMEOUT_SECONDS="10"),
+        server_env(
+            database_url,
+            TENANTRY_WORKER_POLL_SECONDS="0.1",
+            TENANTRY_WEBHOOK_TIMEOUT_SECONDS="10",
+            TENANTRY_WEBHOOK_ALLOWED_TARGETS="127.0.0.1",  # the receiver runs on loopback
+        ),
         free_port(),
     )
     try:

@@ -88,9 +88,13 @@ def test_a_member_of_several_organizations_chooses_one_and_the_tokens_name_it(si
     assert verify(rp, hinted["access_token"], oid=first)["roles"] == ["admin"]
     asked = authorize(browser, app, challenge, organization_id=first, prompt="select_account")
     assert asked.headers["location"].startswith("/organizations?next=")
-    # A hint for someone else's organization is not obeyed.
+    # No page may be shown (silent SSO): the session's current organization (the hinted one).
+    silent = callback_params(authorize(browser, app, challenge, prompt="none"))["code"]
+    assert verify(rp, exchange(rp, app, silent, verifier).json()["access_token"])["oid"] == first
+    # A hint for someone else's organization is answered with an error, never another one.
     stranger = site_api.org("Not yours")["id"]
-    assert authorize(browser, app, challenge, organization_id=stranger).headers["location"].startswith("/organizations")
+    refused = callback_params(authorize(browser, app, challenge, organization_id=stranger))
+    assert refused["error"] == "access_denied" and refused["state"] == "st4te" and "code" not in refused
 
 
 def test_rp_initiated_logout_ends_the_session_and_its_refresh_tokens(site_api, browser, rp):

@@ -13,6 +13,9 @@ from tests.security.conftest import form_paths
 
 PLACEHOLDER = re.compile(r"\{[^}]+\}")
 DASHBOARD_PUBLIC_FORMS = {"/admin/login", "/admin/logout", "/admin/setup"}
+# The SAML ACS is posted cross-site by the identity provider, by design (HTTP-POST binding): the
+# IdP's signature and the single-use RelayState stand in for the token (tests/sso/test_saml_sso.py).
+CROSS_SITE_BY_DESIGN = {"/sso/saml/{connection_id}/acs"}
 
 
 def concrete(path: str, org_id: str, user_id: str) -> str:
@@ -38,6 +41,9 @@ def test_every_form_refuses_a_missing_or_forged_csrf_token(site, signed_in: http
         if path.startswith("/admin/") and path not in DASHBOARD_PUBLIC_FORMS:
             continue  # needs an administrator's session: tests/admin/test_tabs_access.py covers these
         url = concrete(path, org_id, user_id)
+        if path in CROSS_SITE_BY_DESIGN:
+            assert signed_in.post(url, data={"SAMLResponse": "forged", "RelayState": "x"}).status_code == 400
+            continue
         for name, token in attempts.items():
             data = {"email": "ada@example.com", "display_name": "Forged", "password": "x" * 20, **token}
             response = signed_in.post(url, data=data)

@@ -14,7 +14,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize(
     "script",
-    ["throughput", "scale", "contended", "profile", "startup", "observability", "hostile_inputs", "roles_tokens"],
+    [
+        "throughput",
+        "scale",
+        "contended",
+        "profile",
+        "startup",
+        "observability",
+        "hostile_inputs",
+        "seat_model",
+        "sso_sign_in",
+        "enumeration_timing",
+        "ceilings",
+        "roles_tokens",
+    ],
 )
 def test_bench_script_starts(script):
     result = subprocess.run(

@@ -1,6 +1,6 @@
 """The dependency direction of STYLE.md: http/oidc/cli -> services -> domain & db;
-the domain imports neither the database nor the web framework; http never reaches the
-database but through services."""
+the domain imports neither the database nor the web framework; http and oidc never reach
+the database but through services; e-mail (the outbox adapter) is below the services."""
 
 from __future__ import annotations
 
@@ -20,11 +20,26 @@ FORBIDDEN = {
         "tenantry.server.db",
         "tenantry.server.services",
         "tenantry.server.http",
+        "tenantry.server.oidc",
+        "tenantry.server.email",
     ),
-    "services": ("fastapi", "starlette", "tenantry.server.http"),
+    "services": ("fastapi", "starlette", "tenantry.server.http", "tenantry.server.oidc", "tenantry.server.cli"),
     "db": ("fastapi", "starlette", "tenantry.server.services", "tenantry.server.http"),
     "http": ("tenantry.server.db",),
-    "email": ("fastapi", "starlette", "tenantry.server.services", "tenantry.server.http", "tenantry.server.oidc"),
+    # the OpenID provider binds Authlib to services (services/integration/oauth_grants.py)
+    "oidc": ("fastapi", "starlette", "sqlalchemy", "tenantry.server.db", "tenantry.server.http"),
+    # the SCIM service: parses, calls provisioning services, renders (never the database)
+    "scim": ("tenantry.server.db",),
+    # the gRPC front is another front end: services, never the database or the HTTP layer
+    "grpc": ("tenantry.server.db", "tenantry.server.http", "fastapi", "starlette"),
+    "email": (
+        "fastapi",
+        "starlette",
+        "tenantry.server.services",
+        "tenantry.server.http",
+        "tenantry.server.oidc",
+        "tenantry.server.cli",
+    ),
     # metrics, logs and traces are a leaf every layer may report to
     "observability": (
         "fastapi",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -11,6 +11,7 @@ from tenantry.cli.local import _context
 
 if TYPE_CHECKING:
     from tenantry.server.context import Context
+    from tenantry.server.domain.errors import TenantryError
 
 admin_app = typer.Typer(help="Dashboard administrators (on the server's machine).", no_args_is_help=True)
 console = Console(soft_wrap=True)
@@ -19,6 +20,13 @@ errors = Console(stderr=True, soft_wrap=True)
 
 def register(app: typer.Typer) -> None:
     app.add_typer(admin_app, name="admin")
+
+
+def _fail(exc: TenantryError) -> NoReturn:
+    errors.print(f"[red]{exc.code}: {exc.message}[/red]")
+    for detail in exc.details:
+        errors.print(f"  {detail.field}: {detail.message}")
+    raise typer.Exit(1) from exc
 
 
 @admin_app.command("create")
@@ -36,11 +44,28 @@ def admin_create(
     try:
         created = admins.create(ctx, email, password)
     except TenantryError as exc:
-        errors.print(f"[red]{exc.code}: {exc.message}[/red]")
-        for detail in exc.details:
-            errors.print(f"  {detail.field}: {detail.message}")
-        raise typer.Exit(1) from exc
+        _fail(exc)
     console.print(f"Administrator {created.email} created. Sign in at {ctx.settings.public_url}/admin/login")
+
+
+@admin_app.command("reset-password")
+def admin_reset_password(
+    email: str = typer.Option(..., help="The administrator's e-mail."),
+    password: str = typer.Option(
+        ..., prompt="New password", hide_input=True, confirmation_prompt=True, help="Asked for when not given."
+    ),
+) -> None:
+    """Set a new password for a dashboard administrator and sign them out everywhere: the way
+    in when the password is lost, or while someone else's guesses are being refused."""
+    from tenantry.server.domain.errors import TenantryError
+    from tenantry.server.services.identity import admins
+
+    ctx = _context()
+    try:
+        changed = admins.reset_password(ctx, email, password)
+    except TenantryError as exc:
+        _fail(exc)
+    console.print(f"New password set for {changed.email}. Sign in at {ctx.settings.public_url}/admin/login")
 
 
 @admin_app.command("list")

@@ -145,7 +145,7 @@ def pairs(items: Iterable[str], option: str) -> dict[str, str]:
 
 
 def register(app: typer.Typer) -> None:
-    from tenantry.cli import directory, environment, roles
+    from tenantry.cli import directory, environment, roles, sso
 
     @app.command()
     def login(
@@ -169,3 +169,4 @@ def register(app: typer.Typer) -> None:
     directory.register(app)
     roles.register(app)
     environment.register(app)
+    sso.register(app)

@@ -17,6 +17,7 @@ from rich.console import Console
 from tenantry.cli.administrators import register as register_admin_commands
 from tenantry.cli.administrators import setup_link
 from tenantry.cli.api import register as register_api_commands
+from tenantry.cli.directories import register as register_directory_commands
 from tenantry.cli.doctor import register as register_doctor
 from tenantry.cli.events import register as register_event_commands
 from tenantry.cli.help import tidy
@@ -29,6 +30,7 @@ app = typer.Typer(help="Tenantry: self-hosted user management for multi-tenant a
 register_api_commands(app)  # login, the resource groups, and apps/clients/keys (API or --database)
 register_admin_commands(app)  # dashboard administrators (database)
 register_event_commands(app)  # webhooks and the audit log (API)
+register_directory_commands(app)  # SCIM directories (API)
 register_doctor(app)  # seat accounting checks (database)
 console = Console(soft_wrap=True)  # never break lines that scripts parse
 errors = Console(stderr=True, soft_wrap=True)
@@ -80,12 +82,7 @@ def serve(
             "(or set TENANTRY_BOOTSTRAP_CLIENT_ID and TENANTRY_BOOTSTRAP_CLIENT_SECRET), then "
             f"POST them to {settings.public_url}/oauth/token."
         )
-    link = setup_link(ctx)
-    if link:
-        console.print(
-            f"No dashboard administrator exists yet. Create the first one at (valid 24 hours, once):\n  {link}\n"
-            "or run [bold]tenantry admin create --email you@example.com[/bold]."
-        )
+    _announce_setup(ctx)
     webhook_worker = settings.worker_enabled if worker is None else worker
     if webhook_worker:
         console.print("Webhook worker running (turn off with --no-worker or TENANTRY_WORKER_ENABLED=false)")
@@ -98,6 +95,27 @@ def serve(
         raise typer.Exit(2) from exc
     finally:
         cleanup()
+
+
+def _announce_setup(ctx: Context) -> None:
+    """While no dashboard administrator exists, say how to create one. The one-time set-up
+    link is a credential: it is printed only to a terminal, never into a log or a journal
+    (`tenantry admin setup-link` prints a fresh one on demand)."""
+    from tenantry.server.services.identity import admins
+
+    if admins.list_all(ctx):
+        return
+    link = setup_link(ctx) if sys.stdout.isatty() else None
+    if link:
+        console.print(
+            f"No dashboard administrator exists yet. Create the first one at (valid 24 hours, once):\n  {link}\n"
+            "or run [bold]tenantry admin create --email you@example.com[/bold]."
+        )
+    else:
+        console.print(
+            "No dashboard administrator exists yet. On this machine, run [bold]tenantry admin setup-link[/bold] "
+            "for a one-time set-up link, or [bold]tenantry admin create --email you@example.com[/bold]."
+        )
 
 
 @app.command("worker")

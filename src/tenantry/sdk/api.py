@@ -7,6 +7,7 @@ from typing import Any
 
 from tenantry.sdk.calls import Call, RetryPolicy, TokenState
 from tenantry.sdk.configuration import Applications, Attributes, Clients, Settings, SigningKeys
+from tenantry.sdk.directories import Directories
 from tenantry.sdk.events import Events, Webhooks
 from tenantry.sdk.models import SignedUp
 from tenantry.sdk.resources import (
@@ -19,6 +20,7 @@ from tenantry.sdk.resources import (
     signup_call,
 )
 from tenantry.sdk.roles import Permissions, Roles
+from tenantry.sdk.sso import Connections, Domains
 
 
 class ManagementApi:
@@ -42,6 +44,9 @@ class ManagementApi:
         self.emails = Emails(runner)
         self.events = Events(runner)
         self.webhooks = Webhooks(runner)
+        self.domains = Domains(runner)
+        self.connections = Connections(runner)
+        self.directories = Directories(runner)
 
     def signup(
         self,

@@ -78,6 +78,12 @@ class RateLimited(TenantryError):
     code = "rate_limited"
 
 
+class DomainVerificationFailed(TenantryError):
+    """The domain's DNS TXT record was not found (yet)."""
+
+    code = "domain_verification_failed"
+
+
 _BY_CODE = {cls.code: cls for cls in TenantryError.__subclasses__()}
 
 

@@ -5,6 +5,14 @@ every sign-up, and every *failed* credential check (password, code, client secre
 so a legitimate user is never slowed by their own successes, while guessing is. Limits
 live in memory, or in Redis when TENANTRY_REDIS_URL is set so that several server
 processes share them.
+
+Failed credential checks (passwords, client secrets) are counted per address and per
+(credential, address) pair, never per credential alone: otherwise anybody could send 30
+wrong secrets for an application's public client_id, or 11 wrong passwords for an
+administrator's e-mail, and have every valid sign-in answer 429 (denial of sign-in). The
+guessing of one user's password from many addresses is bounded by the progressive pause
+of services/identity/lockouts.py, which has ways around it for the owner (e-mailed code,
+reset link); client secrets are 256-bit random, and administrators have the server's CLI.
 """
 
 from __future__ import annotations
@@ -34,14 +42,17 @@ class RateLimited(TenantryError):
 class Rule:
     per_address: str
     per_account: str
+    # True: ``per_account`` counts per (account, address), so one address's failures never
+    # refuse the account to anybody else (credential checks: see the module docstring).
+    paired: bool = False
 
 
 RULES = {
-    "password": Rule(per_address="30/minute;200/hour", per_account="10/minute;50/hour"),  # failures
+    "password": Rule(per_address="30/minute;200/hour", per_account="10/minute;50/hour", paired=True),  # failures
     "code": Rule(per_address="30/minute;200/hour", per_account="10/minute;30/hour"),  # failed codes
     "email": Rule(per_address="20/minute;100/hour", per_account="5/minute;20/hour"),  # e-mails sent
     "signup": Rule(per_address="10/minute;60/hour", per_account="5/hour"),
-    "client_secret": Rule(per_address="60/minute", per_account="30/minute"),  # failed client auth
+    "client_secret": Rule(per_address="60/minute", per_account="30/minute", paired=True),  # failed client auth
     "invitation_request": Rule(per_address="10/hour", per_account="2/day"),  # nudges per expired link
 }
 
@@ -58,7 +69,10 @@ class Limiter:
         per_address, per_account = self._items[name]
         pairs = [(item, f"ip:{address}") for item in per_address]
         if account:
-            pairs += [(item, f"account:{account.strip().lower()}") for item in per_account]
+            key = f"account:{account.strip().lower()}"
+            if RULES[name].paired:
+                key = f"{key}|ip:{address}"
+            pairs += [(item, key) for item in per_account]
         return pairs
 
     def check(self, name: str, address: str, account: str | None = None) -> None:

@@ -106,13 +106,28 @@ def run(ctx: Context, *, host: str, port: int, workers: int, webhook_worker: boo
 
             Multiprocess(config, sockets=[socket]).run()
         else:
-            server = uvicorn.Server(config)
+            server, clean_up = _single_process_server(ctx, config)
             threading.Thread(target=_when_exiting, args=(server, stopping), daemon=True).start()
-            server.run(sockets=[socket])
+            try:
+                server.run(sockets=[socket])
+            finally:
+                clean_up()
     finally:
         stopping.set()
         if background is not None:
             background.join(timeout=settings.webhook_timeout_seconds + 5)
+
+
+def _single_process_server(ctx: Context, config: Any) -> tuple[Any, Callable[[], None]]:
+    """uvicorn, behind the front that adds TLS and Scalekit's gRPC API on the same port when
+    those are wanted (``grpc/hosting.py``; several processes serve HTTP only)."""
+    import uvicorn
+
+    from tenantry.server.grpc import hosting
+
+    if hosting.wanted(ctx):
+        return hosting.fronted_server(ctx, config)
+    return uvicorn.Server(config), lambda: None
 
 
 def _stop_quietly_on(stopping: threading.Event) -> None:

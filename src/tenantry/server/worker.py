@@ -1,4 +1,5 @@
-"""The webhook worker: sends due deliveries, signed, and sweeps for expired invitations.
+"""The webhook worker: sends due deliveries, signed, sweeps for expired invitations and
+looks again at pending organization domains (their DNS TXT record may have appeared).
 
 Run it as ``tenantry worker`` (any number of processes, on any machines sharing the
 database) or inside ``tenantry serve`` (the default). Each loop claims a batch of due
@@ -22,6 +23,7 @@ from tenantry.server.context import Context
 from tenantry.server.domain.egress import TargetRefused
 from tenantry.server.domain.webhook_signing import signed_headers
 from tenantry.server.observability import metrics
+from tenantry.server.services.directory import domains
 from tenantry.server.services.integration import deliveries, egress
 from tenantry.server.services.integration.deliveries import Claimed, Outcome
 from tenantry.server.services.integration.egress import Resolver, system_resolver
@@ -64,6 +66,7 @@ class Worker:
         if time.monotonic() >= self._next_sweep:
             self._next_sweep = time.monotonic() + self.ctx.settings.worker_sweep_seconds
             expiry.sweep(self.ctx)
+            domains.check_pending(self.ctx, limit=10)  # pending domains whose TXT record may have appeared
 
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop`` is set; an error in one round is logged and the loop goes on."""

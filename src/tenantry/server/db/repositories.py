@@ -26,6 +26,17 @@ def ensure_external_id_free(
         )
 
 
+def ensure_slug_free(session: Session, slug: str | None, except_id: str | None = None) -> None:
+    """Raise AlreadyExists when another organization already has ``slug``."""
+    if slug is None:
+        return
+    taken = session.scalar(select(Organization.id).where(Organization.slug == slug))
+    if taken is not None and taken != except_id:
+        raise AlreadyExists(
+            "Another organization has this slug.", [FieldError("slug", "already_exists", "already in use")]
+        )
+
+
 def organization(session: Session, organization_id: str) -> Organization:
     org = session.get(Organization, organization_id)
     if org is None:

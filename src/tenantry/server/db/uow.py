@@ -35,6 +35,22 @@ _UNIQUE_CONSTRAINTS = (
     ("uq_organizations_external_id", "organizations.external_id", "external_id"),
     ("uq_memberships_organization_id_user_id", "memberships.organization_id, memberships.user_id", "membership"),
     ("pk_api_clients", "api_clients.id", "client_id"),
+    (
+        "uq_directory_users_directory_id_user_name_key",
+        "directory_users.directory_id, directory_users.user_name_key",
+        "userName",
+    ),
+    (
+        "uq_directory_users_directory_id_external_id",
+        "directory_users.directory_id, directory_users.external_id",
+        "externalId",
+    ),
+    ("uq_directory_users_directory_id_user_id", "directory_users.directory_id, directory_users.user_id", "user"),
+    (
+        "uq_directory_groups_directory_id_display_name_key",
+        "directory_groups.directory_id, directory_groups.display_name_key",
+        "displayName",
+    ),
 )
 
 

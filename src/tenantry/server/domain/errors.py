@@ -119,6 +119,13 @@ class FailedPrecondition(TenantryError):
     default_message = "The resource is not in a state that allows this."
 
 
+class DirectoryDisabled(TenantryError):
+    """A directory that was disabled takes no provisioning calls until it is enabled again."""
+
+    code = "directory_disabled"
+    default_message = "This directory is disabled: enable it in Tenantry to resume provisioning."
+
+
 class EmailNotVerified(TenantryError):
     code = "email_not_verified"
     default_message = "Verify your e-mail address first: we sent you a link when you signed up."

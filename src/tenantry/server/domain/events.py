@@ -31,6 +31,21 @@ EVENT_TYPES = (
     "permission.created",
     "permission.updated",
     "permission.deleted",
+    "organization.domain_created",
+    "organization.domain_updated",
+    "organization.domain_verified",
+    "organization.domain_deleted",
+    "organization.connection_created",
+    "organization.connection_updated",
+    "organization.connection_enabled",
+    "organization.connection_disabled",
+    "organization.connection_deleted",
+    "user.sso_login",
+    "user.sso_provisioning_refused",
+    "directory.created",
+    "directory.updated",
+    "directory.deleted",
+    "directory.user_refused",
 )
 
 # A delivery is retried for this long after its event; then it is marked failed.

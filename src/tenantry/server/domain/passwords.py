@@ -1,7 +1,7 @@
 """Password hashing with argon2id at OWASP's minimum parameters.
 
 The parameters are explicit (the library's defaults cost ~5x more here) and hashes are
-computed on a small pool of dedicated threads, one per core: each takes 19 MiB and ~25 ms
+computed on a small pool of dedicated threads, one per usable core: each takes 19 MiB and ~25 ms
 of one core, so more at once would only add memory and latency, not throughput.
 
 Why a pool and not just a cap: glibc raises its mmap threshold after the first 19 MiB
@@ -35,7 +35,26 @@ def _common() -> frozenset[str]:
 
 
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
-_pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="argon2")
+
+
+def usable_cores() -> int:
+    """Cores this process may actually run on: its CPU affinity (``taskset``, a cpuset) and a
+    cgroup CPU quota (``docker --cpus``), not the machine's count that ``os.cpu_count()`` gives.
+    More hashing threads than that only queue inside the kernel and hold the memory (19 MiB each)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as limits:
+            quota, period = limits.read().split()
+        if quota != "max":
+            cores = min(cores, -(-int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
+
+
+# One hash per usable core at most: argon2 holds the GIL released, so more threads than cores
+# add memory and latency, not throughput.
+_pool = ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="argon2")
 
 
 def check_password_policy(password: str, field: str = "password") -> None:

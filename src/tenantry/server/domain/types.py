@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field, StringConstraints
@@ -132,3 +132,30 @@ MetaName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 AppName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), VisibleLine]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]  # policy: passwords.check_password_policy
 MaxAllowedUsers = Annotated[int, Field(ge=0, le=100_000_000)]  # 0 = no limit
+
+
+def _check_https_url(value: str) -> str:
+    if not re.match(r"^https://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+        raise ValueError("must be an https URL")
+    return value
+
+
+# Scalekit's organization fields (SPEC §15): a DNS label or host name, unique per environment;
+# a logo on https; the region (only US and EU exist).
+Slug = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=253,
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$",
+    ),
+]
+HttpsUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=1024), NoNul, AfterValidator(_check_https_url)
+]
+RegionCode = Literal["US", "EU"]
+# Profile fields Scalekit has beside the OIDC standard ones.
+PreferredUsername = Annotated[str, StringConstraints(strip_whitespace=True, max_length=512), VisibleLine]
+Gender = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), VisibleLine]
+GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=250), VisibleLine]
+Groups = Annotated[list[GroupName], Field(max_length=50)]

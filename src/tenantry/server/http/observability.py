@@ -128,8 +128,10 @@ async def metrics_endpoint(request: Request) -> Response:
 def install(app: FastAPI, ctx: Context) -> None:
     """Add the middleware (outermost of ours, so it times everything) and the endpoints."""
     settings = ctx.settings
-    app.include_router(readiness)
+    # Routes of the application itself, ahead of the included routers (which FastAPI walks
+    # route by route): probes and scrapes are matched at once (issue 18).
+    app.router.routes.extend(readiness.routes)
     if settings.metrics_enabled:
         metrics.watch_pool(ctx.engine)
-        app.include_router(exposition)
+        app.router.routes.extend(exposition.routes)
     app.add_middleware(Observability, record_metrics=settings.metrics_enabled, tracer=tracing.tracer())

@@ -16,7 +16,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.server.domain.memberships import MembershipStatus
+from tenantry.server.domain.errors import NotFound
+from tenantry.server.http.pages.sso import sso_start_url
 from tenantry.server.http.pages.web import (
     address,
     check_csrf,
@@ -31,7 +32,8 @@ from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.oidc.claims import SCOPES
 from tenantry.server.oidc.provider import Provider, Subject
 from tenantry.server.ratelimits import RateLimited
-from tenantry.server.services.identity import sessions
+from tenantry.server.services.federation import signin
+from tenantry.server.services.identity import login, sessions
 from tenantry.server.services.integration import applications, signing_keys
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
@@ -204,13 +206,16 @@ async def authorize(request: Request) -> Response:
     except InsecureTransportError:
         return _insecure()
     params = request.query_params
+    session = await current_session(request)
+    end_user = Subject(session.user.id, session.organization_id, session.id, session.created_at) if session else None
     try:
-        grant = await run_in_threadpool(server.get_consent_grant, oauth_request)
+        grant = await run_in_threadpool(server.get_consent_grant, oauth_request, end_user)
         client = grant.client
         if client.public and not params.get("code_challenge"):
             raise _invalid_request("public clients must use PKCE (code_challenge with S256)", grant)
         if params.get("code_challenge") and params.get("code_challenge_method", "plain") != "S256":
             raise _invalid_request("code_challenge_method must be S256", grant)
+        max_age = _max_age(params.get("max_age"), grant)
     except OAuth2Error as error:
         if error.redirect_uri:
             status, body, headers = error()
@@ -220,48 +225,72 @@ async def authorize(request: Request) -> Response:
         return await _error_page(request, "This sign-in request is not valid (an unregistered redirect_uri?).")
 
     here = _path_and_query(str(request.url))
-    prompt = set(params.get("prompt", "").split())
-    session = await current_session(request)
-    if "none" in prompt and session is None:
-        status, body, headers = _login_required(grant)()
+    try:
+        step = await run_in_threadpool(
+            login.authorize,
+            context(request),
+            session,
+            session_token(request),
+            prompt=set(params.get("prompt", "").split()),
+            max_age=max_age,
+            organization_hint=params.get("organization_id"),
+        )
+    except NotFound:  # the session ended meanwhile, or the membership went: choose again
+        step = login.ChooseOrganization()
+    if isinstance(step, login.Refuse):
+        status, body, headers = _refusal(grant, step)()
         return _response(status, body, headers, issuer=server.issuer)
-    if "create" in prompt and session is None:
-        return redirect(f"/signup?{urlencode({'next': _without(here, 'prompt')})}")
-    if session is None or "login" in prompt:
-        login = {"next": _without(here, "prompt")}
+    if isinstance(step, login.SignIn):
+        back = _without(here, "prompt", "max_age")
+        if step.create:
+            return redirect(f"/signup?{urlencode({'next': back})}")
+        connection_id = await run_in_threadpool(_sso_route, request)
+        if connection_id:  # SPEC §11: the application named the organization, connection or domain
+            return redirect(sso_start_url(connection_id, back, params.get("login_hint")))
+        target = {"next": back}
         if params.get("login_hint"):
-            login["login_hint"] = params["login_hint"]
-        return redirect(f"/login?{urlencode(login)}")
-
-    active = [m.organization_id for m in session.user.memberships if m.status is MembershipStatus.ACTIVE]
-    hint = params.get("organization_id")
-    if hint is not None and hint in active and "select_account" not in prompt:
-        organization_id = hint
-    elif len(active) == 1 and "select_account" not in prompt:
-        organization_id = active[0]
-    else:  # several (or none, or asked to choose): the switcher comes back here with organization_id
+            target["login_hint"] = params["login_hint"]
+        return redirect(f"/login?{urlencode(target)}")
+    if isinstance(step, login.ChooseOrganization):  # the switcher comes back here with organization_id
         return redirect(f"/organizations?{urlencode({'next': _without(here, 'prompt', 'organization_id')})}")
-
-    token = session_token(request)
-    if token and organization_id != session.organization_id:
-        await run_in_threadpool(sessions.switch_organization, context(request), token, organization_id)
-    subject = Subject(session.user.id, organization_id, session.id, session.created_at)
+    subject = Subject(step.user_id, step.organization_id, step.session_id, step.auth_time)
     status, body, headers = await run_in_threadpool(server.create_authorization_response, oauth_request, subject, grant)
     return _response(status, body, headers, issuer=server.issuer)
+
+
+def _max_age(value: str | None, grant: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        raise _invalid_request("max_age must be a number of seconds", grant)
+    return int(value)
+
+
+def _refusal(grant: Any, step: login.Refuse) -> OAuth2Error:
+    error = OAuth2Error(
+        description=step.description, state=grant.request.payload.state, redirect_uri=grant.redirect_uri
+    )
+    error.error = step.error
+    return error
+
+
+def _sso_route(request: Request) -> str | None:
+    """The enabled SSO connection ``connection_id``, ``organization_id``, ``domain_hint`` or
+    ``login_hint`` (an e-mail on a verified domain) point at, in that order of precedence."""
+    params = request.query_params
+    return signin.discover(
+        context(request),
+        connection_id=params.get("connection_id"),
+        organization_id=params.get("organization_id"),
+        domain_hint=params.get("domain_hint"),
+        login_hint=params.get("login_hint"),
+    )
 
 
 def _invalid_request(description: str, grant: Any) -> OAuth2Error:
     from authlib.oauth2.rfc6749.errors import InvalidRequestError
 
     error = InvalidRequestError(description, state=grant.request.payload.state, redirect_uri=grant.redirect_uri)
-    return error
-
-
-def _login_required(grant: Any) -> OAuth2Error:
-    error = OAuth2Error(
-        description="The user is not signed in.", state=grant.request.payload.state, redirect_uri=grant.redirect_uri
-    )
-    error.error = "login_required"
     return error
 
 

@@ -13,13 +13,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from tenantry.server.domain.errors import DatabaseUnavailable, FieldError, StorageFull, TenantryError, TransientConflict
+from tenantry.server.domain.errors import DatabaseUnavailable, FieldError, TenantryError, TransientConflict
 from tenantry.server.http.api.v1.router import authentication_refusal
 from tenantry.server.observability.metrics import count_refusal, refused
+from tenantry.server.services.outages import database_failure
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ STATUS_BY_CODE = {
     "invitation_invalid": 400,
     "unauthenticated": 401,
     "signup_disabled": 403,
+    "directory_disabled": 403,
     "email_not_verified": 403,
     "not_found": 404,
     "already_exists": 409,
@@ -36,6 +38,9 @@ STATUS_BY_CODE = {
     "membership_already_active": 409,
     "incompatible_attribute_values": 409,
     "failed_precondition": 409,
+    "domain_verification_failed": 409,
+    "sso_failed": 400,
+    "sso_required": 403,
     "invitation_expired": 410,
     "invalid_code": 400,
     "invalid_reset_link": 400,
@@ -134,18 +139,6 @@ def tenantry_error_response(exc: TenantryError) -> JSONResponse:
 
 
 DATABASE_RETRY_AFTER = 5
-
-
-def database_failure(exc: DBAPIError) -> TenantryError | None:
-    """The stable error for a database that cannot be used right now, or None when ``exc`` is
-    a bug. Full disk: SQLite's SQLITE_FULL or PostgreSQL's class 53 (insufficient resources).
-    Unreachable: connections refused, dropped or terminated (a restart, a failover)."""
-    orig = exc.orig
-    if getattr(orig, "sqlite_errorname", "") == "SQLITE_FULL" or str(getattr(orig, "sqlstate", "")).startswith("53"):
-        return StorageFull()
-    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
-        return DatabaseUnavailable()
-    return None
 
 
 def _allowed_methods(request: Request) -> list[str]:

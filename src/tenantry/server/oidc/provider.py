@@ -4,17 +4,22 @@ to our storage. Nothing here speaks HTTP; ``http/oidc.py`` adapts requests and r
 - Authorization code (RFC 6749 §4.1) with PKCE (RFC 7636, S256 only, required of public
   clients) and OpenID Connect ID tokens; ``http/oidc.py`` adds the issuer to every
   authorization response (RFC 9207).
-- Codes: single-use (consumed by one conditional UPDATE when redeemed), 60 s, digests only.
+- Codes: single-use (consumed by one conditional UPDATE when redeemed), 60 s, digests only;
+  a replayed code revokes the refresh tokens its exchange issued.
 - Access tokens: RS256 JWTs (RFC 9068) naming the organization (``oid``), its ``roles`` and
   effective ``permissions`` (``Provider.access_claims``).
-- Refresh tokens: opaque, rotated on every use; presenting a used one revokes its family.
+- Refresh tokens: opaque, rotated on every use; presenting a used one revokes its family;
+  refused once the user left the organization they name; families end after
+  ``refresh_token_family_days``.
+
+Storage and those rules live in ``services/integration/oauth_grants.py``.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from authlib.common.security import generate_token
@@ -26,22 +31,17 @@ from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from joserfc.jwk import KeySet
-from sqlalchemy import select, update
 
 from tenantry.server.context import Context
-from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import Application, AuthorizationCode, RefreshToken
-from tenantry.server.domain.ids import new_id
-from tenantry.server.domain.secrets import digest, matches
+from tenantry.server.domain.secrets import matches
 from tenantry.server.oidc.claims import SCOPES, roles_in, user_claims
-from tenantry.server.services.integration import signing_keys
+from tenantry.server.services.identity import sessions, users
+from tenantry.server.services.integration import oauth_grants, signing_keys
+from tenantry.server.services.integration.oauth_grants import ClientRecord, CodeRecord, Grant, RefreshRecord
 from tenantry.server.services.membership import access
-from tenantry.server.services.read_models.views import user_view
 
 ACCESS_TOKEN_SECONDS = 900
 ID_TOKEN_SECONDS = 3600
-CODE_LIFETIME = timedelta(seconds=60)
-REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 
@@ -57,9 +57,13 @@ class Subject:
     def get_user_id(self) -> str:
         return self.user_id
 
+    @classmethod
+    def of(cls, grant: Grant) -> Subject:
+        return cls(grant.user_id, grant.organization_id, grant.session_id, grant.auth_time)
+
 
 class Client(ClientMixin):
-    def __init__(self, row: Application) -> None:
+    def __init__(self, row: ClientRecord) -> None:
         self.row = row
         self.client_id = row.id
         self.public = row.kind == "public"
@@ -90,7 +94,7 @@ class Client(ClientMixin):
 
 
 class Code(AuthorizationCodeMixin):
-    def __init__(self, row: AuthorizationCode) -> None:
+    def __init__(self, row: CodeRecord) -> None:
         self.row = row
         self.code_challenge = row.code_challenge
         self.code_challenge_method = row.code_challenge_method
@@ -99,13 +103,13 @@ class Code(AuthorizationCodeMixin):
         return self.row.redirect_uri
 
     def get_scope(self) -> str:
-        return self.row.scope
+        return self.row.grant.scope
 
     def get_nonce(self) -> str | None:
         return self.row.nonce
 
     def get_auth_time(self) -> int:
-        return int(self.row.auth_time.timestamp())
+        return int(self.row.grant.auth_time.timestamp())
 
     def get_acr(self) -> None:
         return None
@@ -115,14 +119,14 @@ class Code(AuthorizationCodeMixin):
 
 
 class Refresh(TokenMixin):
-    def __init__(self, row: RefreshToken) -> None:
+    def __init__(self, row: RefreshRecord) -> None:
         self.row = row
 
     def check_client(self, client: Client) -> bool:
         return self.row.client_id == client.get_client_id()
 
     def get_scope(self) -> str:
-        return self.row.scope
+        return self.row.grant.scope
 
     def get_expires_in(self) -> int:
         return int((self.row.expires_at - self.row.created_at).total_seconds())
@@ -131,7 +135,7 @@ class Refresh(TokenMixin):
         return False  # checked when the token is looked up, against the server's clock
 
     def is_revoked(self) -> bool:
-        return self.row.revoked_at is not None
+        return self.row.revoked
 
 
 def _ctx(grant: Any) -> Context:
@@ -143,56 +147,29 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
-        ctx, subject, payload = _ctx(self), request.user, request.payload
-        now = ctx.clock.now()
-        with ctx.uow() as uow:
-            uow.session.add(
-                AuthorizationCode(
-                    code_hash=digest(code),
-                    client_id=request.client.get_client_id(),
-                    user_id=subject.user_id,
-                    organization_id=subject.organization_id,
-                    session_id=subject.session_id,
-                    redirect_uri=payload.redirect_uri,
-                    scope=payload.scope or "",
-                    nonce=payload.data.get("nonce"),
-                    code_challenge=payload.data.get("code_challenge"),
-                    code_challenge_method=payload.data.get("code_challenge_method")
-                    or ("S256" if payload.data.get("code_challenge") else None),
-                    auth_time=subject.auth_time,
-                    created_at=now,
-                    expires_at=now + CODE_LIFETIME,
-                    used_at=None,
-                )
-            )
-            uow.commit()
+        subject, payload = request.user, request.payload
+        oauth_grants.save_code(
+            _ctx(self),
+            code,
+            request.client.get_client_id(),
+            Grant(subject.user_id, subject.organization_id, subject.session_id, payload.scope or "", subject.auth_time),
+            redirect_uri=payload.redirect_uri,
+            nonce=payload.data.get("nonce"),
+            code_challenge=payload.data.get("code_challenge"),
+            code_challenge_method=payload.data.get("code_challenge_method")
+            or ("S256" if payload.data.get("code_challenge") else None),
+        )
 
     def query_authorization_code(self, code: str, client: Client) -> Code | None:
-        """Redeem the code: it is marked used in the same statement that finds it, so it can
-        be exchanged once, whatever happens next."""
-        ctx = _ctx(self)
-        now = ctx.clock.now()
-        with ctx.uow() as uow:
-            redeemed = uow.session.execute(
-                update(AuthorizationCode)
-                .where(
-                    AuthorizationCode.code_hash == digest(code),
-                    AuthorizationCode.client_id == client.get_client_id(),
-                    AuthorizationCode.used_at.is_(None),
-                    AuthorizationCode.expires_at > now,
-                )
-                .values(used_at=now)
-            ).rowcount  # type: ignore[attr-defined]
-            row = uow.session.get(AuthorizationCode, digest(code)) if redeemed else None
-            uow.commit()
-            return Code(row) if row else None
+        """Redeem the code (once; a replay revokes what the first exchange issued)."""
+        row = oauth_grants.redeem_code(_ctx(self), code, client.get_client_id())
+        return Code(row) if row else None
 
     def delete_authorization_code(self, authorization_code: Code) -> None:
         """Nothing to do: redeeming already used it up."""
 
     def authenticate_user(self, authorization_code: Code) -> Subject:
-        row = authorization_code.row
-        return Subject(row.user_id, row.organization_id, row.session_id, row.auth_time)
+        return Subject.of(authorization_code.row.grant)
 
 
 class RefreshGrant(grants.RefreshTokenGrant):
@@ -200,38 +177,15 @@ class RefreshGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True  # rotation
 
     def authenticate_refresh_token(self, refresh_token: str) -> Refresh | None:
-        """Use the token up (rotation). A token that was already used is a replay: its whole
-        family (every token descended from the same log-in) is revoked."""
-        ctx = _ctx(self)
-        now = ctx.clock.now()
-        with ctx.uow() as uow:
-            row = uow.session.scalar(
-                select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token)).with_for_update()
-            )
-            if row is None or row.revoked_at is not None or row.expires_at <= now:
-                return None
-            if row.used_at is not None:
-                revoke_family(uow.session, row.family_id, now)
-                uow.commit()
-                return None
-            row.used_at = now
-            uow.commit()
-            return Refresh(row)
+        """Use the token up (rotation), checked against stored state (oauth_grants)."""
+        row = oauth_grants.use_refresh_token(_ctx(self), refresh_token)
+        return Refresh(row) if row else None
 
     def authenticate_user(self, refresh_token: Refresh) -> Subject:
-        row = refresh_token.row
-        return Subject(row.user_id, row.organization_id, row.session_id, row.auth_time)
+        return Subject.of(refresh_token.row.grant)
 
     def revoke_old_credential(self, refresh_token: Refresh) -> None:
         """Nothing to do: authenticating the token already used it up."""
-
-
-def revoke_family(session: Any, family_id: str, now: datetime) -> None:
-    session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
 
 
 class Revocation(RevocationEndpoint):
@@ -241,16 +195,11 @@ class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Refresh | None:
-        ctx: Context = self.server.ctx
-        with ctx.uow(readonly=True) as uow:
-            row = uow.session.get(RefreshToken, digest(token_string))
-            return Refresh(row) if row else None
+        row = oauth_grants.find_refresh_token(self.server.ctx, token_string)
+        return Refresh(row) if row else None
 
     def revoke_token(self, token: Refresh, request: OAuth2Request) -> None:
-        ctx: Context = self.server.ctx
-        with ctx.uow() as uow:
-            revoke_family(uow.session, token.row.family_id, ctx.clock.now())
-            uow.commit()
+        oauth_grants.revoke_family(self.server.ctx, token.row.family_id)
 
 
 class OpenIDConnect(OpenIDCode):
@@ -276,16 +225,7 @@ class OpenIDConnect(OpenIDCode):
 
     def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
         """A nonce already used with this client is a replay."""
-        ctx = self.provider.ctx
-        with ctx.uow(readonly=True) as uow:
-            return (
-                uow.session.scalar(
-                    select(AuthorizationCode.code_hash)
-                    .where(AuthorizationCode.client_id == request.payload.client_id, AuthorizationCode.nonce == nonce)
-                    .limit(1)
-                )
-                is not None
-            )
+        return oauth_grants.nonce_used(self.provider.ctx, request.payload.client_id, nonce)
 
     def generate_user_info(self, user: Subject, scope: str) -> UserInfo:
         return UserInfo(self.provider.claims_for(user, scope))
@@ -315,6 +255,7 @@ class AccessTokens(JWTBearerTokenGenerator):
             claims["oid"] = user.organization_id
         if user.session_id:
             claims["sid"] = user.session_id
+        claims.update(sessions.sign_in_method(self.provider.ctx, user.session_id))
         return claims
 
 
@@ -332,8 +273,7 @@ class Provider(AuthorizationServer):
         self.register_endpoint(Revocation)
 
     def user(self, user_id: str) -> Any:
-        with self.ctx.uow(readonly=True) as uow:
-            return user_view(uow.session, repo.user(uow.session, user_id), self.ctx.clock.now())
+        return users.get(self.ctx, user_id)
 
     def access_claims(self, user_id: str, organization_id: str | None) -> dict[str, list[str]]:
         """``roles`` and ``permissions`` (inheritance expanded) for (user, organization), read
@@ -342,18 +282,18 @@ class Provider(AuthorizationServer):
             return access.claims(uow.session, user_id, organization_id)
 
     def claims_for(self, subject: Subject, scope: str) -> dict[str, Any]:
-        """ID token and /userinfo claims, with the current organization's ``roles``."""
+        """ID token and /userinfo claims, with the current organization's ``roles`` and how the
+        session signed in (SPEC §11: ``amr``, connection)."""
         view = self.user(subject.user_id)
         claims = user_claims(
             view, scope, subject.organization_id, subject.session_id, self.ctx.settings.oidc_attributes_claim
         )
         claims["roles"] = roles_in(view, subject.organization_id)
-        return claims
+        return {**claims, **sessions.sign_in_method(self.ctx, subject.session_id)}
 
     def query_client(self, client_id: str) -> Client | None:
-        with self.ctx.uow(readonly=True) as uow:
-            row = uow.session.get(Application, client_id)
-            return Client(row) if row else None
+        row = oauth_grants.client(self.ctx, client_id)
+        return Client(row) if row else None
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         """Keep the refresh token (digest only), in the family of the one it replaces."""
@@ -361,25 +301,17 @@ class Provider(AuthorizationServer):
             return
         subject: Subject = request.user
         previous = getattr(request, "refresh_token", None)
-        now = self.ctx.clock.now()
-        with self.ctx.uow() as uow:
-            uow.session.add(
-                RefreshToken(
-                    token_hash=digest(token["refresh_token"]),
-                    family_id=previous.row.family_id if isinstance(previous, Refresh) else new_id("rtf"),
-                    client_id=request.client.get_client_id(),
-                    user_id=subject.user_id,
-                    organization_id=subject.organization_id,
-                    session_id=subject.session_id,
-                    scope=token.get("scope", ""),
-                    auth_time=subject.auth_time,
-                    created_at=now,
-                    expires_at=now + REFRESH_TOKEN_LIFETIME,
-                    used_at=None,
-                    revoked_at=None,
-                )
-            )
-            uow.commit()
+        code = getattr(request, "authorization_code", None)
+        oauth_grants.save_refresh_token(
+            self.ctx,
+            token["refresh_token"],
+            request.client.get_client_id(),
+            Grant(
+                subject.user_id, subject.organization_id, subject.session_id, token.get("scope", ""), subject.auth_time
+            ),
+            replaces=previous.row if isinstance(previous, Refresh) else None,
+            code_hash=code.row.code_hash if isinstance(code, Code) else None,
+        )
 
     def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
         return request

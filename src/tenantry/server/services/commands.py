@@ -6,20 +6,26 @@ them from form fields, so every entry path validates a field the same way.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from tenantry.server.domain.types import (
     DisplayName,
     EmailAddress,
     ExternalId,
+    Gender,
+    Groups,
+    HttpsUrl,
     HttpUrl,
     Locale,
     Metadata,
     Password,
     PhoneNumber,
+    PreferredUsername,
     ProfileText,
+    RegionCode,
+    Slug,
     VisibleLine,
 )
 
@@ -36,6 +42,25 @@ class UserProfileInput(Strict):
     phone_number: PhoneNumber | None = None
     locale: Locale | None = None
     custom_attributes: dict[str, Any] | None = None
+    # Scalekit's further profile fields (SPEC §15); ``metadata`` holds raw identity-provider
+    # attributes, apart from the user's own ``metadata``.
+    preferred_username: PreferredUsername | None = None
+    gender: Gender | None = None
+    groups: Groups | None = None
+    metadata: Metadata | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deprecated_names(cls, data: Any) -> Any:
+        """Scalekit's deprecated ``first_name``/``last_name`` are ``given_name``/``family_name``
+        (the current names win when both are sent)."""
+        if isinstance(data, dict) and ("first_name" in data or "last_name" in data):
+            data = dict(data)
+            for old, new in (("first_name", "given_name"), ("last_name", "family_name")):
+                if old in data:
+                    value = data.pop(old)
+                    data.setdefault(new, value)
+        return data
 
 
 class RoleInput(Strict):
@@ -90,6 +115,9 @@ class CreateOrganization(Strict):
     external_id: ExternalId | None = None
     metadata: Metadata = Field(default_factory=dict)
     created_by_user_id: str | None = None
+    slug: Slug | None = None
+    logo_url: HttpsUrl | None = None
+    region_code: RegionCode | None = None
 
 
 class UpdateOrganization(Strict):
@@ -98,6 +126,30 @@ class UpdateOrganization(Strict):
     display_name: DisplayName | None = None
     external_id: ExternalId | None = None
     metadata: Metadata | None = None
+    slug: Slug | None = Field(default=None, description="`null` or an empty string clears it")
+    logo_url: HttpsUrl | None = Field(default=None, description="`null` or an empty string clears it")
+
+    @field_validator("slug", "logo_url", mode="before")
+    @classmethod
+    def _empty_clears(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+class OrganizationFeature(Strict):
+    name: Literal["sso", "dir_sync"]
+    enabled: bool
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _long_name(cls, value: Any) -> Any:
+        """Scalekit's documentation also spells ``dir_sync`` as ``directory_sync``."""
+        return "dir_sync" if value == "directory_sync" else value
+
+
+class OrganizationSettingsInput(Strict):
+    """Scalekit's organization settings: feature switches, named in the request are set, others stay."""
+
+    features: list[OrganizationFeature] = Field(default_factory=list, max_length=8)
 
 
 class CreateUserInOrganization(Strict):

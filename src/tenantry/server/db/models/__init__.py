@@ -8,6 +8,9 @@ from tenantry.server.db.models.api_client import ApiClient
 from tenantry.server.db.models.application import Application
 from tenantry.server.db.models.authorization_code import AuthorizationCode
 from tenantry.server.db.models.browser_session import BrowserSession
+from tenantry.server.db.models.directory import Directory
+from tenantry.server.db.models.directory_group import DirectoryGroup, DirectoryGroupMember
+from tenantry.server.db.models.directory_user import DirectoryUser
 from tenantry.server.db.models.email import EmailRecord
 from tenantry.server.db.models.email_code import EmailCode
 from tenantry.server.db.models.environment import EnvironmentSettingsRow
@@ -15,12 +18,17 @@ from tenantry.server.db.models.event import Event
 from tenantry.server.db.models.login_lockout import LoginLockout
 from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.organization import Organization
+from tenantry.server.db.models.organization_domain import OrganizationDomain
 from tenantry.server.db.models.refresh_token import RefreshToken
 from tenantry.server.db.models.role import MembershipRole, Permission, Role, RolePermission
+from tenantry.server.db.models.saml_assertion import SamlAssertionSeen
 from tenantry.server.db.models.server_secret import ServerSecret
 from tenantry.server.db.models.signing_key import SigningKey
+from tenantry.server.db.models.sso_connection import SsoConnection
+from tenantry.server.db.models.sso_request import SsoRequest
 from tenantry.server.db.models.user import User
 from tenantry.server.db.models.user_attribute import UserAttribute
+from tenantry.server.db.models.user_identity import UserIdentity
 from tenantry.server.db.models.webhook_attempt import WebhookAttempt
 from tenantry.server.db.models.webhook_delivery import WebhookDelivery
 from tenantry.server.db.models.webhook_endpoint import WebhookEndpoint
@@ -34,6 +42,10 @@ __all__ = [
     "Application",
     "AuthorizationCode",
     "BrowserSession",
+    "Directory",
+    "DirectoryGroup",
+    "DirectoryGroupMember",
+    "DirectoryUser",
     "EmailCode",
     "EmailRecord",
     "EnvironmentSettingsRow",
@@ -42,14 +54,19 @@ __all__ = [
     "Membership",
     "MembershipRole",
     "Organization",
+    "OrganizationDomain",
     "Permission",
     "RefreshToken",
     "Role",
     "RolePermission",
+    "SamlAssertionSeen",
     "ServerSecret",
     "SigningKey",
+    "SsoConnection",
+    "SsoRequest",
     "User",
     "UserAttribute",
+    "UserIdentity",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

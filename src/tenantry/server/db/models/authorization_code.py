@@ -27,3 +27,4 @@ class AuthorizationCode(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    refresh_family_id: Mapped[str | None] = mapped_column(String(40))  # what its exchange issued

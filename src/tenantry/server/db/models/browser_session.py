@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +22,9 @@ class BrowserSession(Base):
         String(40), ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # How the user signed in (RFC 8176 ``amr`` values; ``fed`` for SSO) and through which SSO connection
+    amr: Mapped[list[Any] | None]
+    connection_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)

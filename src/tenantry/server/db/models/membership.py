@@ -51,6 +51,9 @@ class Membership(Base):
     accepted_at: Mapped[datetime | None]
     invitation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     inviter_email: Mapped[str | None] = mapped_column(String(320))
+    # The invitee's address as the inviter typed it: what the organization's members page
+    # shows for an invitation (never the stored casing or name of an existing account).
+    invited_email: Mapped[str | None] = mapped_column(String(320))
     invited_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     # Set once the ``invitation.expired`` event for the current expiry is written (one

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.server.db.base import Base
@@ -33,5 +33,14 @@ class Organization(Base):
     created_by_user_id: Mapped[str | None] = mapped_column(
         String(40), ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # SPEC §10 domain join: off | suggest | auto; §11: domain users must sign in through SSO
+    domain_join: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
+    sso_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Scalekit's fields (SPEC §15): ``features`` maps a feature name (``sso``, ``dir_sync``) to
+    # whether the application turned it on for this organization.
+    slug: Mapped[str | None] = mapped_column(String(253), unique=True)
+    logo_url: Mapped[str | None] = mapped_column(String(1024))
+    region_code: Mapped[str | None] = mapped_column(String(8))
+    features: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

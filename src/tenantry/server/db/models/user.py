@@ -23,6 +23,11 @@ class User(Base):
     picture: Mapped[str | None] = mapped_column(String(2048))
     phone_number: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str | None] = mapped_column(String(35))
+    preferred_username: Mapped[str | None] = mapped_column(String(512))
+    gender: Mapped[str | None] = mapped_column(String(64))
+    groups: Mapped[list[Any]] = mapped_column(default=list)
+    # Raw attributes an identity provider or the application gave (Scalekit's user_profile.metadata).
+    profile_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
     custom_attributes: Mapped[dict[str, Any]]
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
     external_id: Mapped[str | None] = mapped_column(String(255), unique=True)

@@ -20,7 +20,14 @@ from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryE
 from tenantry.server.domain.pagination import PageRequest
 from tenantry.server.domain.pagination import page_request as parse_page_request
 from tenantry.server.http.notices import DASHBOARD, notice_text
-from tenantry.server.http.pages.web import context, ensure_csrf_cookie, install_filters, page_variables, secure_cookies
+from tenantry.server.http.pages.web import (
+    context,
+    ensure_csrf_cookie,
+    install_filters,
+    page_variables,
+    rotate_csrf_cookie,
+    secure_cookies,
+)
 from tenantry.server.http.problem import STATUS_BY_CODE
 from tenantry.server.services.identity import admins
 from tenantry.server.services.identity.admins import AdminView
@@ -51,6 +58,7 @@ async def signed_in_admin(request: Request) -> AdminView:
 
 
 def set_admin_cookie(request: Request, response: Response, token: str) -> None:
+    rotate_csrf_cookie(request, response)
     response.set_cookie(
         ADMIN_COOKIE,
         token,

@@ -9,13 +9,17 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import AlreadyExists, InvalidArgument, TenantryError
 from tenantry.server.domain.lockout import PasswordLoginLocked
+from tenantry.server.domain.secrets import new_secret
 from tenantry.server.domain.types import normalize_email
+from tenantry.server.email.jobs import jobs
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
+from tenantry.server.http.pages.sso import sso_start_url
 from tenantry.server.http.pages.web import (
     address,
     check_csrf,
@@ -31,7 +35,8 @@ from tenantry.server.http.pages.web import (
 )
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import SignUp
-from tenantry.server.services.directory import attributes
+from tenantry.server.services.directory import attributes, domains
+from tenantry.server.services.federation import signin
 from tenantry.server.services.identity import login, sessions, signup
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
@@ -81,8 +86,10 @@ async def signup_submit(request: Request) -> Response:
     except AlreadyExists:
         # Say nothing here about the address being registered: tell its owner by e-mail and
         # show the same "check your e-mail" page a new account gets.
-        await run_in_threadpool(login.notify_existing_account, ctx, text(form, "email"))
-        return redirect(f"/verify-email?next={quote(next_url)}")
+        response = redirect(f"/verify-email?next={quote(next_url)}")
+        set_session_cookie(request, response, new_secret())  # the same cookies as a new account's
+        response.background = BackgroundTask(jobs.prepare(login.notify_existing_account, ctx, text(form, "email")))
+        return response
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
         return await render(
@@ -95,7 +102,7 @@ async def signup_submit(request: Request) -> Response:
             error=message,
             next=next_url,
         )
-    token = await run_in_threadpool(sessions.open_session, ctx, result.user.id, _agent(request))
+    token = await run_in_threadpool(login.open_session, ctx, result.user.id, _agent(request))
     await run_in_threadpool(login.send_verification_code, ctx, result.user.id)
     response = redirect(f"/verify-email?next={quote(next_url)}")
     set_session_cookie(request, response, token)
@@ -129,6 +136,7 @@ async def verify_submit(request: Request) -> Response:
         if session is None:
             raise login.InvalidCode()
         await run_in_threadpool(login.verify_email, ctx, session.user.id, text(form, "code"))
+        await run_in_threadpool(domains.join_automatically, ctx, session.user.id)  # now the address is proved
     except TenantryError as exc:
         limiter(request).hit("code", address(request), account)
         return await render(
@@ -174,8 +182,10 @@ async def _signed_in(request: Request, token: str, next_url: str) -> Response:
     """Set the session cookie and go on: to e-mail verification first if still unverified."""
     ctx = context(request)
     view = await run_in_threadpool(sessions.resolve, ctx, token)
+    if view is not None and view.user.email_verified:
+        await run_in_threadpool(domains.join_automatically, ctx, view.user.id)  # SPEC §10 domain join "auto"
     if view is not None and not view.user.email_verified:
-        await run_in_threadpool(login.send_verification_code, ctx, view.user.id)
+        await run_in_threadpool(lambda: login.send_verification_code(ctx, view.user.id, on_login=True))
         response = redirect(f"/verify-email?next={quote(next_url)}")
     else:
         response = redirect(next_url)
@@ -187,6 +197,9 @@ async def _signed_in(request: Request, token: str, next_url: str) -> Response:
 async def login_submit(request: Request) -> Response:
     form = await check_csrf(request)
     next_url = safe_next(form.get("next"))
+    sso = await _home_realm(request, text(form, "email"), next_url)
+    if sso is not None:  # SPEC §11: an address on a verified domain with SSO goes to its identity provider
+        return sso
     limiter(request).check("password", address(request), text(form, "email"))
     try:
         token = await run_in_threadpool(
@@ -204,6 +217,29 @@ async def login_submit(request: Request) -> Response:
         limiter(request).hit("password", address(request), text(form, "email"))
         return await render(request, "login.html", status_code=401, values=form, error=exc, next=next_url)
     return await _signed_in(request, token, next_url)
+
+
+async def _home_realm(request: Request, email: str, next_url: str) -> Response | None:
+    connection_id = await run_in_threadpool(lambda: signin.discover(context(request), login_hint=email))
+    return redirect(sso_start_url(connection_id, next_url, email)) if connection_id else None
+
+
+@router.post("/login/sso")
+async def login_sso(request: Request) -> Response:
+    """E-mail first: the address alone finds the organization's identity provider."""
+    form = await check_csrf(request)
+    next_url = safe_next(form.get("next"))
+    sso = await _home_realm(request, text(form, "email"), next_url)
+    if sso is not None:
+        return sso
+    return await render(
+        request,
+        "login.html",
+        status_code=400,
+        values=form,
+        next=next_url,
+        error="Single sign-on is not set up for this address. Sign in with your password or an e-mailed code.",
+    )
 
 
 @router.get("/login/code")
@@ -230,8 +266,10 @@ async def _mail_if_registered(
         )
     limiter(request).check("email", address(request), email)
     limiter(request).hit("email", address(request), email)
-    await run_in_threadpool(send, context(request), email)
-    return await render(request, template, values={"email": email}, sent=True, **page)
+    send_later = jobs.prepare(send, context(request), email)
+    response = await render(request, template, values={"email": email}, sent=True, **page)
+    response.background = BackgroundTask(send_later)  # after the answer: its time says nothing (email/jobs.py)
+    return response
 
 
 @router.post("/login/code")

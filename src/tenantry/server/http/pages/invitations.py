@@ -35,7 +35,7 @@ from tenantry.server.http.pages.web import (
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import AcceptInvitation
 from tenantry.server.services.directory import attributes
-from tenantry.server.services.identity import sessions
+from tenantry.server.services.identity import login
 from tenantry.server.services.membership import invitations, requests
 from tenantry.server.services.membership.invitations import InvitationPreview
 
@@ -139,7 +139,7 @@ async def accept_submit(request: Request) -> Response:
             **page,
         )
     session = await run_in_threadpool(
-        sessions.open_session, ctx, accepted.user.id, request.headers.get("user-agent"), accepted.organization.id
+        login.open_session, ctx, accepted.user.id, request.headers.get("user-agent"), accepted.organization.id
     )
     response = redirect("/organizations?notice=welcome")  # the switcher names the organization
     set_session_cookie(request, response, session)

@@ -16,7 +16,6 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import InvalidArgument, TenantryError, TooManyInvitations
-from tenantry.server.domain.pagination import MAX_PAGE_SIZE, PageRequest
 from tenantry.server.domain.policies import INVITE_MEMBERS, MANAGE_MEMBERS, SEE_MEMBERS, allows, member_powers
 from tenantry.server.http.notices import HOSTED, notice_text, with_notice
 from tenantry.server.http.pages.forms import errors_of, text
@@ -27,7 +26,7 @@ from tenantry.server.services.commands import CreateUserInOrganization, RoleInpu
 from tenantry.server.services.directory import environment, organizations
 from tenantry.server.services.identity import users
 from tenantry.server.services.identity.sessions import SessionView
-from tenantry.server.services.membership import access, invitations, lifecycle, roles
+from tenantry.server.services.membership import access, invitations, lifecycle, roles, roster
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
@@ -74,7 +73,7 @@ async def _page(
     ctx = context(request)
     org = await run_in_threadpool(organizations.get, ctx, organization_id)
     seats = await run_in_threadpool(organizations.get_user_management, ctx, organization_id)
-    page = await run_in_threadpool(users.list_page, ctx, PageRequest(MAX_PAGE_SIZE), organization_id)
+    entries = await run_in_threadpool(roster.members, ctx, organization_id)
     available = await run_in_threadpool(roles.list_roles, ctx, organization_id)
     default = next((r.name for r in available if r.default_member), "")
     # Without the power to manage members, an inviter can only give the default member role.
@@ -86,7 +85,7 @@ async def _page(
         status_code=status_code,
         session=viewer.session,
         organization=org,
-        members=page.items,
+        members=entries,
         seats=seats,
         powers=viewer.powers,
         role_options=[(r.name, r.display_name) for r in available],
@@ -144,40 +143,46 @@ async def invite(request: Request, organization_id: str) -> Response:
 
 
 async def _on_invitation(
-    request: Request, organization_id: str, user_id: str, action: Callable[[Context, str, str], object], notice: str
+    request: Request,
+    organization_id: str,
+    membership_id: str,
+    action: Callable[[Context, str, str], object],
+    notice: str,
 ) -> Response:
     """Run ``action`` on a member for someone who manages the organization's members."""
     await check_csrf(request)
     viewer = await _guard(request, organization_id, MANAGE_MEMBERS)
     if isinstance(viewer, Response):
         return viewer
+    ctx = context(request)
     try:
-        await run_in_threadpool(action, context(request), organization_id, user_id)
+        user_id = await run_in_threadpool(roster.invitee, ctx, organization_id, membership_id)
+        await run_in_threadpool(action, ctx, organization_id, user_id)
     except TenantryError as exc:
         status = STATUS_BY_CODE.get(exc.code, 409)
         return await _page(request, viewer, organization_id, status_code=status, error=exc)
     return _done(organization_id, notice)
 
 
-@router.post("/organizations/{organization_id}/members/{user_id}/resend")
-async def resend(request: Request, organization_id: str, user_id: str) -> Response:
-    return await _on_invitation(request, organization_id, user_id, invitations.resend, "resent")
+@router.post("/organizations/{organization_id}/members/{membership_id}/resend")
+async def resend(request: Request, organization_id: str, membership_id: str) -> Response:
+    return await _on_invitation(request, organization_id, membership_id, invitations.resend, "resent")
 
 
-@router.post("/organizations/{organization_id}/members/{user_id}/revoke")
-async def revoke(request: Request, organization_id: str, user_id: str) -> Response:
+@router.post("/organizations/{organization_id}/members/{membership_id}/revoke")
+async def revoke(request: Request, organization_id: str, membership_id: str) -> Response:
     """Withdraws a pending invitation (frees its seat)."""
-    return await _on_invitation(request, organization_id, user_id, lifecycle.revoke_invitation, "revoked")
+    return await _on_invitation(request, organization_id, membership_id, lifecycle.revoke_invitation, "revoked")
 
 
-@router.post("/organizations/{organization_id}/members/{user_id}/remove")
-async def remove(request: Request, organization_id: str, user_id: str) -> Response:
+@router.post("/organizations/{organization_id}/members/{membership_id}/remove")
+async def remove(request: Request, organization_id: str, membership_id: str) -> Response:
     """Removes a member (the last one who can manage members stays: 409 last_admin)."""
-    return await _on_invitation(request, organization_id, user_id, lifecycle.remove, "member_removed")
+    return await _on_invitation(request, organization_id, membership_id, lifecycle.remove, "member_removed")
 
 
-@router.post("/organizations/{organization_id}/members/{user_id}/roles")
-async def change_role(request: Request, organization_id: str, user_id: str) -> Response:
+@router.post("/organizations/{organization_id}/members/{membership_id}/roles")
+async def change_role(request: Request, organization_id: str, membership_id: str) -> Response:
     """Gives a member one role instead of their current ones."""
     form = await check_csrf(request)
     role = text(form, "role")
@@ -187,4 +192,4 @@ async def change_role(request: Request, organization_id: str, user_id: str) -> R
             raise InvalidArgument.field("role", "required", "choose a role")
         return lifecycle.update(ctx, org_id, member_id, roles=[RoleInput(name=role)])
 
-    return await _on_invitation(request, organization_id, user_id, change, "roles")
+    return await _on_invitation(request, organization_id, membership_id, change, "roles")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.server.domain.errors import TenantryError
+from tenantry.server.domain.errors import EmailNotVerified, TenantryError
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.policies import SEE_MEMBERS, allows
 from tenantry.server.http.pages.forms import errors_of, text
@@ -25,7 +25,7 @@ from tenantry.server.http.pages.web import (
 )
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateOrganization
-from tenantry.server.services.directory import environment, organizations
+from tenantry.server.services.directory import domains, environment, organizations
 from tenantry.server.services.identity import sessions
 from tenantry.server.services.identity.sessions import SessionView
 from tenantry.server.services.membership import access, invitations
@@ -58,6 +58,7 @@ async def _switcher(
     allowance = await run_in_threadpool(organizations.creation_allowance, ctx, session.user.id)
     settings = await run_in_threadpool(environment.get_settings, ctx)
     held = await run_in_threadpool(access.permissions_by_organization, ctx, session.user.id)
+    offers = await run_in_threadpool(domains.offers, ctx, session.user.id)
     return await render(
         request,
         "organizations.html",
@@ -68,6 +69,7 @@ async def _switcher(
         pending=by_status[MembershipStatus.PENDING_INVITE],
         expired=by_status[MembershipStatus.INVITE_EXPIRED],
         allowance=allowance,
+        offers=offers,
         notice=_notice(notice, session, settings.organization_meta_name.singular.lower()),
         **extra,
     )
@@ -117,6 +119,25 @@ async def join(request: Request, organization_id: str) -> Response:
     ctx = context(request)
     try:
         await run_in_threadpool(invitations.join, ctx, session.user.id, organization_id)
+        await run_in_threadpool(sessions.switch_organization, ctx, token, organization_id)
+    except TenantryError as exc:
+        status = 403 if isinstance(exc, EmailNotVerified) else 409
+        return await _switcher(request, session, status_code=status, error=exc)
+    return redirect("/organizations?notice=joined")
+
+
+@router.post("/organizations/{organization_id}/join-by-domain")
+async def join_by_domain(request: Request, organization_id: str) -> Response:
+    """Join an organization that welcomes the user's e-mail domain (SPEC §10 ``suggest``);
+    a full organization is refused with the switcher's explanation."""
+    await check_csrf(request)
+    session = await current_session(request)
+    token = session_token(request)
+    if session is None or token is None:
+        return redirect("/login?next=/organizations")
+    ctx = context(request)
+    try:
+        await run_in_threadpool(domains.join, ctx, session.user.id, organization_id)
         await run_in_threadpool(sessions.switch_organization, ctx, token, organization_id)
     except TenantryError as exc:
         return await _switcher(request, session, status_code=409, error=exc)

@@ -2,7 +2,7 @@
 
 CSRF: signed double submit. A random ``tenantry_csrf`` cookie per browser, and in every
 form an HMAC of it under a server secret; a cross-site form can neither read the cookie
-nor compute the HMAC.
+nor compute the HMAC. The cookie is replaced at every sign-in.
 """
 
 from __future__ import annotations
@@ -102,14 +102,25 @@ async def check_csrf(request: Request) -> dict[str, str]:
 def ensure_csrf_cookie(request: Request, response: Response) -> None:
     """Give the browser its CSRF secret if it has none (set on the page that shows a form)."""
     if request.cookies.get(CSRF_COOKIE) != _browser_secret(request):
-        response.set_cookie(
-            CSRF_COOKIE,
-            _browser_secret(request),
-            httponly=True,
-            samesite="lax",
-            secure=secure_cookies(context(request)),
-            path="/",
-        )
+        _set_csrf_cookie(request, response)
+
+
+def rotate_csrf_cookie(request: Request, response: Response) -> None:
+    """A new CSRF secret at every sign-in (hosted pages and dashboard): a token somebody
+    learned or planted before the sign-in never works for the signed-in session."""
+    request.state.csrf_cookie = secrets.token_urlsafe(32)
+    _set_csrf_cookie(request, response)
+
+
+def _set_csrf_cookie(request: Request, response: Response) -> None:
+    response.set_cookie(
+        CSRF_COOKIE,
+        _browser_secret(request),
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(context(request)),
+        path="/",
+    )
 
 
 def session_token(request: Request) -> str | None:
@@ -125,6 +136,7 @@ async def current_session(request: Request) -> SessionView | None:
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    rotate_csrf_cookie(request, response)
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -21,7 +21,7 @@ from tenantry.server.domain.errors import InvalidArgument, OrganizationCreationL
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import ProvisioningMethod
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.services.commands import CreateOrganization, UpdateOrganization
+from tenantry.server.services.commands import CreateOrganization, OrganizationSettingsInput, UpdateOrganization
 from tenantry.server.services.directory import environment
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import ledger, lifecycle, roles
@@ -66,6 +66,9 @@ def create(ctx: Context, command: CreateOrganization) -> OrganizationView:
             creator,
             environment.load(uow.session),
             now,
+            slug=command.slug,
+            logo_url=command.logo_url,
+            region_code=command.region_code,
         )
         view = organization_view(org)
         uow.commit()
@@ -82,6 +85,10 @@ def insert(
     settings: EnvironmentSettings,
     now: datetime,
     method: ProvisioningMethod = "api",
+    *,
+    slug: str | None = None,
+    logo_url: str | None = None,
+    region_code: str | None = None,
 ) -> Organization:
     """Write a new organization; with a creator, check their creation limit and make them
     its admin. The creator's row must already be locked (``ledger.lock_user``) by the
@@ -91,6 +98,7 @@ def insert(
     if creator is not None:
         _check_creation_limit(session, creator.id, settings)
     repo.ensure_external_id_free(session, Organization, external_id)
+    repo.ensure_slug_free(session, slug)
     org = Organization(
         id=new_id("org"),
         display_name=display_name,
@@ -99,6 +107,10 @@ def insert(
         max_allowed_users=None,
         seats_held=0,
         created_by_user_id=creator.id if creator else None,
+        slug=slug,
+        logo_url=logo_url,
+        region_code=region_code,
+        features={},
         created_at=now,
         updated_at=now,
     )
@@ -188,13 +200,21 @@ SORTS = {"created": None, "name": Organization.display_name}  # the dashboard's 
 
 
 def list_page(
-    ctx: Context, request: PageRequest, search: str | None = None, *, sort: str = "created", descending: bool = False
+    ctx: Context,
+    request: PageRequest,
+    search: str | None = None,
+    *,
+    sort: str = "created",
+    descending: bool = False,
+    external_id: str | None = None,
 ) -> Page[OrganizationView]:
     """Organizations in creation order (or by name, ``sort="name"``; reversed with
     ``descending``); with ``search``, those whose id or external_id equals it or whose name
-    contains it."""
+    contains it; with ``external_id``, only the one with that external id (if any)."""
     with ctx.uow(readonly=True) as uow:
         stmt = select(Organization)
+        if external_id:
+            stmt = stmt.where(Organization.external_id == external_id)
         if search and search.strip():
             stmt = search_sql.organizations_matching(stmt, search.strip())
         page = fetch_page(
@@ -218,6 +238,25 @@ def update(ctx: Context, organization_id: str, command: UpdateOrganization) -> O
             org.external_id = command.external_id
         if "metadata" in fields:
             org.metadata_ = command.metadata or {}
+        if "slug" in fields:
+            repo.ensure_slug_free(uow.session, command.slug, except_id=org.id)
+            org.slug = command.slug
+        if "logo_url" in fields:
+            org.logo_url = command.logo_url
+        org.updated_at = ctx.clock.now()
+        uow.session.flush()
+        view = organization_view(org)
+        events.organization_event(uow.session, "organization.updated", org, org.updated_at)
+        uow.commit()
+        return view
+
+
+def update_features(ctx: Context, organization_id: str, command: OrganizationSettingsInput) -> OrganizationView:
+    """Turn the named features on or off for the organization (Scalekit's organization
+    settings); features not named keep their state. Raises NotFound."""
+    with ctx.uow() as uow:
+        org = repo.organization(uow.session, organization_id)
+        org.features = {**(org.features or {}), **{f.name: f.enabled for f in command.features}}
         org.updated_at = ctx.clock.now()
         uow.session.flush()
         view = organization_view(org)

@@ -105,6 +105,22 @@ def delete_(ctx: Context, admin_id: str) -> None:
         uow.commit()
 
 
+def reset_password(ctx: Context, email: str, password: str) -> AdminView:
+    """Give an administrator a new password and end their sessions: the way back in from the
+    server's machine (``tenantry admin reset-password``) when the password is lost or
+    password sign-in is being refused. Raises NotFound or InvalidArgument (password policy)."""
+    check_password_policy(password)
+    password_hash = hash_password(password)
+    with ctx.uow() as uow:
+        row = uow.session.scalar(select(Admin).where(Admin.email_key == email_key(email.strip())).with_for_update())
+        if row is None:
+            raise NotFound(f"No administrator {email.strip()!r}.")
+        row.password_hash = password_hash
+        uow.session.execute(delete(AdminSession).where(AdminSession.admin_id == row.id))
+        uow.commit()
+        return _view(row)
+
+
 @counts_sign_in("admin_password")
 def login(ctx: Context, email: str, password: str) -> str:
     """A session token for the right e-mail and password; raises Unauthenticated otherwise,

@@ -1,14 +1,28 @@
-"""How people prove who they are on the hosted pages: password, e-mailed one-time code,
-e-mail verification and password reset.
+"""Signing in, as one pipeline: method → policy → organization → session.
+
+- Methods: password, e-mailed one-time code, password reset, and a new account (sign-up or
+  an accepted invitation: ``open_session``). The hosted pages call these; every one ends in
+  ``_sign_in``, which picks the session's organization (the one named, else the earliest
+  active membership; never a suspended one) and starts the session.
+- Policy and organization for an application's sign-in request (``authorize``, called by
+  the OpenID provider's authorize endpoint): is the session fresh enough (``max_age``,
+  ``prompt=login``), may a page be shown (``prompt=none``), which organization the tokens
+  will name (``choose_organization``: the hint, the only one, the current one when no page
+  may be shown, or ask), and the session's current organization follows that choice.
 
 No answer says whether an e-mail is registered: unknown addresses get the same reply
-(and, for passwords, the same argon2 time) as known ones. Codes are 6 digits, live 10
-minutes, allow 5 tries, and are consumed by one conditional UPDATE.
+(and, for passwords, the same argon2 time) as known ones; the hosted pages call the
+e-mailing functions after answering (email/jobs.py). Codes are 6 digits, live 10 minutes,
+allow 5 tries, are consumed by one conditional UPDATE, and are stored as HMACs under a key
+kept outside the database (``server_secrets.code_key``). A code or reset link used on an
+account never verified takes it over for the mailbox's owner (``proof.take_over``).
 """
 
 from __future__ import annotations
 
+import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -17,17 +31,22 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import EmailCode, User
+from tenantry.server.db.models import EmailCode, Membership, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain import lockout
 from tenantry.server.domain.errors import TenantryError, Unauthenticated
 from tenantry.server.domain.ids import new_id
+from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.passwords import check_password_policy, hash_password, verify_password
-from tenantry.server.domain.secrets import digest, matches, new_secret
+from tenantry.server.domain.secrets import digest, keyed_digest, new_secret
 from tenantry.server.email.message import render
 from tenantry.server.observability.metrics import counts_sign_in
 from tenantry.server.services.directory import environment
-from tenantry.server.services.identity import lockouts, sessions
+from tenantry.server.services.federation import signin
+from tenantry.server.services.identity import lockouts, proof, sessions
+from tenantry.server.services.identity.sessions import SessionView
+from tenantry.server.services.integration import server_secrets
+from tenantry.server.services.read_models.views import UserView
 
 CODE_LIFETIME = timedelta(minutes=10)
 RESET_LIFETIME = timedelta(hours=1)
@@ -74,7 +93,7 @@ def _issue_code(ctx: Context, uow: UnitOfWork, user: User, purpose: str, now: da
             id=row_id,
             user_id=user.id,
             purpose=purpose,
-            secret_hash=digest(f"{row_id}:{code}"),
+            secret_hash=keyed_digest(server_secrets.code_key(ctx), f"{row_id}:{code}"),
             attempts=0,
             created_at=now,
             expires_at=now + CODE_LIFETIME,
@@ -83,7 +102,7 @@ def _issue_code(ctx: Context, uow: UnitOfWork, user: User, purpose: str, now: da
     return code
 
 
-def _consume_code(session: Session, user_id: str, purpose: str, code: str, now: datetime) -> bool:
+def _consume_code(ctx: Context, session: Session, user_id: str, purpose: str, code: str, now: datetime) -> bool:
     """True when ``code`` is the live code of this user and purpose; each wrong try counts,
     and the code dies after MAX_CODE_ATTEMPTS."""
     row = session.scalar(
@@ -100,7 +119,8 @@ def _consume_code(session: Session, user_id: str, purpose: str, code: str, now: 
     )
     if row is None:
         return False
-    if not matches(f"{row.id}:{code.strip()}", row.secret_hash):
+    expected = keyed_digest(server_secrets.code_key(ctx), f"{row.id}:{code.strip()}")
+    if not hmac.compare_digest(expected, row.secret_hash):
         row.attempts += 1
         if row.attempts >= MAX_CODE_ATTEMPTS:
             row.consumed_at = now
@@ -116,6 +136,7 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
     """A session token for the right e-mail and password; raises Unauthenticated otherwise,
     in the same time whether or not the account exists, and PasswordLoginLocked while
     password sign-in for the address is paused (a pause never checks the password)."""
+    signin.check_not_required(ctx, email)  # SPEC §11: an SSO-only domain refuses passwords
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
         lockouts.check(uow.session, email, now)
@@ -130,7 +151,7 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
         raise Unauthenticated("The e-mail or password is not right.")
     with ctx.uow() as uow:
         lockouts.clear(uow.session, email)
-        token = sessions.start(uow, user_id, now, user_agent)
+        token = _sign_in(uow, user_id, now, user_agent)
         uow.commit()
     return token
 
@@ -149,30 +170,50 @@ def send_login_code(ctx: Context, email: str) -> None:
 
 @counts_sign_in("email_code")
 def login_with_code(ctx: Context, email: str, code: str, user_agent: str | None = None) -> str:
-    """A session token for a live sign-in code; the code also proves the address."""
+    """A session token for a live sign-in code; the code also proves the address. Raises
+    InvalidCode, SsoRequired."""
+    signin.check_not_required(ctx, email)
     now = ctx.clock.now()
     with ctx.uow() as uow:
         user = repo.user_by_email(uow.session, email)
-        valid = user is not None and _consume_code(uow.session, user.id, LOGIN, code, now)
+        valid = user is not None and _consume_code(ctx, uow.session, user.id, LOGIN, code, now)
         if user is None or not valid:
             uow.commit()  # keep the attempt count
             raise InvalidCode()
-        user.email_verified = True
+        proof.take_over(uow.session, user, now)  # the code reached the mailbox (SPEC §3)
         lockouts.clear(uow.session, user.email)
-        token = sessions.start(uow, user.id, now, user_agent)
+        token = _sign_in(uow, user.id, now, user_agent)
         uow.commit()
     return token
 
 
-def send_verification_code(ctx: Context, user_id: str) -> None:
+def send_verification_code(ctx: Context, user_id: str, *, on_login: bool = False) -> None:
+    """E-mail a code that confirms the address of an unverified account. ``on_login``: sent
+    because the account signed in; then nothing is sent while an earlier code still works,
+    nor past VERIFY_ON_LOGIN_PER_DAY a day (whoever knows the password must not flood the
+    mailbox by signing in again and again)."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        user = repo.user(uow.session, user_id)
+        user = repo.user(uow.session, user_id, for_update=on_login)
         if user.email_verified:
+            return
+        if on_login and _verification_sent_recently(uow.session, user.id, now):
             return
         code = _issue_code(ctx, uow, user, VERIFY, now)
         _mail(ctx, uow, "verify_email", user, "Confirm your e-mail for {app}", code=code)
         uow.commit()
+
+
+VERIFY_ON_LOGIN_PER_DAY = 5
+
+
+def _verification_sent_recently(session: Session, user_id: str, now: datetime) -> bool:
+    codes = select(EmailCode.created_at, EmailCode.consumed_at, EmailCode.expires_at).where(
+        EmailCode.user_id == user_id, EmailCode.purpose == VERIFY, EmailCode.created_at > now - timedelta(days=1)
+    )
+    sent = session.execute(codes).all()
+    live = any(row.consumed_at is None and row.expires_at > now for row in sent)
+    return live or len(sent) >= VERIFY_ON_LOGIN_PER_DAY
 
 
 def verify_email(ctx: Context, user_id: str, code: str) -> None:
@@ -182,7 +223,7 @@ def verify_email(ctx: Context, user_id: str, code: str) -> None:
         user = repo.user(uow.session, user_id)
         if user.email_verified:
             return
-        if not _consume_code(uow.session, user.id, VERIFY, code, now):
+        if not _consume_code(ctx, uow.session, user.id, VERIFY, code, now):
             uow.commit()
             raise InvalidCode()
         user.email_verified = True
@@ -274,11 +315,134 @@ def reset_password(ctx: Context, token: str, password: str, user_agent: str | No
         if not consumed:
             raise InvalidResetLink()
         user = repo.user(uow.session, row.user_id)
+        proof.take_over(uow.session, user, now)  # the link reached the mailbox (SPEC §3)
         user.password_hash = password_hash
-        user.email_verified = True  # the link reached their mailbox
         user.updated_at = now
-        sessions.end_all_for_user(uow.session, user.id)
+        sessions.end_all_for_user(uow.session, user.id, now)
         lockouts.clear(uow.session, user.email)
-        session_token = sessions.start(uow, user.id, now, user_agent)
+        session_token = _sign_in(uow, user.id, now, user_agent)
         uow.commit()
     return session_token
+
+
+def open_session(ctx: Context, user_id: str, user_agent: str | None = None, organization_id: str | None = None) -> str:
+    """Sign ``user_id`` in after sign-up or accepting an invitation (into ``organization_id``);
+    returns the cookie token."""
+    with ctx.uow() as uow:
+        token = _sign_in(uow, user_id, ctx.clock.now(), user_agent, organization_id)
+        uow.commit()
+    return token
+
+
+def _sign_in(
+    uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None, organization_id: str | None = None
+) -> str:
+    """The end of every method: the organization, then the session."""
+    return sessions.start(uow, user_id, now, user_agent, organization_id or _first_active_organization(uow, user_id))
+
+
+def _first_active_organization(uow: UnitOfWork, user_id: str) -> str | None:
+    return uow.session.scalar(
+        select(Membership.organization_id)
+        .where(Membership.user_id == user_id, Membership.accepted_at.is_not(None), Membership.deactivated_at.is_(None))
+        .order_by(Membership.accepted_at, Membership.id)
+        .limit(1)
+    )
+
+
+# --- policy and organization: an application's sign-in request (OpenID Connect) ---------
+
+
+@dataclass(frozen=True)
+class Proceed:
+    """Signed in, fresh enough, organization chosen: issue the code for these."""
+
+    user_id: str
+    organization_id: str | None
+    session_id: str
+    auth_time: datetime
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Show the sign-in page (``create``: the sign-up page), then come back."""
+
+    create: bool = False
+
+
+@dataclass(frozen=True)
+class ChooseOrganization:
+    """Show the organization switcher, then come back with the choice."""
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """Answer the application with this OAuth error (OIDC Core §3.1.2.6)."""
+
+    error: str
+    description: str
+
+
+AuthorizeStep = Proceed | SignIn | ChooseOrganization | Refuse
+
+
+def choose_organization(
+    user: UserView, current: str | None, hint: str | None, *, ask: bool, interactive: bool
+) -> str | ChooseOrganization | Refuse | None:
+    """The organization an application's tokens will name: the ``hint`` if the user is an
+    active member of it (a hint they are not in is refused, never swapped for another);
+    else the only active one; else ask (``ask`` forces it). When no page may be shown
+    (``interactive`` false), the session's ``current`` organization stands in for asking.
+    A user with no active organization signs in without one unless asked to choose."""
+    active = [m.organization_id for m in user.memberships if m.status is MembershipStatus.ACTIVE]
+    if hint is not None:
+        if hint not in active:
+            return Refuse("access_denied", "The user is not an active member of the requested organization.")
+        if not ask:
+            return hint
+    if not ask and len(active) == 1:
+        return active[0]
+    if not interactive:
+        if current in active and not ask:
+            return current
+        if not active and not ask:
+            return None
+        return Refuse("account_selection_required", "The user must choose an organization.")
+    return ChooseOrganization()
+
+
+def authorize(
+    ctx: Context,
+    session: SessionView | None,
+    session_token: str | None,
+    *,
+    prompt: set[str],
+    max_age: int | None,
+    organization_hint: str | None,
+) -> AuthorizeStep:
+    """Decide an application's sign-in request for the browser ``session`` (None: nobody
+    signed in). ``prompt`` and ``max_age`` as in OIDC Core §3.1.2.1: ``none`` never shows a
+    page, ``login`` and a session older than ``max_age`` seconds sign in again, ``create``
+    opens sign-up, ``select_account`` asks for the organization. On ``Proceed`` the
+    session's current organization is the chosen one."""
+    interactive = "none" not in prompt
+    now = ctx.clock.now()
+    too_old = session is not None and max_age is not None and (now - session.created_at).total_seconds() > max_age
+    if session is None or too_old or "login" in prompt:
+        if not interactive:
+            return Refuse(
+                "login_required", "The user is not signed in." if session is None else "The user must sign in again."
+            )
+        return SignIn(create="create" in prompt and session is None)
+    choice = choose_organization(
+        session.user,
+        session.organization_id,
+        organization_hint,
+        ask="select_account" in prompt,
+        interactive=interactive,
+    )
+    if isinstance(choice, ChooseOrganization | Refuse):
+        return choice
+    if choice is not None and choice != session.organization_id and session_token:
+        sessions.switch_organization(ctx, session_token, choice)
+    return Proceed(session.user.id, choice, session.id, session.created_at)

@@ -8,7 +8,7 @@ from tenantry.server.db.models import User
 from tenantry.server.domain.attributes import Requirement, validate_custom_attributes
 from tenantry.server.services.commands import UserProfileInput
 from tenantry.server.services.directory.attributes import load_definitions
-from tenantry.server.services.read_models.views import PROFILE_FIELDS
+from tenantry.server.services.read_models.views import EXTRA_PROFILE_FIELDS, PROFILE_FIELDS
 
 
 def apply_profile(session: Session, user: User, profile: UserProfileInput | None, requirement: Requirement) -> None:
@@ -19,9 +19,12 @@ def apply_profile(session: Session, user: User, profile: UserProfileInput | None
     sends none. Raises InvalidArgument with a detail per bad field.
     """
     profile = profile or UserProfileInput()
-    for name in PROFILE_FIELDS:
+    for name in (*PROFILE_FIELDS, *EXTRA_PROFILE_FIELDS):
         if name in profile.model_fields_set:
-            setattr(user, name, getattr(profile, name))
+            value = getattr(profile, name)
+            setattr(user, name, list(dict.fromkeys(value or [])) if name == "groups" else value)
+    if "metadata" in profile.model_fields_set:
+        user.profile_metadata = profile.metadata or {}
     user.custom_attributes = validate_custom_attributes(
         profile.custom_attributes or {}, load_definitions(session), user.custom_attributes or {}, requirement
     )

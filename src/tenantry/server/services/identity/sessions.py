@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import BrowserSession, Membership, RefreshToken
+from tenantry.server.db.models import BrowserSession
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import digest, new_secret
-from tenantry.server.services.integration import actors, events
+from tenantry.server.services.integration import actors, events, oauth_grants
 from tenantry.server.services.read_models.views import UserView, user_view
 
 SESSION_LIFETIME = timedelta(days=14)
@@ -32,18 +32,29 @@ class SessionView:
 
 
 def start(
-    uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None = None, organization_id: str | None = None
+    uow: UnitOfWork,
+    user_id: str,
+    now: datetime,
+    user_agent: str | None = None,
+    organization_id: str | None = None,
+    *,
+    amr: list[str] | None = None,
+    connection_id: str | None = None,
 ) -> str:
-    """Open a session for ``user_id`` in ``uow``; returns the cookie token (shown once).
-    The current organization is ``organization_id`` or the earliest active membership."""
+    """Open a session for ``user_id`` in ``uow`` with ``organization_id`` as its current
+    organization; returns the cookie token (shown once). Sign-in goes through
+    ``login.py``, which chooses the organization. ``amr`` and ``connection_id`` record how
+    the user signed in (tokens carry them)."""
     token = new_secret()
     uow.session.add(
         BrowserSession(
             token_hash=digest(token),
             id=new_id("ses"),
             user_id=user_id,
-            organization_id=organization_id or _default_organization(uow.session, user_id),
+            organization_id=organization_id,
             user_agent=(user_agent or "")[:300] or None,
+            amr=amr,
+            connection_id=connection_id,
             created_at=now,
             last_seen_at=now,
             expires_at=now + SESSION_LIFETIME,
@@ -53,15 +64,6 @@ def start(
     user.last_login_at = now
     events.user_event(uow.session, "user.login", user, now, actor=actors.user(user_id))
     return token
-
-
-def _default_organization(session: Session, user_id: str) -> str | None:
-    return session.scalar(
-        select(Membership.organization_id)
-        .where(Membership.user_id == user_id, Membership.accepted_at.is_not(None))
-        .order_by(Membership.accepted_at, Membership.id)
-        .limit(1)
-    )
 
 
 def resolve(ctx: Context, token: str | None) -> SessionView | None:
@@ -97,19 +99,33 @@ def end(ctx: Context, token: str | None) -> None:
         row = uow.session.get(BrowserSession, digest(token))
         if row is not None:
             now = ctx.clock.now()
-            uow.session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.session_id == row.id, RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
+            oauth_grants.revoke(uow.session, now, session_ids=[row.id])
             user = repo.user(uow.session, row.user_id)
             events.user_event(uow.session, "user.logout", user, now, actor=actors.user(user.id), session_id=row.id)
             uow.session.delete(row)
         uow.commit()
 
 
-def end_all_for_user(session: Session, user_id: str) -> None:
-    session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id))
+def end_for_organization(session: Session, user_id: str, organization_id: str, now: datetime) -> None:
+    """The user loses access to one organization (membership deactivated or ended): the
+    refresh tokens minted for it are revoked and the browser sessions signed in to it end
+    (SPEC §3 "token truth"). Their other organizations are untouched."""
+    oauth_grants.revoke(session, now, user_id=user_id, organization_id=organization_id)
+    session.execute(
+        delete(BrowserSession).where(
+            BrowserSession.user_id == user_id, BrowserSession.organization_id == organization_id
+        )
+    )
+
+
+def end_all_for_user(session: Session, user_id: str, now: datetime) -> int:
+    """End every browser session of the user and revoke every refresh token any application
+    holds for them (SPEC §3 "Token truth": password reset, sign out everywhere, proof of
+    address on a squatted account). Runs in the caller's unit of work; returns how many
+    sessions ended."""
+    oauth_grants.revoke(session, now, user_id=user_id)
+    ended = session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id)).rowcount  # type: ignore[attr-defined]
+    return int(ended)
 
 
 @dataclass(frozen=True)
@@ -140,20 +156,14 @@ def list_for_user(ctx: Context, user_id: str) -> list[BrowserSessionView]:
 
 
 def end_everywhere(ctx: Context, user_id: str) -> int:
-    """Sign the user out of every browser, and revoke the refresh tokens applications got
-    through those sessions (so no application keeps them signed in). Returns how many
-    sessions ended. Raises NotFound (user)."""
+    """Sign the user out of every browser, and revoke every refresh token applications hold
+    for them (so no application keeps them signed in). Returns how many sessions ended.
+    Raises NotFound (user)."""
     with ctx.uow() as uow:
         repo.user(uow.session, user_id, for_update=True)
-        ids = select(BrowserSession.id).where(BrowserSession.user_id == user_id)
-        uow.session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.session_id.in_(ids), RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=ctx.clock.now())
-        )
-        ended = uow.session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id)).rowcount  # type: ignore[attr-defined]
+        ended = end_all_for_user(uow.session, user_id, ctx.clock.now())
         uow.commit()
-        return int(ended)
+        return ended
 
 
 def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
@@ -170,9 +180,18 @@ def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
         uow.commit()
 
 
-def open_session(ctx: Context, user_id: str, user_agent: str | None = None, organization_id: str | None = None) -> str:
-    """Sign ``user_id`` in (after sign-up or accepting an invitation); returns the cookie token."""
-    with ctx.uow() as uow:
-        token = start(uow, user_id, ctx.clock.now(), user_agent, organization_id)
-        uow.commit()
-    return token
+def sign_in_method(ctx: Context, session_id: str | None) -> dict[str, object]:
+    """The token claims that say how the session signed in: ``amr`` and, for SSO,
+    ``sso_connection_id`` (empty when unknown or the session ended)."""
+    if not session_id:
+        return {}
+    with ctx.uow(readonly=True) as uow:
+        row = uow.session.scalar(select(BrowserSession).where(BrowserSession.id == session_id))
+        if row is None:
+            return {}
+        claims: dict[str, object] = {}
+        if row.amr:
+            claims["amr"] = list(row.amr)
+        if row.connection_id:
+            claims["sso_connection_id"] = row.connection_id
+        return claims

@@ -16,17 +16,25 @@ from tenantry.server.db.models import Membership, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.db.search import users_matching
 from tenantry.server.domain.attributes import Requirement
-from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument
+from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, NotFound
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.types import email_key
 from tenantry.server.services.commands import CreateUserInOrganization, UpdateUser, UserProfileInput
 from tenantry.server.services.directory import attributes, environment
+from tenantry.server.services.identity import sessions
 from tenantry.server.services.identity.profiles import apply_profile
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import expiry, ledger, lifecycle
-from tenantry.server.services.read_models.views import UserView, user_view, user_views
+from tenantry.server.services.read_models.views import (
+    UserView,
+    held_roles,
+    membership_view,
+    user_view,
+    user_view_of,
+    user_views,
+)
 
 # "key=value" in a search box: a custom attribute filter (keys are [a-z][a-z0-9_]*).
 _ATTRIBUTE_SEARCH = re.compile(r"([a-z][a-z0-9_]*)\s*=\s*(.*)", re.DOTALL)
@@ -40,10 +48,13 @@ def new_user(
     profile: UserProfileInput,
     now: datetime,
     requirement: Requirement,
+    *,
+    email_checked: bool = False,
 ) -> User:
     """A new user row, added to the session. Raises AlreadyExists (e-mail, external_id)
-    and InvalidArgument (custom attributes)."""
-    if repo.user_by_email(session, email) is not None:
+    and InvalidArgument (custom attributes). ``email_checked``: the caller has just looked the
+    address up in this transaction (the unique index still refuses a concurrent twin)."""
+    if not email_checked and repo.user_by_email(session, email) is not None:
         raise AlreadyExists(
             "A user with this e-mail already exists.",
             [FieldError("email", "already_exists", "already registered")],
@@ -89,14 +100,22 @@ def create_in_organization(
             apply_profile(session, user, command.user_profile, Requirement.NONE)
             user.updated_at = now
             events.user_event(session, "user.updated", user, now)
+        created = user is None
         if user is None:
             # An invitee supplies required attributes when accepting; an active user needs them now.
             requirement = Requirement.NONE if send_invitation else Requirement.ALL
             user = new_user(
-                session, command.email, command.external_id, command.metadata, command.user_profile, now, requirement
+                session,
+                command.email,
+                command.external_id,
+                command.metadata,
+                command.user_profile,
+                now,
+                requirement,
+                email_checked=True,
             )
-            events.user_event(session, "user.created", user, now)
-        lifecycle.start(
+            events.user_event(session, "user.created", user, now, memberships=[])
+        membership = lifecycle.start(
             ctx,
             uow,
             org,
@@ -106,8 +125,22 @@ def create_in_organization(
             inviter_email=command.membership.inviter_email,
             settings=environment.load(session),
             metadata=command.membership.metadata,
+            invited_email=command.email,
+            new_user=created,
         )
-        view = user_view(session, user, now)
+        # A user created here has this one membership: nothing to read back.
+        view = (
+            user_view_of(
+                user,
+                [
+                    membership_view(
+                        membership, org.display_name, now, held_roles(session, [membership.id])[membership.id]
+                    )
+                ],
+            )
+            if created
+            else user_view(session, user, now)
+        )
         uow.commit()
         return view
 
@@ -225,6 +258,31 @@ def update_own_profile(ctx: Context, user_id: str, profile: UserProfileInput) ->
         return view
 
 
+def id_for_external_id(ctx: Context, external_id: str) -> str:
+    """The id of the user with this external id (for writes addressed by external id).
+    Raises NotFound."""
+    with ctx.uow(readonly=True) as uow:
+        return repo.user_by_external_id(uow.session, external_id).id
+
+
+def delete_if_no_memberships(ctx: Context, user_id: str) -> bool:
+    """Delete the user if they belong to no organization any more (Scalekit's ``cascade``
+    on membership removal); decided under the user's lock, so a membership added meanwhile
+    keeps them. Returns whether the user was deleted; a user already gone counts as deleted."""
+    with ctx.uow() as uow:
+        session = uow.session
+        try:
+            user = ledger.lock_user(session, user_id)
+        except NotFound:
+            return True
+        if session.scalar(select(Membership.id).where(Membership.user_id == user.id).limit(1)) is not None:
+            return False
+        events.user_event(session, "user.deleted", user, ctx.clock.now())
+        session.delete(user)
+        uow.commit()
+        return True
+
+
 def delete_(ctx: Context, user_id: str) -> None:
     """Delete the user and their memberships (freeing their seats). Organizations they
     created stay, with no creator. Locks in the ledger's order: the user, then the
@@ -236,6 +294,8 @@ def delete_(ctx: Context, user_id: str) -> None:
         for org in ledger.lock_organizations(session, organization_ids):
             membership = ledger.lock_membership(session, org.id, user.id)
             lifecycle.end(ctx, session, membership)
-        events.user_event(session, "user.deleted", user, ctx.clock.now())  # its last state: no memberships left
+        now = ctx.clock.now()
+        sessions.end_all_for_user(session, user.id, now)  # and tokens naming no organization
+        events.user_event(session, "user.deleted", user, now)  # its last state: no memberships left
         session.delete(user)
         uow.commit()

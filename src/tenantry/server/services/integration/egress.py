@@ -123,3 +123,43 @@ def post(http: httpx.Client, target: Target, body: bytes, headers: dict[str, str
         finally:
             response.close()
         return
+
+
+class PinnedTransport(httpx.BaseTransport):
+    """An httpx transport for clients that call URLs someone else configured (an identity
+    provider's discovery, token, JWKS and metadata URLs): every request is vetted like a
+    webhook delivery (``vet``) and sent to a checked address, with the host name kept for
+    the ``Host`` header and TLS. Redirects are the client's business (keep them off)."""
+
+    def __init__(self, allow: AllowList, resolve: Resolver = system_resolver) -> None:
+        self._allow = allow
+        self._resolve = resolve
+        self._inner = httpx.HTTPTransport(trust_env=False, limits=httpx.Limits(max_keepalive_connections=0))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            target = vet(str(request.url), self._allow, self._resolve)
+        except (TargetRefused, Unresolvable) as refused:
+            raise httpx.ConnectError(f"not called: {refused}", request=request) from None
+        extensions = dict(request.extensions)
+        if target.url.scheme == "https":
+            extensions["sni_hostname"] = target.host
+        headers = httpx.Headers(request.headers)
+        headers["host"] = target.url.netloc.decode("ascii")
+        for number, address in enumerate(target.addresses, start=1):
+            pinned = httpx.Request(
+                request.method,
+                target.url_for(address),
+                headers=headers,
+                content=request.content,
+                extensions=extensions,
+            )
+            try:
+                return self._inner.handle_request(pinned)
+            except httpx.ConnectError:
+                if number == len(target.addresses):
+                    raise
+        raise httpx.ConnectError("no address to call", request=request)  # pragma: no cover (vet returns ≥ 1)
+
+    def close(self) -> None:
+        self._inner.close()

@@ -12,6 +12,7 @@ from tenantry.server.db.models import EmailRecord
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.types import email_key
+from tenantry.server.email.jobs import jobs
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,9 @@ class EmailView:
 def list_page(
     ctx: Context, request: PageRequest, to: str | None = None, *, newest_first: bool = False
 ) -> Page[EmailView]:
-    """E-mails in the order they were written (or newest first), to one address or all."""
+    """E-mails in the order they were written (or newest first), to one address or all;
+    including those this process was asked for and is still writing (email/jobs.py)."""
+    jobs.wait()
     with ctx.uow(readonly=True) as uow:
         stmt = select(EmailRecord)
         if to:

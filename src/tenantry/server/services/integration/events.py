@@ -16,26 +16,30 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Event, Membership, Organization, User, WebhookDelivery, WebhookEndpoint
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.events import EVENT_TYPES, RETRY_WINDOW, matches
-from tenantry.server.domain.ids import new_id, new_sequential_id
+from tenantry.server.domain.ids import new_sequential_id
 from tenantry.server.services.integration import actors
 from tenantry.server.services.read_models import representations
 from tenantry.server.services.read_models.views import (
     AttributeView,
+    MembershipView,
     held_roles,
     invite_view,
     membership_view,
     organization_view,
     user_view,
+    user_view_of,
 )
 
 _ENDPOINTS_KEY = "tenantry.webhook_endpoints"  # per-transaction cache in Session.info
+_PENDING_KEY = "tenantry.pending_events"  # recorded, written at commit
 
 
 def record(
@@ -49,11 +53,15 @@ def record(
     user_id: str | None = None,
     actor: actors.Actor | None = None,
 ) -> Event:
-    """Write one event and its pending deliveries in ``session``'s transaction. The
-    changed rows are flushed first, so the event's ``seq`` follows their row locks."""
+    """Record one event (and its pending deliveries) in ``session``'s transaction.
+
+    The event is written when the transaction commits, together with every other event of
+    the transaction: one INSERT for the events and one for their deliveries, however many
+    the use case recorded (issue 18). The rows are written while the use case still holds
+    its row locks, so the events' ``seq`` follows them. Use cases do not read events they
+    just recorded; ``write_pending`` writes them earlier for one that must."""
     assert event_type in EVENT_TYPES, event_type
     acting = actor or actors.current()
-    session.flush()
     event = Event(
         id=new_sequential_id("evt"),  # one transaction's events list in the order written
         type=event_type,
@@ -65,25 +73,73 @@ def record(
         data=data,
         created_at=now,
     )
-    session.add(event)
-    session.flush()
-    for endpoint in _endpoints(session):
-        if matches(event_type, list(endpoint.event_types)):
-            session.add(
-                WebhookDelivery(
-                    id=new_id("msg"),
-                    endpoint_id=endpoint.id,
-                    event_seq=event.seq,
-                    ordering_key=ordering_key,
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    retry_until=now + RETRY_WINDOW,
-                    created_at=now,
-                )
-            )
-    session.flush()
+    session.info.setdefault(_PENDING_KEY, []).append(event)
     return event
+
+
+@sa_event.listens_for(Session, "before_commit")
+def write_pending(session: Session) -> None:
+    """Write the transaction's recorded events in one statement (an executemany), then, only
+    when a webhook endpoint wants some of them, read their ``seq`` back and write the
+    deliveries in one more."""
+    pending: list[Event] = session.info.pop(_PENDING_KEY, None) or []
+    if not pending:
+        return
+    # Core, not ORM bulk: the ORM would split the rows by which columns are None.
+    session.connection().execute(insert(_table(Event)), [_row(event) for event in pending])
+    endpoints = _endpoints(session)
+    wanted = [
+        (event, endpoint)
+        for event in pending  # in the order recorded, as the events' seq
+        for endpoint in endpoints
+        if matches(event.type, list(endpoint.event_types))
+    ]
+    if not wanted:
+        return
+    ids = {event.id for event, _ in wanted}
+    seqs = {event_id: seq for event_id, seq in session.execute(select(Event.id, Event.seq).where(Event.id.in_(ids)))}
+    session.connection().execute(
+        insert(_table(WebhookDelivery)),
+        [
+            {
+                "id": new_sequential_id("msg"),  # listed in id order: the events' order
+                "endpoint_id": endpoint.id,
+                "event_seq": seqs[event.id],
+                "ordering_key": event.ordering_key,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": event.created_at,
+                "retry_until": event.created_at + RETRY_WINDOW,
+                "created_at": event.created_at,
+            }
+            for event, endpoint in wanted
+        ],
+    )
+
+
+def _table(model: type[Event] | type[WebhookDelivery]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _row(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "actor_type": event.actor_type,
+        "actor_id": event.actor_id,
+        "organization_id": event.organization_id,
+        "user_id": event.user_id,
+        "ordering_key": event.ordering_key,
+        "data": event.data,
+        "created_at": event.created_at,
+    }
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
 
 
 def _endpoints(session: Session) -> list[WebhookEndpoint]:
@@ -103,17 +159,31 @@ def _json(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
-def user_json(session: Session, user: User, now: datetime) -> dict[str, Any]:
+def user_json(
+    session: Session, user: User, now: datetime, memberships: list[MembershipView] | None = None
+) -> dict[str, Any]:
+    """The user as the API shows it; ``memberships`` when the caller knows them (a user it just
+    created), which saves reading them back."""
+    if memberships is not None:
+        return _json(representations.user(user_view_of(user, memberships)))
     session.flush()
     return _json(representations.user(user_view(session, user, now)))
 
 
 def user_event(
-    session: Session, event_type: str, user: User, now: datetime, *, actor: actors.Actor | None = None, **extra: Any
+    session: Session,
+    event_type: str,
+    user: User,
+    now: datetime,
+    *,
+    actor: actors.Actor | None = None,
+    memberships: list[MembershipView] | None = None,
+    **extra: Any,
 ) -> Event:
     """``user.*``: the user as ``GET /api/v1/users/{id}`` shows it (before deletion, for
-    ``user.deleted``); ``extra`` adds objects (``organization`` for ``user.signup``)."""
-    data = {"user": user_json(session, user, now), **extra}
+    ``user.deleted``); ``extra`` adds objects (``organization`` for ``user.signup``);
+    ``memberships`` as in ``user_json``."""
+    data = {"user": user_json(session, user, now, memberships), **extra}
     return record(session, event_type, data, ordering_key=f"user:{user.id}", now=now, user_id=user.id, actor=actor)
 
 
@@ -144,15 +214,26 @@ def membership_event(
 
 
 def invitation_event(
-    session: Session, event_type: str, membership: Membership, now: datetime, *, actor: actors.Actor | None = None
+    session: Session,
+    event_type: str,
+    membership: Membership,
+    now: datetime,
+    *,
+    actor: actors.Actor | None = None,
+    memberships: list[MembershipView] | None = None,
 ) -> Event:
     """``user.organization_invitation``, ``invitation.accepted|expired``: the invite (as the
-    resend route answers it) and the invited user."""
+    resend route answers it) and the invited user (``memberships`` as in ``user_json``)."""
     data = {
         "invite": _json(representations.invite(invite_view(membership, now))),
-        "user": user_json(session, repo.user(session, membership.user_id), now),
+        "user": user_json(session, _user(session, membership.user_id), now, memberships),
     }
     return _member_record(session, event_type, membership, data, now, actor)
+
+
+def _user(session: Session, user_id: str) -> User:
+    """The user, from the session when this transaction has loaded them (no query)."""
+    return session.get(User, user_id) or repo.user(session, user_id)
 
 
 def _member_record(

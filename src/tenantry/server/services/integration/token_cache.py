@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tenantry.server.domain.clock import Clock
+from tenantry.server.domain.secrets import digest
 
 if TYPE_CHECKING:
     from tenantry.server.context import Context
@@ -67,3 +68,18 @@ def for_context(ctx: Context) -> TokenCache:
     if cache is None:
         cache = ctx.cache[TokenCache] = TokenCache(ctx.clock, ctx.settings.api_token_cache_seconds)
     return cache
+
+
+def client_for(ctx: Context, token: str) -> str:
+    """The API client a bearer token belongs to, remembered like the HTTP API's check (for
+    front ends that run in worker threads, such as gRPC). Raises Unauthenticated."""
+    from tenantry.server.services.integration.clients import token_owner
+
+    cache = for_context(ctx)
+    key = digest(token)
+    client_id = cache.get(key)
+    if client_id is None:
+        owner = token_owner(ctx, token)
+        cache.put(key, owner.client_id, owner.expires_at)
+        client_id = owner.client_id
+    return client_id

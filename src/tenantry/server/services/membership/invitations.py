@@ -24,6 +24,7 @@ from tenantry.server.domain import seats
 from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import (
+    EmailNotVerified,
     FailedPrecondition,
     InvitationExpired,
     InvitationInvalid,
@@ -37,6 +38,7 @@ from tenantry.server.domain.wording import MetaName
 from tenantry.server.email.message import render
 from tenantry.server.services.commands import AcceptInvitation
 from tenantry.server.services.directory import environment
+from tenantry.server.services.identity import proof
 from tenantry.server.services.identity.profiles import additions_only, apply_profile
 from tenantry.server.services.integration import actors, events
 from tenantry.server.services.membership import expiry, ledger, sending
@@ -138,7 +140,7 @@ def accept(ctx: Context, command: AcceptInvitation) -> Accepted:
         org, membership = _locked(session, found.organization_id, found.user_id, token_hash)
         now = ctx.clock.now()
         ledger.accept(session, org, membership, now)
-        user.email_verified = True  # the link reached their mailbox
+        proof.take_over(session, user, now)  # the link reached the mailbox (SPEC §3)
         if password_hash and user.password_hash is None:
             user.password_hash = password_hash
         apply_profile(session, user, additions_only(command.user_profile), Requirement.SIGNUP)
@@ -209,7 +211,7 @@ def preview(ctx: Context, token: str) -> InvitationPreview:
             membership.inviter_email,
             user.email,
             user.id,
-            user.password_hash is not None,
+            user.password_hash is not None and user.email_verified,  # else the link ends it (SPEC §3)
             membership.expires_at,
             dict(user.custom_attributes or {}),
             seats.acceptance_blocked(org.max_allowed_users, ledger.used(uow.session, org, now)),
@@ -218,10 +220,17 @@ def preview(ctx: Context, token: str) -> InvitationPreview:
 
 def join(ctx: Context, user_id: str, organization_id: str) -> OrganizationView:
     """A signed-in user accepts their own pending invitation (the organization switcher's
-    "Join"). Same rules as accepting by link."""
+    "Join"). Same rules as accepting by link, and only with a verified address: whoever
+    created an unverified account may not be the address's owner (SPEC §3), so they need
+    the link from the mailbox. Raises EmailNotVerified."""
     with ctx.uow() as uow:
         session = uow.session
-        ledger.lock_user(session, user_id)
+        user = ledger.lock_user(session, user_id)
+        if not user.email_verified:
+            raise EmailNotVerified(
+                "Confirm your e-mail address before joining: enter the code we sent you "
+                "(Send a new code on the confirmation page), or open the invitation link from your e-mail."
+            )
         org = ledger.lock_organization(session, organization_id)
         membership = ledger.lock_membership(session, organization_id, user_id)
         now = ctx.clock.now()

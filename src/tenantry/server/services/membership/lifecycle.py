@@ -26,10 +26,10 @@ from tenantry.server.domain.memberships import (
 )
 from tenantry.server.services.commands import MembershipInput, RoleInput
 from tenantry.server.services.directory import environment
-from tenantry.server.services.integration import events
+from tenantry.server.services.integration import events, oauth_grants
 from tenantry.server.services.membership import access, expiry, invitations, ledger
 from tenantry.server.services.membership import roles as catalogue
-from tenantry.server.services.read_models.views import UserView, user_view
+from tenantry.server.services.read_models.views import RoleRef, UserView, membership_view, user_view
 
 
 def start(
@@ -44,6 +44,8 @@ def start(
     settings: EnvironmentSettings,
     method: ProvisioningMethod | None = None,
     metadata: dict[str, Any] | None = None,
+    invited_email: str | None = None,
+    new_user: bool = False,
 ) -> Membership:
     """Add ``user`` to ``org``: active at once, or pending with an invitation e-mail. The
     caller holds the user's and the organization's locks (``ledger.lock_user``,
@@ -51,13 +53,16 @@ def start(
 
     ``roles`` are role names usable in the organization; empty or None = the environment's
     default member role. ``method`` records how it came to be (default: ``invitation`` or
-    ``api``). Raises InvalidArgument (unknown_role), AlreadyExists when they already have a
+    ``api``); ``invited_email`` is the address as the inviter typed it (shown for the
+    invitation). Raises InvalidArgument (unknown_role), AlreadyExists when they already have a
     membership (of any status) there, and OrganizationUserLimitReached when no seat is free.
+    ``new_user``: the caller created ``user`` in this transaction, so they have no other
+    membership to look for or read back.
     """
     session = uow.session
     held = catalogue.roles_for(session, org.id, roles, "membership.roles")
     now = ctx.clock.now()  # read after the locks: decisions below are made on stored state
-    if repo.find_membership(session, org.id, user.id) is not None:
+    if not new_user and repo.find_membership(session, org.id, user.id) is not None:
         raise AlreadyExists(
             "The user already belongs to or is invited to this organization.",
             [FieldError("membership", "already_exists", "already a member or invited")],
@@ -71,6 +76,7 @@ def start(
         metadata_=dict(metadata or {}),
         holds_seat=True,
         inviter_email=inviter_email,
+        invited_email=invited_email if invite else None,
         resent_count=0,
         provisioning_method=method or ("invitation" if invite else "api"),
         created_at=now,
@@ -86,7 +92,9 @@ def start(
     catalogue.assign(session, membership, held)
     events.membership_event(session, "user.organization_membership_created", membership, now)
     if invite:
-        events.invitation_event(session, "user.organization_invitation", membership, now)
+        refs = [RoleRef(role.id, role.name, role.display_name) for role in held]
+        known = [membership_view(membership, org.display_name, now, refs)] if new_user else None
+        events.invitation_event(session, "user.organization_invitation", membership, now, memberships=known)
     return membership
 
 
@@ -189,6 +197,7 @@ def deactivate(ctx: Context, organization_id: str, user_id: str) -> UserView:
         before = access.managers(uow.session, organization_id)
         ledger.deactivate(uow.session, membership, now)
         access.guard_last_admin(uow.session, organization_id, before)
+        oauth_grants.revoke(uow.session, now, user_id=user_id, organization_id=organization_id)
         events.membership_event(uow.session, "user.organization_membership_updated", membership, now)
         view = _fresh_user_view(ctx, uow.session, user_id)
         uow.commit()
@@ -213,9 +222,12 @@ def reactivate(ctx: Context, organization_id: str, user_id: str) -> UserView:
 
 def end(ctx: Context, session: Session, membership: Membership) -> None:
     """The one way a single membership ends (removal, revocation, user deletion): its
-    events are recorded and its seat, if it holds one, goes back through the ledger. The
-    caller holds the organization's and the membership's locks."""
-    _record_end(session, membership, ctx.clock.now())
+    events are recorded, the refresh tokens naming it end, and its seat, if it holds one,
+    goes back through the ledger. The caller holds the organization's and the membership's
+    locks."""
+    now = ctx.clock.now()
+    _record_end(session, membership, now)
+    oauth_grants.revoke(session, now, user_id=membership.user_id, organization_id=membership.organization_id)
     ledger.remove(session, membership)
 
 
@@ -226,6 +238,7 @@ def end_all(ctx: Context, session: Session, org: Organization) -> None:
     now = ctx.clock.now()
     for membership in ledger.dissolve(session, org):
         _record_end(session, membership, now)
+    oauth_grants.revoke(session, now, organization_id=org.id)
     ledger.delete_all(session, org)
 
 

@@ -160,6 +160,16 @@ def roles_for(session: Session, organization_id: str, names: Iterable[str] | Non
     return resolve(session, organization_id, names, field) if names else [default_role(session, "member")]
 
 
+def usable(session: Session, organization_id: str, names: Iterable[str]) -> list[str]:
+    """Those of ``names`` the organization can use (environment roles or its own), in order,
+    without repeats: a mapping written before a role was deleted skips it."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return []
+    known = set(session.scalars(select(Role.name).where(Role.name.in_(wanted), _visible(organization_id))))
+    return [name for name in wanted if name in known]
+
+
 def assign(session: Session, membership: Membership, roles: list[Role]) -> None:
     """Make ``roles`` (in order) the membership's roles."""
     session.flush()

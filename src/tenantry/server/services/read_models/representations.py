@@ -22,6 +22,15 @@ from tenantry.server.services.read_models.views import (
 )
 
 
+class OrganizationFeature(BaseModel):
+    name: str
+    enabled: bool
+
+
+class OrganizationSettings(BaseModel):
+    features: list[OrganizationFeature]
+
+
 class Organization(BaseModel):
     id: str
     display_name: str
@@ -33,6 +42,10 @@ class Organization(BaseModel):
     )
     create_time: datetime
     update_time: datetime
+    region_code: str | None = Field(default=None, description="`US` or `EU` as the application set it; informational.")
+    slug: str | None = None
+    logo_url: str | None = None
+    settings: OrganizationSettings = Field(default_factory=lambda: OrganizationSettings(features=[]))
 
 
 class Role(BaseModel):
@@ -53,6 +66,20 @@ class Membership(BaseModel):
         description="How the membership came to be: invitation, api, signup, domain, sso_jit or directory."
     )
     metadata: dict[str, Any] = Field(default_factory=dict, description="The application's own JSON map.")
+    display_name: str = Field(description="The organization's display name (Scalekit's field; same as `name`).")
+    created_at: datetime | None = Field(default=None, description="When the membership (or its invitation) began.")
+    accepted_at: datetime | None = Field(default=None, description="When the invitation was accepted.")
+    expires_at: datetime | None = Field(default=None, description="When the invitation expires or expired.")
+
+
+class ExternalIdentity(BaseModel):
+    connection_id: str
+    connection_type: str
+    connection_provider: str
+    connection_user_id: str
+    is_social: bool
+    last_login_time: datetime | None
+    created_time: datetime
 
 
 class UserProfile(BaseModel):
@@ -63,6 +90,18 @@ class UserProfile(BaseModel):
     phone_number: str | None
     locale: str | None
     custom_attributes: dict[str, Any]
+    preferred_username: str | None = None
+    gender: str | None = None
+    groups: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Raw attributes from an identity provider (Scalekit's `user_profile.metadata`).",
+    )
+    email_verified: bool = False
+    external_identities: list[ExternalIdentity] = Field(
+        default_factory=list,
+        description="Sign-ins through external identity providers linked to this user (empty until one signs in).",
+    )
 
 
 class User(BaseModel):
@@ -129,6 +168,12 @@ def organization(view: OrganizationView) -> Organization:
         created_by_user_id=view.created_by_user_id,
         create_time=view.create_time,
         update_time=view.update_time,
+        region_code=view.region_code,
+        slug=view.slug,
+        logo_url=view.logo_url,
+        settings=OrganizationSettings(
+            features=[OrganizationFeature(name=name, enabled=on) for name, on in sorted(view.features.items())]
+        ),
     )
 
 
@@ -143,11 +188,20 @@ def membership(view: MembershipView) -> Membership:
         inviter_email=view.inviter_email,
         provisioning_method=view.provisioning_method,
         metadata=view.metadata,
+        display_name=view.organization_name,
+        created_at=view.created_at,
+        accepted_at=view.accepted_at,
+        expires_at=view.expires_at,
     )
 
 
 def _profile(view: UserView) -> UserProfile:
-    return UserProfile(**view.profile, custom_attributes=view.custom_attributes)
+    return UserProfile(
+        **view.profile,
+        custom_attributes=view.custom_attributes,
+        metadata=view.profile_metadata,
+        email_verified=view.email_verified,
+    )
 
 
 def user(view: UserView) -> User:

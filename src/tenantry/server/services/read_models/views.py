@@ -17,6 +17,8 @@ from tenantry.server.domain.attributes import AttributeDefinition
 from tenantry.server.domain.memberships import INVITATION_STATUSES, MembershipStatus, ProvisioningMethod
 
 PROFILE_FIELDS = ("given_name", "family_name", "name", "picture", "phone_number", "locale")
+# Scalekit's further profile fields (SPEC §15): API-only (no dashboard or file columns).
+EXTRA_PROFILE_FIELDS = ("preferred_username", "gender", "groups")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class OrganizationView:
     created_by_user_id: str | None
     create_time: datetime
     update_time: datetime
+    slug: str | None = None
+    logo_url: str | None = None
+    region_code: str | None = None
+    features: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,9 @@ class MembershipView:
     inviter_email: str | None
     provisioning_method: ProvisioningMethod
     metadata: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+    accepted_at: datetime | None = None
+    expires_at: datetime | None = None
 
     @property
     def role_names(self) -> list[str]:
@@ -77,6 +86,7 @@ class UserView:
     update_time: datetime
     last_login_time: datetime | None
     memberships: list[MembershipView] = field(default_factory=list)
+    profile_metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,10 @@ def organization_view(org: Organization) -> OrganizationView:
         created_by_user_id=org.created_by_user_id,
         create_time=org.created_at,
         update_time=org.updated_at,
+        slug=org.slug,
+        logo_url=org.logo_url,
+        region_code=org.region_code,
+        features={str(k): bool(v) for k, v in (org.features or {}).items()},
     )
 
 
@@ -133,6 +147,9 @@ def membership_view(
         invite_expires_at=membership.expires_at if status in INVITATION_STATUSES else None,
         inviter_email=membership.inviter_email,
         provisioning_method=membership.provisioning_method,  # type: ignore[arg-type]
+        created_at=membership.created_at,
+        accepted_at=membership.accepted_at,
+        expires_at=membership.expires_at,
     )
 
 
@@ -163,24 +180,26 @@ def user_views(session: Session, users: Sequence[User], now: datetime) -> list[U
         held = held_roles(session, [membership.id for membership, _ in found])
         for membership, org_name in found:
             by_user[membership.user_id].append(membership_view(membership, org_name, now, held[membership.id]))
-    return [_user_view(user, by_user[user.id]) for user in users]
+    return [user_view_of(user, by_user[user.id]) for user in users]
 
 
 def user_view(session: Session, user: User, now: datetime) -> UserView:
     return user_views(session, [user], now)[0]
 
 
-def _user_view(user: User, memberships: list[MembershipView]) -> UserView:
+def user_view_of(user: User, memberships: list[MembershipView]) -> UserView:
+    """The view of a user whose memberships the caller already knows (a user it just created)."""
     return UserView(
         id=user.id,
         email=user.email,
         email_verified=user.email_verified,
         external_id=user.external_id,
         metadata=dict(user.metadata_),
-        profile={name: getattr(user, name) for name in PROFILE_FIELDS},
+        profile={name: getattr(user, name) for name in (*PROFILE_FIELDS, *EXTRA_PROFILE_FIELDS)},
         custom_attributes=dict(user.custom_attributes),
         create_time=user.created_at,
         update_time=user.updated_at,
         last_login_time=user.last_login_at,
         memberships=memberships,
+        profile_metadata=dict(user.profile_metadata or {}),
     )

@@ -7,7 +7,12 @@ from fastapi import APIRouter, Query, Request
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx, Paging, attribute_filters
 from tenantry.server.http.retry import RetryingRoute
-from tenantry.server.services.commands import CreateOrganization, CreateUserInOrganization, UpdateOrganization
+from tenantry.server.services.commands import (
+    CreateOrganization,
+    CreateUserInOrganization,
+    OrganizationSettingsInput,
+    UpdateOrganization,
+)
 from tenantry.server.services.directory import organizations
 from tenantry.server.services.identity import users
 
@@ -22,14 +27,20 @@ def create_organization(ctx: Ctx, body: CreateOrganization) -> schemas.Organizat
 
 
 @router.get("/organizations", response_model=schemas.OrganizationList)
-def list_organizations(ctx: Ctx, paging: Paging) -> schemas.OrganizationList:
-    page = organizations.list_page(ctx, paging)
-    return schemas.OrganizationList(
-        organizations=[schemas.organization(o) for o in page.items],
-        next_page_token=page.next_page_token,
-        prev_page_token=page.prev_page_token,
-        total_size=page.total_size,
-    )
+def list_organizations(
+    ctx: Ctx,
+    paging: Paging,
+    external_id: Annotated[
+        str | None, Query(max_length=255, description="Only the organization with this external id")
+    ] = None,
+) -> schemas.OrganizationList:
+    return schemas.organization_list(organizations.list_page(ctx, paging, external_id=external_id))
+
+
+@router.get("/organizations:search", response_model=schemas.OrganizationList)
+def search_organizations(ctx: Ctx, paging: Paging, query: schemas.SearchQuery) -> schemas.OrganizationList:
+    """Organizations whose name contains `query` (any case), or whose id or external id is `query`."""
+    return schemas.organization_list(organizations.list_page(ctx, paging, query))
 
 
 @router.get("/organizations:external/{external_id}", response_model=schemas.OrganizationEnvelope)
@@ -48,6 +59,17 @@ def get_organization(ctx: Ctx, organization_id: str) -> schemas.OrganizationEnve
 def update_organization(ctx: Ctx, organization_id: str, body: UpdateOrganization) -> schemas.OrganizationEnvelope:
     return schemas.OrganizationEnvelope(
         organization=schemas.organization(organizations.update(ctx, organization_id, body))
+    )
+
+
+@router.patch("/organizations/{organization_id}/settings", response_model=schemas.OrganizationEnvelope)
+def update_organization_settings(
+    ctx: Ctx, organization_id: str, body: OrganizationSettingsInput
+) -> schemas.OrganizationEnvelope:
+    """Scalekit's organization settings: `{"features": [{"name": "sso", "enabled": true}]}`; features
+    not named keep their state."""
+    return schemas.OrganizationEnvelope(
+        organization=schemas.organization(organizations.update_features(ctx, organization_id, body))
     )
 
 
@@ -100,3 +122,12 @@ def list_organization_users(ctx: Ctx, organization_id: str, paging: Paging, requ
     """Members in every status; filter by `?custom_attributes.<key>=<value>` as on `/users`."""
     page = users.list_page(ctx, paging, organization_id=organization_id, attribute_filters=attribute_filters(request))
     return schemas.user_list(page)
+
+
+@router.get("/organizations/{organization_id}/users:search", response_model=schemas.UserList)
+def search_organization_users(
+    ctx: Ctx, organization_id: str, paging: Paging, query: schemas.SearchQuery
+) -> schemas.UserList:
+    """Members (any status) whose e-mail or names contain every word of `query`, or whose id
+    or external id is `query`."""
+    return schemas.user_list(users.list_page(ctx, paging, organization_id=organization_id, search=query))

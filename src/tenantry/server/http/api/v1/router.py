@@ -10,12 +10,16 @@ from tenantry.server.http.api.v1 import (
     applications,
     attributes,
     clients,
+    connections,
+    directories,
+    domains,
     emails,
     events,
     invitations,
     memberships,
     organizations,
     roles,
+    sessions,
     settings,
     signup,
     users,
@@ -27,7 +31,7 @@ from tenantry.server.http.retry import RetryingRoute
 protected = APIRouter(route_class=RetryingRoute, dependencies=[Depends(require_client)])
 for module in (settings, organizations, users, memberships, invitations, attributes, applications, clients, emails):
     protected.include_router(module.router)
-for module in (roles, events, webhooks):
+for module in (roles, events, webhooks, sessions, domains, connections, directories):
     protected.include_router(module.router)
 
 api_v1 = APIRouter(route_class=RetryingRoute, prefix="/api/v1")

@@ -4,7 +4,9 @@ service views turn into them."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict
 
 from tenantry.server.domain.environment import EnvironmentSettings
@@ -60,7 +62,10 @@ from tenantry.server.services.read_models.representations import (
 from tenantry.server.services.read_models.representations import (
     user_attribute as user_attribute,
 )
-from tenantry.server.services.read_models.views import UserView
+from tenantry.server.services.read_models.views import OrganizationView, UserView
+
+# Scalekit's search term: 3 to 100 characters.
+SearchQuery = Annotated[str, Query(min_length=3, max_length=100, description="What to look for (3-100 characters)")]
 
 
 class OrganizationEnvelope(BaseModel):
@@ -135,6 +140,15 @@ class Email(BaseModel):
 
 class EmailList(Paged):
     emails: list[Email]
+
+
+def organization_list(page: Page[OrganizationView]) -> OrganizationList:
+    return OrganizationList(
+        organizations=[organization(o) for o in page.items],
+        next_page_token=page.next_page_token,
+        prev_page_token=page.prev_page_token,
+        total_size=page.total_size,
+    )
 
 
 def user_list(page: Page[UserView]) -> UserList:

@@ -19,6 +19,13 @@ def list_users(ctx: Ctx, paging: Paging, request: Request) -> schemas.UserList:
     return schemas.user_list(page)
 
 
+@router.get("/users:search", response_model=schemas.UserList)
+def search_users(ctx: Ctx, paging: Paging, query: schemas.SearchQuery) -> schemas.UserList:
+    """Users whose e-mail or names contain every word of `query` (any case), or whose id or
+    external id is `query`."""
+    return schemas.user_list(users.list_page(ctx, paging, search=query))
+
+
 @router.get("/users:external/{external_id}", response_model=schemas.UserEnvelope)
 def get_user_by_external_id(ctx: Ctx, external_id: str) -> schemas.UserEnvelope:
     return schemas.UserEnvelope(user=schemas.user(users.get_by_external_id(ctx, external_id)))
@@ -38,4 +45,16 @@ def update_user(ctx: Ctx, user_id: str, body: UpdateUser) -> schemas.UserEnvelop
 def delete_user(ctx: Ctx, user_id: str) -> dict[str, object]:
     """Deletes the user and their memberships, freeing their seats."""
     users.delete_(ctx, user_id)
+    return {}
+
+
+@router.patch("/users:external/{external_id}", response_model=schemas.UserEnvelope)
+def update_user_by_external_id(ctx: Ctx, external_id: str, body: UpdateUser) -> schemas.UserEnvelope:
+    return schemas.UserEnvelope(user=schemas.user(users.update(ctx, users.id_for_external_id(ctx, external_id), body)))
+
+
+@router.delete("/users:external/{external_id}")
+def delete_user_by_external_id(ctx: Ctx, external_id: str) -> dict[str, object]:
+    """Deletes the user and their memberships, freeing their seats."""
+    users.delete_(ctx, users.id_for_external_id(ctx, external_id))
     return {}

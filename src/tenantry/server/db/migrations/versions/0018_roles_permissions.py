@@ -2,8 +2,8 @@
 roles by id (the old ``memberships.roles`` name list moves to ``membership_roles``), and
 membership ``metadata``
 
-Revision ID: 0013
-Revises: 0010
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-30
 """
 
@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql
 
 import tenantry.server.db.base
 
-revision = "0013"
-down_revision = "0010"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,185 @@
+"""Tenantry per server CPU-second against external ceilings, in the same run (issue 18).
+
+The machine these run on is shared, so wall-clock requests/s say little. Every figure here is
+**requests per CPU-second of the server process** (utime + stime from /proc before and after
+each wrk run), with each server pinned to one core (``taskset``) and wrk pinned to another.
+Systems and scenarios are interleaved in rounds, so a ratio compares figures from the same
+minutes; medians and (min-max) spreads are printed.
+
+Systems, all on one SQLite file (the same database for Tenantry and the one-SELECT app):
+
+  tenantry   ``tenantry serve`` as an operator starts it (access log on, default settings)
+  bare       a bare Starlette JSON app on uvicorn (bench/ceiling_apps.py): the stack's ceiling
+  select     a minimal FastAPI app with one SELECT by primary key on the same database
+  argon2     raw argon2id verifications per CPU-second with the server's own parameters,
+             one thread pinned to the server core
+
+Scenarios: healthz (Tenantry vs bare), get_organization (vs select), invite (vs select),
+client_credentials, login (vs argon2). Targets of issue 18 are printed with met / not met.
+
+    .venv/bin/python -m bench.ceilings [--rounds 5] [--duration 5] [--only healthz get_organization ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+from bench.common import (
+    ROOT,
+    Server,
+    Spread,
+    _wait_until_up,
+    commit,
+    free_port,
+    header,
+    load_average,
+    running_server,
+    scratch_database,
+    wrk,
+)
+from bench.throughput import CONNECTIONS, PASSWORD, prepare, scenarios
+
+SERVER_CORE = int(os.environ.get("BENCH_SERVER_CORE", str((os.cpu_count() or 1) - 1)))
+CLIENT_CORE = int(os.environ.get("BENCH_CLIENT_CORE", "0"))
+SCENARIOS = ("healthz", "get_organization", "invite", "client_credentials", "login")
+# scenario -> (ceiling system, the fraction of it issue 18 asks for)
+TARGETS = {
+    "healthz": ("bare", 0.50),
+    "get_organization": ("select", 0.60),
+    "invite": ("select", 0.25),
+    "client_credentials": ("oidc-provider", 0.50),
+    "login": ("argon2", 0.85),
+}
+
+
+@contextmanager
+def ceiling_server(target: str, database_url: str) -> Iterator[Server]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    factory = ["--factory"] if target.endswith("()") else []
+    command = [
+        "taskset", "-c", str(SERVER_CORE), sys.executable, "-m", "uvicorn", *factory, target.removesuffix("()"),
+        "--port", str(port), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    env = {**os.environ, "BENCH_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_up(process, url, log)
+            yield Server(process, url, database_url)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def argon2_per_cpu_second(seconds: float) -> float:
+    """Raw argon2id verifications per CPU-second, the server's parameters, on the server core."""
+    code = (
+        "import os, time\n"
+        "from tenantry.server.domain import passwords\n"
+        f"stored = passwords.hash_password({PASSWORD!r})\n"
+        "h = passwords._hasher\n"
+        "n, start = 0, time.process_time()\n"
+        f"deadline = time.perf_counter() + {seconds}\n"
+        "while time.perf_counter() < deadline:\n"
+        f"    h.verify(stored, {PASSWORD!r}); n += 1\n"
+        "print(n / (time.process_time() - start))\n"
+    )
+    out = subprocess.run(
+        ["taskset", "-c", str(SERVER_CORE), sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--only", nargs="*", default=[], choices=SCENARIOS)
+    parser.add_argument(
+        "--before",
+        metavar="SRC",
+        help="also serve another checkout's src/ (e.g. the commit before a change), interleaved",
+    )
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {CLIENT_CORE})  # wrk (our child) runs beside, not on, the server core
+    chosen = [name for name in SCENARIOS if not args.only or name in args.only]
+    header(f"ceilings: per server CPU-second, {args.rounds} rounds × {args.duration} s, commit {commit()}")
+    figures: dict[tuple[str, str], Spread] = defaultdict(Spread)
+    with ExitStack() as stack:
+        url = stack.enter_context(scratch_database("sqlite", "tenantry_bench_ceilings"))
+        tenantry = stack.enter_context(running_server(url, pin=SERVER_CORE))
+        ours = {"tenantry": (tenantry, prepare(tenantry))}
+        if args.before:
+            before_url = stack.enter_context(scratch_database("sqlite", "tenantry_bench_before"))
+            before = stack.enter_context(running_server(before_url, pin=SERVER_CORE, PYTHONPATH=args.before))
+            ours["before"] = (before, prepare(before))
+        bare = stack.enter_context(ceiling_server("bench.ceiling_apps:bare", url))
+        select = stack.enter_context(ceiling_server("bench.ceiling_apps:select_app()", url))
+        read_org = ours["tenantry"][1]["read_org"]
+        for round_ in range(args.rounds):
+            for name in chosen:
+                runs: list[tuple[str, Server, str, int, dict[str, Any]]] = []
+                for system, (server, data) in ours.items():
+                    script, expect, variables = scenarios(data)[name]
+                    runs.append((system, server, script, expect, variables))
+                if name == "healthz":
+                    runs.append(("bare", bare, "healthz", 200, {}))
+                if name == "get_organization" or (name == "invite" and "get_organization" not in chosen):
+                    variables = {"TOKEN": "-", "ORGANIZATION": read_org}
+                    runs.append(("select", select, "get_organization", 200, variables))
+                for system, server, script, expect, variables in runs:
+                    result = wrk(
+                        server, script, expect=expect, duration=args.duration, connections=CONNECTIONS,
+                        variables=variables,
+                    )  # fmt: skip
+                    key = (system, name if system in ours else script)
+                    figures[key].add(result.per_server_core)
+                    print(
+                        f"  round {round_ + 1} {system:9s} {key[1]:20s} {result.per_server_core:8.1f}/CPU-s "
+                        f"({result.requests_per_s:.0f}/s, CPU {result.server_cpu_s:.2f} s, bad {result.bad}) "
+                        f"load {result.load}",
+                        flush=True,
+                    )
+            if "login" in chosen:
+                figures[("argon2", "verify")].add(argon2_per_cpu_second(args.duration))
+                print(f"  round {round_ + 1} argon2    verify {figures[('argon2', 'verify')].values[-1]:.1f}")
+    print(f"\nload average at the end {load_average()}\n")
+    if any(system == "before" for system, _ in figures):
+        print("| before → after (per server CPU-second) | before | after | change |")
+        print("|---|---|---|---|")
+        for name in chosen:
+            old, new = figures[("before", name)], figures[("tenantry", name)]
+            print(f"| {name} | {old} | {new} | {new.median / old.median - 1:+.0%} |")
+        print()
+    print("| figure (per server CPU-second) | Tenantry | ceiling | ratio (median) | target | met |")
+    print("|---|---|---|---|---|---|")
+    ceiling_key = {
+        "bare": ("bare", "healthz"),
+        "select": ("select", "get_organization"),
+        "argon2": ("argon2", "verify"),
+    }
+    for name in chosen:
+        mine = figures[("tenantry", name)]
+        system, wanted = TARGETS[name]
+        ceiling = figures.get(ceiling_key.get(system, ("", "")))
+        if ceiling is None or not ceiling.values:
+            print(f"| {name} | {mine} | {system}: not in this run | – | {wanted:.0%} | – |")
+            continue
+        ratio = mine.median / ceiling.median
+        print(
+            f"| {name} | {mine} | {system} {ceiling} | {ratio:.0%} | ≥ {wanted:.0%} | "
+            f"{'met' if ratio >= wanted else 'not met'} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""SCIM Groups of a directory: create, read, list, replace, patch, delete. Membership
+changes recompute the roles of the members they touch (group → role mapping), in the same
+transaction, under the organization's lock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from scim2_models import PatchOp, ScimFilter
+from sqlalchemy import delete as delete_rows
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tenantry.server.context import Context
+from tenantry.server.db.models import Directory, DirectoryGroup, DirectoryGroupMember, DirectoryUser
+from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, NotFound
+from tenantry.server.domain.ids import new_id
+from tenantry.server.services.membership import ledger
+from tenantry.server.services.provisioning import filters, resources, roles
+from tenantry.server.services.provisioning.protocol import POLICY, GroupModel
+from tenantry.server.services.provisioning.users import directory
+
+
+@dataclass(frozen=True)
+class Listed:
+    total: int
+    start_index: int
+    resources: list[GroupModel]
+
+
+def _row(session: Session, directory_id: str, group_id: str) -> DirectoryGroup:
+    row = session.get(DirectoryGroup, group_id)
+    if row is None or row.directory_id != directory_id:
+        raise NotFound(f"No Group with id {group_id!r} in this directory.")
+    return row
+
+
+def _view(ctx: Context, session: Session, row: DirectoryGroup, *, members: bool = True) -> GroupModel:
+    session.flush()
+    base = resources.base_url(ctx.settings.public_url, row.directory_id)
+    found = resources.members_of(session, [row.id])[row.id] if members else []
+    return resources.group_model(row, base, found)
+
+
+def _members(session: Session, directory_id: str, resource: GroupModel) -> dict[str, str | None]:
+    """The directory users ``resource`` lists as members, with the ``display`` sent for
+    each. Raises InvalidArgument for a value that is not a User of this directory."""
+    wanted = {str(member.value): member.display for member in resource.members or [] if member.value}
+    if not wanted:
+        return {}
+    known = set(
+        session.scalars(
+            select(DirectoryUser.id).where(DirectoryUser.directory_id == directory_id, DirectoryUser.id.in_(wanted))
+        )
+    )
+    unknown = sorted(set(wanted) - known)
+    if unknown:
+        raise InvalidArgument(
+            f"members: no User with id {unknown[0]!r} in this directory.",
+            [FieldError("members", "invalidValue", "every member must be a User of this directory")],
+        )
+    return wanted
+
+
+def _write(session: Session, row: DirectoryGroup, resource: GroupModel) -> None:
+    row.display_name = resource.display_name or ""
+    row.display_name_key = row.display_name.lower()
+    row.external_id = resource.external_id
+    row.document = resources.stored(resource)
+    if not row.display_name:
+        raise InvalidArgument.field("displayName", "invalidValue", "a group needs a displayName")
+    clash = session.scalar(
+        select(DirectoryGroup.id).where(
+            DirectoryGroup.directory_id == row.directory_id,
+            DirectoryGroup.display_name_key == row.display_name_key,
+            DirectoryGroup.id != row.id,
+        )
+    )
+    if clash is not None:
+        raise AlreadyExists(
+            f"A group named {row.display_name!r} already exists in this directory.",
+            [FieldError("displayName", "uniqueness", "already in use in this directory")],
+        )
+
+
+def _set_members(session: Session, row: DirectoryGroup, wanted: dict[str, str | None]) -> set[str]:
+    """Make the group's members ``wanted``; returns the users whose groups changed."""
+    current = {
+        member.directory_user_id: member
+        for member in session.scalars(select(DirectoryGroupMember).where(DirectoryGroupMember.group_id == row.id))
+    }
+    gone, added = set(current) - set(wanted), set(wanted) - set(current)
+    if gone:
+        session.execute(
+            delete_rows(DirectoryGroupMember).where(
+                DirectoryGroupMember.group_id == row.id, DirectoryGroupMember.directory_user_id.in_(gone)
+            )
+        )
+    for user_id, member in current.items():
+        if user_id in wanted and member.display != wanted[user_id]:
+            member.display = wanted[user_id]
+    session.add_all(
+        DirectoryGroupMember(group_id=row.id, directory_user_id=user_id, display=wanted[user_id])
+        for user_id in sorted(added)
+    )
+    session.flush()
+    return gone | added
+
+
+def _mapped(found: Directory, group_id: str) -> bool:
+    return any(str(a.get("group_id")) == group_id for a in found.role_assignments or [])
+
+
+def create(ctx: Context, directory_id: str, resource: GroupModel) -> GroupModel:
+    """Raises AlreadyExists (displayName), InvalidArgument (members)."""
+    with ctx.uow() as uow:
+        session = uow.session
+        found = directory(session, directory_id)
+        ledger.lock_organization(session, found.organization_id)
+        now = ctx.clock.now()
+        row = DirectoryGroup(id=new_id("dirg"), directory_id=directory_id, created_at=now, updated_at=now)
+        _write(session, row, resource)
+        session.add(row)
+        session.flush()
+        _set_members(session, row, _members(session, directory_id, resource))
+        view = _view(ctx, session, row)
+        uow.commit()
+        return view
+
+
+def get(ctx: Context, directory_id: str, group_id: str, *, members: bool = True) -> GroupModel:
+    with ctx.uow(readonly=True) as uow:
+        return _view(ctx, uow.session, _row(uow.session, directory_id, group_id), members=members)
+
+
+def list_(
+    ctx: Context,
+    directory_id: str,
+    scim_filter: ScimFilter[Any] | None,
+    start_index: int,
+    count: int,
+    *,
+    members: bool = True,
+) -> Listed:
+    with ctx.uow(readonly=True) as uow:
+        session = uow.session
+        directory(session, directory_id)
+        base = resources.base_url(ctx.settings.public_url, directory_id)
+        where = [DirectoryGroup.directory_id == directory_id]
+        clause = filters.groups_where(scim_filter.ast) if scim_filter is not None else None
+        ordered = select(DirectoryGroup).order_by(DirectoryGroup.created_at, DirectoryGroup.id)
+        if scim_filter is not None and clause is None:
+            rows = list(session.scalars(ordered.where(*where)))
+            with POLICY:
+                matching = [m for m in _models(session, rows, base, True) if scim_filter.match(m)]
+            return Listed(len(matching), start_index, matching[start_index - 1 : start_index - 1 + count])
+        if clause is not None:
+            where.append(clause)
+        total = session.scalar(select(func.count()).select_from(DirectoryGroup).where(*where)) or 0
+        rows = list(session.scalars(ordered.where(*where).offset(start_index - 1).limit(count))) if count else []
+        return Listed(total, start_index, _models(session, rows, base, members))
+
+
+def _models(session: Session, rows: list[DirectoryGroup], base: str, members: bool) -> list[GroupModel]:
+    found = resources.members_of(session, [row.id for row in rows]) if members else {}
+    return [resources.group_model(row, base, found.get(row.id, [])) for row in rows]
+
+
+def replace(ctx: Context, directory_id: str, group_id: str, resource: GroupModel) -> GroupModel:
+    return _change(ctx, directory_id, group_id, lambda _old: resource)
+
+
+def patch(ctx: Context, directory_id: str, group_id: str, operations: PatchOp[Any]) -> GroupModel:
+    def changed(old: GroupModel) -> GroupModel:
+        operations.patch(old, scim_policy=POLICY)
+        return old
+
+    return _change(ctx, directory_id, group_id, changed)
+
+
+def _change(ctx: Context, directory_id: str, group_id: str, change: Callable[[GroupModel], GroupModel]) -> GroupModel:
+    with ctx.uow() as uow:
+        session = uow.session
+        found = directory(session, directory_id)
+        ledger.lock_organization(session, found.organization_id)
+        row = _row(session, directory_id, group_id)
+        base = resources.base_url(ctx.settings.public_url, directory_id)
+        resource = change(resources.group_model(row, base, resources.members_of(session, [row.id])[row.id]))
+        _write(session, row, resource)
+        row.updated_at = ctx.clock.now()
+        touched = _set_members(session, row, _members(session, directory_id, resource))
+        if touched and _mapped(found, row.id):
+            roles.recompute(ctx, session, found, touched)
+        view = _view(ctx, session, row)
+        uow.commit()
+        return view
+
+
+def delete(ctx: Context, directory_id: str, group_id: str) -> None:
+    with ctx.uow() as uow:
+        session = uow.session
+        found = directory(session, directory_id)
+        ledger.lock_organization(session, found.organization_id)
+        row = _row(session, directory_id, group_id)
+        touched = _set_members(session, row, {})
+        session.delete(row)
+        session.flush()
+        if _mapped(found, row.id):
+            if touched:
+                roles.recompute(ctx, session, found, touched)
+            # a deleted group maps to nothing any more
+            found.role_assignments = [a for a in found.role_assignments if str(a.get("group_id")) != row.id]
+        uow.commit()

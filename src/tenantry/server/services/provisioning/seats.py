@@ -1,0 +1,112 @@
+"""A directory user's membership follows its ``active`` flag, through the ledger's seat cap.
+
+``active: true`` needs an active membership: a new one (``lifecycle.start``, method
+``directory``), a re-activated one or an invitation completed, each taking a seat and
+refused with OrganizationUserLimitReached when the organization is full. ``active: false``
+makes it ``inactive``: the seat is given back and the user's tokens and sessions for this
+organization end. The caller holds the user's and the organization's locks (ledger order).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tenantry.server.context import Context
+from tenantry.server.db import repositories as repo
+from tenantry.server.db.models import Directory, Membership, Organization, User
+from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.domain.errors import OrganizationUserLimitReached
+from tenantry.server.domain.memberships import MembershipStatus
+from tenantry.server.services.directory import environment
+from tenantry.server.services.identity import sessions
+from tenantry.server.services.integration import events
+from tenantry.server.services.membership import ledger, lifecycle
+
+UPDATED = "user.organization_membership_updated"
+
+
+def follow(
+    ctx: Context, uow: UnitOfWork, org: Organization, user: User, *, active: bool, roles: list[str]
+) -> Membership | None:
+    """Make the user's membership of ``org`` match ``active``; returns it (None when an
+    inactive directory user never had one). Raises OrganizationUserLimitReached."""
+    session = uow.session
+    membership = repo.find_membership(session, org.id, user.id)
+    if membership is None:
+        if not active:
+            return None
+        return lifecycle.start(
+            ctx,
+            uow,
+            org,
+            user,
+            roles,
+            invite=False,
+            inviter_email=None,
+            settings=environment.load(session),
+            method="directory",
+        )
+    membership = ledger.lock_membership(session, org.id, user.id)
+    now = ctx.clock.now()
+    status = membership.status(now)
+    if active and status is not MembershipStatus.ACTIVE:
+        _activate(session, org, membership, status, now)
+        events.membership_event(session, UPDATED, membership, now)
+    elif not active and status is not MembershipStatus.INACTIVE:
+        ledger.deactivate(session, membership, now)
+        sessions.end_for_organization(session, user.id, org.id, now)
+        events.membership_event(session, UPDATED, membership, now)
+    return membership
+
+
+def _activate(
+    session: Session, org: Organization, membership: Membership, status: MembershipStatus, now: datetime
+) -> None:
+    if status is MembershipStatus.INACTIVE:
+        ledger.reactivate(session, org, membership, now)
+        return
+    # A pending or expired invitation: the directory vouches for the person, so it becomes
+    # an active membership holding a seat (an expired one needs a free seat, like anyone).
+    if status is MembershipStatus.PENDING_INVITE:
+        ledger.accept(session, org, membership, now)
+    else:
+        ledger.hold(session, org, membership, now)
+        membership.accepted_at = now
+        membership.invitation_token_hash = None
+        membership.updated_at = now
+
+
+def end(ctx: Context, session: Session, org: Organization, user: User) -> None:
+    """End the user's membership of ``org`` (if any) by the one removal path."""
+    membership = repo.find_membership(session, org.id, user.id)
+    if membership is None:
+        return
+    membership = ledger.lock_membership(session, org.id, user.id)
+    lifecycle.end(ctx, session, membership)
+    sessions.end_for_organization(session, user.id, org.id, ctx.clock.now())
+
+
+def record_refusal(
+    ctx: Context, directory: Directory, refusal: OrganizationUserLimitReached, who: dict[str, Any]
+) -> None:
+    """The audit event (and webhook) for a provisioning call refused because the
+    organization is full, in its own transaction: the refused change was rolled back whole."""
+    with ctx.uow() as uow:
+        events.record(
+            uow.session,
+            "directory.user_refused",
+            {
+                "directory_id": directory.id,
+                "organization_id": directory.organization_id,
+                "code": refusal.code,
+                "message": refusal.message,
+                "user": who,
+            },
+            ordering_key=f"directory:{directory.id}",
+            now=ctx.clock.now(),
+            organization_id=directory.organization_id,
+        )
+        uow.commit()

@@ -1,0 +1,316 @@
+"""SCIM Users of a directory (RFC 7644 §3): create, read, list, replace, patch, delete —
+each one transaction, provisioning the Tenantry user and its membership through the ledger.
+
+Lock order (the ledger's): the Tenantry user, then the organization, then the membership.
+A call refused because the organization is full leaves nothing behind and records a
+``directory.user_refused`` event (audit log and webhook) in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from scim2_models import PatchOp, ScimFilter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tenantry.server.context import Context
+from tenantry.server.db import repositories as repo
+from tenantry.server.db.models import Directory, DirectoryUser, Membership, User
+from tenantry.server.domain.attributes import Requirement
+from tenantry.server.domain.errors import AlreadyExists, FieldError, NotFound, OrganizationUserLimitReached
+from tenantry.server.domain.ids import new_id
+from tenantry.server.domain.types import email_key
+from tenantry.server.services.commands import UserProfileInput
+from tenantry.server.services.identity.users import new_user
+from tenantry.server.services.integration import events
+from tenantry.server.services.membership import ledger
+from tenantry.server.services.provisioning import filters, resources, roles, seats
+from tenantry.server.services.provisioning.protocol import POLICY, UserModel
+
+
+@dataclass(frozen=True)
+class Listed:
+    total: int
+    start_index: int
+    resources: list[UserModel]
+
+
+def directory(session: Session, directory_id: str) -> Directory:
+    found = session.get(Directory, directory_id)
+    if found is None:
+        raise NotFound(f"No directory with id {directory_id!r}.")
+    return found
+
+
+def _row(session: Session, directory_id: str, user_id: str) -> DirectoryUser:
+    row = session.get(DirectoryUser, user_id)
+    if row is None or row.directory_id != directory_id:
+        raise NotFound(f"No User with id {user_id!r} in this directory.")
+    return row
+
+
+def _who(resource: UserModel) -> dict[str, Any]:
+    emails = [e.value for e in resource.emails or [] if e.value]
+    return {"user_name": resource.user_name, "external_id": resource.external_id, "emails": emails}
+
+
+def _refusing(ctx: Context, directory_id: str, resource: UserModel, action: Callable[[], UserModel]) -> UserModel:
+    try:
+        return action()
+    except OrganizationUserLimitReached as refusal:
+        with ctx.uow(readonly=True) as uow:
+            found = directory(uow.session, directory_id)
+        seats.record_refusal(ctx, found, refusal, _who(resource))
+        raise
+
+
+def _view(ctx: Context, session: Session, row: DirectoryUser) -> UserModel:
+    session.flush()
+    base = resources.base_url(ctx.settings.public_url, row.directory_id)
+    return resources.user_model(row, base, resources.groups_of(session, [row.id])[row.id])
+
+
+def create(ctx: Context, directory_id: str, resource: UserModel) -> tuple[UserModel, bool]:
+    """Provision a pushed user; returns it and whether it was created. The same ``userName``
+    and ``externalId`` sent again (a create whose answer was lost) returns the existing
+    one. Raises AlreadyExists (uniqueness), InvalidArgument, OrganizationUserLimitReached."""
+    created = True
+
+    def run() -> UserModel:
+        nonlocal created
+        with ctx.uow() as uow:
+            session = uow.session
+            found = directory(session, directory_id)
+            address = resources.address(resource)
+            existing = repo.user_by_email(session, address)
+            user = ledger.lock_user(session, existing.id) if existing else None
+            org = ledger.lock_organization(session, found.organization_id)
+            same = _same_user(session, found, resource)
+            if same is not None:
+                created = False
+                return _view(ctx, session, same)
+            row = _new_row(ctx, session, found, resource, user, address)
+            user = repo.user(session, row.user_id)
+            seats.follow(ctx, uow, org, user, active=row.active, roles=roles.mapped(session, found, row.id))
+            view = _view(ctx, session, row)
+            uow.commit()
+            return view
+
+    view = _refusing(ctx, directory_id, resource, run)
+    return view, created
+
+
+def _same_user(session: Session, found: Directory, resource: UserModel) -> DirectoryUser | None:
+    user_name_key = (resource.user_name or "").lower()
+    row = session.scalar(
+        select(DirectoryUser).where(
+            DirectoryUser.directory_id == found.id, DirectoryUser.user_name_key == user_name_key
+        )
+    )
+    if row is None:
+        return None
+    if resource.external_id is not None and row.external_id == resource.external_id:
+        return row
+    raise AlreadyExists(
+        f"userName {resource.user_name!r} is already provisioned in this directory.",
+        [FieldError("userName", "uniqueness", "already in use in this directory")],
+    )
+
+
+def _new_row(
+    ctx: Context, session: Session, found: Directory, resource: UserModel, user: User | None, address: str
+) -> DirectoryUser:
+    """The directory user row and its Tenantry user: created, or an existing account linked
+    when it already belongs to this organization (never an account outside it)."""
+    now = ctx.clock.now()
+    created_user = user is None
+    if user is None:
+        user = new_user(session, address, None, {}, UserProfileInput(), now, Requirement.NONE)
+        events.user_event(session, "user.created", user, now)
+    elif repo.find_membership(session, found.organization_id, user.id) is None:
+        raise AlreadyExists(
+            "An account with this e-mail address already exists outside this organization; "
+            "it is not linked to a directory user. Add it to the organization first, or use another address.",
+            [FieldError("emails", "uniqueness", "address belongs to an account outside this organization")],
+        )
+    row = DirectoryUser(
+        id=new_id("diru"),
+        directory_id=found.id,
+        user_id=user.id,
+        created_user=created_user,
+        created_at=now,
+        updated_at=now,
+    )
+    resources.columns(row, resource)
+    _ensure_unique(session, found.id, row)
+    resources.apply_to_user(session, found, user, resource)
+    user.updated_at = now
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _ensure_unique(session: Session, directory_id: str, row: DirectoryUser) -> None:
+    checks: list[tuple[str, Any, Any]] = [
+        ("userName", DirectoryUser.user_name_key, row.user_name_key),
+        ("user", DirectoryUser.user_id, row.user_id),
+    ]
+    if row.external_id is not None:
+        checks.append(("externalId", DirectoryUser.external_id, row.external_id))
+    for field, column, value in checks:
+        clash = session.scalar(
+            select(DirectoryUser.id).where(
+                DirectoryUser.directory_id == directory_id, column == value, DirectoryUser.id != row.id
+            )
+        )
+        if clash is not None:
+            raise AlreadyExists(
+                f"This {field} is already provisioned in this directory.",
+                [FieldError(field, "uniqueness", "already in use in this directory")],
+            )
+
+
+def get(ctx: Context, directory_id: str, user_id: str) -> UserModel:
+    with ctx.uow(readonly=True) as uow:
+        return _view(ctx, uow.session, _row(uow.session, directory_id, user_id))
+
+
+def list_(ctx: Context, directory_id: str, scim_filter: ScimFilter[Any] | None, start_index: int, count: int) -> Listed:
+    """One page (1-based ``start_index``) in a stable order (creation, then id)."""
+    with ctx.uow(readonly=True) as uow:
+        session = uow.session
+        directory(session, directory_id)
+        base = resources.base_url(ctx.settings.public_url, directory_id)
+        where = [DirectoryUser.directory_id == directory_id]
+        clause = filters.users_where(scim_filter.ast) if scim_filter is not None else None
+        if scim_filter is not None and clause is None:
+            return _list_in_python(session, directory_id, scim_filter, start_index, count, base)
+        if clause is not None:
+            where.append(clause)
+        total = session.scalar(select(func.count()).select_from(DirectoryUser).where(*where)) or 0
+        rows = (
+            list(
+                session.scalars(
+                    select(DirectoryUser)
+                    .where(*where)
+                    .order_by(DirectoryUser.created_at, DirectoryUser.id)
+                    .offset(start_index - 1)
+                    .limit(count)
+                )
+            )
+            if count
+            else []
+        )
+        return Listed(total, start_index, _models(session, rows, base))
+
+
+def _models(session: Session, rows: list[DirectoryUser], base: str) -> list[UserModel]:
+    groups = resources.groups_of(session, [row.id for row in rows])
+    return [resources.user_model(row, base, groups[row.id]) for row in rows]
+
+
+def _list_in_python(
+    session: Session, directory_id: str, scim_filter: ScimFilter[Any], start_index: int, count: int, base: str
+) -> Listed:
+    rows = list(
+        session.scalars(
+            select(DirectoryUser)
+            .where(DirectoryUser.directory_id == directory_id)
+            .order_by(DirectoryUser.created_at, DirectoryUser.id)
+        )
+    )
+    with POLICY:
+        matching = [model for model in _models(session, rows, base) if scim_filter.match(model)]
+    return Listed(len(matching), start_index, matching[start_index - 1 : start_index - 1 + count])
+
+
+def replace(ctx: Context, directory_id: str, user_id: str, resource: UserModel) -> UserModel:
+    """PUT: the resource becomes what was sent (``id`` stays)."""
+    return _refusing(ctx, directory_id, resource, lambda: _change(ctx, directory_id, user_id, lambda _old: resource))
+
+
+def patch(ctx: Context, directory_id: str, user_id: str, operations: PatchOp[Any]) -> UserModel:
+    """PATCH: the operations applied (scim2-models) to the stored resource."""
+
+    def changed(old: UserModel) -> UserModel:
+        operations.patch(old, scim_policy=POLICY)
+        return old
+
+    holder: list[UserModel] = []
+
+    def remember(old: UserModel) -> UserModel:
+        holder.append(changed(old))
+        return holder[-1]
+
+    try:
+        return _change(ctx, directory_id, user_id, remember)
+    except OrganizationUserLimitReached as refusal:
+        with ctx.uow(readonly=True) as uow:
+            found = directory(uow.session, directory_id)
+        seats.record_refusal(ctx, found, refusal, _who(holder[-1]) if holder else {"id": user_id})
+        raise
+
+
+def _change(ctx: Context, directory_id: str, user_id: str, change: Callable[[UserModel], UserModel]) -> UserModel:
+    with ctx.uow() as uow:
+        session = uow.session
+        found = directory(session, directory_id)
+        row = _row(session, directory_id, user_id)
+        user = ledger.lock_user(session, row.user_id)
+        org = ledger.lock_organization(session, found.organization_id)
+        base = resources.base_url(ctx.settings.public_url, directory_id)
+        resource = change(resources.user_model(row, base))
+        resources.columns(row, resource)
+        _ensure_unique(session, directory_id, row)
+        now = ctx.clock.now()
+        row.updated_at = now
+        _follow_address(session, row, user)
+        resources.apply_to_user(session, found, user, resource)
+        user.updated_at = now
+        events.user_event(session, "user.updated", user, now)
+        seats.follow(ctx, uow, org, user, active=row.active, roles=roles.mapped(session, found, row.id))
+        view = _view(ctx, session, row)
+        uow.commit()
+        return view
+
+
+def _follow_address(session: Session, row: DirectoryUser, user: User) -> None:
+    """A user the directory created follows its address when it changes (if no other
+    account has it); a linked account keeps its own."""
+    if not row.created_user or row.email_key is None or row.email_key == user.email_key:
+        return
+    if repo.user_by_email(session, row.email_key) is not None:
+        return
+    document_address = resources.address(UserModel.model_validate(row.document))
+    user.email = document_address
+    user.email_key = email_key(document_address)
+    user.email_verified = False
+
+
+def delete(ctx: Context, directory_id: str, user_id: str) -> None:
+    """DELETE: the membership ends (seat back, tokens and sessions for this organization
+    end); the Tenantry user goes too when this directory created it and it has no other
+    membership or directory left (SPEC §12)."""
+    with ctx.uow() as uow:
+        session = uow.session
+        found = directory(session, directory_id)
+        row = _row(session, directory_id, user_id)
+        user = ledger.lock_user(session, row.user_id)
+        org = ledger.lock_organization(session, found.organization_id)
+        seats.end(ctx, session, org, user)
+        created_user = row.created_user
+        session.delete(row)
+        session.flush()
+        if created_user and _unattached(session, user.id):
+            events.user_event(session, "user.deleted", user, ctx.clock.now())
+            session.delete(user)
+        uow.commit()
+
+
+def _unattached(session: Session, user_id: str) -> bool:
+    memberships = session.scalar(select(func.count()).select_from(Membership).where(Membership.user_id == user_id))
+    links = session.scalar(select(func.count()).select_from(DirectoryUser).where(DirectoryUser.user_id == user_id))
+    return not memberships and not links

@@ -1,0 +1,56 @@
+"""How many SQL statements the hot paths send (issue 18): deterministic, so a change that adds
+a round trip to an invitation or a management read fails here rather than only in bench/.
+
+Counted with an engine listener around one request of the in-process app; the token is taken
+first, so only the request itself is counted. The budgets are the figures after issue 18's
+changes; bench/RESULTS.md has the per CPU-second figures they translate to.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+
+@contextmanager
+def counted(engine: Any) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split())[:160])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        if os.environ.get("SHOW_STATEMENTS"):
+            print("\n".join(statements))
+
+
+def test_an_invitation_into_an_organization_with_a_seat_limit(api, context):
+    org = api.org()
+    api.limit(org["id"], 10)
+    api.user_in(org["id"], "warm@example.com")  # caches warm, as on a running server
+    with counted(context.engine) as statements:
+        response = api.add_user(org["id"], "new@example.com")
+    assert response.status_code == 201, response.text
+    # BEGIN; the user looked up by e-mail and locked; the organization locked; attribute
+    # definitions; the user inserted; settings; the seat taken (one guarded UPDATE); the
+    # sending limit; the e-mail, the membership; the events in ONE insert; webhook endpoints.
+    # Was 20 before issue 18 (an insert per event, memberships and the user read back 4 + 2 times).
+    assert len(statements) <= 12, statements
+    assert sum(statement.startswith("INSERT INTO events") for statement in statements) == 1, statements
+
+
+def test_reading_an_organization(api, context):
+    org = api.org()
+    api.get(f"/api/v1/organizations/{org['id']}")
+    with counted(context.engine) as statements:
+        response = api.get(f"/api/v1/organizations/{org['id']}")
+    assert response.status_code == 200
+    assert len(statements) <= 2, statements  # BEGIN and one SELECT

@@ -1,0 +1,123 @@
+"""Domain join (SPEC §10): `suggest` offers the organization on the switcher, `auto` adds the
+user at sign-in; only verified addresses, always through the seat cap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.helpers import Api, assert_problem
+from tests.oidc.conftest import PASSWORD, form_token
+
+DOMAIN = "acme-widgets.com"
+
+
+def org_with_domain(api: Api, join: str, name: str = "Acme") -> dict[str, Any]:
+    org = api.org(name)
+    created = api.post(f"/api/v1/organizations/{org['id']}/domains", json={"domain": {"domain": DOMAIN}}).json()
+    verified = api.patch(
+        f"/api/v1/organizations/{org['id']}/domains/{created['domain']['id']}:verify",
+        json={"verification_method": "ADMIN"},
+    )
+    assert verified.status_code == 200, verified.text
+    patched = api.patch(f"/api/v1/organizations/{org['id']}/settings/domains", json={"settings": {"domain_join": join}})
+    assert patched.status_code == 200, patched.text
+    return org
+
+
+def verified_user(api: Api, email: str) -> dict[str, Any]:
+    """A user with a verified address and PASSWORD, member of an unrelated organization."""
+    home = api.org(f"Home of {email}")
+    user = api.user_in(home["id"], email)
+    assert api.accept(api.invitation_token(email), password=PASSWORD).status_code == 200
+    return user
+
+
+def sign_in(http: TestClient, email: str) -> None:
+    response = http.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": form_token(http, "/login")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def memberships(api: Api, user_id: str) -> dict[str, dict[str, Any]]:
+    user = api.get(f"/api/v1/users/{user_id}").json()["user"]
+    return {m["organization_id"]: m for m in user["memberships"]}
+
+
+def test_auto_adds_a_verified_user_at_sign_in(api: Api, http: TestClient) -> None:
+    org = org_with_domain(api, "auto")
+    user = verified_user(api, f"dana@{DOMAIN}")
+    outsider = verified_user(api, "erin@elsewhere-co.com")
+    sign_in(http, f"dana@{DOMAIN}")
+    joined = memberships(api, user["id"])[org["id"]]
+    assert joined["membership_status"] == "ACTIVE"
+    assert joined["provisioning_method"] == "domain"
+    assert [r["name"] for r in joined["roles"]] == ["member"]
+    http.cookies.clear()
+    sign_in(http, "erin@elsewhere-co.com")
+    assert org["id"] not in memberships(api, outsider["id"])
+
+
+def test_an_unverified_address_is_never_joined(api: Api, http: TestClient) -> None:
+    org = org_with_domain(api, "auto")
+    assert api.signup(f"mallory@{DOMAIN}", PASSWORD).status_code == 201  # never proves the address
+    user = api.get("/api/v1/users", params={"page_size": 100}).json()["users"]
+    mallory = next(u for u in user if u["email"] == f"mallory@{DOMAIN}")
+    sign_in(http, f"mallory@{DOMAIN}")
+    assert org["id"] not in memberships(api, mallory["id"])
+    assert f"/organizations/{org['id']}/join-by-domain" not in http.get("/organizations").text
+
+
+def test_a_full_organization_is_skipped_at_sign_in(api: Api, http: TestClient) -> None:
+    org = org_with_domain(api, "auto")
+    api.limit(org["id"], 1)
+    api.user_in(org["id"], "boss@acme-widgets.com", invite=False)
+    user = verified_user(api, f"dana@{DOMAIN}")
+    sign_in(http, f"dana@{DOMAIN}")
+    assert org["id"] not in memberships(api, user["id"])
+    assert api.seats_used(org["id"]) == 1
+
+
+def test_suggest_offers_the_organization_on_the_switcher(api: Api, http: TestClient) -> None:
+    org = org_with_domain(api, "suggest")
+    user = verified_user(api, f"dana@{DOMAIN}")
+    sign_in(http, f"dana@{DOMAIN}")
+    assert org["id"] not in memberships(api, user["id"])  # offered, not added
+    page = http.get("/organizations")
+    assert f"/organizations/{org['id']}/join-by-domain" in page.text
+    api.limit(org["id"], 1)
+    api.user_in(org["id"], "boss@acme-widgets.com", invite=False)
+    full = http.post(
+        f"/organizations/{org['id']}/join-by-domain",
+        data={"csrf_token": form_token(http, "/organizations")},
+        follow_redirects=False,
+    )
+    assert full.status_code == 409
+    assert "maximum number of users" in full.text
+    api.limit(org["id"], 2)
+    joined = http.post(
+        f"/organizations/{org['id']}/join-by-domain",
+        data={"csrf_token": form_token(http, "/organizations")},
+        follow_redirects=False,
+    )
+    assert joined.status_code == 303
+    assert memberships(api, user["id"])[org["id"]]["provisioning_method"] == "domain"
+
+
+def test_off_offers_nothing_and_the_join_route_refuses(api: Api, http: TestClient) -> None:
+    org = org_with_domain(api, "off")
+    user = verified_user(api, f"dana@{DOMAIN}")
+    sign_in(http, f"dana@{DOMAIN}")
+    assert "join-by-domain" not in http.get("/organizations").text
+    refused = http.post(
+        f"/organizations/{org['id']}/join-by-domain",
+        data={"csrf_token": form_token(http, "/organizations")},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 409
+    assert org["id"] not in memberships(api, user["id"])
+    assert_problem(api.get(f"/api/v1/organizations/{org['id']}/domains/x"), 404, "not_found")
