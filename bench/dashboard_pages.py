@@ -22,7 +22,7 @@ from sqlalchemy import insert, text
 from tenantry.server.app import create_app
 from tenantry.server.context import build_context
 from tenantry.server.db.migrate import upgrade
-from tenantry.server.db.models import Membership, Organization, User
+from tenantry.server.db.models import Membership, MembershipRole, Organization, User
 from tenantry.server.domain.ids import new_id
 from tenantry.server.services.identity import admins
 from tenantry.server.settings import Settings
@@ -30,7 +30,7 @@ from tenantry.server.settings import Settings
 USERS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 ORGS = USERS // 10
 REPEAT = 30
-TABLES = ("admin_sessions", "admins", "memberships", "browser_sessions", "organizations", "users")
+TABLES = ("admin_sessions", "admins", "membership_roles", "memberships", "browser_sessions", "organizations", "users")
 
 
 def seed(ctx) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -55,7 +55,10 @@ def seed(ctx) -> tuple[str, str]:  # type: ignore[no-untyped-def]
                 for i, oid in enumerate(org_ids)
             ],
         )
-        users, memberships = [], []
+        member_role = conn.execute(
+            text("SELECT id FROM roles WHERE name = 'member' AND organization_id IS NULL")
+        ).scalar()
+        users, memberships, held = [], [], []
         for i in range(USERS):
             uid = new_id("usr")
             users.append(
@@ -79,7 +82,7 @@ def seed(ctx) -> tuple[str, str]:  # type: ignore[no-untyped-def]
                     "id": new_id("mem"),
                     "organization_id": org_ids[i % ORGS],
                     "user_id": uid,
-                    "roles": ["member"],
+                    "metadata": {},
                     "holds_seat": kind != 0,
                     "accepted_at": accepted,
                     "invited_at": now,
@@ -89,13 +92,16 @@ def seed(ctx) -> tuple[str, str]:  # type: ignore[no-untyped-def]
                     "updated_at": now,
                 }
             )
+            held.append({"membership_id": memberships[-1]["id"], "role_id": member_role, "position": 0})
             if len(users) == 10_000:
                 conn.execute(insert(User), users)
                 conn.execute(insert(Membership), memberships)
-                users, memberships = [], []
+                conn.execute(insert(MembershipRole), held)
+                users, memberships, held = [], [], []
         if users:
             conn.execute(insert(User), users)
             conn.execute(insert(Membership), memberships)
+            conn.execute(insert(MembershipRole), held)
         conn.execute(text("UPDATE organizations SET seats_held = 10"))
     if ctx.engine.dialect.name == "postgresql":  # what autovacuum does in steady state
         with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

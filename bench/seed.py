@@ -37,9 +37,10 @@ USER_COLUMNS = (
 )
 ORG_COLUMNS = ("id", "display_name", "metadata", "max_allowed_users", "seats_held", "created_at", "updated_at")
 MEMBER_COLUMNS = (
-    "id", "organization_id", "user_id", "roles", "holds_seat", "accepted_at", "resent_count",
+    "id", "organization_id", "user_id", "metadata", "holds_seat", "accepted_at", "resent_count",
     "created_at", "updated_at",
 )  # fmt: skip
+MEMBER_ROLE_COLUMNS = ("membership_id", "role_id", "position")
 ATTRIBUTE_COLUMNS = (
     "key", "display_name", "description", "type", "required", "collect_on_signup", "user_editable", "options",
     "position", "created_at", "updated_at",
@@ -107,7 +108,29 @@ def _memberships(
 ) -> Iterator[tuple[object, ...]]:
     for i, user_id in enumerate(user_ids):
         org_id = org_ids[organization_of(i, len(user_ids), len(org_ids))]
-        yield (member_ids[i], org_id, user_id, '["member"]', True, now, 0, now, now)
+        yield (member_ids[i], org_id, user_id, "{}", True, now, 0, now, now)
+
+
+def _member_roles(member_ids: list[str], role_id: str) -> Iterator[tuple[object, ...]]:
+    for member_id in member_ids:
+        yield (member_id, role_id, 0)
+
+
+def _member_role_id(database_url: str) -> str:
+    """The built-in ``member`` role the migrations seeded (every seeded membership holds it)."""
+    query = "SELECT id FROM roles WHERE name = 'member' AND organization_id IS NULL"
+    if database_url.startswith("sqlite"):
+        conn = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        try:
+            return str(conn.execute(query).fetchone()[0])
+        finally:
+            conn.close()
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://", 1)) as pg:
+        row = pg.execute(query).fetchone()
+        assert row is not None
+        return str(row[0])
 
 
 def _attributes(now: datetime) -> list[tuple[object, ...]]:
@@ -127,6 +150,7 @@ def seed(database_url: str, users: int, organizations: int) -> Seeded:
         ("users", USER_COLUMNS, _users(user_ids, now)),
         ("organizations", ORG_COLUMNS, _organizations(org_ids, users, now)),
         ("memberships", MEMBER_COLUMNS, _memberships(member_ids, user_ids, org_ids, now)),
+        ("membership_roles", MEMBER_ROLE_COLUMNS, _member_roles(member_ids, _member_role_id(database_url))),
     ]
     if database_url.startswith("sqlite"):
         _load_sqlite(database_url, tables)

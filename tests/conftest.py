@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -52,6 +53,7 @@ TABLES = (
     "browser_sessions",
     "email_codes",
     "login_lockouts",
+    "membership_roles",
     "directory_group_members",
     "directory_groups",
     "directory_users",
@@ -116,9 +118,31 @@ def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
         for table in TABLES:
             connection.execute(text(f"DELETE FROM {table}"))
         connection.execute(text("UPDATE environment_settings SET document = :doc"), {"doc": "{}"})
+        _reset_roles(connection)
     yield
     broken = seat_invariant_violations(engine)
     assert not broken, "seat invariant broken after the test:\n" + "\n".join(broken)
+
+
+def _reset_roles(connection: Any) -> None:
+    """Back to the catalogue the migration seeds: admin (every tenantry: power, default
+    creator) and member (none, default member); custom roles and permissions go."""
+    connection.execute(text("DELETE FROM roles WHERE builtin = :no"), {"no": False})
+    connection.execute(text("DELETE FROM permissions WHERE builtin = :no"), {"no": False})
+    connection.execute(
+        text(
+            "UPDATE roles SET default_creator = (name = 'admin'), default_member = (name = 'member'), "
+            "display_name = CASE name WHEN 'admin' THEN 'Admin' ELSE 'Member' END, extends_id = NULL"
+        )
+    )
+    connection.execute(text("DELETE FROM role_permissions"))
+    connection.execute(
+        text(
+            "INSERT INTO role_permissions (role_id, permission_id) SELECT r.id, p.id FROM roles r, permissions p "
+            "WHERE r.name = 'admin' AND p.builtin = :yes"
+        ),
+        {"yes": True},
+    )
 
 
 @pytest.fixture

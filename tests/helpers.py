@@ -140,6 +140,24 @@ class Api:
         return self.http.post("/api/v1/signup", json={"email": email, "password": password, **fields})
 
 
+class _HeldRole:
+    """Matches a role as memberships show it (Scalekit's ``{id, name, display_name}``) by name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, dict) and other.get("name") == self.name and {"id", "display_name"} <= set(other)
+
+    def __repr__(self) -> str:
+        return f"role({self.name!r})"
+
+
+def held_roles(*names: str) -> list[_HeldRole]:
+    """``membership["roles"] == held_roles("admin")``."""
+    return [_HeldRole(name) for name in names]
+
+
 def confirm_address(http: TestClient | httpx.Client, api: Api, email: str, password: str) -> None:
     """Verify the address of an account signed up with ``password`` as its owner does: sign
     in, then type the code e-mailed to it on the "Check your e-mail" page. (An account never

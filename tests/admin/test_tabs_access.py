@@ -83,6 +83,13 @@ ROUTES = (  # (method, path template); {action} stands for both confirmation pag
     ("POST", "/admin/api-clients/{client_id}/rotate"),
     ("POST", "/admin/api-clients/{client_id}/delete"),
     ("GET", "/admin/outbox"),
+    ("GET", "/admin/roles"),
+    ("POST", "/admin/roles"),
+    ("POST", "/admin/roles/{name}"),
+    ("POST", "/admin/roles/{name}/delete"),
+    ("POST", "/admin/roles/-/defaults"),
+    ("POST", "/admin/roles/-/permissions"),
+    ("POST", "/admin/roles/-/permissions/{name}/delete"),
 )
 
 
@@ -119,6 +126,7 @@ def targets(api: Api, context: Context) -> dict[str, str]:
         "application_id": response.json()["application"]["id"],
         "client_id": client.id,
         "client_secret": client.secret,
+        "name": "member",
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import Api
+from tests.helpers import Api, held_roles
 
 
 def signed_up(api: Api, email: str = "dan@example.com") -> dict[str, Any]:
@@ -101,7 +101,7 @@ def test_the_creator_becomes_an_active_admin_of_each_organization(api: Api):
     assert len(by_org) == 3
     for org_id in created:
         assert by_org[org_id]["membership_status"] == "ACTIVE"
-        assert by_org[org_id]["roles"] == [{"name": "admin"}]
+        assert by_org[org_id]["roles"] == held_roles("admin")
         assert api.seats_used(org_id) == 1
         members = api.get(f"/api/v1/organizations/{org_id}/users").json()
         assert [u["id"] for u in members["users"]] == [user["id"]]
@@ -112,7 +112,7 @@ def test_the_creator_is_admin_even_without_any_limit(api: Api):
     response = create_for(api, user["id"], "Mine")
     assert response.status_code == 201
     org_id = response.json()["organization"]["id"]
-    assert api.membership(user, org_id)["roles"] == [{"name": "admin"}]
+    assert api.membership(user, org_id)["roles"] == held_roles("admin")
     assert api.membership(user, org_id)["membership_status"] == "ACTIVE"
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.helpers import assert_problem, when
+from tests.helpers import assert_problem, held_roles, when
 
 ORG_ID = re.compile(r"^org_[0-9a-z]{26}$")
 UNKNOWN = "org_00000000000000000000000000"
@@ -125,7 +125,7 @@ def test_create_on_behalf_of_a_user_makes_them_admin(api):
     owned = response.json()["organization"]
     membership = api.membership(user, owned["id"])
     assert membership["membership_status"] == "ACTIVE"
-    assert membership["roles"] == [{"name": "admin"}]
+    assert membership["roles"] == held_roles("admin")
     assert membership["name"] == "Owned"
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.helpers import Api
+from tests.helpers import Api, held_roles
 
 PASSWORD = "correct horse battery"
 
@@ -67,7 +67,7 @@ def test_sign_up_returns_201_with_the_user_and_the_organization_they_own(api: Ap
     membership = user["memberships"][0]
     assert membership["organization_id"] == org["id"]
     assert membership["membership_status"] == "ACTIVE"
-    assert membership["roles"] == [{"name": "admin"}]
+    assert membership["roles"] == held_roles("admin")
     assert membership["invite_expires_at"] is None
     assert membership["join_time"] is not None
 
@@ -81,7 +81,7 @@ def test_sign_up_is_stored_user_and_organization_are_readable_afterwards(api: Ap
     [membership] = stored_user.json()["user"]["memberships"]
     assert membership["organization_id"] == org_id
     assert membership["membership_status"] == "ACTIVE"
-    assert membership["roles"] == [{"name": "admin"}]
+    assert membership["roles"] == held_roles("admin")
 
     stored_org = api.get(f"/api/v1/organizations/{org_id}")
     assert stored_org.status_code == 200

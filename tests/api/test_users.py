@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.helpers import PUBLIC_URL, assert_problem, when
+from tests.helpers import PUBLIC_URL, assert_problem, held_roles, when
 
 USER_ID = re.compile(r"^usr_[0-9a-z]{26}$")
 UNKNOWN_USER = "usr_00000000000000000000000000"
@@ -72,7 +72,7 @@ def test_create_active_user_without_invitation(api, clock):
     assert membership["organization_id"] == org["id"]
     assert membership["name"] == "Acme"
     assert membership["membership_status"] == "ACTIVE"
-    assert membership["roles"] == [{"name": "member"}]
+    assert membership["roles"] == held_roles("member")
     assert membership["join_time"] is not None
     assert membership["invite_expires_at"] is None
     assert outbox(api, "ann@example.com") == []
@@ -112,8 +112,8 @@ def test_invitation_is_the_default(api):
 def test_explicit_admin_role(api):
     org = api.org("Acme")
     user = api.user_in(org["id"], "admin@example.com", invite=False, membership={"roles": [{"name": "admin"}]})
-    assert user["memberships"][0]["roles"] == [{"name": "admin"}]
-    assert api.membership(user, org["id"])["roles"] == [{"name": "admin"}]
+    assert user["memberships"][0]["roles"] == held_roles("admin")
+    assert api.membership(user, org["id"])["roles"] == held_roles("admin")
 
 
 def test_inviter_email_is_kept(api):
@@ -510,7 +510,7 @@ def test_add_existing_user_to_an_organization_active(api):
     membership = [m for m in response.json()["user"]["memberships"] if m["organization_id"] == target["id"]]
     assert len(membership) == 1
     assert membership[0]["membership_status"] == "ACTIVE"
-    assert membership[0]["roles"] == [{"name": "admin"}]
+    assert membership[0]["roles"] == held_roles("admin")
     assert membership[0]["name"] == "Target"
     assert outbox(api, "member@example.com") == []
     assert api.membership(user, target["id"])["membership_status"] == "ACTIVE"
@@ -524,7 +524,7 @@ def test_add_existing_user_with_invitation_by_default(api):
     assert response.status_code == 201, response.text
     membership = api.membership(user, target["id"])
     assert membership["membership_status"] == "PENDING_INVITE"
-    assert membership["roles"] == [{"name": "member"}]
+    assert membership["roles"] == held_roles("member")
     assert membership["invite_expires_at"] is not None
     assert [e["kind"] for e in outbox(api, "member@example.com")] == ["invitation"]
     token = api.invitation_token("member@example.com")
@@ -565,9 +565,9 @@ def test_patch_membership_roles(api):
     )
     assert response.status_code == 200, response.text
     membership = next(m for m in response.json()["user"]["memberships"] if m["organization_id"] == org["id"])
-    assert membership["roles"] == [{"name": "admin"}, {"name": "member"}]
+    assert membership["roles"] == held_roles("admin", "member")
     assert membership["membership_status"] == "ACTIVE"
-    assert api.membership(user, org["id"])["roles"] == [{"name": "admin"}, {"name": "member"}]
+    assert api.membership(user, org["id"])["roles"] == held_roles("admin", "member")
 
 
 @pytest.mark.parametrize("body", [{"roles": []}, {"roles": [{"name": "owner"}]}, {}, {"roles": "admin"}])
@@ -575,7 +575,7 @@ def test_patch_membership_with_bad_roles_is_400(api, body):
     org = api.org("Acme")
     user = api.user_in(org["id"], "roles@example.com", invite=False)
     assert_problem(api.patch(membership_path(org["id"], user["id"]), json=body), 400, "invalid_argument")
-    assert api.membership(user, org["id"])["roles"] == [{"name": "member"}]
+    assert api.membership(user, org["id"])["roles"] == held_roles("member")
 
 
 def test_delete_membership_removes_it_and_keeps_the_user(api):

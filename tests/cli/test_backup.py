@@ -35,8 +35,14 @@ def populate(api: Api) -> str:
     assert api.signup("ada@example.com", PASSWORD, organization={"display_name": "Engines"}, **profile).status_code
     acme = api.org("Acme <b>&</b>", external_id="acme", metadata={"tier": "gold"})
     api.limit(acme["id"], 3)
+    assert api.post("/api/v1/permissions", json={"permission": {"name": "invoices:read"}}).status_code == 201
+    billing = {"name": "billing", "display_name": "Billing", "permissions": ["invoices:read"]}
+    assert api.post("/api/v1/roles", json={"role": billing}).status_code == 201
+    clerk = {"name": "clerk", "display_name": "Clerk", "extends": "billing"}
+    assert api.post(f"/api/v1/organizations/{acme['id']}/roles", json={"role": clerk}).status_code == 201
+    assert api.patch("/api/v1/roles:set_defaults", json={"default_member_role": "billing"}).status_code == 200
     api.user_in(acme["id"], "carol@example.com", invite=False, membership={"roles": [{"name": "admin"}]})
-    api.user_in(acme["id"], "dave@example.com")
+    api.user_in(acme["id"], "dave@example.com", membership={"roles": [{"name": "clerk"}], "metadata": {"desk": 4}})
     app = {"name": "Portal", "type": "confidential", "redirect_uris": ["https://portal.example/cb"]}
     assert api.post("/api/v1/applications", json=app).status_code == 201
     assert api.post("/api/v1/signing-keys:rotate").status_code == 200
@@ -57,8 +63,10 @@ def answers(api: Api) -> dict[str, object]:
 
     for path in ("/api/v1/environment/settings", "/api/v1/user-attributes", "/keys", "/api/v1/webhooks"):
         read(path)
+    read("/api/v1/roles?include=permissions:all")
+    read("/api/v1/permissions?page_size=100")
     for org in read("/api/v1/organizations?page_size=100")["organizations"]:
-        for suffix in ("", "/settings/usermanagement", "/users?page_size=100"):
+        for suffix in ("", "/settings/usermanagement", "/users?page_size=100", "/roles?include=permissions:all"):
             read(f"/api/v1/organizations/{org['id']}{suffix}")
     for user in read("/api/v1/users?page_size=100")["users"]:
         read(f"/api/v1/users/{user['id']}")

@@ -97,6 +97,11 @@ def test_ending_the_membership_ends_its_refresh_tokens_at_once(site_api, browser
         gone = site_api.delete(f"/api/v1/memberships/organizations/{s.org_id}/users/{s.user_id}")
         assert gone.status_code in (200, 204), gone.text
     elif ending == "deactivate":  # no HTTP surface yet: the use case the dashboard and SCIM will call
+        # Another admin first: the last one cannot be deactivated (409 last_admin).
+        keeper = site_api.add_user(
+            s.org_id, "keeper@example.com", invite=False, membership={"roles": [{"name": "admin"}]}
+        )
+        assert keeper.status_code == 201, keeper.text
         lifecycle.deactivate(context, s.org_id, s.user_id)
     elif ending == "delete_user":
         assert site_api.delete(f"/api/v1/users/{s.user_id}").status_code in (200, 204)

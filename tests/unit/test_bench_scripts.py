@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
         "sso_sign_in",
         "enumeration_timing",
         "ceilings",
+        "roles_tokens",
     ],
 )
 def test_bench_script_starts(script):

@@ -145,7 +145,7 @@ def pairs(items: Iterable[str], option: str) -> dict[str, str]:
 
 
 def register(app: typer.Typer) -> None:
-    from tenantry.cli import directory, environment, sso
+    from tenantry.cli import directory, environment, roles, sso
 
     @app.command()
     def login(
@@ -167,5 +167,6 @@ def register(app: typer.Typer) -> None:
         console.print(f"Logged in to {url}; profile saved in {path}.")
 
     directory.register(app)
+    roles.register(app)
     environment.register(app)
     sso.register(app)

@@ -51,7 +51,9 @@ def import_users(
     organization: str = typer.Option(
         None, "--organization", "--org", help="Organization id for rows without organization_id."
     ),
-    role: list[str] = typer.Option(["member"], "--role", help="Roles for new memberships of rows without roles."),
+    role: list[str] = typer.Option(
+        [], "--role", help="Roles for new memberships of rows without roles (default: the default member role)."
+    ),
     invite: bool = typer.Option(False, "--invite", help="Invite new members by e-mail (default: add them ACTIVE)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would happen; write nothing."),
     workers: int = typer.Option(4, min=1, max=32, help="Rows sent at a time."),

@@ -161,7 +161,7 @@ def _users() -> typer.Typer:
     def invite(
         organization_id: str,
         email: str,
-        role: list[str] = typer.Option(["member"], "--role"),
+        role: list[str] = typer.Option([], "--role", help="Repeatable; none = the default member role."),
         no_email: bool = typer.Option(False, "--no-email", help="Add as ACTIVE without an invitation e-mail."),
         inviter_email: str = typer.Option(None),
         external_id: str = typer.Option(None),
@@ -236,7 +236,7 @@ def _members() -> typer.Typer:
     def add(
         organization_id: str,
         user_id: str,
-        role: list[str] = typer.Option(["member"], "--role"),
+        role: list[str] = typer.Option([], "--role", help="Repeatable; none = the default member role."),
         no_email: bool = typer.Option(False, "--no-email", help="Add as ACTIVE without an invitation e-mail."),
         inviter_email: str = typer.Option(None),
     ) -> None:

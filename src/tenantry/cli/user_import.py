@@ -46,7 +46,7 @@ class Summary:
 @dataclass(frozen=True)
 class Options:
     organization_id: str | None = None
-    roles: tuple[str, ...] = ("member",)
+    roles: tuple[str, ...] = ()  # none: the environment's default member role
     invite: bool = False
     dry_run: bool = False
 

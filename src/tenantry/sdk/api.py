@@ -19,6 +19,7 @@ from tenantry.sdk.resources import (
     Users,
     signup_call,
 )
+from tenantry.sdk.roles import Permissions, Roles
 from tenantry.sdk.sso import Connections, Domains
 
 
@@ -32,6 +33,8 @@ class ManagementApi:
         self.organizations = Organizations(runner)
         self.users = Users(runner)
         self.memberships = Memberships(runner)
+        self.roles = Roles(runner)
+        self.permissions = Permissions(runner)
         self.invitations = Invitations(runner)
         self.settings = Settings(runner)
         self.attributes = Attributes(runner)

@@ -26,7 +26,11 @@ class Organization(Model):
 
 
 class Role(Model):
+    """A role as a membership shows it."""
+
     name: str
+    id: str | None = None
+    display_name: str | None = None
 
 
 class Membership(Model):
@@ -38,6 +42,7 @@ class Membership(Model):
     invite_expires_at: datetime | None = None
     inviter_email: str | None = None
     provisioning_method: ProvisioningMethod | str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
 
 
 class UserProfile(Model):

@@ -40,6 +40,14 @@ def roles_body(roles: Iterable[str]) -> list[dict[str, str]]:
     return [{"name": role} for role in roles]
 
 
+def membership_body(roles: Iterable[str], inviter_email: str | None) -> dict[str, Any]:
+    """A new membership: no roles named = the environment's default member role."""
+    body: dict[str, Any] = {"inviter_email": inviter_email}
+    if named := roles_body(roles):
+        body["roles"] = named
+    return body
+
+
 def flag(value: bool) -> str:
     return "true" if value else "false"
 
@@ -123,19 +131,20 @@ class Users(Resource):
         email: str,
         *,
         send_invitation_email: bool = True,
-        roles: Iterable[str] = ("member",),
+        roles: Iterable[str] = (),
         inviter_email: str | None = None,
         external_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         user_profile: Mapping[str, Any] | None = None,
     ) -> User:
         """Create (or take the existing user with this e-mail) and add to the organization:
-        invited (PENDING_INVITE) by default, ACTIVE with ``send_invitation_email=False``."""
+        invited (PENDING_INVITE) by default, ACTIVE with ``send_invitation_email=False``.
+        ``roles`` left empty: the environment's default member role."""
         body: dict[str, Any] = {
             "email": email,
             "external_id": external_id,
             "metadata": dict(metadata or {}),
-            "membership": {"roles": roles_body(roles), "inviter_email": inviter_email},
+            "membership": membership_body(roles, inviter_email),
         }
         if user_profile is not None:
             body["user_profile"] = dict(user_profile)
@@ -186,17 +195,33 @@ class Memberships(Resource):
         organization_id: str,
         user_id: str,
         *,
-        roles: Iterable[str] = ("member",),
+        roles: Iterable[str] = (),
         inviter_email: str | None = None,
         send_invitation_email: bool = True,
+        metadata: Mapping[str, Any] | None = None,
     ) -> User:
-        body = {"roles": roles_body(roles), "inviter_email": inviter_email}
+        """``roles`` left empty: the environment's default member role."""
+        body = membership_body(roles, inviter_email)
+        if metadata is not None:
+            body["metadata"] = dict(metadata)
         params = {"send_invitation_email": flag(send_invitation_email)}
         path = self._path(organization_id, user_id)
         return self._r.run(Call("POST", path, one(User, "user"), json=body, params=params))
 
-    def update(self, organization_id: str, user_id: str, *, roles: Iterable[str]) -> User:
-        body = {"roles": roles_body(roles)}
+    def update(
+        self,
+        organization_id: str,
+        user_id: str,
+        *,
+        roles: Iterable[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> User:
+        """Replace the member's roles and/or metadata (what is passed)."""
+        body: dict[str, Any] = {}
+        if roles is not None:
+            body["roles"] = roles_body(roles)
+        if metadata is not None:
+            body["metadata"] = dict(metadata)
         return self._r.run(Call("PATCH", self._path(organization_id, user_id), one(User, "user"), json=body))
 
     def delete(self, organization_id: str, user_id: str) -> None:

@@ -142,6 +142,36 @@ class TooManyInvitations(TenantryError):
         self.retry_after = retry_after
 
 
+class LastAdmin(TenantryError):
+    """The change would leave an organization with members but nobody able to manage them."""
+
+    code = "last_admin"
+    default_message = (
+        "This is the last member who can manage members: an organization with members keeps at least "
+        "one. Give that power to someone else first, or delete the organization."
+    )
+
+
+class RoleInUse(TenantryError):
+    code = "role_in_use"
+    default_message = "Members hold this role: name a role to move them to (reassign_role_name)."
+
+
+class RoleHasDependents(TenantryError):
+    code = "role_has_dependents"
+    default_message = "Other roles extend this role: change their base role first."
+
+
+class RoleInheritanceCycle(TenantryError):
+    code = "role_inheritance_cycle"
+    default_message = "A role cannot extend itself, directly or through other roles."
+
+
+class BuiltinRole(TenantryError):
+    code = "builtin_role"
+    default_message = "The built-in roles admin and member, and tenantry: permissions, cannot be deleted or renamed."
+
+
 class SetupLinkInvalid(TenantryError):
     code = "setup_link_invalid"
     default_message = (

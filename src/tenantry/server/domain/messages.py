@@ -46,8 +46,8 @@ CATALOGUE: dict[str, str] = {
         "This membership is inactive; re-activate it instead of inviting again."
     ),
     "last_admin": (
-        "A {meta} with members keeps at least one member who can manage members: make someone else an "
-        "administrator first, or delete the {meta}."
+        "This is the last member who can manage members: {a_meta} with members keeps at least one. Give "
+        "that power to someone else first, or delete the {meta}."
     ),
     "rate_limited": "Too many attempts. Try again in {wait}.",
     "invalid_argument": "Please correct the fields below.",

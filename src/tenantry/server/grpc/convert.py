@@ -96,7 +96,7 @@ def membership(view: MembershipView) -> commons_pb2.OrganizationMembership:
     message = commons_pb2.OrganizationMembership(
         organization_id=view.organization_id,
         membership_status=commons_pb2.MembershipStatus.Value(view.status.value),
-        roles=[commons_pb2.Role(name=name) for name in view.roles],
+        roles=[commons_pb2.Role(id=role.id, name=role.name, display_name=role.display_name) for role in view.roles],
         name=view.organization_name,
         display_name=view.organization_name,
         provisioning_method=view.provisioning_method,

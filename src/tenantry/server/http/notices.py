@@ -17,6 +17,8 @@ HOSTED: Mapping[str, str] = {
     "invited": "Invitation sent.",
     "resent": "Invitation sent again.",
     "revoked": "Invitation revoked.",
+    "member_removed": "Member removed; their seat is free.",
+    "roles": "Role changed.",
 }
 
 DASHBOARD: Mapping[str, str] = {

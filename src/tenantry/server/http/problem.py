@@ -51,6 +51,11 @@ STATUS_BY_CODE = {
     "storage_full": 507,
     "password_login_locked": 429,
     "payload_too_large": 413,
+    "last_admin": 409,
+    "role_in_use": 409,
+    "role_has_dependents": 409,
+    "role_inheritance_cycle": 400,
+    "builtin_role": 409,
 }
 
 # pydantic error types -> our detail codes (anything else: "invalid")

@@ -36,8 +36,8 @@ def user_claims(
 
 
 def roles_in(user: UserView, organization_id: str | None) -> list[str]:
-    """The user's roles in the organization, if they are an active member of it."""
+    """The user's role names in the organization, if they are an active member of it."""
     for membership in user.memberships:
         if membership.organization_id == organization_id and membership.status is MembershipStatus.ACTIVE:
-            return list(membership.roles)
+            return membership.role_names
     return []

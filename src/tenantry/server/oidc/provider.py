@@ -6,7 +6,8 @@ to our storage. Nothing here speaks HTTP; ``http/oidc.py`` adapts requests and r
   authorization response (RFC 9207).
 - Codes: single-use (consumed by one conditional UPDATE when redeemed), 60 s, digests only;
   a replayed code revokes the refresh tokens its exchange issued.
-- Access tokens: RS256 JWTs (RFC 9068) naming the organization (``oid``) and ``roles``.
+- Access tokens: RS256 JWTs (RFC 9068) naming the organization (``oid``), its ``roles`` and
+  effective ``permissions`` (``Provider.access_claims``).
 - Refresh tokens: opaque, rotated on every use; presenting a used one revokes its family;
   refused once the user left the organization they name; families end after
   ``refresh_token_family_days``.
@@ -37,6 +38,7 @@ from tenantry.server.oidc.claims import SCOPES, roles_in, user_claims
 from tenantry.server.services.identity import sessions, users
 from tenantry.server.services.integration import oauth_grants, signing_keys
 from tenantry.server.services.integration.oauth_grants import ClientRecord, CodeRecord, Grant, RefreshRecord
+from tenantry.server.services.membership import access
 
 ACCESS_TOKEN_SECONDS = 900
 ID_TOKEN_SECONDS = 3600
@@ -248,8 +250,7 @@ class AccessTokens(JWTBearerTokenGenerator):
     def get_extra_claims(self, client: Client, grant_type: str, user: Subject | None, scope: str) -> dict[str, Any]:
         if user is None:
             return {}
-        view = self.provider.user(user.user_id)
-        claims: dict[str, Any] = {"roles": roles_in(view, user.organization_id)}
+        claims: dict[str, Any] = self.provider.access_claims(user.user_id, user.organization_id)
         if user.organization_id:
             claims["oid"] = user.organization_id
         if user.session_id:
@@ -274,15 +275,20 @@ class Provider(AuthorizationServer):
     def user(self, user_id: str) -> Any:
         return users.get(self.ctx, user_id)
 
+    def access_claims(self, user_id: str, organization_id: str | None) -> dict[str, list[str]]:
+        """``roles`` and ``permissions`` (inheritance expanded) for (user, organization), read
+        fresh at every issuance, so a role change shows at the next refresh (SPEC §9)."""
+        with self.ctx.uow(readonly=True) as uow:
+            return access.claims(uow.session, user_id, organization_id)
+
     def claims_for(self, subject: Subject, scope: str) -> dict[str, Any]:
-        """ID token and /userinfo claims, with how the session signed in (SPEC §11: ``amr``, connection)."""
+        """ID token and /userinfo claims, with the current organization's ``roles`` and how the
+        session signed in (SPEC §11: ``amr``, connection)."""
+        view = self.user(subject.user_id)
         claims = user_claims(
-            self.user(subject.user_id),
-            scope,
-            subject.organization_id,
-            subject.session_id,
-            self.ctx.settings.oidc_attributes_claim,
+            view, scope, subject.organization_id, subject.session_id, self.ctx.settings.oidc_attributes_claim
         )
+        claims["roles"] = roles_in(view, subject.organization_id)
         return {**claims, **sessions.sign_in_method(self.ctx, subject.session_id)}
 
     def query_client(self, client_id: str) -> Client | None:

@@ -6,9 +6,9 @@ them from form fields, so every entry path validates a field the same way.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from tenantry.server.domain.types import (
     DisplayName,
@@ -26,6 +26,7 @@ from tenantry.server.domain.types import (
     ProfileText,
     RegionCode,
     Slug,
+    VisibleLine,
 )
 
 
@@ -67,8 +68,46 @@ class RoleInput(Strict):
 
 
 class MembershipInput(Strict):
-    roles: list[RoleInput] = Field(default_factory=lambda: [RoleInput(name="member")], max_length=16)
+    """Roles left out: the environment's default member role."""
+
+    roles: list[RoleInput] | None = Field(default=None, min_length=1, max_length=16)
     inviter_email: EmailAddress | None = None
+    metadata: Metadata | None = None
+
+
+RoleName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_]+$")]
+PermissionName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_:]+$")]
+RoleDisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), VisibleLine]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class CreateRole(Strict):
+    name: RoleName
+    display_name: RoleDisplayName
+    description: Description = ""
+    extends: RoleName | None = None
+    permissions: list[PermissionName] = Field(default_factory=list, max_length=1000)
+
+
+class UpdateRole(Strict):
+    """Partial: fields left out stay. ``permissions`` replaces the direct permissions;
+    ``extends: null`` removes the base role; ``name`` renames (holders keep the role)."""
+
+    name: RoleName | None = None
+    display_name: RoleDisplayName | None = None
+    description: Description | None = None
+    extends: RoleName | None = None
+    permissions: list[PermissionName] | None = Field(default=None, max_length=1000)
+
+
+class CreatePermission(Strict):
+    name: PermissionName
+    description: Description = ""
+
+
+class UpdatePermission(Strict):
+    name: PermissionName | None = None
+    description: Description | None = None
 
 
 class CreateOrganization(Strict):

@@ -20,6 +20,7 @@ from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.organization_domain import OrganizationDomain
 from tenantry.server.db.models.refresh_token import RefreshToken
+from tenantry.server.db.models.role import MembershipRole, Permission, Role, RolePermission
 from tenantry.server.db.models.saml_assertion import SamlAssertionSeen
 from tenantry.server.db.models.server_secret import ServerSecret
 from tenantry.server.db.models.signing_key import SigningKey
@@ -51,9 +52,13 @@ __all__ = [
     "Event",
     "LoginLockout",
     "Membership",
+    "MembershipRole",
     "Organization",
     "OrganizationDomain",
+    "Permission",
     "RefreshToken",
+    "Role",
+    "RolePermission",
     "SamlAssertionSeen",
     "ServerSecret",
     "SigningKey",

@@ -44,7 +44,9 @@ class Membership(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     organization_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    roles: Mapped[list[Any]] = mapped_column(default=list)
+    # The application's own JSON map (Scalekit's membership ``metadata``). Roles live in
+    # ``membership_roles`` (by role id).
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
     holds_seat: Mapped[bool] = mapped_column(default=True)
     accepted_at: Mapped[datetime | None]
     invitation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

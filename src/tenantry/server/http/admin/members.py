@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
-from tenantry.server.domain.errors import FieldError, TenantryError
+from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
 from tenantry.server.http.admin.organizations import detail_page
 from tenantry.server.http.admin.web import signed_in_admin, status_of
 from tenantry.server.http.notices import with_notice
@@ -46,7 +46,10 @@ async def invite(request: Request, organization_id: str, admin: AdminView = Depe
     try:
         fields: dict[str, Any] = {
             "email": text(form, "email"),
-            "membership": {"roles": [{"name": text(form, "role") or "member"}], "inviter_email": admin.email},
+            "membership": {
+                "roles": [{"name": text(form, "role")}] if text(form, "role") else None,
+                "inviter_email": admin.email,
+            },
         }
         if asked:  # only what the admin typed: a blank box never clears an existing user's value
             fields["user_profile"] = additions_only(UserProfileInput(**profile_from_form(form, asked, ())))
@@ -109,7 +112,9 @@ async def remove(request: Request, organization_id: str, user_id: str) -> Respon
 async def change_role(request: Request, organization_id: str, user_id: str) -> Response:
     form = await check_csrf(request)
     try:
-        roles = [RoleInput(name=text(form, "role") or "member")]
+        if not text(form, "role"):
+            raise InvalidArgument.field("role", "required", "choose a role")
+        roles = [RoleInput(name=text(form, "role"))]
         await run_in_threadpool(lifecycle.update_roles, context(request), organization_id, user_id, roles)
     except (ValidationError, TenantryError) as exc:
         message, _ = errors_of(exc)

@@ -24,6 +24,7 @@ from tenantry.server.services.commands import CreateOrganization, UpdateOrganiza
 from tenantry.server.services.directory import organizations
 from tenantry.server.services.identity import users
 from tenantry.server.services.identity.admins import AdminView
+from tenantry.server.services.membership import roles
 
 router = APIRouter(
     route_class=RetryingRoute,
@@ -91,6 +92,7 @@ async def detail_page(
     org = await run_in_threadpool(organizations.get, ctx, organization_id)
     seats = await run_in_threadpool(organizations.get_user_management, ctx, organization_id)
     members = await run_in_threadpool(users.list_page, ctx, page_request(page_token), organization_id)
+    available = await run_in_threadpool(roles.list_roles, ctx, organization_id)
     extra.setdefault("values", {})
     return await render(
         request,
@@ -100,6 +102,8 @@ async def detail_page(
         organization=org,
         seats=seats,
         members=members,
+        role_options=[(r.name, r.display_name) for r in available],
+        default_role=next((r.name for r in available if r.default_member), ""),
         metadata_text=json.dumps(org.metadata, indent=2, ensure_ascii=False) if org.metadata else "",
         **extra,
     )

@@ -19,6 +19,7 @@ from tenantry.server.http.admin import (
     members,
     organizations,
     outbox,
+    roles,
     users,
     webhooks,
 )
@@ -34,6 +35,7 @@ TABS = (
     attributes,
     organizations,
     members,
+    roles,
     invitations,
     users,
     applications,

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import EmailNotVerified, TenantryError
 from tenantry.server.domain.memberships import MembershipStatus
+from tenantry.server.domain.policies import SEE_MEMBERS, allows
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import (
     check_csrf,
@@ -27,7 +28,7 @@ from tenantry.server.services.commands import CreateOrganization
 from tenantry.server.services.directory import domains, environment, organizations
 from tenantry.server.services.identity import sessions
 from tenantry.server.services.identity.sessions import SessionView
-from tenantry.server.services.membership import invitations
+from tenantry.server.services.membership import access, invitations
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
@@ -56,10 +57,12 @@ async def _switcher(
     ctx = context(request)
     allowance = await run_in_threadpool(organizations.creation_allowance, ctx, session.user.id)
     settings = await run_in_threadpool(environment.get_settings, ctx)
+    held = await run_in_threadpool(access.permissions_by_organization, ctx, session.user.id)
     offers = await run_in_threadpool(domains.offers, ctx, session.user.id)
     return await render(
         request,
         "organizations.html",
+        members_visible={org_id for org_id, permissions in held.items() if allows(permissions, SEE_MEMBERS)},
         status_code=status_code,
         session=session,
         active=by_status[MembershipStatus.ACTIVE],

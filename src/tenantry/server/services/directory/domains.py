@@ -30,7 +30,6 @@ from tenantry.server.domain.errors import (
     OrganizationUserLimitReached,
 )
 from tenantry.server.domain.ids import new_id
-from tenantry.server.domain.memberships import MEMBER
 from tenantry.server.services.directory import dns_check, environment
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import ledger, lifecycle
@@ -321,7 +320,7 @@ def join(ctx: Context, user_id: str, organization_id: str, wanted: DomainJoin = 
             uow,
             org,
             user,
-            [MEMBER],
+            None,  # the environment's default member role
             invite=False,
             inviter_email=None,
             settings=environment.load(session),

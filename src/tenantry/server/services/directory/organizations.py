@@ -19,12 +19,12 @@ from tenantry.server.domain.creation import creation_limit_reached
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.errors import InvalidArgument, OrganizationCreationLimitReached
 from tenantry.server.domain.ids import new_id
-from tenantry.server.domain.memberships import ADMIN, ProvisioningMethod
+from tenantry.server.domain.memberships import ProvisioningMethod
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.services.commands import CreateOrganization, OrganizationSettingsInput, UpdateOrganization
 from tenantry.server.services.directory import environment
 from tenantry.server.services.integration import events
-from tenantry.server.services.membership import ledger, lifecycle
+from tenantry.server.services.membership import ledger, lifecycle, roles
 from tenantry.server.services.read_models.views import OrganizationView, organization_view
 
 
@@ -118,8 +118,9 @@ def insert(
     session.flush()
     events.organization_event(session, "organization.created", org, now)
     if creator is not None:
+        creator_role = roles.default_role(session, "creator").name
         lifecycle.start(
-            ctx, uow, org, creator, [ADMIN], invite=False, inviter_email=None, settings=settings, method=method
+            ctx, uow, org, creator, [creator_role], invite=False, inviter_email=None, settings=settings, method=method
         )
     return org
 

@@ -17,10 +17,11 @@ from tenantry.server.db.models import SsoConnection
 from tenantry.server.domain import sso as rules
 from tenantry.server.domain.errors import FailedPrecondition, FieldError, InvalidArgument, NotFound, TransientConflict
 from tenantry.server.domain.ids import new_id
-from tenantry.server.domain.memberships import MEMBER, normalize_roles
+from tenantry.server.domain.roles import MEMBER
 from tenantry.server.services.federation import oidc_rp, saml_metadata, saml_sp
 from tenantry.server.services.federation.commands import ConnectionInput
 from tenantry.server.services.integration import events, webhook_secrets
+from tenantry.server.services.membership import roles as catalogue
 from tenantry.server.services.read_models.connections import Connection, connection, is_complete
 
 MAX_CONNECTIONS_PER_ORGANIZATION = 20
@@ -93,7 +94,15 @@ def _prepare(ctx: Context, connection_id: str, kind: str, data: ConnectionInput,
     return _Prepared(_resolve_config(ctx, kind, data, current), sealed)
 
 
-def _apply(row: SsoConnection, data: ConnectionInput, prepared: _Prepared, now: datetime) -> None:
+def _role_names(session: Session, row: SsoConnection, names: list[str], field: str) -> list[str]:
+    """Role names the organization can use, de-duplicated; at least one. Raises
+    InvalidArgument (unknown_role)."""
+    if not names:
+        raise InvalidArgument.field(field, "required", "give at least one role")
+    return [role.name for role in catalogue.resolve(session, row.organization_id, names, field)]
+
+
+def _apply(session: Session, row: SsoConnection, data: ConnectionInput, prepared: _Prepared, now: datetime) -> None:
     row.config = prepared.config
     if prepared.sealed_secret is not None:
         row.client_secret_encrypted = prepared.sealed_secret
@@ -108,10 +117,10 @@ def _apply(row: SsoConnection, data: ConnectionInput, prepared: _Prepared, now: 
     if data.attribute_mapping is not None:
         row.attribute_mapping = rules.check_mapping(data.attribute_mapping)
     if data.default_roles is not None:
-        row.default_roles = normalize_roles(data.default_roles, field="connection.default_roles")
+        row.default_roles = _role_names(session, row, data.default_roles, "connection.default_roles")
     if data.group_roles is not None:
         row.group_roles = {
-            group: normalize_roles(roles, field=f"connection.group_roles.{group}")
+            group: _role_names(session, row, roles, f"connection.group_roles.{group}")
             for group, roles in data.group_roles.items()
         }
     row.updated_at = now
@@ -149,7 +158,7 @@ def create(ctx: Context, organization_id: str, data: ConnectionInput) -> Connect
             created_at=now,
             updated_at=now,
         )
-        _apply(row, data, prepared, now)
+        _apply(session, row, data, prepared, now)
         session.add(row)
         _event(ctx, session, "organization.connection_created", row, now)
         view = _view(ctx, row)
@@ -169,7 +178,7 @@ def update(ctx: Context, organization_id: str, connection_id: str, data: Connect
         if row.updated_at != version:
             raise TransientConflict("the connection changed while its settings were fetched")
         now = ctx.clock.now()
-        _apply(row, data, prepared, now)
+        _apply(uow.session, row, data, prepared, now)
         _event(ctx, uow.session, "organization.connection_updated", row, now)
         view = _view(ctx, row)
         uow.commit()

@@ -42,6 +42,7 @@ from tenantry.server.services.identity import proof, sessions
 from tenantry.server.services.identity.users import new_user
 from tenantry.server.services.integration import actors, events
 from tenantry.server.services.membership import ledger, lifecycle
+from tenantry.server.services.membership import roles as catalogue
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,10 @@ def _sign_in(ctx: Context, uow: UnitOfWork, connection_id: str, answer: IdpAnswe
     membership = repo.find_membership(session, org.id, user.id)
     created_membership = False
     if membership is None:
-        roles = rules.roles_for(values.get("groups") or [], connection.group_roles, connection.default_roles)
+        # Role names stored in the connection that were deleted since are skipped; none left
+        # = the environment's default member role.
+        mapped = rules.roles_for(values.get("groups") or [], connection.group_roles, connection.default_roles)
+        roles = catalogue.usable(session, org.id, mapped)
         lifecycle.start(
             ctx,
             uow,

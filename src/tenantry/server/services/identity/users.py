@@ -27,7 +27,14 @@ from tenantry.server.services.identity import sessions
 from tenantry.server.services.identity.profiles import apply_profile
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import expiry, ledger, lifecycle
-from tenantry.server.services.read_models.views import UserView, membership_view, user_view, user_view_of, user_views
+from tenantry.server.services.read_models.views import (
+    UserView,
+    held_roles,
+    membership_view,
+    user_view,
+    user_view_of,
+    user_views,
+)
 
 # "key=value" in a search box: a custom attribute filter (keys are [a-z][a-z0-9_]*).
 _ATTRIBUTE_SEARCH = re.compile(r"([a-z][a-z0-9_]*)\s*=\s*(.*)", re.DOTALL)
@@ -117,12 +124,20 @@ def create_in_organization(
             invite=send_invitation,
             inviter_email=command.membership.inviter_email,
             settings=environment.load(session),
+            metadata=command.membership.metadata,
             invited_email=command.email,
             new_user=created,
         )
         # A user created here has this one membership: nothing to read back.
         view = (
-            user_view_of(user, [membership_view(membership, org.display_name, now)])
+            user_view_of(
+                user,
+                [
+                    membership_view(
+                        membership, org.display_name, now, held_roles(session, [membership.id])[membership.id]
+                    )
+                ],
+            )
             if created
             else user_view(session, user, now)
         )

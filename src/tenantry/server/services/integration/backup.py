@@ -1,7 +1,8 @@
 """Export and import of a whole environment, database to database (SQLite ↔ PostgreSQL).
 
 What moves is listed once, in ``EXPORTED_TABLES`` (parents before children): settings,
-attribute definitions, users with their password hashes, organizations, memberships and
+attribute definitions, roles and permissions (with organization roles and inheritance),
+users with their password hashes, organizations, memberships (with the roles they hold) and
 invitations, applications, API clients and signing keys, dashboard administrators,
 webhook endpoints and the audit log — everything a user, an application, an API client or
 an administrator needs to carry on after the move. Secrets move as the
@@ -35,9 +36,13 @@ EXPORTED_TABLES = (
     "signing_keys",
     "api_clients",
     "user_attributes",
+    "permissions",
     "users",
     "organizations",
+    "roles",
+    "role_permissions",
     "memberships",
+    "membership_roles",
     "applications",
     "admins",
     "webhook_endpoints",
@@ -46,6 +51,9 @@ EXPORTED_TABLES = (
 # An environment with rows here has content an import would overwrite: --replace only.
 CONTENT_TABLES = ("users", "organizations", "memberships", "user_attributes", "applications")
 _BATCH = 1000
+# Columns pointing into their own table, set once every row of it is in (a role may extend
+# one created after it).
+_SELF_REFERENCES = {"roles": "extends_id"}
 
 
 def _tables() -> list[Table]:
@@ -136,9 +144,14 @@ def import_(engine: Engine, source: TextIO, *, replace: bool = False) -> dict[st
             connection.execute(table.delete())
         for table in _tables():
             rows = [_load_row(table, row) for row in document["tables"].get(table.name, [])]
+            later = _SELF_REFERENCES.get(table.name)
+            links = {row["id"]: row.pop(later, None) for row in rows} if later else {}
             try:
                 for batch in _batches(rows):
                     connection.execute(table.insert(), batch)
+                for row_id, target in links.items():
+                    if target is not None:
+                        connection.execute(table.update().where(table.c.id == row_id).values({later: target}))
             except (IntegrityError, DataError, StatementError) as exc:  # rolled back with everything else
                 raise InvalidArgument(f"{table.name}: rows the database refuses ({type(exc.orig).__name__})") from exc
             counts[table.name] = len(rows)

@@ -30,6 +30,7 @@ from tenantry.server.services.read_models import representations
 from tenantry.server.services.read_models.views import (
     AttributeView,
     MembershipView,
+    held_roles,
     invite_view,
     membership_view,
     organization_view,
@@ -203,7 +204,11 @@ def membership_event(
     org = repo.organization(session, membership.organization_id)
     data = {
         "user_id": membership.user_id,
-        "membership": _json(representations.membership(membership_view(membership, org.display_name, now))),
+        "membership": _json(
+            representations.membership(
+                membership_view(membership, org.display_name, now, held_roles(session, [membership.id])[membership.id])
+            )
+        ),
     }
     return _member_record(session, event_type, membership, data, now, actor)
 

@@ -8,6 +8,7 @@ writes the row, with its lock order: user, then organization, then membership.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -22,13 +23,13 @@ from tenantry.server.domain.memberships import (
     INVITATION_STATUSES,
     MembershipStatus,
     ProvisioningMethod,
-    normalize_roles,
 )
 from tenantry.server.services.commands import MembershipInput, RoleInput
 from tenantry.server.services.directory import environment
 from tenantry.server.services.integration import events, oauth_grants
-from tenantry.server.services.membership import expiry, invitations, ledger
-from tenantry.server.services.read_models.views import UserView, membership_view, user_view
+from tenantry.server.services.membership import access, expiry, invitations, ledger
+from tenantry.server.services.membership import roles as catalogue
+from tenantry.server.services.read_models.views import RoleRef, UserView, membership_view, user_view
 
 
 def start(
@@ -36,12 +37,13 @@ def start(
     uow: UnitOfWork,
     org: Organization,
     user: User,
-    roles: list[str],
+    roles: list[str] | None,
     *,
     invite: bool,
     inviter_email: str | None,
     settings: EnvironmentSettings,
     method: ProvisioningMethod | None = None,
+    metadata: dict[str, Any] | None = None,
     invited_email: str | None = None,
     new_user: bool = False,
 ) -> Membership:
@@ -49,13 +51,16 @@ def start(
     caller holds the user's and the organization's locks (``ledger.lock_user``,
     ``ledger.lock_organization``, in that order).
 
-    ``method`` records how it came to be (default: ``invitation`` or ``api``);
-    ``invited_email`` is the address as the inviter typed it (shown for the invitation). Raises
-    AlreadyExists when they already have a membership (of any status) there, and
-    OrganizationUserLimitReached when no seat is free. ``new_user``: the caller created
-    ``user`` in this transaction, so they have no other membership to look for or read back.
+    ``roles`` are role names usable in the organization; empty or None = the environment's
+    default member role. ``method`` records how it came to be (default: ``invitation`` or
+    ``api``); ``invited_email`` is the address as the inviter typed it (shown for the
+    invitation). Raises InvalidArgument (unknown_role), AlreadyExists when they already have a
+    membership (of any status) there, and OrganizationUserLimitReached when no seat is free.
+    ``new_user``: the caller created ``user`` in this transaction, so they have no other
+    membership to look for or read back.
     """
     session = uow.session
+    held = catalogue.roles_for(session, org.id, roles, "membership.roles")
     now = ctx.clock.now()  # read after the locks: decisions below are made on stored state
     if not new_user and repo.find_membership(session, org.id, user.id) is not None:
         raise AlreadyExists(
@@ -68,7 +73,7 @@ def start(
         id=new_id("mem"),
         organization_id=org.id,
         user_id=user.id,
-        roles=roles,
+        metadata_=dict(metadata or {}),
         holds_seat=True,
         inviter_email=inviter_email,
         invited_email=invited_email if invite else None,
@@ -84,21 +89,24 @@ def start(
         membership.accepted_at = now
     session.add(membership)
     session.flush()
+    catalogue.assign(session, membership, held)
     events.membership_event(session, "user.organization_membership_created", membership, now)
     if invite:
-        known = [membership_view(membership, org.display_name, now)] if new_user else None
+        refs = [RoleRef(role.id, role.name, role.display_name) for role in held]
+        known = [membership_view(membership, org.display_name, now, refs)] if new_user else None
         events.invitation_event(session, "user.organization_invitation", membership, now, memberships=known)
     return membership
 
 
-def role_names(roles: list[RoleInput]) -> list[str]:
-    return normalize_roles([role.name for role in roles], field="membership.roles")
+def role_names(roles: list[RoleInput] | None) -> list[str]:
+    """The names asked for (none = the default member role, resolved by ``start``)."""
+    return [role.name for role in roles or []]
 
 
 def add(ctx: Context, organization_id: str, user_id: str, data: MembershipInput, *, send_invitation: bool) -> UserView:
     """Add an existing user to an organization. Raises NotFound, AlreadyExists,
     OrganizationUserLimitReached, InvalidArgument (roles)."""
-    roles = normalize_roles([role.name for role in data.roles])
+    roles = role_names(data.roles)
     with ctx.uow() as uow:
         user = ledger.lock_user(uow.session, user_id)
         org = ledger.lock_organization(uow.session, organization_id)
@@ -111,6 +119,7 @@ def add(ctx: Context, organization_id: str, user_id: str, data: MembershipInput,
             invite=send_invitation,
             inviter_email=data.inviter_email,
             settings=environment.load(uow.session),
+            metadata=data.metadata,
         )
         view = _fresh_user_view(ctx, uow.session, user_id)
         uow.commit()
@@ -118,12 +127,32 @@ def add(ctx: Context, organization_id: str, user_id: str, data: MembershipInput,
 
 
 def update_roles(ctx: Context, organization_id: str, user_id: str, roles: list[RoleInput]) -> UserView:
-    names = normalize_roles([role.name for role in roles])
+    return update(ctx, organization_id, user_id, roles=roles)
+
+
+def update(
+    ctx: Context,
+    organization_id: str,
+    user_id: str,
+    *,
+    roles: list[RoleInput] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> UserView:
+    """Change a membership's roles (replacing them) and/or ``metadata`` (replacing it).
+    Raises NotFound, InvalidArgument (unknown_role) and LastAdmin (the change would leave
+    the organization with nobody who can manage members)."""
     with ctx.uow() as uow:
-        ledger.lock_organization(uow.session, organization_id)
-        membership = ledger.lock_membership(uow.session, organization_id, user_id)
+        session = uow.session
+        ledger.lock_organization(session, organization_id)
+        membership = ledger.lock_membership(session, organization_id, user_id)
         now = ctx.clock.now()
-        membership.roles = names
+        if roles is not None:
+            held = catalogue.resolve(session, organization_id, role_names(roles))
+            before = access.managers(session, organization_id)
+            catalogue.assign(session, membership, held)
+            access.guard_last_admin(session, organization_id, before)
+        if metadata is not None:
+            membership.metadata_ = dict(metadata)
         membership.updated_at = now
         view = _fresh_user_view(ctx, uow.session, user_id)
         events.membership_event(uow.session, "user.organization_membership_updated", membership, now)
@@ -136,7 +165,9 @@ def remove(ctx: Context, organization_id: str, user_id: str) -> None:
     with ctx.uow() as uow:
         ledger.lock_organization(uow.session, organization_id)
         membership = ledger.lock_membership(uow.session, organization_id, user_id)
+        before = access.managers(uow.session, organization_id)
         end(ctx, uow.session, membership)
+        access.guard_last_admin(uow.session, organization_id, before)
         uow.commit()
 
 
@@ -163,7 +194,9 @@ def deactivate(ctx: Context, organization_id: str, user_id: str) -> UserView:
         now = ctx.clock.now()
         if membership.status(now) is not MembershipStatus.ACTIVE:
             raise FailedPrecondition("Only an active membership can be deactivated.")
+        before = access.managers(uow.session, organization_id)
         ledger.deactivate(uow.session, membership, now)
+        access.guard_last_admin(uow.session, organization_id, before)
         oauth_grants.revoke(uow.session, now, user_id=user_id, organization_id=organization_id)
         events.membership_event(uow.session, "user.organization_membership_updated", membership, now)
         view = _fresh_user_view(ctx, uow.session, user_id)

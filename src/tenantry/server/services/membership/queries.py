@@ -12,7 +12,7 @@ from tenantry.server.db import search
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.services.read_models.views import InviteView, invite_view
+from tenantry.server.services.read_models.views import InviteView, held_roles, invite_view
 
 Status = Literal["pending", "expired"]
 
@@ -49,8 +49,11 @@ def list_page(
                 select(Organization.id, Organization.display_name).where(Organization.id.in_(org_ids))
             ).all()
         )
+        held = held_roles(uow.session, [m.id for m in page.items])
         items = [
-            OpenInvitation(invite_view(m, now), emails[m.user_id], names[m.organization_id], list(m.roles))
+            OpenInvitation(
+                invite_view(m, now), emails[m.user_id], names[m.organization_id], [r.name for r in held[m.id]]
+            )
             for m in page.items
         ]
         return Page(items, page.next_page_token, page.prev_page_token, page.total_size)

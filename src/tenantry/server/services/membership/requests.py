@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, User
-from tenantry.server.domain.memberships import ADMIN, MembershipStatus
+from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.secrets import digest
 from tenantry.server.email.message import render
 from tenantry.server.services.directory import environment
+from tenantry.server.services.membership import access
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,17 @@ def _recipients(session: Session, membership: Membership) -> list[str]:
     """The inviter, or else the organization's active administrators (at most ten)."""
     if membership.inviter_email:
         return [membership.inviter_email]
-    rows = session.execute(
-        select(User.email, Membership.roles)
+    managers = access.managers(session, membership.organization_id)
+    if not managers:
+        return []
+    emails = session.scalars(
+        select(User.email)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organization_id == membership.organization_id, Membership.accepted_at.is_not(None))
-        .where(Membership.deactivated_at.is_(None))
+        .where(Membership.id.in_(managers))
         .order_by(User.email)
+        .limit(10)
     )
-    return [email for email, roles in rows if ADMIN in (roles or [])][:10]
+    return list(emails)
 
 
 def request_new(ctx: Context, token: str) -> None:

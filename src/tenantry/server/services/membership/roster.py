@@ -18,6 +18,7 @@ from tenantry.server.db.models import Membership, User
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.types import email_key
+from tenantry.server.services.read_models.views import RoleRef, held_roles
 
 INVITATION_STATUSES = (MembershipStatus.PENDING_INVITE, MembershipStatus.INVITE_EXPIRED)
 
@@ -28,7 +29,7 @@ class RosterEntry:
     email: str  # a member's address; for an invitation, as the inviter typed it
     name: str | None  # members only
     status: MembershipStatus
-    roles: list[str]
+    roles: list[RoleRef]
 
     @property
     def invitation(self) -> bool:
@@ -51,6 +52,7 @@ def members(ctx: Context, organization_id: str) -> list[RosterEntry]:
             .where(Membership.organization_id == organization_id)
             .order_by(Membership.created_at, Membership.id)
         ).all()
+        held = held_roles(uow.session, [membership.id for membership, _ in rows])
         entries = []
         for membership, user in rows:
             status = membership.status(now)
@@ -61,18 +63,19 @@ def members(ctx: Context, organization_id: str) -> list[RosterEntry]:
                         membership.invited_email or email_key(user.email),
                         None,
                         status,
-                        list(membership.roles),
+                        held[membership.id],
                     )
                 )
             else:
-                entries.append(RosterEntry(membership.id, user.email, _name(user), status, list(membership.roles)))
+                entries.append(RosterEntry(membership.id, user.email, _name(user), status, held[membership.id]))
         return entries
 
 
 def invitee(ctx: Context, organization_id: str, membership_id: str) -> str:
-    """The user id behind an invitation of the organization's members page. Raises NotFound."""
+    """The user id behind a membership (or invitation) of the organization's members page.
+    Raises NotFound."""
     with ctx.uow(readonly=True) as uow:
         membership = uow.session.get(Membership, membership_id)
         if membership is None or membership.organization_id != organization_id:
-            raise NotFound("No such invitation in this organization.")
+            raise NotFound("No such member or invitation in this organization.")
         return membership.user_id

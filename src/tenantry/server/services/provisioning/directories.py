@@ -16,11 +16,11 @@ from tenantry.server.db.models import Directory, DirectoryGroup, DirectoryUser, 
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.errors import FieldError, InvalidArgument, NotFound
 from tenantry.server.domain.ids import new_id
-from tenantry.server.domain.memberships import normalize_roles
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.services.directory.attributes import load_definitions
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import ledger
+from tenantry.server.services.membership import roles as catalogue
 from tenantry.server.services.provisioning import resources, roles, tokens
 
 PROVIDERS = ("OKTA", "GOOGLE", "MICROSOFT_AD", "AUTH0", "ONELOGIN", "JUMPCLOUD", "PING_IDENTITY", "CUSTOM")
@@ -236,13 +236,14 @@ def assign_roles(
 ) -> DirectoryView:
     """Replace the group → role mapping and recompute every member's roles. Raises
     InvalidArgument (unknown group or role)."""
-    cleaned = []
-    for index, assignment in enumerate(assignments):
-        role = normalize_roles([assignment["role_name"]], field=f"assignments.{index}.role_name")[0]
-        cleaned.append({"group_id": assignment["group_id"], "role_name": role})
     with ctx.uow() as uow:
         session = uow.session
         ledger.lock_organization(session, organization_id)
+        cleaned = []
+        for index, assignment in enumerate(assignments):
+            field = f"assignments.{index}.role_name"
+            role = catalogue.resolve(session, organization_id, [assignment["role_name"]], field)[0]
+            cleaned.append({"group_id": assignment["group_id"], "role_name": role.name})
         row = _row(session, organization_id, directory_id, lock=True)
         known = set(session.scalars(select(DirectoryGroup.id).where(DirectoryGroup.directory_id == row.id)))
         for index, assignment in enumerate(cleaned):

@@ -49,7 +49,9 @@ class Organization(BaseModel):
 
 
 class Role(BaseModel):
+    id: str
     name: str
+    display_name: str
 
 
 class Membership(BaseModel):
@@ -63,6 +65,7 @@ class Membership(BaseModel):
     provisioning_method: ProvisioningMethod = Field(
         description="How the membership came to be: invitation, api, signup, domain, sso_jit or directory."
     )
+    metadata: dict[str, Any] = Field(default_factory=dict, description="The application's own JSON map.")
     display_name: str = Field(description="The organization's display name (Scalekit's field; same as `name`).")
     created_at: datetime | None = Field(default=None, description="When the membership (or its invitation) began.")
     accepted_at: datetime | None = Field(default=None, description="When the invitation was accepted.")
@@ -179,11 +182,12 @@ def membership(view: MembershipView) -> Membership:
         organization_id=view.organization_id,
         name=view.organization_name,
         membership_status=view.status,
-        roles=[Role(name=name) for name in view.roles],
+        roles=[Role(id=role.id, name=role.name, display_name=role.display_name) for role in view.roles],
         join_time=view.join_time,
         invite_expires_at=view.invite_expires_at,
         inviter_email=view.inviter_email,
         provisioning_method=view.provisioning_method,
+        metadata=view.metadata,
         display_name=view.organization_name,
         created_at=view.created_at,
         accepted_at=view.accepted_at,
@@ -250,3 +254,84 @@ def invite(view: InviteView) -> Invite:
 
 def user_attribute(view: AttributeView) -> UserAttribute:
     return UserAttribute(**view.definition.model_dump(), create_time=view.create_time, update_time=view.update_time)
+
+
+class Permission(BaseModel):
+    """Scalekit's ``Permission`` (``is_scalekit_permission``: here, Tenantry's built-in
+    ``tenantry:`` powers)."""
+
+    id: str
+    name: str
+    description: str
+    create_time: datetime
+    update_time: datetime
+    is_scalekit_permission: bool
+
+
+class RolePermission(BaseModel):
+    id: str
+    name: str
+    description: str
+    create_time: datetime
+    update_time: datetime
+    role_name: str = Field(description="The role that grants it (the role itself or one it extends).")
+
+
+class CatalogueRole(BaseModel):
+    """Scalekit's ``Role`` (``permissions`` only with ``include``)."""
+
+    id: str
+    name: str
+    display_name: str
+    description: str
+    default_creator: bool
+    default_member: bool
+    extends: str | None
+    permissions: list[RolePermission] | None = None
+    dependent_roles_count: int
+    is_org_role: bool
+    organization_id: str | None
+    builtin: bool
+    create_time: datetime
+    update_time: datetime
+
+
+def permission(view: Any) -> Permission:
+    return Permission(
+        id=view.id,
+        name=view.name,
+        description=view.description,
+        create_time=view.create_time,
+        update_time=view.update_time,
+        is_scalekit_permission=view.builtin,
+    )
+
+
+def role_permission(view: Any) -> RolePermission:
+    return RolePermission(
+        id=view.id,
+        name=view.name,
+        description=view.description,
+        create_time=view.create_time,
+        update_time=view.update_time,
+        role_name=view.role_name or "",
+    )
+
+
+def role(view: Any) -> CatalogueRole:
+    return CatalogueRole(
+        id=view.id,
+        name=view.name,
+        display_name=view.display_name,
+        description=view.description,
+        default_creator=view.default_creator,
+        default_member=view.default_member,
+        extends=view.extends,
+        permissions=None if view.permissions is None else [role_permission(p) for p in view.permissions],
+        dependent_roles_count=view.dependent_roles_count,
+        is_org_role=view.organization_id is not None,
+        organization_id=view.organization_id,
+        builtin=view.builtin,
+        create_time=view.create_time,
+        update_time=view.update_time,
+    )

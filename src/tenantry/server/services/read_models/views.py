@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenantry.server.db.models import Membership, Organization, User
+from tenantry.server.db.models import Membership, MembershipRole, Organization, Role, User
 from tenantry.server.domain.attributes import AttributeDefinition
 from tenantry.server.domain.memberships import INVITATION_STATUSES, MembershipStatus, ProvisioningMethod
 
@@ -45,18 +45,32 @@ class OrganizationView:
 
 
 @dataclass(frozen=True)
+class RoleRef:
+    """A role as a membership shows it."""
+
+    id: str
+    name: str
+    display_name: str
+
+
+@dataclass(frozen=True)
 class MembershipView:
     organization_id: str
     organization_name: str
     status: MembershipStatus
-    roles: list[str]
+    roles: list[RoleRef]
     join_time: datetime | None
     invite_expires_at: datetime | None
     inviter_email: str | None
     provisioning_method: ProvisioningMethod
+    metadata: dict[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None
     accepted_at: datetime | None = None
     expires_at: datetime | None = None
+
+    @property
+    def role_names(self) -> list[str]:
+        return [role.name for role in self.roles]
 
 
 @dataclass(frozen=True)
@@ -104,13 +118,31 @@ def organization_view(org: Organization) -> OrganizationView:
     )
 
 
-def membership_view(membership: Membership, organization_name: str, now: datetime) -> MembershipView:
+def held_roles(session: Session, membership_ids: Sequence[str]) -> dict[str, list[RoleRef]]:
+    """The roles each membership holds, in the order given, in one query."""
+    held: dict[str, list[RoleRef]] = defaultdict(list)
+    if membership_ids:
+        rows = session.execute(
+            select(MembershipRole.membership_id, Role.id, Role.name, Role.display_name)
+            .join(Role, Role.id == MembershipRole.role_id)
+            .where(MembershipRole.membership_id.in_(list(membership_ids)))
+            .order_by(MembershipRole.membership_id, MembershipRole.position)
+        )
+        for membership_id, role_id, name, display_name in rows:
+            held[membership_id].append(RoleRef(role_id, name, display_name))
+    return held
+
+
+def membership_view(
+    membership: Membership, organization_name: str, now: datetime, roles: list[RoleRef]
+) -> MembershipView:
     status = membership.status(now)
     return MembershipView(
         organization_id=membership.organization_id,
         organization_name=organization_name,
         status=status,
-        roles=list(membership.roles),
+        roles=list(roles),
+        metadata=dict(membership.metadata_ or {}),
         join_time=membership.accepted_at,
         invite_expires_at=membership.expires_at if status in INVITATION_STATUSES else None,
         inviter_email=membership.inviter_email,
@@ -144,8 +176,10 @@ def user_views(session: Session, users: Sequence[User], now: datetime) -> list[U
             .where(Membership.user_id.in_([user.id for user in users]))
             .order_by(Membership.created_at, Membership.id)
         )
-        for membership, org_name in rows:
-            by_user[membership.user_id].append(membership_view(membership, org_name, now))
+        found = list(rows)
+        held = held_roles(session, [membership.id for membership, _ in found])
+        for membership, org_name in found:
+            by_user[membership.user_id].append(membership_view(membership, org_name, now, held[membership.id]))
     return [user_view_of(user, by_user[user.id]) for user in users]
 
 

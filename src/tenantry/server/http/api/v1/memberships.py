@@ -5,6 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from tenantry.server.domain.errors import InvalidArgument
+from tenantry.server.domain.types import Metadata
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx
 from tenantry.server.http.retry import RetryingRoute
@@ -25,8 +27,11 @@ Cascade = Annotated[
 
 
 class UpdateMembership(BaseModel):
+    """Fields left out stay. ``roles`` replaces the roles; ``metadata`` replaces the map."""
+
     model_config = ConfigDict(extra="forbid")
-    roles: list[RoleInput] = Field(min_length=1, max_length=16)
+    roles: list[RoleInput] | None = Field(default=None, min_length=1, max_length=16)
+    metadata: Metadata | None = None
 
 
 def _create(
@@ -72,20 +77,25 @@ def create_membership_by_external_id(
 
 @router.patch(PATH, response_model=schemas.UserEnvelope)
 def update_membership(ctx: Ctx, organization_id: str, user_id: str, body: UpdateMembership) -> schemas.UserEnvelope:
-    return schemas.UserEnvelope(user=schemas.user(lifecycle.update_roles(ctx, organization_id, user_id, body.roles)))
+    """Changes the member's roles and/or metadata. Demoting the organization's last member who
+    can manage members answers `409 last_admin`."""
+    if body.roles is None and body.metadata is None:
+        raise InvalidArgument.field("roles", "required", "give roles and/or metadata")
+    view = lifecycle.update(ctx, organization_id, user_id, roles=body.roles, metadata=body.metadata)
+    return schemas.UserEnvelope(user=schemas.user(view))
 
 
 @router.patch(EXTERNAL_PATH, response_model=schemas.UserEnvelope)
 def update_membership_by_external_id(
     ctx: Ctx, organization_id: str, external_id: str, body: UpdateMembership
 ) -> schemas.UserEnvelope:
-    user_id = users.id_for_external_id(ctx, external_id)
-    return schemas.UserEnvelope(user=schemas.user(lifecycle.update_roles(ctx, organization_id, user_id, body.roles)))
+    return update_membership(ctx, organization_id, users.id_for_external_id(ctx, external_id), body)
 
 
 @router.delete(PATH)
 def delete_membership(ctx: Ctx, organization_id: str, user_id: str, cascade: Cascade = False) -> dict[str, object]:
-    """Removes the member; for a pending membership this revokes the invitation. Frees the seat."""
+    """Removes the member; for a pending membership this revokes the invitation. Frees the seat.
+    Removing the organization's last member who can manage members answers `409 last_admin`."""
     return _delete(ctx, organization_id, user_id, cascade)
 
 

@@ -1,0 +1,192 @@
+"""What a member may do: the roles a membership holds and their effective permissions
+(inheritance expanded), resolved in ONE query (a recursive CTE over ``roles.extends_id``),
+so there is no cache to invalidate: a change to a role shows at the next read (next token
+refresh, next page load).
+
+Also the last-admin rule (SPEC §9): an organization with members keeps at least one active
+member holding ``tenantry:members:manage``. Callers hold the organization's row lock
+(``ledger.lock_organization``), which every change to an organization's memberships takes
+first, so two concurrent demotions of the last two managers are serialized and the second
+one is refused.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy.orm import Session, aliased
+
+from tenantry.server.context import Context
+from tenantry.server.db.models import Membership, MembershipRole, Permission, Role, RolePermission
+from tenantry.server.domain.errors import FieldError, LastAdmin, NotFound
+from tenantry.server.domain.roles import MEMBERS_MANAGE
+from tenantry.server.services.read_models.views import RoleRef, held_roles
+
+
+@dataclass(frozen=True)
+class Access:
+    """A membership's roles (in order, with display names) and effective permissions."""
+
+    roles: list[RoleRef] = field(default_factory=list)
+    permissions: frozenset[str] = frozenset()
+
+    @property
+    def role_names(self) -> list[str]:
+        return [role.name for role in self.roles]
+
+
+def _active(organization_id: str) -> Select[Any]:
+    return select(Membership.id).where(
+        Membership.organization_id == organization_id,
+        Membership.accepted_at.is_not(None),
+        Membership.deactivated_at.is_(None),
+    )
+
+
+def _access_rows(membership_ids: Sequence[str] | Select[Any]) -> Select[Any]:
+    """(kind, membership_id, name, display name or role id, position) rows: the held roles
+    ("role") and every effective permission ("perm"), in one statement."""
+    ids = membership_ids if isinstance(membership_ids, Select) else list(membership_ids)
+    seed = select(MembershipRole.membership_id, MembershipRole.role_id).where(MembershipRole.membership_id.in_(ids))
+    chain = seed.cte("role_chain", recursive=True)
+    base = aliased(Role)
+    # UNION (not UNION ALL) stops on a repeated (membership, role): safe even on a cycle.
+    chain = chain.union(
+        select(chain.c.membership_id, base.extends_id)
+        .join(base, base.id == chain.c.role_id)
+        .where(base.extends_id.is_not(None))
+    )
+    permissions = (
+        select(
+            literal("perm").label("kind"),
+            chain.c.membership_id,
+            Permission.name,
+            Permission.id.label("extra"),
+            literal(0).label("position"),
+        )
+        .join(RolePermission, RolePermission.role_id == chain.c.role_id)
+        .join(Permission, Permission.id == RolePermission.permission_id)
+    )
+    roles = (
+        select(
+            literal("role").label("kind"),
+            MembershipRole.membership_id,
+            Role.name,
+            Role.display_name.label("extra"),
+            MembershipRole.position,
+        )
+        .join(Role, Role.id == MembershipRole.role_id)
+        .where(MembershipRole.membership_id.in_(ids))
+    )
+    combined = union_all(roles, permissions).subquery()
+    return select(
+        combined.c.kind, combined.c.membership_id, combined.c.name, combined.c.extra, combined.c.position
+    ).order_by(combined.c.position)
+
+
+def of_memberships(session: Session, membership_ids: Sequence[str] | Select[Any]) -> dict[str, Access]:
+    roles: dict[str, list[RoleRef]] = defaultdict(list)
+    permissions: dict[str, set[str]] = defaultdict(set)
+    for kind, membership_id, name, extra, _ in session.execute(_access_rows(membership_ids)):
+        if kind == "role":
+            roles[membership_id].append(RoleRef("", name, extra))
+        else:
+            permissions[membership_id].add(name)
+    return {
+        membership_id: Access(roles[membership_id], frozenset(permissions[membership_id]))
+        for membership_id in set(roles) | set(permissions)
+    }
+
+
+def of_member(session: Session, user_id: str, organization_id: str) -> Access:
+    """The user's roles and effective permissions in the organization; nothing unless they
+    are an active member of it."""
+    membership_id = session.scalar(_active(organization_id).where(Membership.user_id == user_id))
+    if membership_id is None:
+        return Access()
+    return of_memberships(session, [membership_id]).get(membership_id, Access())
+
+
+def claims(session: Session, user_id: str, organization_id: str | None) -> dict[str, list[str]]:
+    """The ``roles`` and ``permissions`` claims of a token for (user, organization): the
+    organization's role names and effective permissions (sorted), empty without an active
+    membership."""
+    access = of_member(session, user_id, organization_id) if organization_id else Access()
+    return {"roles": access.role_names, "permissions": sorted(access.permissions)}
+
+
+def managers(session: Session, organization_id: str) -> set[str]:
+    """Ids of the organization's active memberships that can manage members."""
+    found = of_memberships(session, _active(organization_id))
+    return {membership_id for membership_id, access in found.items() if MEMBERS_MANAGE in access.permissions}
+
+
+def guard_last_admin(session: Session, organization_id: str, before: set[str]) -> None:
+    """After a change (flushed), refuse it when the organization had someone who could
+    manage members (``before``, from ``managers``) and now has nobody, while memberships
+    remain. The caller holds the organization's lock; raising rolls the change back."""
+    if not before:
+        return
+    session.flush()
+    if managers(session, organization_id):
+        return
+    remaining = session.scalar(select(Membership.id).where(Membership.organization_id == organization_id).limit(1))
+    if remaining is not None:
+        raise LastAdmin()
+
+
+def member_access(ctx: Context, user_id: str, organization_id: str) -> Access:
+    """``of_member`` in its own read-only unit of work (for the hosted pages' guard)."""
+    with ctx.uow(readonly=True) as uow:
+        return of_member(uow.session, user_id, organization_id)
+
+
+def permissions_by_organization(ctx: Context, user_id: str) -> dict[str, frozenset[str]]:
+    """The user's effective permissions in each organization where they are active."""
+    with ctx.uow(readonly=True) as uow:
+        rows = dict(
+            uow.session.execute(
+                select(Membership.id, Membership.organization_id).where(
+                    Membership.user_id == user_id,
+                    Membership.accepted_at.is_not(None),
+                    Membership.deactivated_at.is_(None),
+                )
+            ).all()
+        )
+        found = of_memberships(uow.session, list(rows)) if rows else {}
+        return {rows[mid]: held.permissions for mid, held in found.items()}
+
+
+@dataclass(frozen=True)
+class HeldPermission:
+    id: str
+    name: str
+    description: str
+
+
+def membership_access(ctx: Context, organization_id: str, user_id: str) -> tuple[list[RoleRef], list[HeldPermission]]:
+    """A membership's roles (with ids) and effective permissions, whatever its status.
+    Raises NotFound."""
+    with ctx.uow(readonly=True) as uow:
+        session = uow.session
+        membership_id = session.scalar(
+            select(Membership.id).where(Membership.organization_id == organization_id, Membership.user_id == user_id)
+        )
+        if membership_id is None:
+            raise NotFound(
+                "This user is not a member of this organization.",
+                [FieldError("user_id", "not_found", "no membership")],
+                reason="membership",
+            )
+        held = held_roles(session, [membership_id])[membership_id]
+        names = of_memberships(session, [membership_id]).get(membership_id, Access()).permissions
+        rows = session.execute(
+            select(Permission.id, Permission.name, Permission.description)
+            .where(Permission.name.in_(list(names)))
+            .order_by(Permission.name)
+        )
+        return held, [HeldPermission(*row) for row in rows]
