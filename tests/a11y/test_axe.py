@@ -25,18 +25,28 @@ from tenantry.server.domain.colours import TEXT, contrast
 from tenantry.server.services.identity import admins
 from tests.a11y.axe import Violation, scan
 from tests.a11y.world import ADMIN_EMAIL, ADMIN_PASSWORD, World, build
-from tests.security.conftest import routes
+from tests.security.conftest import for_machines, routes
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 BRAND_COLOURS = {"light": "#facc15", "dark": "#1e1b4b"}
-NOT_PAGES = {"/branding.css", "/.well-known/openid-configuration", "/keys", "/userinfo", "/healthz"}
+NOT_PAGES = {
+    "/branding.css",
+    "/.well-known/openid-configuration",
+    "/keys",
+    "/userinfo",
+    "/healthz",
+    "/sso/saml/{connection_id}/metadata",  # the SP's metadata: XML for identity providers
+}
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "tenantry" / "server" / "templates"
 PARAMETER = re.compile(r"\{(\w+)\}")
 
 
 def page_routes(app: FastAPI) -> list[str]:
     """Every GET route a browser opens (not the API, not machine documents)."""
-    return sorted({path for path, methods, api in routes(app) if "GET" in methods and not api} - NOT_PAGES)
+    return sorted(
+        {path for path, methods, api in routes(app) if "GET" in methods and not api and not for_machines(path)}
+        - NOT_PAGES
+    )
 
 
 def concrete(path: str, world: World) -> list[str]:

@@ -125,6 +125,16 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     api.org("Hooli")  # an event after the webhook exists: a delivery
     delivery = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"][0]
 
+    # An OIDC connection given its endpoints (nothing to fetch): its callback page shows errors.
+    endpoints = {f"{name}_uri": f"https://idp.example/{name}" for name in ("authorize", "token", "jwks")}
+    connection = _ok(
+        api.post(
+            f"/api/v1/organizations/{acme}/connections",
+            json={"connection": {"type": "OIDC", "provider": "OKTA", "oidc_config": {"client_id": "axe", **endpoints}}},
+        ),
+        201,
+    )["connection"]
+
     admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     token = login.open_session(context, owner_id, "axe", acme)
     return World(
@@ -138,6 +148,7 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
             "delivery_id": [delivery["id"]],
             "admin_id": [admin.id],
             "action": ["delete", "rotate"],
+            "connection_id": [connection["id"]],
         },
         extra_urls=[
             f"/invitations/accept?token={pending_token}",

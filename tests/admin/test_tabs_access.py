@@ -157,7 +157,9 @@ def signed_in(http: TestClient) -> str:
         follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == "/admin/users", response.text
-    return token.group(1)
+    fresh = CSRF.search(http.get("/admin/users").text)  # the CSRF secret is renewed at sign-in
+    assert fresh, "no form token on /admin/users"
+    return fresh.group(1)
 
 
 def test_with_a_session_a_post_without_the_csrf_token_is_refused(

@@ -166,13 +166,22 @@ class DeclaredOnly:
         dists = providers.get(top)
         if top in sys.stdlib_module_names or not dists or any(d.lower().replace("_", "-") in allowed for d in dists):
             return None
-        raise ModuleNotFoundError(f"{name} is imported but no requirement of the wheel provides it")
+        raise ModuleNotFoundError(f"{name} is imported but no requirement of the wheel provides it", name=top)
 
 sys.meta_path.insert(0, DeclaredOnly())
 import tenantry.server
+# The gRPC front's servicers need the optional extra tenantry[scalekit] (grpcio, grpcio-status,
+# the SDK's generated classes), which the server loads only when it is installed
+# (grpc/hosting.py). Only modules of that package may miss those (protobuf is `google`); every
+# other import is checked.
+OPTIONAL_PACKAGE, OPTIONAL_IMPORTS = "tenantry.server.grpc.", {"grpc", "grpc_status", "google", "scalekit"}
 for module in pkgutil.walk_packages(tenantry.server.__path__, "tenantry.server."):
     if ".migrations.versions." not in module.name and not module.name.endswith(".migrations.env"):
-        importlib.import_module(module.name)
+        try:
+            importlib.import_module(module.name)
+        except ModuleNotFoundError as missing:
+            if not (module.name.startswith(OPTIONAL_PACKAGE) and missing.name in OPTIONAL_IMPORTS):
+                raise
 import tenantry.cli.main
 print("DECLARED")
 """

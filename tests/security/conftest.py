@@ -15,6 +15,13 @@ from tests.oidc.conftest import PASSWORD, sign_in
 
 # POST endpoints that are not forms: clients authenticate them with credentials, not cookies.
 MACHINE_ENDPOINTS = {"/oauth/token", "/oauth/revoke", "/userinfo"}
+# Whole families of endpoints for programs: SCIM answers a directory's bearer token, not a browser.
+MACHINE_PREFIXES = ("/scim/",)
+
+
+def for_machines(path: str) -> bool:
+    """A route programs call (no page to scan, no form to protect with a CSRF token)."""
+    return path in MACHINE_ENDPOINTS or path.startswith(MACHINE_PREFIXES)
 
 
 def routes(app: FastAPI) -> Iterator[tuple[str, set[str], bool]]:
@@ -43,14 +50,7 @@ def routes(app: FastAPI) -> Iterator[tuple[str, set[str], bool]]:
 def form_paths(app: FastAPI) -> list[str]:
     """Every POST route a browser submits a form to: outside the API schema, not a machine endpoint."""
     return sorted(
-        {
-            path
-            for path, methods, api in routes(app)
-            if "POST" in methods
-            and not api
-            and path not in MACHINE_ENDPOINTS
-            and not path.startswith("/scim/")  # SCIM: a directory's bearer token, never a browser's cookie
-        }
+        {path for path, methods, api in routes(app) if "POST" in methods and not api and not for_machines(path)}
     )
 
 

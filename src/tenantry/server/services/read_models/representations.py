@@ -54,7 +54,9 @@ class Role(BaseModel):
     display_name: str
 
 
-class Membership(BaseModel):
+class PublicMembership(BaseModel):
+    """A membership as a public route shows it: without the application's ``metadata``."""
+
     organization_id: str
     name: str
     membership_status: MembershipStatus
@@ -65,11 +67,14 @@ class Membership(BaseModel):
     provisioning_method: ProvisioningMethod = Field(
         description="How the membership came to be: invitation, api, signup, domain, sso_jit or directory."
     )
-    metadata: dict[str, Any] = Field(default_factory=dict, description="The application's own JSON map.")
     display_name: str = Field(description="The organization's display name (Scalekit's field; same as `name`).")
     created_at: datetime | None = Field(default=None, description="When the membership (or its invitation) began.")
     accepted_at: datetime | None = Field(default=None, description="When the invitation was accepted.")
     expires_at: datetime | None = Field(default=None, description="When the invitation expires or expired.")
+
+
+class Membership(PublicMembership):
+    metadata: dict[str, Any] = Field(default_factory=dict, description="The application's own JSON map.")
 
 
 class ExternalIdentity(BaseModel):
@@ -82,7 +87,9 @@ class ExternalIdentity(BaseModel):
     created_time: datetime
 
 
-class UserProfile(BaseModel):
+class PublicUserProfile(BaseModel):
+    """A profile as a public route shows it: without the identity provider's raw ``metadata``."""
+
     given_name: str | None
     family_name: str | None
     name: str | None
@@ -93,14 +100,17 @@ class UserProfile(BaseModel):
     preferred_username: str | None = None
     gender: str | None = None
     groups: list[str] = Field(default_factory=list)
-    metadata: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Raw attributes from an identity provider (Scalekit's `user_profile.metadata`).",
-    )
     email_verified: bool = False
     external_identities: list[ExternalIdentity] = Field(
         default_factory=list,
         description="Sign-ins through external identity providers linked to this user (empty until one signs in).",
+    )
+
+
+class UserProfile(PublicUserProfile):
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Raw attributes from an identity provider (Scalekit's `user_profile.metadata`).",
     )
 
 
@@ -138,8 +148,8 @@ class PublicUser(BaseModel):
     create_time: datetime
     update_time: datetime
     last_login_time: datetime | None
-    user_profile: UserProfile
-    memberships: list[Membership]
+    user_profile: PublicUserProfile
+    memberships: list[PublicMembership]
 
 
 class Invite(BaseModel):
@@ -178,7 +188,12 @@ def organization(view: OrganizationView) -> Organization:
 
 
 def membership(view: MembershipView) -> Membership:
-    return Membership(
+    return Membership(**_membership_fields(view), metadata=view.metadata)
+
+
+def _membership_fields(view: MembershipView) -> dict[str, Any]:
+    """What every shape of a membership shows (the public one leaves out ``metadata``)."""
+    return dict(
         organization_id=view.organization_id,
         name=view.organization_name,
         membership_status=view.status,
@@ -187,7 +202,6 @@ def membership(view: MembershipView) -> Membership:
         invite_expires_at=view.invite_expires_at,
         inviter_email=view.inviter_email,
         provisioning_method=view.provisioning_method,
-        metadata=view.metadata,
         display_name=view.organization_name,
         created_at=view.created_at,
         accepted_at=view.accepted_at,
@@ -196,12 +210,12 @@ def membership(view: MembershipView) -> Membership:
 
 
 def _profile(view: UserView) -> UserProfile:
-    return UserProfile(
-        **view.profile,
-        custom_attributes=view.custom_attributes,
-        metadata=view.profile_metadata,
-        email_verified=view.email_verified,
-    )
+    return UserProfile(**_profile_fields(view), metadata=view.profile_metadata)
+
+
+def _profile_fields(view: UserView) -> dict[str, Any]:
+    """What every shape of a profile shows (the public one leaves out ``metadata``)."""
+    return dict(**view.profile, custom_attributes=view.custom_attributes, email_verified=view.email_verified)
 
 
 def user(view: UserView) -> User:
@@ -234,8 +248,10 @@ def public_user(view: UserView, organization_id: str) -> PublicUser:
         create_time=view.create_time,
         update_time=view.update_time,
         last_login_time=view.last_login_time,
-        user_profile=_profile(view),
-        memberships=[membership(m) for m in view.memberships if m.organization_id == organization_id],
+        user_profile=PublicUserProfile(**_profile_fields(view)),
+        memberships=[
+            PublicMembership(**_membership_fields(m)) for m in view.memberships if m.organization_id == organization_id
+        ],
     )
 
 
