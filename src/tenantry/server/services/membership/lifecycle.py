@@ -89,7 +89,7 @@ def start(
         membership.accepted_at = now
     session.add(membership)
     session.flush()
-    catalogue.assign(session, membership, held)
+    catalogue.assign(session, membership, held, new=True)
     events.membership_event(session, "user.organization_membership_created", membership, now)
     if invite:
         refs = [RoleRef(role.id, role.name, role.display_name) for role in held]

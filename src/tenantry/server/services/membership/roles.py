@@ -46,6 +46,7 @@ from tenantry.server.domain.roles import (
 from tenantry.server.services.commands import CreatePermission, CreateRole, UpdatePermission, UpdateRole
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import access, ledger
+from tenantry.server.services.read_models.views import forget_assigned, remember_assigned
 
 Include = Literal["", "permissions", "permissions:all"]
 
@@ -170,15 +171,17 @@ def usable(session: Session, organization_id: str, names: Iterable[str]) -> list
     return [name for name in wanted if name in known]
 
 
-def assign(session: Session, membership: Membership, roles: list[Role]) -> None:
-    """Make ``roles`` (in order) the membership's roles."""
+def assign(session: Session, membership: Membership, roles: list[Role], *, new: bool = False) -> None:
+    """Make ``roles`` (in order) the membership's roles (``new``: it holds none yet)."""
     session.flush()
-    session.execute(delete(MembershipRole).where(MembershipRole.membership_id == membership.id))
+    if not new:
+        session.execute(delete(MembershipRole).where(MembershipRole.membership_id == membership.id))
     session.add_all(
         MembershipRole(membership_id=membership.id, role_id=role.id, position=position)
         for position, role in enumerate(roles)
     )
     session.flush()
+    remember_assigned(session, membership.id, roles)
 
 
 # ---- views ---------------------------------------------------------------------------
@@ -379,6 +382,7 @@ def update_role(ctx: Context, name: str, data: UpdateRole, organization_id: str 
         if data.permissions is not None:
             _set_permissions(session, role, data.permissions)
         role.updated_at = now
+        forget_assigned(session)
         view = _one(session, role)
         _role_event(session, "role.updated", view, now)
         uow.commit()
@@ -428,6 +432,7 @@ def delete_role(
 
 
 def _move_holders(session: Session, old_id: str, new_id_: str) -> None:
+    forget_assigned(session)
     already = select(MembershipRole.membership_id).where(MembershipRole.role_id == new_id_)
     session.execute(
         delete(MembershipRole).where(MembershipRole.role_id == old_id, MembershipRole.membership_id.in_(already))

@@ -118,14 +118,34 @@ def organization_view(org: Organization) -> OrganizationView:
     )
 
 
+_ASSIGNED = "tenantry.assigned_roles"
+
+
+def remember_assigned(session: Session, membership_id: str, roles: Sequence[Role]) -> None:
+    """Roles just written for a membership in this unit of work: the answer and the events
+    read them from here instead of reading back what was written a statement ago."""
+    session.info.setdefault(_ASSIGNED, {})[membership_id] = [RoleRef(r.id, r.name, r.display_name) for r in roles]
+
+
+def forget_assigned(session: Session) -> None:
+    """Called by whatever renames, deletes or moves roles inside a unit of work."""
+    session.info.pop(_ASSIGNED, None)
+
+
 def held_roles(session: Session, membership_ids: Sequence[str]) -> dict[str, list[RoleRef]]:
-    """The roles each membership holds, in the order given, in one query."""
+    """The roles each membership holds, in the order given, in one query (none for those whose
+    roles this unit of work wrote)."""
     held: dict[str, list[RoleRef]] = defaultdict(list)
-    if membership_ids:
+    assigned: dict[str, list[RoleRef]] = session.info.get(_ASSIGNED, {})
+    unknown = [membership_id for membership_id in membership_ids if membership_id not in assigned]
+    for membership_id in membership_ids:
+        if membership_id in assigned:
+            held[membership_id] = list(assigned[membership_id])
+    if unknown:
         rows = session.execute(
             select(MembershipRole.membership_id, Role.id, Role.name, Role.display_name)
             .join(Role, Role.id == MembershipRole.role_id)
-            .where(MembershipRole.membership_id.in_(list(membership_ids)))
+            .where(MembershipRole.membership_id.in_(unknown))
             .order_by(MembershipRole.membership_id, MembershipRole.position)
         )
         for membership_id, role_id, name, display_name in rows:
