@@ -20,6 +20,7 @@ SERVICES = (
     "tenantry.server.grpc.organizations",
     "tenantry.server.grpc.users",
     "tenantry.server.grpc.sessions",
+    "tenantry.server.grpc.roles",
 )
 
 # The official SDK pings every 60 s, also without calls; allow that and a little jitter.

@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2
+from scalekit.v1.commons import commons_pb2
 from scalekit.v1.users import users_pb2 as pb
 from scalekit.v1.users import users_pb2_grpc as pb_grpc
 
@@ -15,7 +16,7 @@ from tenantry.server.grpc import convert
 from tenantry.server.grpc.calls import Base, rpc
 from tenantry.server.services.commands import CreateUserInOrganization, MembershipInput, RoleInput, UpdateUser
 from tenantry.server.services.identity import users
-from tenantry.server.services.membership import invitations, lifecycle
+from tenantry.server.services.membership import access, invitations, lifecycle
 from tenantry.server.services.read_models.views import UserView
 
 
@@ -148,6 +149,21 @@ class UserService(Base, pb_grpc.UserServiceServicer):
             if stamp is not None:
                 getattr(invite, name).CopyFrom(stamp)
         return pb.ResendInviteResponse(invite=invite)
+
+    @rpc
+    def ListUserRoles(self, request: Any, context: grpc.ServicerContext) -> Any:
+        held, _ = access.membership_access(self.ctx, request.organization_id, request.user_id)
+        return pb.ListUserRolesResponse(
+            roles=[commons_pb2.Role(id=r.id, name=r.name, display_name=r.display_name) for r in held]
+        )
+
+    @rpc
+    def ListUserPermissions(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """The member's effective permissions (inherited ones included)."""
+        _, granted = access.membership_access(self.ctx, request.organization_id, request.user_id)
+        return pb.ListUserPermissionsResponse(
+            permissions=[pb.Permission(id=p.id, name=p.name, description=p.description) for p in granted]
+        )
 
 
 def register(server: grpc.Server, ctx: Any) -> None:
