@@ -19,15 +19,24 @@ from scalekit.v1.connections import connections_pb2 as connection_pb2
 from scalekit.v1.connections.connections_pb2 import CreateConnection
 from scalekit.v1.directories import directories_pb2 as directory_pb2
 from scalekit.v1.directories.directories_pb2 import (
+    AssignRolesRequest,
     CreateDirectory,
     CreateDirectorySecretRequest,
     ListDirectoryGroupsRequest,
     ListDirectoryUsersRequest,
+    RoleAssignment,
+    RoleAssignments,
 )
 from scalekit.v1.domains import domains_pb2 as domain_pb2
 from scalekit.v1.organizations.organizations_pb2 import CreateOrganization
 from scalekit.v1.roles.roles_pb2 import CreateOrganizationRole, CreatePermission, CreateRole, UpdateRole
-from scalekit.v1.users.users_pb2 import CreateMembership, CreateUser
+from scalekit.v1.users.users_pb2 import (
+    AssignRoleRequest,
+    AssignUserRolesRequest,
+    CreateMembership,
+    CreateUser,
+    RemoveUserRoleRequest,
+)
 
 from scalekit import ScalekitClient
 from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET
@@ -131,6 +140,23 @@ def _organization_roles_and_members(sc: ScalekitClient) -> str:
     assert in_use.value.error_code == "role_in_use"
     roles.delete_organization_role(org, "auditor", reassign_role_name="member")
     assert [r.name for r in users.list_user_roles(org, audrey).roles] == ["member"]
+    # Scalekit's AssignUserRoles / RemoveUserRole (not wrapped by the SDK), through its stub.
+    stub = sc.users.user_service
+    assigned, _ = sc.users.core_client.grpc_exec(
+        stub.AssignUserRoles.with_call,
+        AssignUserRolesRequest(organization_id=org, user_id=audrey, roles=[AssignRoleRequest(role_name="billing")]),
+    )
+    assert [r.name for r in assigned.roles] == ["member", "billing"]
+    remove = stub.RemoveUserRole.with_call
+    sc.users.core_client.grpc_exec(
+        remove, RemoveUserRoleRequest(organization_id=org, user_id=audrey, role_name="member")
+    )
+    assert [r.name for r in users.list_user_roles(org, audrey).roles] == ["billing"]
+    with pytest.raises(ScalekitBadRequestException) as last_role:
+        sc.users.core_client.grpc_exec(
+            remove, RemoveUserRoleRequest(organization_id=org, user_id=audrey, role_name="billing")
+        )
+    assert last_role.value.error_code == "invalid_argument"
     # The last-admin rule holds over gRPC as well.
     with pytest.raises(ScalekitBadRequestException) as last:
         roles.update_role("admin", UpdateRole(permissions=["invoices:read"]))
@@ -199,7 +225,8 @@ def _directories(sc: ScalekitClient, org: str, fronted_site: Any) -> None:
         pushed = idp.post(f"{base}/Users", json=user_body("grace@acme-robotics.com"))
         assert pushed.status_code == 201, pushed.text
         group = {"schemas": [CORE_GROUP], "displayName": "Ops", "members": [{"value": pushed.json()["id"]}]}
-        assert idp.post(f"{base}/Groups", json=group).status_code == 201
+        ops = idp.post(f"{base}/Groups", json=group)
+        assert ops.status_code == 201, ops.text
     paging = {"organization_id": org, "directory_id": created.id, "page_size": 10}
     # The SDK's wrappers of these two copy the answer into hand-written classes without their
     # list fields (scalekit-sdk-python 2.21.0: AttributeError once a user or group exists,
@@ -209,6 +236,12 @@ def _directories(sc: ScalekitClient, org: str, fronted_site: Any) -> None:
     assert [g.display_name for g in users.users[0].groups] == ["Ops"]
     groups = raw("ListDirectoryGroups", ListDirectoryGroupsRequest(**paging))
     assert [(g.display_name, g.total_users) for g in groups.groups] == [("Ops", 1)]
+    mapping = RoleAssignments(assignments=[RoleAssignment(group_id=ops.json()["id"], role_name="billing")])
+    mapped = raw("AssignRoles", AssignRolesRequest(organization_id=org, id=created.id, role_assignments=mapping))
+    assert [(a.group_id, a.role_name) for a in mapped.role_assignments.assignments] == [(ops.json()["id"], "billing")]
+    members = Answers(sc.users).list_organization_users(org, page_size=10).users
+    grace = next(u.id for u in members if u.email == "grace@acme-robotics.com")
+    assert [r.name for r in Answers(sc.users).list_user_roles(org, grace).roles] == ["billing"]
     assert dirs.disable_directory(org, created.id).enabled is False
     assert dirs.enable_directory(org, created.id).enabled is True
     dirs.delete_directory(org, created.id)
