@@ -11,7 +11,7 @@ from google.protobuf import empty_pb2
 from scalekit.v1.directories import directories_pb2 as pb
 from scalekit.v1.directories import directories_pb2_grpc as pb_grpc
 
-from tenantry.server.domain.pagination import page_request
+from tenantry.server.domain.pagination import Page, page_request
 from tenantry.server.grpc import convert
 from tenantry.server.grpc.calls import Base, rpc
 from tenantry.server.services.provisioning import directories
@@ -30,6 +30,13 @@ def _directory(view: DirectoryView) -> Any:
 
 def _paging(request: Any) -> Any:
     return page_request(request.page_size or None, request.page_token or None)
+
+
+def _listed(answer: Any, page: Page[Any]) -> Any:
+    answer.total_size = page.total_size
+    answer.next_page_token = page.next_page_token
+    answer.prev_page_token = page.prev_page_token
+    return answer
 
 
 class DirectoryService(Base, pb_grpc.DirectoryServiceServicer):
@@ -68,22 +75,14 @@ class DirectoryService(Base, pb_grpc.DirectoryServiceServicer):
     @rpc
     def ListDirectoryUsers(self, request: Any, context: grpc.ServicerContext) -> Any:
         page = directories.list_users(self.ctx, request.organization_id, request.directory_id, _paging(request))
-        return pb.ListDirectoryUsersResponse(
-            users=[convert.as_message(read.directory_user(u), pb.DirectoryUser) for u in page.items],
-            total_size=page.total_size,
-            next_page_token=page.next_page_token,
-            prev_page_token=page.prev_page_token,
-        )
+        users = [convert.as_message(read.directory_user(u), pb.DirectoryUser) for u in page.items]
+        return _listed(pb.ListDirectoryUsersResponse(users=users), page)
 
     @rpc
     def ListDirectoryGroups(self, request: Any, context: grpc.ServicerContext) -> Any:
         page = directories.list_groups(self.ctx, request.organization_id, request.directory_id, _paging(request))
-        return pb.ListDirectoryGroupsResponse(
-            groups=[convert.as_message(read.directory_group(g), pb.DirectoryGroup) for g in page.items],
-            total_size=page.total_size,
-            next_page_token=page.next_page_token,
-            prev_page_token=page.prev_page_token,
-        )
+        groups = [convert.as_message(read.directory_group(g), pb.DirectoryGroup) for g in page.items]
+        return _listed(pb.ListDirectoryGroupsResponse(groups=groups), page)
 
     @rpc
     def CreateDirectorySecret(self, request: Any, context: grpc.ServicerContext) -> Any:
