@@ -93,6 +93,11 @@ def main(n: int) -> None:
         headers = {"Authorization": f"Bearer {token}"}
         path = f"http://127.0.0.1:18080/api/v1/organizations/{org.id}"
         timed("`GET /api/v1/organizations/{id}`, REST, uvicorn alone", lambda: web.get(path, headers=headers), n)
+    # Answers built from the REST representation (convert.as_message): the catalogue's 2 roles.
+    timed("`ListRoles`, SDK over gRPC+TLS via the front", lambda: sdk.roles.list_roles(), n)
+    with httpx.Client() as web:
+        roles = "http://127.0.0.1:18080/api/v1/roles"
+        timed("`GET /api/v1/roles`, REST, uvicorn alone", lambda: web.get(roles, headers=headers), n)
     plain.should_exit = fronted.should_exit = True
     time.sleep(1)
     clean_up()

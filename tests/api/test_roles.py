@@ -249,3 +249,68 @@ def test_a_members_roles_and_permissions_in_scalekits_user_shapes(api):
     assert api.get(f"{path}/roles").json()["roles"] == held_roles("reader")
     assert_problem(api.delete(f"{path}/roles/reader"), 400, "invalid_argument")
     assert_problem(api.delete(f"{path}/roles/admin"), 404, "not_found")
+
+
+def test_role_edits_that_take_away_the_power_to_manage_members_keep_the_last_admin(api):
+    """Editing a role's permissions or base is checked against the last-admin rule in every
+    organization whose managers hold it (directly or through a role extending it)."""
+    make_role(api, "lead", permissions=["tenantry:members:manage", "tenantry:members:read"])
+    make_role(api, "deputy", extends="lead")
+    org = api.org("Led")["id"]
+    deputy = member(api, org, "deputy@example.com", "deputy")["id"]
+    helper = member(api, org, "helper@example.com", "member")
+    lead = "/api/v1/roles/lead"
+    assert_problem(put(api, lead, {"role": {"permissions": ["tenantry:members:read"]}}), 409, "last_admin")
+    assert_problem(api.delete(f"{lead}/permissions/tenantry:members:manage"), 409, "last_admin")
+    assert_problem(put(api, "/api/v1/roles/deputy", {"role": {"extends": None}}), 409, "last_admin")
+    assert_problem(api.delete("/api/v1/roles/deputy/base"), 409, "last_admin")
+    granted = api.get(f"{lead}/permissions").json()["permissions"]
+    assert "tenantry:members:manage" in {p["name"] for p in granted}  # nothing half-written
+    assert api.get("/api/v1/roles/deputy").json()["role"]["extends"] == "lead"
+    # Edits that keep the power, and organizations without holders, are not in the way.
+    assert (
+        put(api, lead, {"role": {"description": "Leads", "permissions": ["tenantry:members:manage"]}}).status_code
+        == 200
+    )
+    # An organization's own role: checked in that organization.
+    boss = make_role(api, "boss", org_id=org, permissions=["tenantry:members:manage"])
+    assert set_roles(api, org, helper["id"], boss["name"]).status_code == 200
+    assert set_roles(api, org, deputy, "member").status_code == 200
+    assert_problem(
+        put(api, f"/api/v1/organizations/{org}/roles/boss", {"role": {"permissions": []}}), 409, "last_admin"
+    )
+    # Another manager first: then the power may go.
+    assert set_roles(api, org, deputy, "admin").status_code == 200
+    assert put(api, f"/api/v1/organizations/{org}/roles/boss", {"role": {"permissions": []}}).status_code == 200
+    assert put(api, lead, {"role": {"permissions": []}}).status_code == 200
+
+
+def test_a_role_edit_and_a_demotion_at_the_same_time_leave_a_manager(site_api):
+    """A role losing the power to manage members while the organization's other manager is
+    demoted: the two are serialized by the organization locks, one of them is refused."""
+    make_role(site_api, "steward", permissions=["tenantry:members:manage"])
+    for round_ in range(3):
+        org = site_api.org(f"Race {round_}")["id"]
+        member(site_api, org, f"s.{round_}@example.com", "steward")
+        admin = member(site_api, org, f"a.{round_}@example.com", "admin")["id"]
+        member(site_api, org, f"m.{round_}@example.com", "member")
+        barrier = threading.Barrier(2)
+        headers = site_api.headers
+        base = str(site_api.http.base_url)
+
+        def call(which: str) -> httpx.Response:
+            with httpx.Client(base_url=base, timeout=60, headers=headers) as client:
+                barrier.wait()
+                if which == "edit":
+                    return client.put("/api/v1/roles/steward", json={"role": {"permissions": []}})
+                return client.patch(
+                    f"/api/v1/memberships/organizations/{org}/users/{admin}", json={"roles": [{"name": "member"}]}
+                )
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            responses = list(pool.map(call, ["edit", "demote"]))
+        codes = sorted(str(r.status_code) if r.status_code < 300 else r.json()["code"] for r in responses)
+        assert codes == ["200", "last_admin"], codes
+        if responses[0].status_code == 200:  # the edit won: put the power back for the next round
+            put(site_api, "/api/v1/roles/steward", {"role": {"permissions": ["tenantry:members:manage"]}})
+        assert site_api.delete(f"/api/v1/organizations/{org}").status_code == 200

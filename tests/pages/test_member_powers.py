@@ -82,3 +82,54 @@ def test_a_role_with_only_members_read_sees_members_but_cannot_invite_or_manage(
     assert f'href="{page}"' not in clerk.get("/organizations").text
     assert post(owner, page, f"{bob_m}/remove").status_code == 303
     assert "bob@example.com" not in owner.get(page).text
+
+
+def test_organization_settings_need_the_power_to_manage_the_organization(people):
+    owner, clerk, api = people
+    steward = {"name": "steward", "display_name": "Steward", "permissions": ["tenantry:organization:manage"]}
+    assert api.post("/api/v1/roles", json={"role": steward}).status_code == 201
+    org = api.signup("ada@example.com", PASSWORD, organization={"display_name": "Engines"}).json()["organization"]["id"]
+    bob = api.signup("bob@example.com", PASSWORD).json()["user"]
+    added = api.post(
+        f"/api/v1/memberships/organizations/{org}/users/{bob['id']}",
+        params={"send_invitation_email": "false"},
+        json={"roles": [{"name": "member"}]},
+    )
+    assert added.status_code == 201, added.text
+    page = f"/organizations/{org}/settings"
+
+    sign_in(clerk, "bob@example.com", PASSWORD)
+    assert f'href="{page}"' not in clerk.get("/organizations").text
+    assert clerk.get(page).status_code == 403
+    sign_in(owner, "ada@example.com", PASSWORD)
+    refused = clerk.post(page, data={"display_name": "Mine now", "csrf_token": form_token(clerk, "/organizations")})
+    assert refused.status_code == 403
+    assert api.get(f"/api/v1/organizations/{org}").json()["organization"]["display_name"] == "Engines"
+
+    # Bob gets the steward role: he may change the settings, but not see or manage members.
+    changed = api.patch(
+        f"/api/v1/memberships/organizations/{org}/users/{bob['id']}", json={"roles": [{"name": "steward"}]}
+    )
+    assert changed.status_code == 200, changed.text
+    assert f'href="{page}"' in clerk.get("/organizations").text
+    form = clerk.get(page)
+    assert form.status_code == 200 and 'value="Engines"' in form.text and "/members" not in form.text
+    bad = clerk.post(page, data={"display_name": "", "logo_url": "ftp://x", "csrf_token": form_token(clerk, page)})
+    assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text
+    saved = clerk.post(
+        page,
+        data={
+            "display_name": "Difference Engines",
+            "logo_url": "https://cdn.example.com/e.png",
+            "csrf_token": form_token(clerk, page),
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    org_now = api.get(f"/api/v1/organizations/{org}").json()["organization"]
+    assert org_now["display_name"] == "Difference Engines" and org_now["logo_url"] == "https://cdn.example.com/e.png"
+    assert "Settings saved." in clerk.get(saved.headers["location"]).text
+    assert clerk.get(f"/organizations/{org}/members").status_code == 403
+    # The admin (every tenantry: power) reaches it from the members page; a stale form is refused.
+    assert f'href="{page}"' in owner.get(f"/organizations/{org}/members").text
+    assert owner.post(page, data={"display_name": "X", "csrf_token": "stale"}).status_code == 403
+    assert api.get(f"/api/v1/organizations/{org}").json()["organization"]["display_name"] == "Difference Engines"

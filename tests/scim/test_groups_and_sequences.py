@@ -32,8 +32,16 @@ def _members(scim: Scim, group_id: str) -> list[str]:
     return sorted(m["value"] for m in scim.get(f"/Groups/{group_id}").json().get("members", []))
 
 
-def test_okta_sequence(api: Api, http: TestClient) -> None:
+def _owned_org(api: Api) -> str:
+    """An organization whose creator (outside the directory) keeps it managed, so the
+    directory may demote and deactivate its own people (the last-admin rule, SPEC §9)."""
     org = api.org()["id"]
+    api.user_in(org, "owner@example.com", invite=False, membership={"roles": [{"name": "admin"}]})
+    return str(org)
+
+
+def test_okta_sequence(api: Api, http: TestClient) -> None:
+    org = _owned_org(api)
     found = directory(api, org, "OKTA")
     scim = Scim(http, found)
     base = f"/api/v1/organizations/{org}/directories/{found['id']}"
@@ -104,7 +112,7 @@ def test_okta_sequence(api: Api, http: TestClient) -> None:
 
 
 def test_entra_sequence(api: Api, http: TestClient) -> None:
-    org = api.org()["id"]
+    org = _owned_org(api)
     scim = Scim(http, directory(api, org, "MICROSOFT_AD"))
     # test connection with random names on both resource types
     assert scim.get("/Users", params={"filter": 'userName eq "7a1f0c0e-entra-probe"'}).json()["totalResults"] == 0
@@ -161,7 +169,7 @@ def test_entra_sequence(api: Api, http: TestClient) -> None:
     assert renamed.json()["displayName"] == "1879db59-3bdf"
     # delete: the membership and the user it created go
     assert scim.delete(f"/Users/{uid}").status_code == 204
-    assert api.get("/api/v1/users").json()["total_size"] == 0
+    assert [u["email"] for u in api.get("/api/v1/users").json()["users"]] == ["owner@example.com"]
     assert scim.delete(f"/Groups/{group['id']}").status_code == 204
 
 
@@ -187,3 +195,44 @@ def test_role_assignments_check_roles_and_groups(api: Api, http: TestClient) -> 
     bad_group = _put(api, path, json={"assignments": [{"group_id": "dirg_nope", "role_name": "admin"}]})
     assert bad_group.status_code == 400
     assert _roles(api, org, "ada@example.com") == ["member"]
+
+
+def test_the_directory_cannot_take_away_the_last_admin(api: Api, http: TestClient) -> None:
+    """Demoting (group change), deactivating or deleting the organization's last member who
+    can manage members through SCIM is refused whole (403, scimType last_admin), as on the
+    API; with another manager present the same calls go through."""
+    org = api.org()["id"]
+    found = directory(api, org, "OKTA")
+    scim = Scim(http, found)
+    base = f"/api/v1/organizations/{org}/directories/{found['id']}"
+    ada, bob = (scim.user(f"{name}@acme.com") for name in ("ada", "bob"))
+    admins = scim.post("/Groups", {"schemas": [CORE_GROUP], "displayName": "Admins", "members": []}).json()
+    assigned = _put(
+        api, f"{base}/groups/-/roles:assign", json={"assignments": [{"group_id": admins["id"], "role_name": "admin"}]}
+    )
+    assert assigned.status_code == 200, assigned.text
+    added = scim.patch(f"/Groups/{admins['id']}", {"op": "add", "path": "members", "value": [{"value": ada["id"]}]})
+    assert added.status_code == 200, added.text
+    assert _roles(api, org, "ada@acme.com") == ["admin"]
+
+    removed = scim.patch(f"/Groups/{admins['id']}", {"op": "remove", "path": f'members[value eq "{ada["id"]}"]'})
+    assert "last_admin" in assert_scim_error(removed, 403, "last_admin")["detail"]
+    assert_scim_error(
+        scim.patch(f"/Users/{ada['id']}", {"op": "replace", "value": {"active": False}}), 403, "last_admin"
+    )
+    assert_scim_error(scim.delete(f"/Users/{ada['id']}"), 403, "last_admin")
+    assert_scim_error(scim.delete(f"/Groups/{admins['id']}"), 403, "last_admin")
+    assert _roles(api, org, "ada@acme.com") == ["admin"] and _status(api, org, "ada@acme.com") == "ACTIVE"
+    assert _members(scim, admins["id"]) == [ada["id"]]
+    refused = api.get("/api/v1/events", params={"type": "directory.user_refused"}).json()["events"]
+    assert [e["data"]["code"] for e in refused] == ["last_admin"]
+
+    # A second manager: now the directory may move the power from Ada to Bob.
+    moved = scim.patch(
+        f"/Groups/{admins['id']}",
+        {"op": "add", "path": "members", "value": [{"value": bob["id"]}]},
+        {"op": "remove", "path": f'members[value eq "{ada["id"]}"]'},
+    )
+    assert moved.status_code == 200, moved.text
+    assert _roles(api, org, "ada@acme.com") == ["member"] and _roles(api, org, "bob@acme.com") == ["admin"]
+    assert scim.delete(f"/Users/{ada['id']}").status_code == 204

@@ -13,6 +13,8 @@ from tests.scim.scim import Scim, directory, user_body
 def test_deactivation_ends_the_users_tokens_and_sessions_for_the_organization(site: str, site_api: Api) -> None:
     signed_up = site_api.signup("ada@example.com", PASSWORD, organization={"display_name": "Acme"}).json()
     org = signed_up["organization"]["id"]
+    # Another admin, so the directory may deactivate Ada (the last-admin rule, SPEC §9).
+    site_api.user_in(org, "grace@example.com", invite=False, membership={"roles": [{"name": "admin"}]})
     app = register(site_api)
     with httpx.Client(base_url=site, timeout=30) as browser, httpx.Client(base_url=site, timeout=30) as rp:
         sign_in(browser, "ada@example.com")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from google.protobuf import timestamp_pb2
+from google.protobuf import json_format, timestamp_pb2
 from google.protobuf.message import Message
+from pydantic import BaseModel
 from scalekit.v1.commons import commons_pb2
 from scalekit.v1.organizations import organizations_pb2
 from scalekit.v1.users import users_pb2
@@ -51,6 +52,22 @@ def fields(message: Message, names: tuple[str, ...], mask: frozenset[str] = froz
             value = list(value)
         found[name] = None if value == "" and name in mask else value
     return found
+
+
+def as_dict(message: Message) -> dict[str, Any]:
+    """A request message as the REST body of the same shape (Scalekit's REST bindings carry
+    the same field names): unset fields are left out, as ``fields()`` does; enums by name."""
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+
+M = TypeVar("M", bound=Message)
+
+
+def as_message(representation: BaseModel | dict[str, Any], message: type[M]) -> M:
+    """A REST answer (a representation in Scalekit's JSON shape) as the protobuf message of
+    the same shape: Tenantry's extra fields are left out, ``None`` stays unset."""
+    data = representation.model_dump(mode="json") if isinstance(representation, BaseModel) else representation
+    return json_format.ParseDict(data, message(), ignore_unknown_fields=True)
 
 
 def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:

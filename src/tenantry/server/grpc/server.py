@@ -20,6 +20,10 @@ SERVICES = (
     "tenantry.server.grpc.organizations",
     "tenantry.server.grpc.users",
     "tenantry.server.grpc.sessions",
+    "tenantry.server.grpc.roles",
+    "tenantry.server.grpc.domains",
+    "tenantry.server.grpc.connections",
+    "tenantry.server.grpc.directories",
 )
 
 # The official SDK pings every 60 s, also without calls; allow that and a little jitter.

@@ -7,16 +7,18 @@ from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2
+from scalekit.v1.commons import commons_pb2
 from scalekit.v1.users import users_pb2 as pb
 from scalekit.v1.users import users_pb2_grpc as pb_grpc
 
+from tenantry.server.domain.errors import InvalidArgument
 from tenantry.server.domain.pagination import Page, page_request
 from tenantry.server.grpc import convert
 from tenantry.server.grpc.calls import Base, rpc
 from tenantry.server.services.commands import CreateUserInOrganization, MembershipInput, RoleInput, UpdateUser
 from tenantry.server.services.identity import users
-from tenantry.server.services.membership import invitations, lifecycle
-from tenantry.server.services.read_models.views import UserView
+from tenantry.server.services.membership import access, invitations, lifecycle
+from tenantry.server.services.read_models.views import RoleRef, UserView
 
 
 def _list(page: Page[UserView], answer: Any) -> Any:
@@ -148,6 +150,40 @@ class UserService(Base, pb_grpc.UserServiceServicer):
             if stamp is not None:
                 getattr(invite, name).CopyFrom(stamp)
         return pb.ResendInviteResponse(invite=invite)
+
+    @rpc
+    def ListUserRoles(self, request: Any, context: grpc.ServicerContext) -> Any:
+        held, _ = access.membership_access(self.ctx, request.organization_id, request.user_id)
+        return pb.ListUserRolesResponse(roles=_roles(held))
+
+    @rpc
+    def AssignUserRoles(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """Adds roles to the member (those held stay); answers every role held."""
+        wanted = []
+        for index, role in enumerate(request.roles):
+            name = role.role_name or ""
+            if not name:
+                raise InvalidArgument.field(f"roles.{index}.role_name", "required", "name the role")
+            wanted.append(name)
+        held = lifecycle.change_roles(self.ctx, request.organization_id, request.user_id, add=wanted)
+        return pb.AssignUserRolesResponse(roles=_roles(held))
+
+    @rpc
+    def RemoveUserRole(self, request: Any, context: grpc.ServicerContext) -> Any:
+        lifecycle.change_roles(self.ctx, request.organization_id, request.user_id, remove=request.role_name)
+        return empty_pb2.Empty()
+
+    @rpc
+    def ListUserPermissions(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """The member's effective permissions (inherited ones included)."""
+        _, granted = access.membership_access(self.ctx, request.organization_id, request.user_id)
+        return pb.ListUserPermissionsResponse(
+            permissions=[pb.Permission(id=p.id, name=p.name, description=p.description) for p in granted]
+        )
+
+
+def _roles(held: list[RoleRef]) -> list[Any]:
+    return [commons_pb2.Role(id=r.id, name=r.name, display_name=r.display_name) for r in held]
 
 
 def register(server: grpc.Server, ctx: Any) -> None:

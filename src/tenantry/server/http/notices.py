@@ -19,6 +19,7 @@ HOSTED: Mapping[str, str] = {
     "revoked": "Invitation revoked.",
     "member_removed": "Member removed; their seat is free.",
     "roles": "Role changed.",
+    "organization_saved": "Settings saved.",
 }
 
 DASHBOARD: Mapping[str, str] = {

@@ -3,7 +3,8 @@
 Tenantry's rule errors map by code; errors scim2-models raises while reading a payload,
 a filter or a PATCH already carry their status and ``scimType``. A full organization is
 ``403`` with ``scimType: organization_user_limit_reached``: not ``409`` (Entra reads that as
-a matching failure), not ``401`` (quarantine), not ``429``/``5xx`` (aggressive retries).
+a matching failure), not ``401`` (quarantine), not ``429``/``5xx`` (aggressive retries). The
+last-admin rule refuses the same way (``403``, ``scimType: last_admin``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ BY_CODE: dict[str, tuple[int, str | None]] = {
     "unauthenticated": (401, None),
     "directory_disabled": (403, None),
     "organization_user_limit_reached": (403, "organization_user_limit_reached"),
+    "last_admin": (403, "last_admin"),
     "not_found": (404, None),
     "already_exists": (409, "uniqueness"),
     "failed_precondition": (409, None),
@@ -38,6 +40,8 @@ BY_CODE: dict[str, tuple[int, str | None]] = {
     "database_unavailable": (503, None),
     "storage_full": (507, None),
 }
+# Tenantry's own refusals: the detail starts with the code (IdPs show the detail, not scimType).
+NAMED_IN_DETAIL = frozenset({"organization_user_limit_reached", "last_admin"})
 SCIM_TYPES = frozenset(
     {"invalidFilter", "tooMany", "uniqueness", "mutability", "invalidSyntax", "invalidPath", "noTarget", "invalidValue"}
 )
@@ -68,7 +72,7 @@ def response_for(exc: Exception) -> JSONResponse:
         status, scim_type = BY_CODE.get(exc.code, (500, None))
         if exc.code == "invalid_argument" and exc.details and exc.details[0].code in SCIM_TYPES:
             scim_type = exc.details[0].code
-        detail = exc.message if exc.code != "organization_user_limit_reached" else f"{exc.code}: {exc.message}"
+        detail = f"{exc.code}: {exc.message}" if exc.code in NAMED_IN_DETAIL else exc.message
         headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
         if status == 401:
             headers = {"WWW-Authenticate": 'Bearer realm="tenantry-scim"'}

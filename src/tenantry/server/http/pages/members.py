@@ -1,12 +1,11 @@
 """An organization's members on the hosted pages: whoever holds ``tenantry:members:read``
 sees them; ``tenantry:members:invite`` invites; ``tenantry:members:manage`` changes roles,
-removes members, resends and revokes invitations (SPEC §9). One guard (``_guard``) asks the
-domain policy with the member's effective permissions for every route."""
+removes members, resends and revokes invitations (SPEC §9). One guard (``powers.guard``) asks
+the domain policy with the member's effective permissions for every route."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,55 +15,19 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import InvalidArgument, TenantryError, TooManyInvitations
-from tenantry.server.domain.policies import INVITE_MEMBERS, MANAGE_MEMBERS, SEE_MEMBERS, allows, member_powers
+from tenantry.server.domain.policies import INVITE_MEMBERS, MANAGE_MEMBERS, SEE_MEMBERS
 from tenantry.server.http.notices import HOSTED, notice_text, with_notice
 from tenantry.server.http.pages.forms import errors_of, text
-from tenantry.server.http.pages.web import check_csrf, context, current_session, meta_of, redirect, render
+from tenantry.server.http.pages.powers import Viewer, guard
+from tenantry.server.http.pages.web import check_csrf, context, meta_of, redirect, render
 from tenantry.server.http.problem import STATUS_BY_CODE
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateUserInOrganization, RoleInput
 from tenantry.server.services.directory import environment, organizations
 from tenantry.server.services.identity import users
-from tenantry.server.services.identity.sessions import SessionView
-from tenantry.server.services.membership import access, invitations, lifecycle, roles, roster
+from tenantry.server.services.membership import invitations, lifecycle, roles, roster
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """The signed-in member and what they may do in the organization."""
-
-    session: SessionView
-    powers: dict[str, bool]
-
-
-_REFUSALS = {
-    SEE_MEMBERS: "You cannot see this organization's members.",
-    INVITE_MEMBERS: "You cannot invite people to this organization.",
-    MANAGE_MEMBERS: "You cannot change this organization's members.",
-}
-
-
-async def _guard(request: Request, organization_id: str, power: str) -> Viewer | Response:
-    """The one guard of the members page: signed in, and the policy allows ``power`` with
-    the member's effective permissions in the organization."""
-    session = await current_session(request)
-    if session is None:
-        return redirect(f"/login?next=/organizations/{organization_id}/members")
-    held = await run_in_threadpool(access.member_access, context(request), session.user.id, organization_id)
-    if not allows(held.permissions, power):
-        return await render(
-            request,
-            "message.html",
-            status_code=403,
-            session=session,
-            heading="Not allowed",
-            message=_REFUSALS[power],
-            link="/organizations",
-            link_text="Back",
-        )
-    return Viewer(session, member_powers(held.permissions))
 
 
 async def _page(
@@ -101,7 +64,7 @@ def _done(organization_id: str, notice: str) -> Response:
 
 @router.get("/organizations/{organization_id}/members")
 async def members_page(request: Request, organization_id: str, notice: str = "") -> Response:
-    viewer = await _guard(request, organization_id, SEE_MEMBERS)
+    viewer = await guard(request, organization_id, "members", SEE_MEMBERS)
     if isinstance(viewer, Response):
         return viewer
     meta = meta_of(await run_in_threadpool(environment.get_settings, context(request)))
@@ -111,7 +74,7 @@ async def members_page(request: Request, organization_id: str, notice: str = "")
 @router.post("/organizations/{organization_id}/members/invite")
 async def invite(request: Request, organization_id: str) -> Response:
     form = await check_csrf(request)
-    viewer = await _guard(request, organization_id, INVITE_MEMBERS)
+    viewer = await guard(request, organization_id, "members", INVITE_MEMBERS)
     if isinstance(viewer, Response):
         return viewer
     try:
@@ -151,7 +114,7 @@ async def _on_invitation(
 ) -> Response:
     """Run ``action`` on a member for someone who manages the organization's members."""
     await check_csrf(request)
-    viewer = await _guard(request, organization_id, MANAGE_MEMBERS)
+    viewer = await guard(request, organization_id, "members", MANAGE_MEMBERS)
     if isinstance(viewer, Response):
         return viewer
     ctx = context(request)

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import EmailNotVerified, TenantryError
 from tenantry.server.domain.memberships import MembershipStatus
-from tenantry.server.domain.policies import SEE_MEMBERS, allows
+from tenantry.server.domain.policies import MANAGE_ORGANIZATION, SEE_MEMBERS, allows
 from tenantry.server.http.pages.forms import errors_of, text
 from tenantry.server.http.pages.web import (
     check_csrf,
@@ -63,6 +63,7 @@ async def _switcher(
         request,
         "organizations.html",
         members_visible={org_id for org_id, permissions in held.items() if allows(permissions, SEE_MEMBERS)},
+        settings_visible={org_id for org_id, permissions in held.items() if allows(permissions, MANAGE_ORGANIZATION)},
         status_code=status_code,
         session=session,
         active=by_status[MembershipStatus.ACTIVE],

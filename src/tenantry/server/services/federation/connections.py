@@ -18,6 +18,7 @@ from tenantry.server.domain import sso as rules
 from tenantry.server.domain.errors import FailedPrecondition, FieldError, InvalidArgument, NotFound, TransientConflict
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.roles import MEMBER
+from tenantry.server.services.directory import domains
 from tenantry.server.services.federation import oidc_rp, saml_metadata, saml_sp
 from tenantry.server.services.federation.commands import ConnectionInput
 from tenantry.server.services.integration import events, webhook_secrets
@@ -213,10 +214,22 @@ def get(ctx: Context, organization_id: str, connection_id: str) -> Connection:
 def list_(ctx: Context, organization_id: str) -> list[Connection]:
     with ctx.uow(readonly=True) as uow:
         repo.organization(uow.session, organization_id)
-        rows = uow.session.scalars(
-            select(SsoConnection).where(SsoConnection.organization_id == organization_id).order_by(SsoConnection.id)
-        )
-        return [_view(ctx, row) for row in rows]
+        return _of(ctx, uow.session, organization_id)
+
+
+def list_for_domain(ctx: Context, domain: str) -> list[Connection]:
+    """The connections of the organization that verified ``domain`` (none when no
+    organization did)."""
+    with ctx.uow(readonly=True) as uow:
+        org = domains.owner_of(uow.session, domain.strip().lower())
+        return _of(ctx, uow.session, org.id) if org is not None else []
+
+
+def _of(ctx: Context, session: Session, organization_id: str) -> list[Connection]:
+    rows = session.scalars(
+        select(SsoConnection).where(SsoConnection.organization_id == organization_id).order_by(SsoConnection.id)
+    )
+    return [_view(ctx, row) for row in rows]
 
 
 def delete(ctx: Context, organization_id: str, connection_id: str) -> None:

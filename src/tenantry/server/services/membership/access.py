@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy import CTE, Select, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from tenantry.server.context import Context
 from tenantry.server.db.models import Membership, MembershipRole, Permission, Role, RolePermission
 from tenantry.server.domain.errors import FieldError, LastAdmin, NotFound
 from tenantry.server.domain.roles import MEMBERS_MANAGE
+from tenantry.server.services.membership import ledger
 from tenantry.server.services.read_models.views import RoleRef, held_roles
 
 
@@ -39,11 +40,23 @@ class Access:
         return [role.name for role in self.roles]
 
 
+def _active_anywhere() -> Select[Any]:
+    return select(Membership.id).where(Membership.accepted_at.is_not(None), Membership.deactivated_at.is_(None))
+
+
 def _active(organization_id: str) -> Select[Any]:
-    return select(Membership.id).where(
-        Membership.organization_id == organization_id,
-        Membership.accepted_at.is_not(None),
-        Membership.deactivated_at.is_(None),
+    return _active_anywhere().where(Membership.organization_id == organization_id)
+
+
+def _inheritance(seed: Select[Any, Any], name: str) -> CTE:
+    """A recursive CTE of (owner, role_id) rows: ``seed``'s pairs and, for each, every role
+    its role extends, transitively. UNION (not UNION ALL) stops on a repeated pair: safe
+    even on a cycle."""
+    chain = seed.cte(name, recursive=True)
+    owner, role_id = list(chain.c)
+    base = aliased(Role)
+    return chain.union(
+        select(owner, base.extends_id).join(base, base.id == role_id).where(base.extends_id.is_not(None))
     )
 
 
@@ -52,14 +65,7 @@ def _access_rows(membership_ids: Sequence[str] | Select[Any]) -> Select[Any]:
     ("role") and every effective permission ("perm"), in one statement."""
     ids = membership_ids if isinstance(membership_ids, Select) else list(membership_ids)
     seed = select(MembershipRole.membership_id, MembershipRole.role_id).where(MembershipRole.membership_id.in_(ids))
-    chain = seed.cte("role_chain", recursive=True)
-    base = aliased(Role)
-    # UNION (not UNION ALL) stops on a repeated (membership, role): safe even on a cycle.
-    chain = chain.union(
-        select(chain.c.membership_id, base.extends_id)
-        .join(base, base.id == chain.c.role_id)
-        .where(base.extends_id.is_not(None))
-    )
+    chain = _inheritance(seed, "role_chain")
     permissions = (
         select(
             literal("perm").label("kind"),
@@ -137,6 +143,62 @@ def guard_last_admin(session: Session, organization_id: str, before: set[str]) -
     remaining = session.scalar(select(Membership.id).where(Membership.organization_id == organization_id).limit(1))
     if remaining is not None:
         raise LastAdmin()
+
+
+def granting_manage(session: Session, role_ids: Sequence[str]) -> set[str]:
+    """Those of ``role_ids`` whose effective permissions (inheritance expanded) include
+    ``tenantry:members:manage``, in one statement."""
+    if not role_ids:
+        return set()
+    seed = select(Role.id.label("origin"), Role.id.label("role_id")).where(Role.id.in_(list(role_ids)))
+    chain = _inheritance(seed, "manage_chain")
+    found = (
+        select(chain.c.origin)
+        .join(RolePermission, RolePermission.role_id == chain.c.role_id)
+        .join(Permission, Permission.id == RolePermission.permission_id)
+        .where(Permission.name == MEMBERS_MANAGE)
+    )
+    return set(session.scalars(found.distinct()))
+
+
+def guard_catalogue_change(session: Session, lost: set[str], organization_id: str | None = None) -> None:
+    """After a role edit (flushed) took ``tenantry:members:manage`` away from the roles
+    ``lost``: refuse it (LastAdmin, naming the organization) when an organization where an
+    active member holds one of them has nobody left who can manage members.
+
+    Every organization with memberships is locked first (id order: the ledger's lock order;
+    no user lock is involved), so a membership change running meanwhile either finished
+    before we look or waits for this transaction and then sees the new permissions: neither
+    side can decide on the other's stale state. Rare (only when a role loses the power) and
+    the cost of the guarantee. An organization's own role (``organization_id``) is held only
+    there, and the caller already holds that organization's lock."""
+    if not lost:
+        return
+    session.flush()
+    if organization_id is None:
+        ledger.lock_organizations(session, list(session.scalars(select(Membership.organization_id).distinct())))
+    holders = (
+        select(Membership.organization_id)
+        .where(Membership.accepted_at.is_not(None), Membership.deactivated_at.is_(None))
+        .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+        .where(MembershipRole.role_id.in_(sorted(lost)))
+    )
+    # Every active membership of those organizations and its access: two statements however
+    # many organizations hold the roles.
+    members = _active_anywhere().where(Membership.organization_id.in_(holders))
+    organization_of = dict(session.execute(members.with_only_columns(Membership.id, Membership.organization_id)).all())
+    managed = {
+        organization_of[membership_id]
+        for membership_id, held in of_memberships(session, members).items()
+        if MEMBERS_MANAGE in held.permissions
+    }
+    unmanaged = sorted(set(organization_of.values()) - managed)
+    if unmanaged:
+        raise LastAdmin(
+            f"Organization {unmanaged[0]} would be left with nobody who can manage members: give that power "
+            "to someone there first.",
+            [FieldError("permissions", "last_admin", f"organization {org} keeps no manager") for org in unmanaged[:10]],
+        )
 
 
 def member_access(ctx: Context, user_id: str, organization_id: str) -> Access:

@@ -7,6 +7,7 @@ writes the row, with its lock order: user, then organization, then membership.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,14 @@ from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.environment import EnvironmentSettings
-from tenantry.server.domain.errors import AlreadyExists, FailedPrecondition, FieldError, MembershipAlreadyActive
+from tenantry.server.domain.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    FieldError,
+    InvalidArgument,
+    MembershipAlreadyActive,
+    NotFound,
+)
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import (
     INVITATION_STATUSES,
@@ -29,7 +37,7 @@ from tenantry.server.services.directory import environment
 from tenantry.server.services.integration import events, oauth_grants
 from tenantry.server.services.membership import access, expiry, invitations, ledger
 from tenantry.server.services.membership import roles as catalogue
-from tenantry.server.services.read_models.views import RoleRef, UserView, membership_view, user_view
+from tenantry.server.services.read_models.views import RoleRef, UserView, held_roles, membership_view, user_view
 
 
 def start(
@@ -147,10 +155,7 @@ def update(
         membership = ledger.lock_membership(session, organization_id, user_id)
         now = ctx.clock.now()
         if roles is not None:
-            held = catalogue.resolve(session, organization_id, role_names(roles))
-            before = access.managers(session, organization_id)
-            catalogue.assign(session, membership, held)
-            access.guard_last_admin(session, organization_id, before)
+            _replace_roles(session, organization_id, membership, role_names(roles))
         if metadata is not None:
             membership.metadata_ = dict(metadata)
         membership.updated_at = now
@@ -158,6 +163,43 @@ def update(
         events.membership_event(uow.session, "user.organization_membership_updated", membership, now)
         uow.commit()
         return view
+
+
+def _replace_roles(session: Session, organization_id: str, membership: Membership, names: list[str]) -> None:
+    """Make ``names`` the membership's roles, keeping the last-admin rule. The caller holds
+    the organization's and the membership's locks."""
+    held = catalogue.resolve(session, organization_id, names)
+    before = access.managers(session, organization_id)
+    catalogue.assign(session, membership, held)
+    access.guard_last_admin(session, organization_id, before)
+
+
+def change_roles(
+    ctx: Context, organization_id: str, user_id: str, *, add: Sequence[str] = (), remove: str | None = None
+) -> list[RoleRef]:
+    """Add roles to a member (those held stay) or take one away (Scalekit's AssignUserRoles
+    and RemoveUserRole); answers every role held after. Raises NotFound (no membership, or
+    ``remove`` not held), InvalidArgument (unknown role; taking a member's last role) and
+    LastAdmin."""
+    with ctx.uow() as uow:
+        session = uow.session
+        ledger.lock_organization(session, organization_id)
+        membership = ledger.lock_membership(session, organization_id, user_id)
+        names = [role.name for role in held_roles(session, [membership.id])[membership.id]]
+        if remove is not None:
+            if remove not in names:
+                raise NotFound(f"The member does not hold the role {remove!r}.")
+            if names == [remove]:
+                raise InvalidArgument.field("role_name", "required", "a member keeps at least one role")
+            names = [name for name in names if name != remove]
+        _replace_roles(session, organization_id, membership, list(dict.fromkeys(names + list(add))))
+        now = ctx.clock.now()
+        membership.updated_at = now
+        events.membership_event(session, "user.organization_membership_updated", membership, now)
+        session.flush()
+        result = held_roles(session, [membership.id])[membership.id]
+        uow.commit()
+        return result
 
 
 def remove(ctx: Context, organization_id: str, user_id: str) -> None:

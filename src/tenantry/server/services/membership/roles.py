@@ -10,7 +10,8 @@ cache to invalidate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -326,6 +327,32 @@ def _set_permissions(session: Session, role: Role, names: list[str]) -> None:
     session.add_all(RolePermission(role_id=role.id, permission_id=p.id) for p in wanted)
 
 
+def _family(session: Session, role: Role) -> list[str]:
+    """The role's id and those of every role extending it, transitively."""
+    family = [role.id]
+    frontier = [role.id]
+    while frontier:
+        frontier = [
+            found
+            for found in session.scalars(select(Role.id).where(Role.extends_id.in_(frontier)))
+            if found not in family
+        ]
+        family.extend(frontier)
+    return family
+
+
+@contextmanager
+def _keeping_managers(session: Session, role: Role) -> Iterator[None]:
+    """Around an edit of ``role``'s permissions or base: when the edit takes
+    ``tenantry:members:manage`` away from it or a role extending it, check the last-admin
+    rule in every organization holding those roles (``access.guard_catalogue_change``)."""
+    family = _family(session, role)
+    before = access.granting_manage(session, family)
+    yield
+    session.flush()
+    access.guard_catalogue_change(session, before - access.granting_manage(session, family), role.organization_id)
+
+
 def create_role(ctx: Context, data: CreateRole, organization_id: str | None = None) -> RoleView:
     check_role_name(data.name)
     with ctx.uow() as uow:
@@ -358,7 +385,8 @@ def create_role(ctx: Context, data: CreateRole, organization_id: str | None = No
 
 def update_role(ctx: Context, name: str, data: UpdateRole, organization_id: str | None = None) -> RoleView:
     """Partial update. Raises NotFound, AlreadyExists (new name taken), BuiltinRole (renaming
-    admin or member), RoleInheritanceCycle, InvalidArgument (unknown permission)."""
+    admin or member), RoleInheritanceCycle, InvalidArgument (unknown permission), LastAdmin
+    (the new permissions or base leave an organization with nobody who can manage members)."""
     fields = data.model_fields_set
     with ctx.uow() as uow:
         session = uow.session
@@ -377,10 +405,11 @@ def update_role(ctx: Context, name: str, data: UpdateRole, organization_id: str 
                 if value is None:
                     raise InvalidArgument.field(attribute, "required", f"{attribute} cannot be null")
                 setattr(role, attribute, value)
-        if "extends" in fields:
-            _set_base(session, role, data.extends)
-        if data.permissions is not None:
-            _set_permissions(session, role, data.permissions)
+        with _keeping_managers(session, role):
+            if "extends" in fields:
+                _set_base(session, role, data.extends)
+            if data.permissions is not None:
+                _set_permissions(session, role, data.permissions)
         role.updated_at = now
         forget_assigned(session)
         view = _one(session, role)
@@ -491,17 +520,19 @@ def add_permissions(ctx: Context, name: str, permission_names: list[str]) -> lis
 
 
 def remove_permission(ctx: Context, name: str, permission_name: str) -> None:
+    """Take a directly granted permission from a role. Raises NotFound, LastAdmin."""
     with ctx.uow() as uow:
         session = uow.session
         role = _role(session, name)
         permission = _permission(session, permission_name)
-        done = session.execute(
-            delete(RolePermission).where(
-                RolePermission.role_id == role.id, RolePermission.permission_id == permission.id
+        with _keeping_managers(session, role):
+            done = session.execute(
+                delete(RolePermission).where(
+                    RolePermission.role_id == role.id, RolePermission.permission_id == permission.id
+                )
             )
-        )
-        if not getattr(done, "rowcount", 0):
-            raise NotFound(f"The role {name!r} does not grant {permission_name!r} directly.")
+            if not getattr(done, "rowcount", 0):
+                raise NotFound(f"The role {name!r} does not grant {permission_name!r} directly.")
         now = ctx.clock.now()
         role.updated_at = now
         _role_event(session, "role.updated", _one(session, role), now)

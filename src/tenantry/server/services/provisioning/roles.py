@@ -17,7 +17,7 @@ from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Directory, DirectoryGroupMember, DirectoryUser
 from tenantry.server.services.integration import events
-from tenantry.server.services.membership import ledger
+from tenantry.server.services.membership import access, ledger
 from tenantry.server.services.membership import roles as catalogue
 from tenantry.server.services.read_models.views import held_roles
 
@@ -39,7 +39,10 @@ def mapped(session: Session, directory: Directory, directory_user_id: str) -> li
 
 def recompute(ctx: Context, session: Session, directory: Directory, directory_user_ids: Iterable[str]) -> None:
     """Write the mapped roles onto the memberships of these directory users. The caller
-    holds the organization's lock; memberships are locked in user id order."""
+    holds the organization's lock; memberships are locked in user id order. Raises LastAdmin
+    when the new roles would leave nobody who can manage members (SPEC §9 holds for
+    directories too: the change is refused whole)."""
+    before = access.managers(session, directory.organization_id)
     rows = session.scalars(
         select(DirectoryUser)
         .where(DirectoryUser.id.in_(sorted(set(directory_user_ids))))
@@ -56,3 +59,4 @@ def recompute(ctx: Context, session: Session, directory: Directory, directory_us
             catalogue.assign(session, membership, wanted)
             membership.updated_at = now
             events.membership_event(session, "user.organization_membership_updated", membership, now)
+    access.guard_last_admin(session, directory.organization_id, before)

@@ -5,6 +5,8 @@
 refused with OrganizationUserLimitReached when the organization is full. ``active: false``
 makes it ``inactive``: the seat is given back and the user's tokens and sessions for this
 organization end. The caller holds the user's and the organization's locks (ledger order).
+Deactivating or ending the organization's last member who can manage members is refused
+with LastAdmin, as everywhere else (SPEC §9).
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Directory, Membership, Organization, User
 from tenantry.server.db.uow import UnitOfWork
-from tenantry.server.domain.errors import OrganizationUserLimitReached
+from tenantry.server.domain.errors import LastAdmin, OrganizationUserLimitReached
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.services.directory import environment
 from tenantry.server.services.identity import sessions
 from tenantry.server.services.integration import events
-from tenantry.server.services.membership import ledger, lifecycle
+from tenantry.server.services.membership import access, ledger, lifecycle
 
 UPDATED = "user.organization_membership_updated"
 
@@ -56,7 +58,9 @@ def follow(
         _activate(session, org, membership, status, now)
         events.membership_event(session, UPDATED, membership, now)
     elif not active and status is not MembershipStatus.INACTIVE:
+        before = access.managers(session, org.id)
         ledger.deactivate(session, membership, now)
+        access.guard_last_admin(session, org.id, before)
         sessions.end_for_organization(session, user.id, org.id, now)
         events.membership_event(session, UPDATED, membership, now)
     return membership
@@ -85,15 +89,18 @@ def end(ctx: Context, session: Session, org: Organization, user: User) -> None:
     if membership is None:
         return
     membership = ledger.lock_membership(session, org.id, user.id)
+    before = access.managers(session, org.id)
     lifecycle.end(ctx, session, membership)
+    access.guard_last_admin(session, org.id, before)
     sessions.end_for_organization(session, user.id, org.id, ctx.clock.now())
 
 
 def record_refusal(
-    ctx: Context, directory: Directory, refusal: OrganizationUserLimitReached, who: dict[str, Any]
+    ctx: Context, directory: Directory, refusal: OrganizationUserLimitReached | LastAdmin, who: dict[str, Any]
 ) -> None:
     """The audit event (and webhook) for a provisioning call refused because the
-    organization is full, in its own transaction: the refused change was rolled back whole."""
+    organization is full or would lose its last manager, in its own transaction: the
+    refused change was rolled back whole."""
     with ctx.uow() as uow:
         events.record(
             uow.session,

@@ -20,7 +20,13 @@ from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Directory, DirectoryUser, Membership, User
 from tenantry.server.domain.attributes import Requirement
-from tenantry.server.domain.errors import AlreadyExists, FieldError, NotFound, OrganizationUserLimitReached
+from tenantry.server.domain.errors import (
+    AlreadyExists,
+    FieldError,
+    LastAdmin,
+    NotFound,
+    OrganizationUserLimitReached,
+)
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.types import email_key
 from tenantry.server.services.commands import UserProfileInput
@@ -60,7 +66,7 @@ def _who(resource: UserModel) -> dict[str, Any]:
 def _refusing(ctx: Context, directory_id: str, resource: UserModel, action: Callable[[], UserModel]) -> UserModel:
     try:
         return action()
-    except OrganizationUserLimitReached as refusal:
+    except (OrganizationUserLimitReached, LastAdmin) as refusal:
         with ctx.uow(readonly=True) as uow:
             found = directory(uow.session, directory_id)
         seats.record_refusal(ctx, found, refusal, _who(resource))
@@ -247,7 +253,7 @@ def patch(ctx: Context, directory_id: str, user_id: str, operations: PatchOp[Any
 
     try:
         return _change(ctx, directory_id, user_id, remember)
-    except OrganizationUserLimitReached as refusal:
+    except (OrganizationUserLimitReached, LastAdmin) as refusal:
         with ctx.uow(readonly=True) as uow:
             found = directory(uow.session, directory_id)
         seats.record_refusal(ctx, found, refusal, _who(holder[-1]) if holder else {"id": user_id})

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from tenantry.server.domain.errors import InvalidArgument, NotFound
+from tenantry.server.domain.errors import InvalidArgument
 from tenantry.server.domain.pagination import page_request
 from tenantry.server.http.deps import Ctx
 from tenantry.server.http.retry import RetryingRoute
@@ -16,7 +16,6 @@ from tenantry.server.services.commands import (
     CreatePermission,
     CreateRole,
     PermissionName,
-    RoleInput,
     RoleName,
     UpdatePermission,
     UpdateRole,
@@ -338,23 +337,15 @@ def assign_user_roles(ctx: Ctx, organization_id: str, user_id: str, body: Assign
         if not name:
             raise InvalidArgument.field(f"roles.{index}.role_name", "required", "name the role")
         wanted.append(name)
-    held, _ = access.membership_access(ctx, organization_id, user_id)
-    names = list(dict.fromkeys([r.name for r in held] + wanted))
-    lifecycle.update(ctx, organization_id, user_id, roles=[RoleInput(name=n) for n in names])
-    return _held(ctx, organization_id, user_id)
+    held = lifecycle.change_roles(ctx, organization_id, user_id, add=wanted)
+    return HeldRoles(roles=[rep.Role(id=r.id, name=r.name, display_name=r.display_name) for r in held])
 
 
 @router.delete(USER_ROLES + "/{role_name}")
 def remove_user_role(ctx: Ctx, organization_id: str, user_id: str, role_name: str) -> dict[str, object]:
     """Takes one role from the member (refused for their last role: give another first;
     `409 last_admin` when it would leave nobody who can manage members)."""
-    held, _ = access.membership_access(ctx, organization_id, user_id)
-    names = [r.name for r in held]
-    if role_name not in names:
-        raise NotFound(f"The member does not hold the role {role_name!r}.")
-    if names == [role_name]:
-        raise InvalidArgument.field("role_name", "required", "a member keeps at least one role")
-    lifecycle.update(ctx, organization_id, user_id, roles=[RoleInput(name=n) for n in names if n != role_name])
+    lifecycle.change_roles(ctx, organization_id, user_id, remove=role_name)
     return {}
 
 
