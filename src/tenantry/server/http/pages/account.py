@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -12,12 +11,10 @@ from pydantic import ValidationError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.server.context import Context
 from tenantry.server.domain.errors import AlreadyExists, InvalidArgument, TenantryError
 from tenantry.server.domain.lockout import PasswordLoginLocked
 from tenantry.server.domain.secrets import new_secret
 from tenantry.server.domain.types import normalize_email
-from tenantry.server.email.jobs import jobs
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
 from tenantry.server.http.pages.sso import sso_start_url
 from tenantry.server.http.pages.web import (
@@ -37,7 +34,7 @@ from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import SignUp
 from tenantry.server.services.directory import attributes, domains
 from tenantry.server.services.federation import signin
-from tenantry.server.services.identity import login, sessions, signup
+from tenantry.server.services.identity import login, mail_requests, sessions, signup
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
@@ -86,9 +83,10 @@ async def signup_submit(request: Request) -> Response:
     except AlreadyExists:
         # Say nothing here about the address being registered: tell its owner by e-mail and
         # show the same "check your e-mail" page a new account gets.
+        send_later = await run_in_threadpool(mail_requests.ask, ctx, mail_requests.ACCOUNT_EXISTS, text(form, "email"))
         response = redirect(f"/verify-email?next={quote(next_url)}")
         set_session_cookie(request, response, new_secret())  # the same cookies as a new account's
-        response.background = BackgroundTask(jobs.prepare(login.notify_existing_account, ctx, text(form, "email")))
+        response.background = BackgroundTask(send_later)
         return response
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
@@ -248,10 +246,10 @@ async def login_code_page(request: Request, next: str | None = None) -> Response
 
 
 async def _mail_if_registered(
-    request: Request, form: dict[str, str], template: str, send: Callable[[Context, str], None], **page: Any
+    request: Request, form: dict[str, str], template: str, kind: str, **page: Any
 ) -> Response:
-    """Validate the e-mail, count it against the rate limit, send whatever ``send`` sends
-    (nothing for an unknown address), and show the same "sent" page either way."""
+    """Validate the e-mail, count it against the rate limit, ask for the ``kind`` e-mail
+    (nothing goes to an unknown address), and show the same "sent" page either way."""
     try:
         email = normalize_email(text(form, "email"))
     except ValueError as exc:
@@ -266,7 +264,7 @@ async def _mail_if_registered(
         )
     limiter(request).check("email", address(request), email)
     limiter(request).hit("email", address(request), email)
-    send_later = jobs.prepare(send, context(request), email)
+    send_later = await run_in_threadpool(mail_requests.ask, context(request), kind, email)
     response = await render(request, template, values={"email": email}, sent=True, **page)
     response.background = BackgroundTask(send_later)  # after the answer: its time says nothing (email/jobs.py)
     return response
@@ -276,7 +274,7 @@ async def _mail_if_registered(
 async def login_code_send(request: Request) -> Response:
     form = await check_csrf(request)
     return await _mail_if_registered(
-        request, form, "login_code.html", login.send_login_code, next=safe_next(form.get("next"))
+        request, form, "login_code.html", mail_requests.LOGIN_CODE, next=safe_next(form.get("next"))
     )
 
 
@@ -311,7 +309,7 @@ async def forgot_page(request: Request) -> Response:
 @router.post("/forgot-password")
 async def forgot_submit(request: Request) -> Response:
     form = await check_csrf(request)
-    return await _mail_if_registered(request, form, "forgot_password.html", login.request_password_reset)
+    return await _mail_if_registered(request, form, "forgot_password.html", mail_requests.PASSWORD_RESET)
 
 
 @router.get("/reset-password")

@@ -12,6 +12,7 @@ from tenantry.server.db.models import EmailRecord
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.types import email_key
+from tenantry.server.email import requests
 from tenantry.server.email.jobs import jobs
 
 
@@ -36,7 +37,7 @@ def list_page(
     including those this process was asked for and is still writing (email/jobs.py)."""
     jobs.wait()
     with ctx.uow(readonly=True) as uow:
-        stmt = select(EmailRecord)
+        stmt = select(EmailRecord).where(EmailRecord.status != requests.REQUESTED)  # not e-mails yet
         if to:
             stmt = stmt.where(func.lower(EmailRecord.to_address) == email_key(to))
         page = fetch_page(uow.session, stmt, EmailRecord.id, request, descending=newest_first)
