@@ -162,3 +162,19 @@ def test_every_sender_failure_is_recorded_even_one_the_mail_library_raises(smtp_
         assert "linefeed" in record["error"] or "newline" in record["error"], record
         assert record["sent_time"] is None
     assert inbox.messages == []
+
+
+def test_an_email_asked_for_before_a_crash_is_written_after_it(api: Api, context, engine):
+    """ "Send me a code" commits its request before answering; the process dies before the
+    after-answer work runs (the returned starter is never called). The next worker round
+    writes the e-mail for the registered address, nothing for the unknown one, once."""
+    api.user_in(api.org()["id"], "lee@example.com")
+    mail_requests.ask(context, mail_requests.LOGIN_CODE, "LEE@example.com")  # its starter dies with the process
+    mail_requests.ask(context, mail_requests.LOGIN_CODE, "nobody@example.com")
+    assert mail_requests.run_due(context) == 2  # the worker loop after the restart
+    assert mail_requests.run_due(context) == 0
+    kinds = [e["kind"] for e in api.get("/api/v1/emails", params={"to": "lee@example.com"}).json()["emails"]]
+    assert kinds == ["invitation", "login_code"]
+    assert api.get("/api/v1/emails", params={"to": "nobody@example.com"}).json()["total_size"] == 0
+    with engine.connect() as connection:  # no request row left behind for either address
+        assert connection.execute(text("SELECT count(*) FROM emails WHERE status = 'requested'")).scalar() == 0

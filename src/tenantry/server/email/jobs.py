@@ -10,8 +10,8 @@ decides *when* this process does the work: once the answer has been sent, and wh
 process serves no request (up to ``IDLE_WAIT_SECONDS``), so that a request arriving just
 after does not share the processor with it and its time says nothing either.
 
-``wait`` lets readers of the outbox see every e-mail asked for before them (and does not
-wait for idleness: the reader's own request is being served).
+Readers of the outbox resolve due requests themselves before reading, so they see every
+e-mail asked for before them without waiting for this thread.
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ IDLE_WAIT_SECONDS = 2.0  # under constant load the work goes ahead after this lo
 class MailJobs:
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-jobs")
-        self._pending = 0
         self._serving = 0  # requests this process is serving now
-        self._readers = 0  # callers of wait(): run at once
         self._idle = threading.Condition()
 
     def request_started(self) -> None:
@@ -46,11 +44,8 @@ class MailJobs:
                 self._idle.notify_all()
 
     def prepare(self, job: Callable[..., Any], *args: Any) -> Callable[[], None]:
-        """Count ``job(*args)`` as asked for now (``wait`` waits for it) and return what
-        starts it in the background (failures are logged, never raised). The web layer
-        calls that once the answer has been sent."""
-        with self._idle:
-            self._pending += 1
+        """What starts ``job(*args)`` in the background (once; failures are logged, never
+        raised). The web layer calls it once the answer has been sent."""
         started = threading.Event()
 
         def start() -> None:
@@ -63,24 +58,10 @@ class MailJobs:
     def _run(self, job: Callable[..., Any], args: tuple[Any, ...]) -> None:
         try:
             with self._idle:  # let the requests being served finish first
-                self._idle.wait_for(lambda: self._serving == 0 or self._readers > 0, IDLE_WAIT_SECONDS)
+                self._idle.wait_for(lambda: self._serving == 0, IDLE_WAIT_SECONDS)
             job(*args)
         except Exception:
             log.exception("e-mail job %s failed", getattr(job, "__name__", job))
-        finally:
-            with self._idle:
-                self._pending -= 1
-                self._idle.notify_all()
-
-    def wait(self, timeout: float = 30.0) -> bool:
-        """Block until every job asked for so far has run (or ``timeout``); True when idle."""
-        with self._idle:
-            self._readers += 1
-            self._idle.notify_all()
-            try:
-                return self._idle.wait_for(lambda: self._pending == 0, timeout)
-            finally:
-                self._readers -= 1
 
 
 jobs = MailJobs()  # one per server process

@@ -4,7 +4,8 @@
 and returns what starts the work once the answer is sent (email/jobs.py). ``run_due``
 resolves requests (one transaction each: the request row goes, the code and the e-mail
 come, or nothing for an unknown address) and then sends what is due; the after-answer job
-runs it at once, the worker loop every round (what a crash left behind, retries).
+runs it at once, the worker loop every round (what a crash left behind, retries), and a
+reader of the outbox resolves requests first (``resolve_due``), so it sees them all.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def ask(ctx: Context, kind: str, email: str) -> Callable[[], None]:
 
 def run_due(ctx: Context, limit: int = 20) -> int:
     """Resolve due requests, then send due mail; returns how many of each were handled."""
+    return resolve_due(ctx, limit) + ctx.mailer.deliver_due()
+
+
+def resolve_due(ctx: Context, limit: int = 100) -> int:
+    """Turn due requests into e-mails (or nothing, for an unknown address)."""
     handled = 0
     for request in requests.due(ctx.engine, ctx.clock.now(), limit):
         handled += 1
@@ -52,4 +58,4 @@ def run_due(ctx: Context, limit: int = 20) -> int:
         except Exception as exc:
             log.exception("e-mail request %s (%s) failed", request.id, request.kind)
             requests.postpone(ctx.engine, request, ctx.clock.now(), f"{type(exc).__name__}: {exc}")
-    return handled + ctx.mailer.deliver_due()
+    return handled
