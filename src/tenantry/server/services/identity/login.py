@@ -234,6 +234,33 @@ def verify_email(ctx: Context, user_id: str, code: str) -> None:
         uow.commit()
 
 
+@counts_sign_in("sign_up_code")
+def finish_sign_up(ctx: Context, user_id: str, code: str, user_agent: str | None = None) -> str:
+    """The code e-mailed after a hosted sign-up proves the address and signs the new account
+    in; returns the session token. Raises InvalidCode, also when ``user_id`` names no
+    account (a sign-up with a registered address gets such an id: it answers alike)."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        user = uow.session.get(User, user_id)
+        if user is None or user.email_verified or not _consume_code(ctx, uow.session, user.id, VERIFY, code, now):
+            uow.commit()  # keep the attempt count
+            raise InvalidCode()
+        user.email_verified = True
+        user.updated_at = now
+        token = _sign_in(uow, user.id, now, user_agent)
+        uow.commit()
+    return token
+
+
+def resend_sign_up_code(ctx: Context, user_id: str) -> None:
+    """Another code for a sign-up still waiting for one (nothing for an id naming no account)."""
+    with ctx.uow(readonly=True) as uow:
+        user = uow.session.get(User, user_id)
+        waiting = user is not None and not user.email_verified
+    if waiting:
+        send_verification_code(ctx, user_id)
+
+
 def notify_existing_account(ctx: Context, email: str) -> None:
     """Sign-up with a registered address: tell its owner (not the person at the form)."""
     with ctx.uow() as uow:
