@@ -377,4 +377,5 @@ async def logout(request: Request) -> Response:
     await run_in_threadpool(sessions.end, context(request), session_token(request))
     response = redirect("/login")
     clear_session_cookie(response)
+    clear_signup_cookie(response)
     return response
