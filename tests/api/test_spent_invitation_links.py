@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tenantry.server.services.membership import spent_links
 from tests.helpers import Api
 
 
@@ -33,3 +34,13 @@ def test_a_dead_invitation_link_says_why_and_nothing_more(http: TestClient, api:
         assert "Globex" not in page.text and "@example.com" not in page.text  # nothing for a stranger
         answer = api.accept(token)
         assert answer.status_code == 400 and answer.json()["code"] == "invitation_invalid"
+
+
+def test_the_reason_is_forgotten_after_the_longest_an_invitation_lives(http: TestClient, api: Api, context, clock):
+    org = api.org()["id"]
+    user = api.user_in(org, "old@example.com")
+    token = api.invitation_token("old@example.com")
+    assert api.delete(f"/api/v1/memberships/organizations/{org}/users/{user['id']}").status_code == 200
+    clock.advance(days=91)
+    assert spent_links.forget_old(context) >= 1  # what the worker's sweep does (other tests' rows too)
+    assert "This invitation link is not valid" in http.get("/invitations/accept", params={"token": token}).text

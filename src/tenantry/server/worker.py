@@ -29,7 +29,7 @@ from tenantry.server.services.identity import mail_requests
 from tenantry.server.services.integration import deliveries, egress
 from tenantry.server.services.integration.deliveries import Claimed, Outcome
 from tenantry.server.services.integration.egress import Resolver, system_resolver
-from tenantry.server.services.membership import expiry
+from tenantry.server.services.membership import expiry, spent_links
 
 log = logging.getLogger("tenantry.worker")
 
@@ -72,6 +72,7 @@ class Worker:
         if time.monotonic() >= self._next_sweep:
             self._next_sweep = time.monotonic() + self.ctx.settings.worker_sweep_seconds
             expiry.sweep(self.ctx)
+            spent_links.forget_old(self.ctx)
             domains.check_pending(self.ctx, limit=10)  # pending domains whose TXT record may have appeared
 
     def run(self, stop: threading.Event) -> None:

@@ -6,14 +6,17 @@ holder nothing they did not know."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from tenantry.server.context import Context
 from tenantry.server.db.models import SpentInvitationLink
 from tenantry.server.domain.errors import InvitationInvalid
 
 USED, REPLACED, REVOKED = "used", "replaced", "revoked"
+KEPT = timedelta(days=90)  # the longest an invitation can live: older links get the generic page
 MESSAGES = {
     USED: "This invitation was already accepted; its link works only once. Sign in instead.",
     REPLACED: "This invitation link was replaced by a newer invitation; use the link in the most recent e-mail.",
@@ -40,3 +43,13 @@ def invalid(session: Session, token_hash: str) -> InvitationInvalid:
     if row is None or row.reason not in MESSAGES:
         return InvitationInvalid()
     return InvitationInvalid(MESSAGES[row.reason], reason=row.reason)
+
+
+def forget_old(ctx: Context) -> int:
+    """Drop the reasons of links that ended more than KEPT ago (the worker's sweep)."""
+    with ctx.uow() as uow:
+        gone = uow.session.execute(
+            delete(SpentInvitationLink).where(SpentInvitationLink.ended_at < ctx.clock.now() - KEPT)
+        ).rowcount  # type: ignore[attr-defined]
+        uow.commit()
+    return int(gone or 0)
