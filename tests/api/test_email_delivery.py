@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -13,6 +14,7 @@ from sqlalchemy import text
 
 from tenantry.server.app import create_app
 from tenantry.server.context import build_context
+from tenantry.server.services.identity import mail_requests
 from tests.helpers import PUBLIC_URL, TOKEN_IN_LINK, Api, free_port
 
 
@@ -80,15 +82,29 @@ def test_invitation_is_mailed_through_smtp_with_a_working_link(smtp_server, sett
         assert records[0]["text"] is None and records[0]["html"] is None
 
 
-def test_an_unreachable_smtp_server_does_not_fail_the_invitation(settings, clock, engine):
-    with smtp_api(settings, clock, engine, free_port()) as http:  # nothing listens there
+def test_an_unreachable_smtp_server_does_not_fail_the_invitation_and_is_tried_again(settings, clock, engine):
+    port = free_port()  # nothing listens there yet
+    with smtp_api(settings, clock, engine, port) as http:
         api = Api.login(http)
         org = api.org()["id"]
         response = api.add_user(org, "eve@example.com")
         assert response.status_code == 201
         assert response.json()["user"]["memberships"][0]["membership_status"] == "PENDING_INVITE"
-        record = _wait_for_status(api, "eve@example.com", "failed")[0]
-        assert record["error"]
+        record = _wait_for(api, "eve@example.com", lambda r: bool(r["error"]))
+        assert record["status"] == "queued" and "refused" in record["error"].lower(), record
+
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()  # the server is back
+        try:
+            clock.advance(hours=1)  # past the backoff
+            mail_requests.run_due(http.app.state.context)  # what the worker loop does every round
+            assert [m["To"] for m in inbox.wait_for(1)] == ["eve@example.com"]
+            assert _wait_for(api, "eve@example.com", lambda r: r["status"] == "sent")["error"] is None
+            mail_requests.run_due(http.app.state.context)
+            assert len(inbox.messages) == 1  # sent once
+        finally:
+            controller.stop()
 
 
 def test_without_smtp_the_whole_message_goes_to_the_outbox(api: Api):
@@ -106,6 +122,16 @@ def test_a_refused_invitation_sends_no_email(api: Api):
     api.user_in(org, "first@example.com")
     assert api.add_user(org, "second@example.com").json()["code"] == "organization_user_limit_reached"
     assert api.get("/api/v1/emails", params={"to": "second@example.com"}).json()["total_size"] == 0
+
+
+def _wait_for(api: Api, to: str, condition: Callable[[dict], bool]) -> dict:
+    deadline = time.monotonic() + 10
+    while True:
+        records = api.get("/api/v1/emails", params={"to": to}).json()["emails"]
+        if (records and condition(records[0])) or time.monotonic() > deadline:
+            assert records and condition(records[0]), records
+            return records[0]
+        time.sleep(0.05)
 
 
 def _wait_for_status(api: Api, to: str, status: str) -> list[dict]:
@@ -136,3 +162,19 @@ def test_every_sender_failure_is_recorded_even_one_the_mail_library_raises(smtp_
         assert "linefeed" in record["error"] or "newline" in record["error"], record
         assert record["sent_time"] is None
     assert inbox.messages == []
+
+
+def test_an_email_asked_for_before_a_crash_is_written_after_it(api: Api, context, engine):
+    """ "Send me a code" commits its request before answering; the process dies before the
+    after-answer work runs (the returned starter is never called). The next worker round
+    writes the e-mail for the registered address, nothing for the unknown one, once."""
+    api.user_in(api.org()["id"], "lee@example.com")
+    mail_requests.ask(context, mail_requests.LOGIN_CODE, "LEE@example.com")  # its starter dies with the process
+    mail_requests.ask(context, mail_requests.LOGIN_CODE, "nobody@example.com")
+    assert mail_requests.run_due(context) == 2  # the worker loop after the restart
+    assert mail_requests.run_due(context) == 0
+    kinds = [e["kind"] for e in api.get("/api/v1/emails", params={"to": "lee@example.com"}).json()["emails"]]
+    assert kinds == ["invitation", "login_code"]
+    assert api.get("/api/v1/emails", params={"to": "nobody@example.com"}).json()["total_size"] == 0
+    with engine.connect() as connection:  # no request row left behind for either address
+        assert connection.execute(text("SELECT count(*) FROM emails WHERE status = 'requested'")).scalar() == 0

@@ -76,6 +76,11 @@ def invitations_to(api: Api, email: str) -> list[dict]:
 def test_an_account_that_has_not_proved_its_address_cannot_invite(browsers, app_api):
     ada = browsers[0]
     sign_up(ada, "ada@example.com", "Acme\u00a0Payments")
+    # sign-up opens no session before the code; the password does (the address still unproved)
+    signed_in = ada.post(
+        "/login", data={"email": "ada@example.com", "password": PASSWORD, "csrf_token": form_token(ada, "/login")}
+    )
+    assert signed_in.status_code == 303 and signed_in.headers["location"].startswith("/verify-email")
     org = organization_of(app_api, "ada@example.com", "Acme\u00a0Payments")
     members = ada.get(f"/organizations/{org}/members")
     assert "data-unverified" in members.text and "Verify your e-mail address" in members.text

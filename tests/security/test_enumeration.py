@@ -28,19 +28,35 @@ def cookie_shapes(response) -> list[tuple[str, str]]:  # type: ignore[no-untyped
 def test_sign_up_answers_new_and_registered_addresses_alike(http: TestClient, api: Api):
     assert api.signup("taken@example.com", PASSWORD).status_code == 201
 
-    def sign_up(email: str):  # type: ignore[no-untyped-def]
+    def journey(email: str) -> list[tuple[object, ...]]:
+        """What a visitor sees after signing up with ``email``: the answer, then every page
+        someone probing would open next (the code page, a page that needs a session, a wrong
+        code, asking for another code), with the address itself taken out."""
         http.cookies.clear()
         token = CSRF.search(http.get("/signup").text).group(1)  # type: ignore[union-attr]
-        return http.post(
+        answer = http.post(
             "/signup", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
         )
+        seen: list[tuple[object, ...]] = [(answer.status_code, answer.headers["location"], cookie_shapes(answer))]
+        seen.append((len(answer.cookies.get("tenantry_signup", "")),))  # sealed: the same length
+        for method, path, data in (
+            ("GET", "/verify-email", None),
+            ("GET", "/organizations", None),
+            ("GET", "/profile", None),
+            ("POST", "/verify-email", {"code": "000000"}),
+            ("POST", "/verify-email/resend", {}),
+        ):
+            page = http.get("/signup") if data is not None else None
+            form = {**(data or {}), "csrf_token": CSRF.search(page.text).group(1)} if page else None  # type: ignore[union-attr]
+            response = http.request(method, path, data=form, follow_redirects=False)
+            body = CSRF.sub("", response.text).replace(email, "ADDRESS")
+            seen.append((method, path, response.status_code, response.headers.get("location"), body))
+        return seen
 
-    registered, new = sign_up("taken@example.com"), sign_up("fresh@example.com")
-
-    assert registered.status_code == new.status_code == 303
-    assert registered.headers["location"] == new.headers["location"]
-    assert cookie_shapes(registered) == cookie_shapes(new)
-    assert {name for name, _ in cookie_shapes(new)} == {"tenantry_session", "tenantry_csrf"}
+    registered, new = journey("taken@example.com"), journey("fresh@example.com")
+    assert registered == new
+    assert "ADDRESS" in registered[2][-1]  # the code page names the address typed, for both
+    assert {name for name, _ in registered[0][2]} == {"tenantry_signup"}  # no session for either yet
 
 
 def test_the_members_page_shows_an_invitation_only_as_typed(http: TestClient, api: Api):

@@ -40,11 +40,16 @@ def rp(site: str) -> Iterator[httpx.Client]:
 @pytest.fixture
 def squatter(site: str) -> Iterator[httpx.Client]:
     """A browser that signed up as VICTIM through the hosted page (never verified), and is
-    signed in."""
+    signed in with the password it chose (sign-up itself opens no session before the code)."""
     with httpx.Client(base_url=site, timeout=30) as browser:
         response = browser.post(
             "/signup",
             data={"email": VICTIM, "password": SQUATTER_PASSWORD, "csrf_token": form_token(browser, "/signup")},
+        )
+        assert response.status_code == 303, response.text
+        response = browser.post(
+            "/login",
+            data={"email": VICTIM, "password": SQUATTER_PASSWORD, "csrf_token": form_token(browser, "/login")},
         )
         assert response.status_code == 303, response.text
         assert "tenantry_session" in browser.cookies

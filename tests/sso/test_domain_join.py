@@ -121,3 +121,30 @@ def test_off_offers_nothing_and_the_join_route_refuses(api: Api, http: TestClien
     assert refused.status_code == 409
     assert org["id"] not in memberships(api, user["id"])
     assert_problem(api.get(f"/api/v1/organizations/{org['id']}/domains/x"), 404, "not_found")
+
+
+def test_the_switcher_says_full_instead_of_offering_a_join_that_would_be_refused(api: Api, http: TestClient) -> None:
+    """Decided on the stored counts: a full domain organization, and an invitation into an
+    organization whose limit was lowered below its seats (SPEC §2), show "full", no Join;
+    an invitation into an organization that is merely full keeps its Join (it holds its seat)."""
+    offered = org_with_domain(api, "suggest")
+    api.limit(offered["id"], 1)
+    api.user_in(offered["id"], f"boss@{DOMAIN}", invite=False)
+    user = verified_user(api, f"dana@{DOMAIN}")
+    over, exact = api.org("Over"), api.org("Exact")
+    for org in (over, exact):
+        api.user_in(org["id"], "owner@example.com", invite=False)
+        api.limit(org["id"], 2)
+        assert api.add_user(org["id"], f"dana@{DOMAIN}").status_code == 201  # pending: full at 2 of 2
+    api.limit(over["id"], 1)  # lowered below the seats in use
+    sign_in(http, f"dana@{DOMAIN}")
+
+    page = http.get("/organizations").text
+    assert f"/organizations/{offered['id']}/join-by-domain" not in page
+    assert f"/organizations/{over['id']}/join" not in page
+    assert f"/organizations/{exact['id']}/join" in page
+    assert page.count("data-full") == 2 and "This organization is full" in page
+    # the ledger still decides at join time
+    refused = http.post(f"/organizations/{over['id']}/join", data={"csrf_token": form_token(http, "/organizations")})
+    assert refused.status_code == 409
+    assert memberships(api, user["id"])[over["id"]]["membership_status"] == "PENDING_INVITE"

@@ -30,4 +30,16 @@ class Context:
 
 def build_context(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Context:
     engine = engine or create_db_engine(settings.database_url)
-    return Context(settings, engine, clock or SystemClock(), mailer_for(settings, engine), Limiter(settings))
+    clock = clock or SystemClock()
+    ctx: Context  # the mailer reads the key through it, once it exists
+    ctx = Context(
+        settings, engine, clock, mailer_for(settings, engine, clock, lambda: _outbox_key(ctx)), Limiter(settings)
+    )
+    return ctx
+
+
+def _outbox_key(ctx: Context) -> bytes:
+    """Queued messages are sealed with the code key, which is kept outside the database."""
+    from tenantry.server.services.integration import server_secrets  # it needs this module
+
+    return server_secrets.code_key(ctx)

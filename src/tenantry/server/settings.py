@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     smtp_tls: Literal["none", "starttls", "ssl"] = "none"
     smtp_from: str = "Tenantry <no-reply@localhost>"
     smtp_timeout_seconds: float = 10.0
+    # A failure that may pass (server down, 4xx) is tried again after a doubling, jittered delay
+    smtp_max_attempts: int = Field(default=8, ge=1, le=50)
+    smtp_retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     # Events and webhooks (README "Events and webhooks")
     worker_enabled: bool = True  # `tenantry serve` also runs the webhook worker

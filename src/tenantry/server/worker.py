@@ -1,5 +1,6 @@
-"""The webhook worker: sends due deliveries, signed, sweeps for expired invitations and
-looks again at pending organization domains (their DNS TXT record may have appeared).
+"""The webhook worker: sends due deliveries, signed, sweeps for expired invitations, looks
+again at pending organization domains (their DNS TXT record may have appeared), and sends
+the e-mail the outbox still holds (services/identity/mail_requests.py).
 
 Run it as ``tenantry worker`` (any number of processes, on any machines sharing the
 database) or inside ``tenantry serve`` (the default). Each loop claims a batch of due
@@ -24,10 +25,11 @@ from tenantry.server.domain.egress import TargetRefused
 from tenantry.server.domain.webhook_signing import signed_headers
 from tenantry.server.observability import metrics
 from tenantry.server.services.directory import domains
+from tenantry.server.services.identity import mail_requests
 from tenantry.server.services.integration import deliveries, egress
 from tenantry.server.services.integration.deliveries import Claimed, Outcome
 from tenantry.server.services.integration.egress import Resolver, system_resolver
-from tenantry.server.services.membership import expiry
+from tenantry.server.services.membership import expiry, spent_links
 
 log = logging.getLogger("tenantry.worker")
 
@@ -62,10 +64,15 @@ class Worker:
             pass
         return len(batch)
 
+    def mail_due(self) -> None:
+        """E-mails asked for and not yet written, queued and not yet sent (a crash, a retry)."""
+        mail_requests.run_due(self.ctx)
+
     def sweep_if_due(self) -> None:
         if time.monotonic() >= self._next_sweep:
             self._next_sweep = time.monotonic() + self.ctx.settings.worker_sweep_seconds
             expiry.sweep(self.ctx)
+            spent_links.forget_old(self.ctx)
             domains.check_pending(self.ctx, limit=10)  # pending domains whose TXT record may have appeared
 
     def run(self, stop: threading.Event) -> None:
@@ -74,6 +81,7 @@ class Worker:
         while not stop.is_set():
             try:
                 self.sweep_if_due()
+                self.mail_due()
                 if self.run_once():
                     continue
             except (OperationalError, InterfaceError) as exc:

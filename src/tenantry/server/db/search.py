@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, Select, String, and_, bindparam, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from tenantry.server.db import search_index
@@ -66,7 +66,11 @@ def text_contains(session: Session, text: str) -> ColumnElement[bool]:
         short = [p for word, p in zip(words, patterns, strict=True) if len(word) < _TRIGRAM]
         return and_(found, *(haystack.like(p, escape="\\") for p in short))
     if connection.dialect.name == "postgresql":  # backslash is its default escape; pg_trgm serves plain LIKE
-        return and_(*(haystack.like(p) for p in patterns))
+        # The patterns are written into the statement, not bound: with one statement text for
+        # every search, the driver prepares it and PostgreSQL soon plans it once for any
+        # pattern, walking the primary key, which reads the whole table for a rare word
+        # (155 ms at 100,000 users, against 0.4 ms through the trigram index).
+        return and_(*(haystack.like(bindparam(None, p, String(), literal_execute=True)) for p in patterns))
     return and_(*(haystack.like(p, escape="\\") for p in patterns))
 
 

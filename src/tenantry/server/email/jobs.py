@@ -1,16 +1,17 @@
-"""Work that ends in an e-mail, done after the request has been answered.
+"""E-mail work done in the background of a server process, after the answer.
 
-"Send me a sign-in code", "I forgot my password" and a sign-up with a registered address
-must answer alike whether or not the address is registered, in content and in time: a
-registered address costs a code, a row and a rendered message, an unknown one nothing,
-and those 2-3 ms were enough to tell them apart. So the request path only hands the
-address to this queue and answers; once the answer is sent, one background thread per
-server process looks the address up and writes the e-mail (in its own unit of work,
-through the mailer).
+Two kinds: sending what was just queued for SMTP (email/sender.py), and turning e-mails
+asked for on a request path that must not show whether an address is registered ("send me
+a sign-in code", "I forgot my password", a sign-up with a registered address) into
+messages. Those requests are written to the outbox (status ``requested``) before the answer,
+the same row for a registered and an unknown address, so a crash loses none: the worker
+loop resolves whatever is left (services/identity/mail_requests.py). This module only
+decides *when* this process does the work: once the answer has been sent, and when the
+process serves no request (up to ``IDLE_WAIT_SECONDS``), so that a request arriving just
+after does not share the processor with it and its time says nothing either.
 
-The queue is in memory: a crash loses the e-mails not yet written (the person asks again;
-nothing half-done is left, since each job is one transaction). ``wait`` lets readers of the
-outbox see every e-mail asked for before them.
+Readers of the outbox resolve due requests themselves before reading, so they see every
+e-mail asked for before them without waiting for this thread.
 """
 
 from __future__ import annotations
@@ -23,20 +24,28 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+IDLE_WAIT_SECONDS = 2.0  # under constant load the work goes ahead after this long
+
 
 class MailJobs:
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-jobs")
-        self._pending = 0
+        self._serving = 0  # requests this process is serving now
         self._idle = threading.Condition()
 
-    def prepare(self, job: Callable[..., None], *args: Any) -> Callable[[], None]:
-        """Count ``job(*args)`` as asked for now (``wait`` waits for it) and return what
-        starts it in the background (failures are logged, never raised). The web layer
-        calls that once the answer has been sent, so the job does not compete with the
-        request for the processor while the request is timed."""
+    def request_started(self) -> None:
         with self._idle:
-            self._pending += 1
+            self._serving += 1
+
+    def request_ended(self) -> None:
+        with self._idle:
+            self._serving -= 1
+            if self._serving == 0:
+                self._idle.notify_all()
+
+    def prepare(self, job: Callable[..., Any], *args: Any) -> Callable[[], None]:
+        """What starts ``job(*args)`` in the background (once; failures are logged, never
+        raised). The web layer calls it once the answer has been sent."""
         started = threading.Event()
 
         def start() -> None:
@@ -46,20 +55,13 @@ class MailJobs:
 
         return start
 
-    def _run(self, job: Callable[..., None], args: tuple[Any, ...]) -> None:
+    def _run(self, job: Callable[..., Any], args: tuple[Any, ...]) -> None:
         try:
+            with self._idle:  # let the requests being served finish first
+                self._idle.wait_for(lambda: self._serving == 0, IDLE_WAIT_SECONDS)
             job(*args)
         except Exception:
             log.exception("e-mail job %s failed", getattr(job, "__name__", job))
-        finally:
-            with self._idle:
-                self._pending -= 1
-                self._idle.notify_all()
-
-    def wait(self, timeout: float = 30.0) -> bool:
-        """Block until every job asked for so far has run (or ``timeout``); True when idle."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
 
 jobs = MailJobs()  # one per server process

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenantry.server.context import Context
+from tenantry.server.email.jobs import jobs
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.observability import metrics, tracing
 from tenantry.server.observability.logs import request_id, request_id_from
@@ -75,9 +76,11 @@ class Observability:
 
         if self.record_metrics:
             metrics.http_in_flight.inc()
+        jobs.request_started()  # background e-mail work waits for the process to be idle
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            jobs.request_ended()
             route = route_template(scope)
             if self.record_metrics:
                 metrics.http_in_flight.dec()

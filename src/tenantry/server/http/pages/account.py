@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -12,32 +11,34 @@ from pydantic import ValidationError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.server.context import Context
 from tenantry.server.domain.errors import AlreadyExists, InvalidArgument, TenantryError
+from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.lockout import PasswordLoginLocked
-from tenantry.server.domain.secrets import new_secret
 from tenantry.server.domain.types import normalize_email
-from tenantry.server.email.jobs import jobs
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
 from tenantry.server.http.pages.sso import sso_start_url
 from tenantry.server.http.pages.web import (
+    PendingSignUp,
     address,
     check_csrf,
     clear_session_cookie,
+    clear_signup_cookie,
     context,
     current_session,
     limiter,
+    pending_signup,
     redirect,
     render,
     safe_next,
     session_token,
     set_session_cookie,
+    set_signup_cookie,
 )
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import SignUp
 from tenantry.server.services.directory import attributes, domains
 from tenantry.server.services.federation import signin
-from tenantry.server.services.identity import login, sessions, signup
+from tenantry.server.services.identity import login, mail_requests, sessions, signup
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
@@ -85,10 +86,12 @@ async def signup_submit(request: Request) -> Response:
         result = await run_in_threadpool(signup.sign_up, ctx, command)
     except AlreadyExists:
         # Say nothing here about the address being registered: tell its owner by e-mail and
-        # show the same "check your e-mail" page a new account gets.
+        # show the same "check your e-mail" page a new account gets, with the same cookie
+        # (naming no account), so that no later page tells the two apart either.
+        send_later = await run_in_threadpool(mail_requests.ask, ctx, mail_requests.ACCOUNT_EXISTS, text(form, "email"))
         response = redirect(f"/verify-email?next={quote(next_url)}")
-        set_session_cookie(request, response, new_secret())  # the same cookies as a new account's
-        response.background = BackgroundTask(jobs.prepare(login.notify_existing_account, ctx, text(form, "email")))
+        set_signup_cookie(request, response, PendingSignUp(text(form, "email"), new_id("usr")))
+        response.background = BackgroundTask(send_later)
         return response
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
@@ -102,10 +105,11 @@ async def signup_submit(request: Request) -> Response:
             error=message,
             next=next_url,
         )
-    token = await run_in_threadpool(login.open_session, ctx, result.user.id, _agent(request))
+    # No session yet: the e-mailed code signs the new account in (a session now would be
+    # what a sign-up with a registered address cannot have, and tell the two apart).
     await run_in_threadpool(login.send_verification_code, ctx, result.user.id)
     response = redirect(f"/verify-email?next={quote(next_url)}")
-    set_session_cookie(request, response, token)
+    set_signup_cookie(request, response, PendingSignUp(text(form, "email"), result.user.id))
     return response
 
 
@@ -118,10 +122,18 @@ async def verify_page(request: Request, next: str | None = None, resent: bool = 
         request,
         "verify_email.html",
         session=session,
-        email=session.user.email if session else None,
+        email=_waiting_address(request, session),
         next=safe_next(next),
         resent=resent,
     )
+
+
+def _waiting_address(request: Request, session: sessions.SessionView | None) -> str | None:
+    """The address the code went to: the session's, else the one typed at sign-up."""
+    if session is not None:
+        return session.user.email
+    pending = pending_signup(request)
+    return pending.email if pending else None
 
 
 @router.post("/verify-email")
@@ -129,14 +141,21 @@ async def verify_submit(request: Request) -> Response:
     form = await check_csrf(request)
     ctx = context(request)
     session = await current_session(request)
+    pending = None if session else pending_signup(request)
     next_url = safe_next(form.get("next"))
-    account = session.user.id if session else None
+    account = session.user.id if session else pending.user_id if pending else None
     limiter(request).check("code", address(request), account)
+    token = None
     try:
-        if session is None:
+        if session is not None:
+            await run_in_threadpool(login.verify_email, ctx, session.user.id, text(form, "code"))
+        elif pending is not None:  # a hosted sign-up: the code also signs the account in
+            token = await run_in_threadpool(
+                login.finish_sign_up, ctx, pending.user_id, text(form, "code"), _agent(request)
+            )
+        if account is None:
             raise login.InvalidCode()
-        await run_in_threadpool(login.verify_email, ctx, session.user.id, text(form, "code"))
-        await run_in_threadpool(domains.join_automatically, ctx, session.user.id)  # now the address is proved
+        await run_in_threadpool(domains.join_automatically, ctx, account)  # now the address is proved
     except TenantryError as exc:
         limiter(request).hit("code", address(request), account)
         return await render(
@@ -144,11 +163,15 @@ async def verify_submit(request: Request) -> Response:
             "verify_email.html",
             status_code=400,
             session=session,
-            email=session.user.email if session else None,
+            email=_waiting_address(request, session),
             next=next_url,
             errors=[InvalidArgument.field("code", exc.code, exc.message).details[0]],
         )
-    return redirect(_with_notice(next_url, "verified"))
+    response = redirect(_with_notice(next_url, "verified"))
+    if token is not None:
+        set_session_cookie(request, response, token)
+        clear_signup_cookie(response)
+    return response
 
 
 def _with_notice(url: str, notice: str) -> str:
@@ -160,10 +183,15 @@ def _with_notice(url: str, notice: str) -> str:
 async def verify_resend(request: Request) -> Response:
     await check_csrf(request)
     session = await current_session(request)
+    pending = None if session else pending_signup(request)
     if session is not None:
         limiter(request).check("email", address(request), session.user.id)
         limiter(request).hit("email", address(request), session.user.id)
         await run_in_threadpool(login.send_verification_code, context(request), session.user.id)
+    elif pending is not None:  # the same for an id that names no account (sign-up with a registered address)
+        limiter(request).check("email", address(request), pending.user_id)
+        limiter(request).hit("email", address(request), pending.user_id)
+        await run_in_threadpool(login.resend_sign_up_code, context(request), pending.user_id)
     return redirect("/verify-email?resent=true")
 
 
@@ -248,10 +276,10 @@ async def login_code_page(request: Request, next: str | None = None) -> Response
 
 
 async def _mail_if_registered(
-    request: Request, form: dict[str, str], template: str, send: Callable[[Context, str], None], **page: Any
+    request: Request, form: dict[str, str], template: str, kind: str, **page: Any
 ) -> Response:
-    """Validate the e-mail, count it against the rate limit, send whatever ``send`` sends
-    (nothing for an unknown address), and show the same "sent" page either way."""
+    """Validate the e-mail, count it against the rate limit, ask for the ``kind`` e-mail
+    (nothing goes to an unknown address), and show the same "sent" page either way."""
     try:
         email = normalize_email(text(form, "email"))
     except ValueError as exc:
@@ -266,7 +294,7 @@ async def _mail_if_registered(
         )
     limiter(request).check("email", address(request), email)
     limiter(request).hit("email", address(request), email)
-    send_later = jobs.prepare(send, context(request), email)
+    send_later = await run_in_threadpool(mail_requests.ask, context(request), kind, email)
     response = await render(request, template, values={"email": email}, sent=True, **page)
     response.background = BackgroundTask(send_later)  # after the answer: its time says nothing (email/jobs.py)
     return response
@@ -276,7 +304,7 @@ async def _mail_if_registered(
 async def login_code_send(request: Request) -> Response:
     form = await check_csrf(request)
     return await _mail_if_registered(
-        request, form, "login_code.html", login.send_login_code, next=safe_next(form.get("next"))
+        request, form, "login_code.html", mail_requests.LOGIN_CODE, next=safe_next(form.get("next"))
     )
 
 
@@ -311,7 +339,7 @@ async def forgot_page(request: Request) -> Response:
 @router.post("/forgot-password")
 async def forgot_submit(request: Request) -> Response:
     form = await check_csrf(request)
-    return await _mail_if_registered(request, form, "forgot_password.html", login.request_password_reset)
+    return await _mail_if_registered(request, form, "forgot_password.html", mail_requests.PASSWORD_RESET)
 
 
 @router.get("/reset-password")
@@ -349,4 +377,5 @@ async def logout(request: Request) -> Response:
     await run_in_threadpool(sessions.end, context(request), session_token(request))
     response = redirect("/login")
     clear_session_cookie(response)
+    clear_signup_cookie(response)
     return response

@@ -1,6 +1,7 @@
 """Accepting an invitation from its e-mail link: creates the account if needed, joins, signs in.
 A link that cannot be used says why before any form: expired (naming the organization and
-the inviter, with "ask for a new invitation"), the organization over its limit, not valid."""
+the inviter, with "ask for a new invitation"), the organization over its limit, already used,
+replaced by a newer invitation, withdrawn, or not valid."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ async def _problem(
         InvitationExpired: ("expired", 410),
         OrganizationUserLimitReached: ("full", 409),
     }.get(type(exc), ("invalid", 400))
+    if isinstance(exc, InvitationInvalid) and exc.reason in ("used", "replaced", "revoked"):
+        problem = exc.reason  # why this link stopped working (services/membership/spent_links.py)
     lapsed = await run_in_threadpool(requests.lapsed, context(request), token) if problem == "expired" else None
     return await render(
         request,

@@ -59,6 +59,10 @@ async def _switcher(
     settings = await run_in_threadpool(environment.get_settings, ctx)
     held = await run_in_threadpool(access.permissions_by_organization, ctx, session.user.id)
     offers = await run_in_threadpool(domains.offers, ctx, session.user.id)
+    pending = by_status[MembershipStatus.PENDING_INVITE]
+    limits = await run_in_threadpool(
+        organizations.seat_states, ctx, [m.organization_id for m in pending] + [o.organization_id for o in offers]
+    )
     return await render(
         request,
         "organizations.html",
@@ -67,7 +71,13 @@ async def _switcher(
         status_code=status_code,
         session=session,
         active=by_status[MembershipStatus.ACTIVE],
-        pending=by_status[MembershipStatus.PENDING_INVITE],
+        pending=pending,
+        # said instead of a Join button that would be refused (SPEC §2: an invitation holds
+        # its seat, so only a limit lowered below the seats in use blocks it)
+        full={
+            *(m.organization_id for m in pending if limits[m.organization_id].acceptance_blocked),
+            *(o.organization_id for o in offers if limits[o.organization_id].full),
+        },
         expired=by_status[MembershipStatus.INVITE_EXPIRED],
         allowance=allowance,
         offers=offers,

@@ -7,13 +7,18 @@ nor compute the HMAC. The cookie is replaced at every sign-in.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
+import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -150,6 +155,61 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+SIGNUP_COOKIE = "tenantry_signup"
+SIGNUP_LIFETIME_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class PendingSignUp:
+    """A sign-up waiting for its e-mail code: the address as typed and the account it made.
+    After a sign-up with a registered address ``user_id`` names no account (a fresh id of
+    the same shape), so the cookie, the pages and the answers are those of a new sign-up."""
+
+    email: str
+    user_id: str
+
+
+def _signup_cipher(ctx: Context) -> AESGCM:
+    return AESGCM(hashlib.sha256(b"tenantry sign-up\0" + _csrf_key(ctx)).digest())
+
+
+def set_signup_cookie(request: Request, response: Response, pending: PendingSignUp) -> None:
+    """Sealed (AES-GCM): opaque to the browser, and the same length for both kinds."""
+    ctx = context(request)
+    expires = int(ctx.clock.now().timestamp()) + SIGNUP_LIFETIME_SECONDS
+    nonce = os.urandom(12)
+    plain = json.dumps([pending.email, pending.user_id, expires]).encode()
+    value = base64.urlsafe_b64encode(nonce + _signup_cipher(ctx).encrypt(nonce, plain, None)).decode("ascii")
+    response.set_cookie(
+        SIGNUP_COOKIE,
+        value,
+        max_age=SIGNUP_LIFETIME_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(ctx),
+        path="/",
+    )
+
+
+def pending_signup(request: Request) -> PendingSignUp | None:
+    value = request.cookies.get(SIGNUP_COOKIE)
+    if not value:
+        return None
+    ctx = context(request)
+    try:
+        raw = base64.urlsafe_b64decode(value.encode())
+        email, user_id, expires = json.loads(_signup_cipher(ctx).decrypt(raw[:12], raw[12:], None))
+    except Exception:  # altered, from another key, or not ours
+        return None
+    if expires < ctx.clock.now().timestamp():
+        return None
+    return PendingSignUp(str(email), str(user_id))
+
+
+def clear_signup_cookie(response: Response) -> None:
+    response.delete_cookie(SIGNUP_COOKIE, path="/")
 
 
 def safe_next(target: str | None, default: str = "/organizations") -> str:

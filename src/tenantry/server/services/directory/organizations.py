@@ -289,6 +289,17 @@ def get_user_management(ctx: Context, organization_id: str) -> UserManagement:
         return UserManagement(org.max_allowed_users, ledger.used(uow.session, org, now), int(pending or 0))
 
 
+def seat_states(ctx: Context, organization_ids: list[str]) -> dict[str, UserManagement]:
+    """Each organization's limit and seats in use, from the stored counts (what pages show
+    up front; the ledger decides again, under its locks, when someone joins)."""
+    if not organization_ids:
+        return {}
+    now = ctx.clock.now()
+    with ctx.uow(readonly=True) as uow:
+        orgs = uow.session.scalars(select(Organization).where(Organization.id.in_(organization_ids))).all()
+        return {org.id: UserManagement(org.max_allowed_users, ledger.used(uow.session, org, now)) for org in orgs}
+
+
 def set_max_allowed_users(ctx: Context, organization_id: str, limit: int | None) -> UserManagement:
     """Set the seat limit; ``None`` or 0 removes it. Lowering it below the seats in use
     removes nobody: new seats are refused until the count drops below the limit."""

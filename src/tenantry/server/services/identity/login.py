@@ -11,11 +11,11 @@
   may be shown, or ask), and the session's current organization follows that choice.
 
 No answer says whether an e-mail is registered: unknown addresses get the same reply
-(and, for passwords, the same argon2 time) as known ones; the hosted pages call the
-e-mailing functions after answering (email/jobs.py). Codes are 6 digits, live 10 minutes,
-allow 5 tries, are consumed by one conditional UPDATE, and are stored as HMACs under a key
-kept outside the database (``server_secrets.code_key``). A code or reset link used on an
-account never verified takes it over for the mailbox's owner (``proof.take_over``).
+(and, for passwords, the same argon2 time) as known ones; the hosted pages ask for the
+e-mails through services/identity/mail_requests.py, which writes them after answering.
+Codes are 6 digits, live 10 minutes, allow 5 tries, are consumed by one conditional UPDATE,
+and are stored as HMACs under a key kept outside the database (``server_secrets.code_key``).
+A code or reset link used on an account never verified takes it over for the mailbox's owner (``proof.take_over``).
 """
 
 from __future__ import annotations
@@ -158,14 +158,17 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
 
 def send_login_code(ctx: Context, email: str) -> None:
     """E-mail a sign-in code if the account exists; do nothing visible otherwise."""
-    now = ctx.clock.now()
     with ctx.uow() as uow:
-        user = repo.user_by_email(uow.session, email)
-        if user is None:
-            return
-        code = _issue_code(ctx, uow, user, LOGIN, now)
-        _mail(ctx, uow, "login_code", user, "Your {app} sign-in code", code=code)
+        login_code_mail(ctx, uow, email)
         uow.commit()
+
+
+def login_code_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:
+    """In ``uow``: a sign-in code and its e-mail, if the account exists."""
+    user = repo.user_by_email(uow.session, email)
+    if user is not None:
+        code = _issue_code(ctx, uow, user, LOGIN, ctx.clock.now())
+        _mail(ctx, uow, "login_code", user, "Your {app} sign-in code", code=code)
 
 
 @counts_sign_in("email_code")
@@ -231,53 +234,87 @@ def verify_email(ctx: Context, user_id: str, code: str) -> None:
         uow.commit()
 
 
+@counts_sign_in("sign_up_code")
+def finish_sign_up(ctx: Context, user_id: str, code: str, user_agent: str | None = None) -> str:
+    """The code e-mailed after a hosted sign-up proves the address and signs the new account
+    in; returns the session token. Raises InvalidCode, also when ``user_id`` names no
+    account (a sign-up with a registered address gets such an id: it answers alike)."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        user = uow.session.get(User, user_id)
+        if user is None or user.email_verified or not _consume_code(ctx, uow.session, user.id, VERIFY, code, now):
+            uow.commit()  # keep the attempt count
+            raise InvalidCode()
+        user.email_verified = True
+        user.updated_at = now
+        token = _sign_in(uow, user.id, now, user_agent)
+        uow.commit()
+    return token
+
+
+def resend_sign_up_code(ctx: Context, user_id: str) -> None:
+    """Another code for a sign-up still waiting for one (nothing for an id naming no account)."""
+    with ctx.uow(readonly=True) as uow:
+        user = uow.session.get(User, user_id)
+        waiting = user is not None and not user.email_verified
+    if waiting:
+        send_verification_code(ctx, user_id)
+
+
 def notify_existing_account(ctx: Context, email: str) -> None:
     """Sign-up with a registered address: tell its owner (not the person at the form)."""
     with ctx.uow() as uow:
-        user = repo.user_by_email(uow.session, email)
-        if user is None:
-            return
-        login_url = f"{ctx.settings.public_url}/login"
-        reset_url = f"{ctx.settings.public_url}/forgot-password"
+        account_exists_mail(ctx, uow, email)
+        uow.commit()
+
+
+def account_exists_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:
+    """In ``uow``: the "you already have an account" e-mail, if the account exists."""
+    user = repo.user_by_email(uow.session, email)
+    if user is not None:
         _mail(
             ctx,
             uow,
             "account_exists",
             user,
             "You already have a {app} account",
-            login_url=login_url,
-            reset_url=reset_url,
+            login_url=f"{ctx.settings.public_url}/login",
+            reset_url=f"{ctx.settings.public_url}/forgot-password",
         )
-        uow.commit()
 
 
 def request_password_reset(ctx: Context, email: str) -> None:
     """E-mail a reset link if the account exists; do nothing visible otherwise."""
-    now = ctx.clock.now()
     with ctx.uow() as uow:
-        user = repo.user_by_email(uow.session, email)
-        if user is None:
-            return
-        uow.session.execute(
-            update(EmailCode)
-            .where(EmailCode.user_id == user.id, EmailCode.purpose == RESET, EmailCode.consumed_at.is_(None))
-            .values(consumed_at=now)
-        )
-        token = new_secret()
-        uow.session.add(
-            EmailCode(
-                id=new_id("otc"),
-                user_id=user.id,
-                purpose=RESET,
-                secret_hash=digest(token),
-                attempts=0,
-                created_at=now,
-                expires_at=now + RESET_LIFETIME,
-            )
-        )
-        reset_url = f"{ctx.settings.public_url}/reset-password?{urlencode({'token': token})}"
-        _mail(ctx, uow, "reset_password", user, "Reset your {app} password", reset_url=reset_url)
+        reset_mail(ctx, uow, email)
         uow.commit()
+
+
+def reset_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:
+    """In ``uow``: a reset link and its e-mail, if the account exists."""
+    now = ctx.clock.now()
+    user = repo.user_by_email(uow.session, email)
+    if user is None:
+        return
+    uow.session.execute(
+        update(EmailCode)
+        .where(EmailCode.user_id == user.id, EmailCode.purpose == RESET, EmailCode.consumed_at.is_(None))
+        .values(consumed_at=now)
+    )
+    token = new_secret()
+    uow.session.add(
+        EmailCode(
+            id=new_id("otc"),
+            user_id=user.id,
+            purpose=RESET,
+            secret_hash=digest(token),
+            attempts=0,
+            created_at=now,
+            expires_at=now + RESET_LIFETIME,
+        )
+    )
+    reset_url = f"{ctx.settings.public_url}/reset-password?{urlencode({'token': token})}"
+    _mail(ctx, uow, "reset_password", user, "Reset your {app} password", reset_url=reset_url)
 
 
 def check_reset_link(ctx: Context, token: str) -> None:

@@ -12,7 +12,8 @@ from tenantry.server.db.models import EmailRecord
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.types import email_key
-from tenantry.server.email.jobs import jobs
+from tenantry.server.email import requests
+from tenantry.server.services.identity import mail_requests
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,10 @@ def list_page(
     ctx: Context, request: PageRequest, to: str | None = None, *, newest_first: bool = False
 ) -> Page[EmailView]:
     """E-mails in the order they were written (or newest first), to one address or all;
-    including those this process was asked for and is still writing (email/jobs.py)."""
-    jobs.wait()
+    including those asked for and not yet written (resolved here first: email/jobs.py)."""
+    mail_requests.resolve_due(ctx)
     with ctx.uow(readonly=True) as uow:
-        stmt = select(EmailRecord)
+        stmt = select(EmailRecord).where(EmailRecord.status != requests.REQUESTED)  # not e-mails yet
         if to:
             stmt = stmt.where(func.lower(EmailRecord.to_address) == email_key(to))
         page = fetch_page(uow.session, stmt, EmailRecord.id, request, descending=newest_first)

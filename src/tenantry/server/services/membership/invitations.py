@@ -41,7 +41,7 @@ from tenantry.server.services.directory import environment
 from tenantry.server.services.identity import proof
 from tenantry.server.services.identity.profiles import additions_only, apply_profile
 from tenantry.server.services.integration import actors, events
-from tenantry.server.services.membership import expiry, ledger, sending
+from tenantry.server.services.membership import expiry, ledger, sending, spent_links
 from tenantry.server.services.read_models.views import (
     InviteView,
     OrganizationView,
@@ -67,6 +67,7 @@ def issue(
     meta = settings.organization_meta_name
     sending.check(ctx, uow.session, org, MetaName(meta.singular, meta.plural), now)
     token = new_secret()
+    spent_links.record(uow.session, membership.invitation_token_hash, spent_links.REPLACED, org.id, now)
     membership.invitation_token_hash = digest(token)
     membership.expires_at = now + timedelta(seconds=settings.invitation_expiry_seconds)
     membership.expiry_announced = False  # a new expiry gets its own invitation.expired
@@ -156,7 +157,9 @@ def _by_token(session: Session, token_hash: str) -> Membership:
     """The unaccepted membership a link token belongs to (not locked: only its keys are
     used, to take the locks in order). Raises InvitationInvalid."""
     membership = session.scalar(select(Membership).where(Membership.invitation_token_hash == token_hash))
-    if membership is None or membership.accepted_at is not None:
+    if membership is None:
+        raise spent_links.invalid(session, token_hash)
+    if membership.accepted_at is not None:
         raise InvitationInvalid()
     return membership
 
@@ -169,9 +172,9 @@ def _locked(session: Session, organization_id: str, user_id: str, token_hash: st
         org = ledger.lock_organization(session, organization_id)
         membership = ledger.lock_membership(session, organization_id, user_id)
     except NotFound as exc:
-        raise InvitationInvalid() from exc
+        raise spent_links.invalid(session, token_hash) from exc
     if membership.invitation_token_hash != token_hash:
-        raise InvitationInvalid()
+        raise spent_links.invalid(session, token_hash)
     return org, membership
 
 

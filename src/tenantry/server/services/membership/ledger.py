@@ -34,6 +34,7 @@ from sqlalchemy.orm.util import identity_key
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.domain import seats
 from tenantry.server.domain.errors import FieldError, InvitationExpired, InvitationInvalid, NotFound
+from tenantry.server.services.membership import spent_links
 
 
 def lock_user(session: Session, user_id: str) -> User:
@@ -172,6 +173,7 @@ def accept(session: Session, organization: Organization, membership: Membership,
     if seats.acceptance_blocked(organization.max_allowed_users, used(session, organization, now)):
         raise seats.over_limit_error()
     membership.accepted_at = now
+    spent_links.record(session, membership.invitation_token_hash, spent_links.USED, organization.id, now)
     membership.invitation_token_hash = None
     membership.updated_at = now
 

@@ -35,7 +35,7 @@ from tenantry.server.domain.memberships import (
 from tenantry.server.services.commands import MembershipInput, RoleInput
 from tenantry.server.services.directory import environment
 from tenantry.server.services.integration import events, oauth_grants
-from tenantry.server.services.membership import access, expiry, invitations, ledger
+from tenantry.server.services.membership import access, expiry, invitations, ledger, spent_links
 from tenantry.server.services.membership import roles as catalogue
 from tenantry.server.services.read_models.views import RoleRef, UserView, held_roles, membership_view, user_view
 
@@ -269,6 +269,7 @@ def end(ctx: Context, session: Session, membership: Membership) -> None:
     locks."""
     now = ctx.clock.now()
     _record_end(session, membership, now)
+    spent_links.record(session, membership.invitation_token_hash, spent_links.REVOKED, membership.organization_id, now)
     oauth_grants.revoke(session, now, user_id=membership.user_id, organization_id=membership.organization_id)
     ledger.remove(session, membership)
 
