@@ -28,6 +28,7 @@ from tenantry.server.services.integration import deliveries, egress
 from tenantry.server.services.integration.deliveries import Claimed, Outcome
 from tenantry.server.services.integration.egress import Resolver, system_resolver
 from tenantry.server.services.membership import expiry
+from tenantry.server.services.provisioning import log as provisioning_log
 
 log = logging.getLogger("tenantry.worker")
 
@@ -67,6 +68,7 @@ class Worker:
             self._next_sweep = time.monotonic() + self.ctx.settings.worker_sweep_seconds
             expiry.sweep(self.ctx)
             domains.check_pending(self.ctx, limit=10)  # pending domains whose TXT record may have appeared
+            provisioning_log.prune(self.ctx)
 
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop`` is set; an error in one round is logged and the loop goes on."""
