@@ -69,11 +69,8 @@ def page(
         session = uow.session
         if session.get(Organization, organization_id) is None:
             raise NotFound(f"No organization with id {organization_id!r}.")
-        names = dict(
-            session.execute(
-                select(Directory.id, Directory.name).where(Directory.organization_id == organization_id)
-            ).tuples()
-        )
+        rows = session.execute(select(Directory.id, Directory.name).where(Directory.organization_id == organization_id))
+        names = {ident: name for ident, name in rows.all()}
         where = [DirectoryOperation.organization_id == organization_id]
         if directory_id:
             if directory_id not in names:
