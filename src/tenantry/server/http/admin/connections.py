@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain import sso as rules
 from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
-from tenantry.server.http.admin.organization_sections import refused, section_page, without
+from tenantry.server.http.admin.organization_sections import provider_options, refused, section_page, without
 from tenantry.server.http.admin.web import signed_in_admin
 from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import text
@@ -33,7 +33,7 @@ router = APIRouter(
 )
 
 
-PROVIDER_OPTIONS = [(p, p.replace("_", " ").title()) for p in rules.PROVIDERS]
+PROVIDER_OPTIONS = provider_options(rules.PROVIDERS)
 
 
 def pairs(form: dict[str, str], name: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import TenantryError
-from tenantry.server.http.admin.organization_sections import refused, section_page, without
+from tenantry.server.http.admin.organization_sections import provider_options, refused, section_page, without
 from tenantry.server.http.admin.web import signed_in_admin
 from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import text
@@ -25,7 +25,7 @@ router = APIRouter(
     include_in_schema=False,
     dependencies=[Depends(signed_in_admin)],
 )
-PROVIDER_OPTIONS = [(p, p.replace("_", " ").title()) for p in directories.PROVIDERS]
+PROVIDER_OPTIONS = provider_options(directories.PROVIDERS)
 
 
 async def list_page(request: Request, organization_id: str, **extra: Any) -> Response:

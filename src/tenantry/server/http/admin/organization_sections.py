@@ -28,6 +28,11 @@ SECTIONS = (
 Page = Callable[..., Awaitable[Response]]
 
 
+def provider_options(providers: tuple[str, ...]) -> list[tuple[str, str]]:
+    """A select's (value, text) pairs for identity provider names: ``MICROSOFT_AD`` → "Microsoft Ad"."""
+    return [(p, p.replace("_", " ").title()) for p in providers]
+
+
 async def section_page(
     request: Request, organization_id: str, template: str, section: str, *, status_code: int = 200, **variables: Any
 ) -> Response:
