@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from fastapi import Request, Response
+from starlette.requests import ClientDisconnect
 
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.services.provisioning.log import Entry
@@ -46,7 +47,10 @@ async def entry(request: Request, response: Response, failure: Exception | None)
         return None
     if method == "POST" and len(parts) > 5:  # /.search: a read
         return None
-    sent = _json(await request.body())
+    try:
+        sent = _json(await request.body())  # read by the handler already: cached
+    except (RuntimeError, ClientDisconnect):  # a body the size limit cut off, a client gone
+        sent = {}
     answer = _json(bytes(response.body)) if response.status_code != 204 else {}
     outcome, message = _outcome(method, response.status_code, answer, failure)
     resource_id = parts[5] if len(parts) > 5 else answer.get("id")
