@@ -144,6 +144,8 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     pushed = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "", "active": True}
     for user_name in ("pat@acme-axe.com", "not an address"):  # one provisioned, one refused
         api.http.post(f"/scim/v2/{directory_id}/Users", headers=scim, json={**pushed, "userName": user_name})
+    group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "engineering"}
+    api.http.post(f"/scim/v2/{directory_id}/Groups", headers=scim, json=group)  # its role on the directory's page
 
     admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     token = login.open_session(context, owner_id, "axe", acme)

@@ -66,6 +66,7 @@ ROUTES = (  # (method, path template); {action} stands for both confirmation pag
     ("GET", "/admin/organizations/{organization_id}/directories/{directory_id}"),
     ("POST", "/admin/organizations/{organization_id}/directories/{directory_id}"),
     ("POST", "/admin/organizations/{organization_id}/directories/{directory_id}/rotate"),
+    ("POST", "/admin/organizations/{organization_id}/directories/{directory_id}/roles"),
     ("POST", "/admin/organizations/{organization_id}/directories/{directory_id}/delete"),
     ("GET", "/admin/organizations/{organization_id}/provisioning"),
     ("GET", "/admin/invitations"),

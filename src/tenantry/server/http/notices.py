@@ -62,6 +62,7 @@ DASHBOARD: Mapping[str, str] = {
     "connection_disabled": "Connection disabled.",
     "connection_deleted": "Connection deleted.",
     "directory_saved": "Directory saved.",
+    "roles_saved": "Roles saved; members' roles follow their groups now.",
     "directory_deleted": "Directory deleted; its users keep their accounts and memberships.",
 }
 

@@ -11,12 +11,14 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import TenantryError
+from tenantry.server.domain.pagination import PageRequest
 from tenantry.server.http.admin.organization_sections import provider_options, refused, section_page, without
 from tenantry.server.http.admin.web import signed_in_admin
 from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.membership import roles
 from tenantry.server.services.provisioning import directories
 
 router = APIRouter(
@@ -26,6 +28,7 @@ router = APIRouter(
     dependencies=[Depends(signed_in_admin)],
 )
 PROVIDER_OPTIONS = provider_options(directories.PROVIDERS)
+GROUPS_SHOWN = PageRequest(100)  # the groups whose roles the page sets (the API pages through more)
 
 
 async def list_page(request: Request, organization_id: str, **extra: Any) -> Response:
@@ -42,9 +45,20 @@ async def list_page(request: Request, organization_id: str, **extra: Any) -> Res
 
 
 async def detail_page(request: Request, organization_id: str, directory_id: str, **extra: Any) -> Response:
-    found = await run_in_threadpool(directories.get, context(request), organization_id, directory_id)
+    ctx = context(request)
+    found = await run_in_threadpool(directories.get, ctx, organization_id, directory_id)
+    groups = await run_in_threadpool(directories.list_groups, ctx, organization_id, directory_id, GROUPS_SHOWN)
+    available = await run_in_threadpool(roles.list_roles, ctx, organization_id)
     return await section_page(
-        request, organization_id, "organization_directory.html", "directories", directory=found, **extra
+        request,
+        organization_id,
+        "organization_directory.html",
+        "directories",
+        directory=found,
+        groups=groups,
+        mapped={a["group_id"]: a["role_name"] for a in found.role_assignments},
+        role_options=[("", "Default role")] + [(r.name, r.display_name) for r in available],
+        **extra,
     )
 
 
@@ -103,6 +117,22 @@ async def save_directory(request: Request, organization_id: str, directory_id: s
     return redirect(
         with_notice(f"/admin/organizations/{organization_id}/directories/{directory_id}", "directory_saved")
     )
+
+
+@router.post("/{directory_id}/roles")
+async def assign_roles(request: Request, organization_id: str, directory_id: str) -> Response:
+    """Group → role: each ``role.<group id>`` chosen (empty: the default member role)."""
+    form = await check_csrf(request)
+    chosen = [
+        {"group_id": name.removeprefix("role."), "role_name": value}
+        for name, value in form.items()
+        if name.startswith("role.") and value
+    ]
+    try:
+        await run_in_threadpool(directories.assign_roles, context(request), organization_id, directory_id, chosen)
+    except TenantryError as exc:
+        return await refused(partial(detail_page, request, organization_id, directory_id), exc, form, "roles")
+    return redirect(with_notice(f"/admin/organizations/{organization_id}/directories/{directory_id}", "roles_saved"))
 
 
 @router.post("/{directory_id}/delete")
