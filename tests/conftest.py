@@ -54,6 +54,7 @@ TABLES = (
     "email_codes",
     "login_lockouts",
     "membership_roles",
+    "directory_operations",
     "directory_group_members",
     "directory_groups",
     "directory_users",

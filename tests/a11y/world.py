@@ -135,6 +135,18 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
         201,
     )["connection"]
 
+    # A pending domain (its TXT record shows) and a directory whose SCIM writes fill the log.
+    domain = _ok(api.post(f"/api/v1/organizations/{acme}/domains", json={"domain": {"domain": "acme-axe.com"}}), 201)
+    directory = _ok(api.post(f"/api/v1/organizations/{acme}/directories", json={"directory_provider": "OKTA"}), 201)
+    directory_id = directory["directory"]["id"]
+    secret = _ok(api.post(f"/api/v1/organizations/{acme}/directories/{directory_id}/secrets"), 201)
+    scim = {"Authorization": f"Bearer {secret['plain_secret']}", "Content-Type": "application/scim+json"}
+    pushed = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "", "active": True}
+    for user_name in ("pat@acme-axe.com", "not an address"):  # one provisioned, one refused
+        api.http.post(f"/scim/v2/{directory_id}/Users", headers=scim, json={**pushed, "userName": user_name})
+    group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "engineering"}
+    api.http.post(f"/scim/v2/{directory_id}/Groups", headers=scim, json=group)  # its role on the directory's page
+
     admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     token = login.open_session(context, owner_id, "axe", acme)
     return World(
@@ -149,6 +161,8 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
             "admin_id": [admin.id],
             "action": ["delete", "rotate"],
             "connection_id": [connection["id"]],
+            "domain_id": [domain["domain"]["id"]],
+            "directory_id": [directory_id],
         },
         extra_urls=[
             f"/invitations/accept?token={pending_token}",

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 
 from tests.helpers import Api
 from tests.scim.scim import ENTERPRISE, Scim, assert_scim_error, directory, user_body
+from tests.sso.flows import org_with_domain
+from tests.sso.test_domain_join import verified_user
 
 
 def _scim(api: Api, http: TestClient, org_id: str | None = None) -> tuple[str, Scim]:
@@ -172,6 +174,21 @@ def test_an_account_outside_the_organization_is_never_linked(api: Api, http: Tes
     api.user_in(org, "ada@example.com", invite=False)  # already a member: the directory links it
     linked = scim.post("/Users", user_body("ada@example.com"))
     assert linked.status_code == 201, linked.text
+
+
+def test_a_verified_address_on_a_verified_domain_is_linked_an_unverified_one_is_not(api: Api, http: TestClient) -> None:
+    org = org_with_domain(api, domain="acme-link.com")["id"]
+    dana = verified_user(api, "dana@acme-link.com")  # verified, member of another organization
+    api.user_in(api.org("Elsewhere")["id"], "ed@acme-link.com")  # invited, never verified
+    _, scim = _scim(api, http, org)
+    linked = scim.post("/Users", user_body("dana@acme-link.com"))
+    assert linked.status_code == 201, linked.text
+    membership = _membership(api, org, "dana@acme-link.com")
+    assert membership is not None and membership["provisioning_method"] == "directory"
+    assert membership["membership_status"] == "ACTIVE"
+    assert api.get(f"/api/v1/users/{dana['id']}").json()["user"]["email"] == "dana@acme-link.com"
+    assert_scim_error(scim.post("/Users", user_body("ed@acme-link.com")), 409, "uniqueness")
+    assert _membership(api, org, "ed@acme-link.com") is None
 
 
 def test_delete_ends_the_membership_and_the_user_the_directory_created(api: Api, http: TestClient) -> None:

@@ -59,6 +59,8 @@ def test_connection_by_discovery_with_its_secret_sealed(api: Api, fake_oidc: Fak
     assert api.patch(path + ":disable").json()["connection"]["enabled"] is False
     patched = api.patch(path, json={"connection": {"attribute_mapping": {"custom_attributes.team": "department"}}})
     assert patched.json()["connection"]["attribute_mapping"] == {"custom_attributes.team": "department"}
+    no_scopes = api.patch(path, json={"connection": {"oidc_config": {"scopes": None}}})  # null: the defaults
+    assert no_scopes.json()["connection"]["oidc_config"]["scopes"] == ["openid", "email", "profile"], no_scopes.text
     assert [c["id"] for c in api.get(f"/api/v1/organizations/{org['id']}/connections").json()["connections"]] == [
         connection["id"]
     ]

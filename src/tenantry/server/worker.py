@@ -30,6 +30,7 @@ from tenantry.server.services.integration import deliveries, egress
 from tenantry.server.services.integration.deliveries import Claimed, Outcome
 from tenantry.server.services.integration.egress import Resolver, system_resolver
 from tenantry.server.services.membership import expiry, spent_links
+from tenantry.server.services.provisioning import log as provisioning_log
 
 log = logging.getLogger("tenantry.worker")
 
@@ -74,6 +75,7 @@ class Worker:
             expiry.sweep(self.ctx)
             spent_links.forget_old(self.ctx)
             domains.check_pending(self.ctx, limit=10)  # pending domains whose TXT record may have appeared
+            provisioning_log.prune(self.ctx)
 
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop`` is set; an error in one round is logged and the loop goes on."""

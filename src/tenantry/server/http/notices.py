@@ -55,6 +55,16 @@ DASHBOARD: Mapping[str, str] = {
     "webhook_saved": "Webhook saved.",
     "webhook_deleted": "Webhook deleted.",
     "delivery_replayed": "Delivery queued to be sent again now.",
+    "domain_added": "Domain added. Publish its TXT record, then check DNS.",
+    "domain_verified": "Domain verified.",
+    "domain_deleted": "Domain deleted.",
+    "connection_saved": "Connection saved.",
+    "connection_enabled": "Connection enabled: users on the verified domains now sign in through it.",
+    "connection_disabled": "Connection disabled.",
+    "connection_deleted": "Connection deleted.",
+    "directory_saved": "Directory saved.",
+    "roles_saved": "Roles saved; members' roles follow their groups now.",
+    "directory_deleted": "Directory deleted; its users keep their accounts and memberships.",
 }
 
 

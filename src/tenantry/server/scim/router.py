@@ -38,7 +38,8 @@ def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None
 
 async def _authenticate(request: Request, directory_id: str) -> Context:
     ctx = _ctx(request)
-    await run_in_threadpool(tokens.authenticate, ctx, directory_id, params.bearer(request))
+    organization_id = await run_in_threadpool(tokens.authenticate, ctx, directory_id, params.bearer(request))
+    request.state.scim_organization_id = organization_id  # this request's writes are logged (route.py)
     return ctx
 
 

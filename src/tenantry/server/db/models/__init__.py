@@ -10,6 +10,7 @@ from tenantry.server.db.models.authorization_code import AuthorizationCode
 from tenantry.server.db.models.browser_session import BrowserSession
 from tenantry.server.db.models.directory import Directory
 from tenantry.server.db.models.directory_group import DirectoryGroup, DirectoryGroupMember
+from tenantry.server.db.models.directory_operation import DirectoryOperation
 from tenantry.server.db.models.directory_user import DirectoryUser
 from tenantry.server.db.models.email import EmailRecord
 from tenantry.server.db.models.email_code import EmailCode
@@ -46,6 +47,7 @@ __all__ = [
     "Directory",
     "DirectoryGroup",
     "DirectoryGroupMember",
+    "DirectoryOperation",
     "DirectoryUser",
     "EmailCode",
     "EmailRecord",

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import InvalidArgument, TenantryError
+from tenantry.server.http.admin.organization_sections import SECTIONS
 from tenantry.server.http.admin.responses import json_object
 from tenantry.server.http.admin.web import page_request, render, signed_in_admin, sorting, status_of
 from tenantry.server.http.notices import with_notice
@@ -105,6 +106,8 @@ async def detail_page(
         role_options=[(r.name, r.display_name) for r in available],
         default_role=next((r.name for r in available if r.default_member), ""),
         metadata_text=json.dumps(org.metadata, indent=2, ensure_ascii=False) if org.metadata else "",
+        sections=SECTIONS,
+        section="",
         **extra,
     )
 

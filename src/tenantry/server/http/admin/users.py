@@ -4,6 +4,7 @@ everywhere, delete — through the same services (and validators) as the API."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +24,7 @@ from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import UpdateUser
 from tenantry.server.services.directory import attributes
 from tenantry.server.services.identity import sessions, users
+from tenantry.server.services.provisioning import ownership
 from tenantry.server.services.read_models.views import PROFILE_FIELDS, UserView
 
 router = APIRouter(
@@ -89,6 +91,7 @@ async def detail_page(request: Request, user_id: str, *, status_code: int = 200,
     user = await run_in_threadpool(users.get, ctx, user_id)
     definitions = await run_in_threadpool(attributes.all_definitions, ctx)
     live = await run_in_threadpool(sessions.list_for_user, ctx, user_id)
+    owned = await run_in_threadpool(ownership.owned, ctx, user_id)
     extra.setdefault("values", form_values(user))
     return await render(
         request,
@@ -98,6 +101,7 @@ async def detail_page(request: Request, user_id: str, *, status_code: int = 200,
         user=user,
         definitions=definitions,
         sessions=live,
+        owned=owned,
         metadata_text=json_text(user.metadata),
         **extra,
     )
@@ -113,9 +117,11 @@ async def update_user(request: Request, user_id: str) -> Response:
     form = await check_csrf(request)
     ctx = context(request)
     definitions = await run_in_threadpool(attributes.all_definitions, ctx)
+    owned = await run_in_threadpool(ownership.owned, ctx, user_id)
+    shown = [d for d in definitions if ownership.CUSTOM + d.key not in owned]  # a directory's are read-only
     try:
-        command = update_from_form(form, definitions)
-        await run_in_threadpool(users.update, ctx, user_id, command)
+        command = update_from_form(form, shown)
+        await run_in_threadpool(partial(users.update, ctx, user_id, command, directory_fields_read_only=True))
     except NotFound:
         raise  # answered by the dashboard's "not found" page
     except (ValidationError, TenantryError) as exc:

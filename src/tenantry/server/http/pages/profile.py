@@ -16,6 +16,7 @@ from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import UserProfileInput
 from tenantry.server.services.directory import attributes
 from tenantry.server.services.identity import users
+from tenantry.server.services.provisioning import ownership
 from tenantry.server.services.read_models.views import UserView
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
@@ -32,9 +33,17 @@ async def profile_page(request: Request, saved: bool = False) -> Response:
     session = await current_session(request)
     if session is None:
         return redirect("/login?next=/profile")
-    definitions = await run_in_threadpool(attributes.all_definitions, context(request))
+    ctx = context(request)
+    definitions = await run_in_threadpool(attributes.all_definitions, ctx)
+    owned = await run_in_threadpool(ownership.owned, ctx, session.user.id)
     return await render(
-        request, "profile.html", session=session, definitions=definitions, values=_values(session.user), saved=saved
+        request,
+        "profile.html",
+        session=session,
+        definitions=definitions,
+        owned=owned,
+        values=_values(session.user),
+        saved=saved,
     )
 
 
@@ -46,7 +55,10 @@ async def profile_submit(request: Request) -> Response:
         return redirect("/login?next=/profile")
     ctx = context(request)
     definitions = await run_in_threadpool(attributes.all_definitions, ctx)
-    editable = [d for d in definitions if d.user_editable]
+    owned = await run_in_threadpool(ownership.owned, ctx, session.user.id)
+    # A directory's attributes show read-only and are not read back; its standard fields are
+    # disabled (not sent), and the service refuses a submission that sets one anyway.
+    editable = [d for d in definitions if d.user_editable and ownership.CUSTOM + d.key not in owned]
     try:
         profile = UserProfileInput.model_validate(profile_from_form(form, editable, PROFILE_INPUTS))
         await run_in_threadpool(users.update_own_profile, ctx, session.user.id, profile)
@@ -58,6 +70,7 @@ async def profile_submit(request: Request) -> Response:
             status_code=400,
             session=session,
             definitions=definitions,
+            owned=owned,
             values={**_values(session.user), **form},
             errors=errors,
             error=message,

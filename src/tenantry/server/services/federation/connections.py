@@ -64,7 +64,8 @@ def _resolve_config(ctx: Context, kind: str, data: ConnectionInput, current: dic
         if data.oidc_config.issuer or data.oidc_config.discovery_endpoint:
             config.update(oidc_rp.discover(ctx, config.get("issuer"), config.get("discovery_endpoint")))
             config["discovered"] = True
-        config.setdefault("scopes", ["openid", "email", "profile"])
+        if not config.get("scopes"):  # absent, null or empty: the defaults
+            config["scopes"] = ["openid", "email", "profile"]
         if "openid" not in config["scopes"]:
             raise InvalidArgument.field("connection.oidc_config.scopes", "invalid", "must include openid")
     if kind == "SAML" and data.saml_config is not None:

@@ -27,6 +27,7 @@ from tenantry.server.services.identity import sessions
 from tenantry.server.services.identity.profiles import apply_profile
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import expiry, ledger, lifecycle
+from tenantry.server.services.provisioning import ownership
 from tenantry.server.services.read_models.views import (
     UserView,
     held_roles,
@@ -213,10 +214,14 @@ def list_page(
         return Page(views, page.next_page_token, page.prev_page_token, page.total_size)
 
 
-def update(ctx: Context, user_id: str, command: UpdateUser) -> UserView:
+def update(ctx: Context, user_id: str, command: UpdateUser, *, directory_fields_read_only: bool = False) -> UserView:
+    """Raises InvalidArgument; with ``directory_fields_read_only`` (the dashboard) also for a
+    field a directory owns (``directory_owned``, SPEC §12)."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         user = repo.user(uow.session, user_id, for_update=True)
+        if directory_fields_read_only:
+            ownership.refuse_owned(uow.session, user.id, command.user_profile)
         fields = command.model_fields_set
         if "external_id" in fields:
             repo.ensure_external_id_free(uow.session, User, command.external_id, except_id=user.id)
@@ -249,6 +254,7 @@ def update_own_profile(ctx: Context, user_id: str, profile: UserProfileInput) ->
                     for key in locked
                 ],
             )
+        ownership.refuse_owned(uow.session, user.id, profile)
         apply_profile(uow.session, user, profile, Requirement.SELF)
         user.updated_at = now
         uow.session.flush()

@@ -20,6 +20,7 @@ from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Directory, DirectoryUser, Membership, User
 from tenantry.server.domain.attributes import Requirement
+from tenantry.server.domain.domains import email_domain
 from tenantry.server.domain.errors import (
     AlreadyExists,
     FieldError,
@@ -30,6 +31,7 @@ from tenantry.server.domain.errors import (
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.types import email_key
 from tenantry.server.services.commands import UserProfileInput
+from tenantry.server.services.directory import domains
 from tenantry.server.services.identity.users import new_user
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import ledger
@@ -130,16 +132,17 @@ def _new_row(
     ctx: Context, session: Session, found: Directory, resource: UserModel, user: User | None, address: str
 ) -> DirectoryUser:
     """The directory user row and its Tenantry user: created, or an existing account linked
-    when it already belongs to this organization (never an account outside it)."""
+    when it already belongs to this organization or holds a verified address on one of the
+    organization's verified domains (SPEC §12); never another account."""
     now = ctx.clock.now()
     created_user = user is None
     if user is None:
         user = new_user(session, address, None, {}, UserProfileInput(), now, Requirement.NONE)
         events.user_event(session, "user.created", user, now)
-    elif repo.find_membership(session, found.organization_id, user.id) is None:
+    elif not _linkable(session, found.organization_id, user):
         raise AlreadyExists(
-            "An account with this e-mail address already exists outside this organization; "
-            "it is not linked to a directory user. Add it to the organization first, or use another address.",
+            "An account with this e-mail address already exists outside this organization, and its address "
+            "is not a verified one on the organization's verified domains; it is not linked to a directory user.",
             [FieldError("emails", "uniqueness", "address belongs to an account outside this organization")],
         )
     row = DirectoryUser(
@@ -157,6 +160,14 @@ def _new_row(
     session.add(row)
     session.flush()
     return row
+
+
+def _linkable(session: Session, organization_id: str, user: User) -> bool:
+    """An existing account a pushed user may become: a member of the organization already,
+    or the holder of a verified address on one of its verified domains."""
+    if repo.find_membership(session, organization_id, user.id) is not None:
+        return True
+    return user.email_verified and email_domain(user.email) in domains.verified_domains(session, organization_id)
 
 
 def _ensure_unique(session: Session, directory_id: str, row: DirectoryUser) -> None:
