@@ -135,3 +135,17 @@ def test_id_token_says_mfa_and_max_age_and_acr_values_ask_again(site: str, site_
         fresh = callback_params(authorize(browser, app, challenge, max_age="60"))
         claims = verify(browser, exchange(browser, app, fresh["code"], verifier).json()["id_token"])
         assert "mfa" in claims["amr"] and claims["auth_time"] >= int(clock.now().timestamp()) - 1
+
+
+def test_management_api_lists_and_resets_factors(site: str, users: Api, clock: FakeClock) -> None:
+    with httpx.Client(base_url=site) as ada:
+        _enrolled(ada, "ada@example.com", clock)
+    user_id = users.get("/api/v1/users:search", params={"query": "ada@example.com"}).json()["users"][0]["id"]
+    listed = users.get(f"/api/v1/users/{user_id}/mfa/factors").json()["factors"]
+    assert [f["type"] for f in listed] == ["totp"] and "secret" not in str(listed).lower()
+    assert users.delete(f"/api/v1/users/{user_id}/mfa/factors").json() == {"removed": 1}
+    assert users.get(f"/api/v1/users/{user_id}/mfa/factors").json()["factors"] == []
+    with httpx.Client(base_url=site) as again:  # required: the next sign-in enrols afresh
+        _enrolled(again, "ada@example.com", clock)
+    events = [e["type"] for e in users.get("/api/v1/events", params={"page_size": 100}).json()["events"]]
+    assert {"user.mfa_enrolled", "user.mfa_removed"} <= set(events)
