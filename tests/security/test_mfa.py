@@ -149,3 +149,33 @@ def test_management_api_lists_and_resets_factors(site: str, users: Api, clock: F
         _enrolled(again, "ada@example.com", clock)
     events = [e["type"] for e in users.get("/api/v1/events", params={"page_size": 100}).json()["events"]]
     assert {"user.mfa_enrolled", "user.mfa_removed"} <= set(events)
+
+
+def test_administrators_must_set_up_totp_then_sign_in_with_it(site: str, site_api: Api, context, clock) -> None:  # type: ignore[no-untyped-def]
+    from tenantry.server.services.identity import admins
+
+    admins.create(context, "root@ops.example", PASSWORD)
+    assert site_api.patch("/api/v1/environment/settings", json={"admin_mfa_required": True}).status_code == 200
+
+    def sign_in(browser: httpx.Client, code: str = "") -> httpx.Response:
+        token = form_token(browser, "/admin/login")
+        form = {"email": "root@ops.example", "password": PASSWORD, "code": code, "csrf_token": token}
+        return browser.post("/admin/login", data=form)
+
+    with httpx.Client(base_url=site) as browser:
+        assert sign_in(browser).status_code == 303
+        assert browser.get("/admin/organizations").headers["location"] == "/admin/mfa"  # only the set-up is open
+        begun = browser.post("/admin/mfa/begin", data={"csrf_token": form_token(browser, "/admin/mfa")})
+        totp = pyotp.TOTP(SECRET.search(begun.text).group(1))  # type: ignore[union-attr]
+        token = form_token(browser, "/admin/mfa")
+        assert (
+            browser.post("/admin/mfa/setup", data={"code": totp.at(clock.now()), "csrf_token": token}).status_code
+            == 303
+        )
+        assert browser.get("/admin/organizations").status_code == 200
+    with httpx.Client(base_url=site) as browser:
+        assert sign_in(browser).status_code == 401  # the password alone is not enough now
+        assert sign_in(browser, totp.at(clock.now())).status_code == 401  # the set-up's code, replayed
+        clock.advance(seconds=30)
+        assert sign_in(browser, totp.at(clock.now())).status_code == 303
+        assert browser.get("/admin/organizations").status_code == 200

@@ -38,7 +38,7 @@ class EnvironmentSettings(BaseModel):
     invitation_expiry_seconds: InvitationExpirySeconds = INVITATION_EXPIRY_DEFAULT_SECONDS
     organization_meta_name: OrganizationMetaName = OrganizationMetaName()
     branding: Branding = Branding()
-    # SPEC §13 (domain/mfa.py): second factor off | optional | required; administrators' own
+    # SPEC §13 (domain/mfa.py): users' second factor off | optional | required; administrators'
     mfa: Literal["off", "optional", "required"] = "off"
     admin_mfa_required: bool = False
 

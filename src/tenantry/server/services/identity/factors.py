@@ -16,7 +16,8 @@ from datetime import datetime
 
 import segno
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
@@ -117,7 +118,12 @@ def begin_enrolment(ctx: Context, user_id: str) -> Enrolment:
         issuer = environment.load(uow.session).branding.app_name
         email = user.email
         uow.commit()
-    uri = rules.totp_uri(secret, email, issuer)
+    return enrolment_for(secret, email, issuer)
+
+
+def enrolment_for(secret: str, account: str, issuer: str) -> Enrolment:
+    """The secret as the enrolment page shows it: text, otpauth URI and QR code (inline SVG)."""
+    uri = rules.totp_uri(secret, account, issuer)
     return Enrolment(secret, uri, segno.make(uri, error="m").svg_inline(scale=4, title="QR code of the secret"))
 
 
@@ -132,9 +138,7 @@ def enrolment_of(ctx: Context, user_id: str) -> Enrolment | None:
         sealed, factor_id = factor.secret_encrypted, factor.id
         email = repo.user(uow.session, user_id).email
         issuer = environment.load(uow.session).branding.app_name
-    secret = webhook_secrets.decrypt(ctx, factor_id, sealed)
-    uri = rules.totp_uri(secret, email, issuer)
-    return Enrolment(secret, uri, segno.make(uri, error="m").svg_inline(scale=4, title="QR code of the secret"))
+    return enrolment_for(webhook_secrets.decrypt(ctx, factor_id, sealed), email, issuer)
 
 
 def confirm_enrolment(ctx: Context, user_id: str, code: str) -> list[str]:
@@ -182,17 +186,30 @@ def check(ctx: Context, session: Session, user_id: str, code: str) -> str | None
 
 def _accept_totp(ctx: Context, session: Session, factor: MfaFactor, code: str) -> bool:
     secret = webhook_secrets.decrypt(ctx, factor.id, factor.secret_encrypted)
-    step = rules.totp_step_of(secret, code, ctx.clock.now(), factor.last_step)
+    return accept_totp(session, MfaFactor.last_step, MfaFactor.id == factor.id, secret, code, ctx.clock.now())
+
+
+def accept_totp(
+    session: Session,
+    last_step: InstrumentedAttribute[int | None],
+    row: ColumnElement[bool],
+    secret: str,
+    code: str,
+    now: datetime,
+) -> bool:
+    """Whether ``code`` is a TOTP code of ``secret`` for a step later than the ``last_step``
+    column of ``row``; the step is recorded by one conditional UPDATE, so of two requests
+    with the same code only one is accepted (replay)."""
+    current = session.scalar(select(last_step).where(row))
+    step = rules.totp_step_of(secret, code, now, current)
     if step is None:
         return False
-    newer = (MfaFactor.last_step.is_(None)) | (MfaFactor.last_step < step)
+    newer = last_step.is_(None) | (last_step < step)
+    table = last_step.class_
     taken = session.execute(
-        update(MfaFactor)
-        .where(MfaFactor.id == factor.id, newer)
-        .values(last_step=step)
-        .execution_options(synchronize_session="fetch")
+        update(table).where(row, newer).values({last_step.key: step}).execution_options(synchronize_session="fetch")
     ).rowcount  # type: ignore[attr-defined]
-    return bool(taken)  # another request used this step first: refused (replay)
+    return bool(taken)
 
 
 def _recovery_digest(ctx: Context, user_id: str, code: str) -> str:
