@@ -179,3 +179,21 @@ def test_administrators_must_set_up_totp_then_sign_in_with_it(site: str, site_ap
         clock.advance(seconds=30)
         assert sign_in(browser, totp.at(clock.now())).status_code == 303
         assert browser.get("/admin/organizations").status_code == 200
+
+
+def test_password_reset_does_not_skip_the_second_factor(site: str, users: Api, clock: FakeClock) -> None:
+    from tests.pages.conftest import latest_email, link_in
+
+    with httpx.Client(base_url=site) as browser:
+        _enrolled(browser, "ada@example.com", clock)
+    with httpx.Client(base_url=site) as browser:  # someone with the mailbox only
+        token = form_token(browser, "/forgot-password")
+        browser.post("/forgot-password", data={"email": "ada@example.com", "csrf_token": token})
+        link = link_in(latest_email(users, "ada@example.com", "reset_password"))
+        reset_token = link.split("token=", 1)[1]
+        done = browser.post(
+            "/reset-password",
+            data={"token": reset_token, "password": "another long passphrase", "csrf_token": form_token(browser, link)},
+        )
+        assert done.headers["location"].startswith("/login/mfa?")
+        assert "tenantry_session" not in browser.cookies

@@ -141,23 +141,15 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
     (``mfa.PendingToken``) gets its own cookie instead, and the redirect goes through the
     second-factor page first (whichever method led here)."""
     rotate_csrf_cookie(request, response)
+    name, lifetime = SESSION_COOKIE, sessions.SESSION_LIFETIME
     if isinstance(token, mfa.PendingToken):
         then = response.headers.get("location") or "/organizations"
         response.headers["location"] = f"/login/mfa?{urlencode({'next': safe_next(then)})}"
-        response.set_cookie(
-            PENDING_COOKIE,
-            token,
-            max_age=int(mfa.PENDING_LIFETIME.total_seconds()),
-            httponly=True,
-            samesite="lax",
-            secure=secure_cookies(context(request)),
-            path="/",
-        )
-        return
+        name, lifetime = PENDING_COOKIE, mfa.PENDING_LIFETIME
     response.set_cookie(
-        SESSION_COOKIE,
+        name,
         token,
-        max_age=int(sessions.SESSION_LIFETIME.total_seconds()),
+        max_age=int(lifetime.total_seconds()),
         httponly=True,
         samesite="lax",
         secure=secure_cookies(context(request)),

@@ -271,8 +271,9 @@ def delete_factor(ctx: Context, user_id: str, factor_id: str) -> None:
     enrols again at the next sign-in when MFA is required. Raises NotFound."""
     with ctx.uow() as uow:
         repo.user(uow.session, user_id, for_update=True)
-        if uow.session.get(MfaFactor, factor_id) is None or uow.session.get(MfaFactor, factor_id).user_id != user_id:  # type: ignore[union-attr]
-            raise NotFound("No such factor.", reason="factor")
+        factor = uow.session.get(MfaFactor, factor_id)
+        if factor is None or factor.user_id != user_id:
+            raise NotFound(f"No factor {factor_id!r} for this user.")
         _remove(uow.session, user_id, factor_id, ctx.clock.now())
         uow.commit()
 
