@@ -137,17 +137,28 @@ def test_id_token_says_mfa_and_max_age_and_acr_values_ask_again(site: str, site_
         assert "mfa" in claims["amr"] and claims["auth_time"] >= int(clock.now().timestamp()) - 1
 
 
-def test_management_api_lists_and_resets_factors(site: str, users: Api, clock: FakeClock) -> None:
-    with httpx.Client(base_url=site) as ada:
-        _enrolled(ada, "ada@example.com", clock)
-    user_id = users.get("/api/v1/users:search", params={"query": "ada@example.com"}).json()["users"][0]["id"]
-    listed = users.get(f"/api/v1/users/{user_id}/mfa/factors").json()["factors"]
-    assert [f["type"] for f in listed] == ["totp"] and "secret" not in str(listed).lower()
-    assert users.delete(f"/api/v1/users/{user_id}/mfa/factors").json() == {"removed": 1}
-    assert users.get(f"/api/v1/users/{user_id}/mfa/factors").json()["factors"] == []
-    with httpx.Client(base_url=site) as again:  # required: the next sign-in enrols afresh
-        _enrolled(again, "ada@example.com", clock)
-    events = [e["type"] for e in users.get("/api/v1/events", params={"page_size": 100}).json()["events"]]
+def test_organization_requirement_and_reset_through_the_sdk(site: str, site_api: Api, clock: FakeClock) -> None:
+    from tenantry import Client
+    from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET
+
+    ada = site_api.signup("ada@example.com", PASSWORD, organization={"display_name": "Strict"}).json()
+    assert site_api.signup("eve@example.com", PASSWORD, organization={"display_name": "Lax"}).status_code == 201
+    with Client(site, BOOTSTRAP_ID, BOOTSTRAP_SECRET) as sdk:
+        sdk.settings.update(mfa="optional")
+        assert sdk.mfa.update_organization_settings(ada["organization"]["id"], mfa_required=True).mfa_required
+        with httpx.Client(base_url=site) as browser:  # Eve's organization does not require it
+            assert (
+                _password_step(browser, "eve@example.com").headers["location"] == "/verify-email?next=/organizations"
+            )
+        with httpx.Client(base_url=site) as browser:  # Ada's does: she enrols while signing in
+            _enrolled(browser, "ada@example.com", clock)
+        user_id = ada["user"]["id"]
+        assert [f.type for f in sdk.mfa.list_factors(user_id)] == ["totp"]
+        sdk.mfa.reset(user_id)  # a lost phone
+        assert sdk.mfa.list_factors(user_id) == []
+        with httpx.Client(base_url=site) as browser:  # required still: the next sign-in enrols afresh
+            _enrolled(browser, "ada@example.com", clock)
+    events = [e["type"] for e in site_api.get("/api/v1/events", params={"page_size": 100}).json()["events"]]
     assert {"user.mfa_enrolled", "user.mfa_removed"} <= set(events)
 
 
