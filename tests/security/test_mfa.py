@@ -147,9 +147,7 @@ def test_organization_requirement_and_reset_through_the_sdk(site: str, site_api:
         sdk.settings.update(mfa="optional")
         assert sdk.mfa.update_organization_settings(ada["organization"]["id"], mfa_required=True).mfa_required
         with httpx.Client(base_url=site) as browser:  # Eve's organization does not require it
-            assert (
-                _password_step(browser, "eve@example.com").headers["location"] == "/verify-email?next=/organizations"
-            )
+            assert _password_step(browser, "eve@example.com").headers["location"] == "/verify-email?next=/organizations"
         with httpx.Client(base_url=site) as browser:  # Ada's does: she enrols while signing in
             _enrolled(browser, "ada@example.com", clock)
         user_id = ada["user"]["id"]
