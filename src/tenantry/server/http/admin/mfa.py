@@ -40,11 +40,11 @@ async def begin(request: Request, admin: AdminView = Depends(signed_in_admin)) -
 
 async def _with_code(request: Request, admin: AdminView, action: Any, **failed: Any) -> Response:
     form = await check_csrf(request)
-    limiter(request).check("code", address(request), f"admin:{admin.id}")
+    limiter(request).check("second_factor", address(request), f"admin:{admin.id}")
     try:
         await run_in_threadpool(action, context(request), admin.id, text(form, "code"))
     except TenantryError as exc:
-        limiter(request).hit("code", address(request), f"admin:{admin.id}")
+        limiter(request).hit("second_factor", address(request), f"admin:{admin.id}")
         errors = InvalidArgument.field("code", exc.code, exc.message).details
         return await _page(request, 400, errors=errors, **failed)
     return redirect("/admin/mfa")

@@ -70,13 +70,13 @@ async def second_factor_submit(request: Request) -> Response:
     pending = await run_in_threadpool(mfa.pending, ctx, token)
     if pending is None:
         return await _expired(request)
-    limiter(request).check("code", address(request), pending.user_id)  # per (user, address), like e-mailed codes
+    limiter(request).check("second_factor", address(request), pending.user_id)  # per (user, address)
     try:
         finished = await run_in_threadpool(mfa.finish, ctx, token, text(form, "code"))
     except rules.SignInExpired:
         return await _expired(request)
     except TenantryError as exc:
-        limiter(request).hit("code", address(request), pending.user_id)
+        limiter(request).hit("second_factor", address(request), pending.user_id)
         pending = await run_in_threadpool(mfa.pending, ctx, token)
         if pending is None:
             return await _expired(request)
@@ -147,11 +147,11 @@ async def _with_code(
     if session is None:
         return redirect("/login?next=/profile/mfa")
     ctx = context(request)
-    limiter(request).check("code", address(request), session.user.id)
+    limiter(request).check("second_factor", address(request), session.user.id)
     try:
         result = await run_in_threadpool(action, ctx, session.user.id, text(form, field))
     except TenantryError as exc:
-        limiter(request).hit("code", address(request), session.user.id)
+        limiter(request).hit("second_factor", address(request), session.user.id)
         return await _manage(request, 400, errors=_code_error(exc, field), **failed)
     return await _manage(request, codes=result) if result else redirect("/profile/mfa")
 
