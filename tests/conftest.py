@@ -34,6 +34,9 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Children first, so foreign keys never object. API clients and their tokens stay: servers
 # started once per module keep using the bootstrap client they created at start-up.
 TABLES = (
+    "pending_sign_ins",
+    "recovery_codes",
+    "mfa_factors",
     "saml_assertions_seen",
     "sso_requests",
     "user_identities",

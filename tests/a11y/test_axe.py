@@ -71,12 +71,27 @@ def _submit(button: str, **fill: str) -> Callable[[Page], None]:
     return act
 
 
+def _then(*acts: Callable[[Page], None]) -> Callable[[Page], None]:
+    def act(page: Page) -> None:
+        for each in acts:
+            each(page)
+
+    return act
+
+
 SUBMISSIONS: list[tuple[str, str, Callable[[Page], None]]] = [  # (persona, path, action)
     ("visitor", "/login", _submit("Sign in", email="owner@acmerobotics.com", password="wrong password")),
     ("visitor", "/signup", _submit("Create account")),
     ("visitor", "/forgot-password", _submit("Send the link", email="not an address")),
     ("user", "/organizations/new", _submit("Create workspace")),
     ("user", "/profile", _submit("Save", phone_number="not a phone")),
+    ("user", "/profile/mfa", _submit("Set up an authenticator app")),  # the QR code and key
+    (
+        "user",
+        "/profile/mfa",
+        _then(_submit("Set up an authenticator app"), _submit("Turn on two-step verification", code="1")),
+    ),
+    ("admin", "/admin/mfa", _submit("Set up an authenticator app")),
     ("admin", "/admin/configuration", _submit("Save branding", **{"branding.primary_color": "blue"})),
     ("admin", "/admin/configuration", _submit("Save expiry", invitation_expiry="0")),
     ("admin", "/admin/organizations", _submit("Create workspace")),

@@ -70,6 +70,7 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     api.settings(
         organization_meta_name={"singular": "Workspace", "plural": "Workspaces"},
         branding={"app_name": "Acme Cloud", "primary_color": brand_colour},  # before any e-mail is sent
+        mfa="optional",  # the profile offers two-step verification (its pages are scanned)
     )
     # The owner: signed up, verified, admin of Acme; invited to Globex (pending) and Initech (expired).
     owner = _ok(

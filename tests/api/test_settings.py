@@ -41,8 +41,11 @@ def test_defaults_are_exactly_the_contract(api):
         "invitation_expiry_seconds",
         "organization_meta_name",
         "branding",
+        "mfa",
+        "admin_mfa_required",
     }
     assert settings["signup_enabled"] is True
+    assert settings["mfa"] == "off" and settings["admin_mfa_required"] is False  # SPEC §13
     assert settings["max_organizations_per_user"] is None
     assert settings["invitation_expiry_seconds"] == 1296000 == FIFTEEN_DAYS
     assert settings["organization_meta_name"] == {"singular": "Organization", "plural": "Organizations"}

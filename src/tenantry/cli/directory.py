@@ -18,11 +18,12 @@ AttributeOption = typer.Option([], "--attribute", help="Custom attribute key=val
 
 
 def register(app: typer.Typer) -> None:
-    from tenantry.cli import bulk
+    from tenantry.cli import bulk, mfa
 
     app.add_typer(_orgs(), name="orgs")
     users = _users()
     bulk.register(users)
+    mfa.register(users)
     app.add_typer(users, name="users")
     app.add_typer(_members(), name="members")
     app.add_typer(_invites(), name="invites")

@@ -9,6 +9,7 @@ from tenantry.sdk.calls import Call, RetryPolicy, TokenState
 from tenantry.sdk.configuration import Applications, Attributes, Clients, Settings, SigningKeys
 from tenantry.sdk.directories import Directories
 from tenantry.sdk.events import Events, Webhooks
+from tenantry.sdk.mfa import Mfa
 from tenantry.sdk.models import SignedUp
 from tenantry.sdk.resources import (
     Emails,
@@ -34,6 +35,7 @@ class ManagementApi:
         self.users = Users(runner)
         self.memberships = Memberships(runner)
         self.roles = Roles(runner)
+        self.mfa = Mfa(runner)
         self.permissions = Permissions(runner)
         self.invitations = Invitations(runner)
         self.settings = Settings(runner)

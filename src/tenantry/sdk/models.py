@@ -99,6 +99,8 @@ class EnvironmentSettings(Model):
     invitation_expiry_seconds: int
     organization_meta_name: OrganizationMetaName
     branding: Branding
+    mfa: str = "off"  # off | optional | required (SPEC §13)
+    admin_mfa_required: bool = False
 
 
 class UserManagement(Model):

@@ -50,6 +50,9 @@ class Rule:
 RULES = {
     "password": Rule(per_address="30/minute;200/hour", per_account="10/minute;50/hour", paired=True),  # failures
     "code": Rule(per_address="30/minute;200/hour", per_account="10/minute;30/hour"),  # failed codes
+    # failed second-factor codes, per (user, address): whoever has the password cannot lock the
+    # owner out of the second step (a pending sign-in also dies after 5 wrong codes)
+    "second_factor": Rule(per_address="30/minute;200/hour", per_account="10/minute;30/hour", paired=True),
     "email": Rule(per_address="20/minute;100/hour", per_account="5/minute;20/hour"),  # e-mails sent
     "signup": Rule(per_address="10/minute;60/hour", per_account="5/hour"),
     "client_secret": Rule(per_address="60/minute", per_account="30/minute", paired=True),  # failed client auth

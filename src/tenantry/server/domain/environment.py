@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
 
 from tenantry.server.domain.errors import InvalidArgument
@@ -36,6 +38,9 @@ class EnvironmentSettings(BaseModel):
     invitation_expiry_seconds: InvitationExpirySeconds = INVITATION_EXPIRY_DEFAULT_SECONDS
     organization_meta_name: OrganizationMetaName = OrganizationMetaName()
     branding: Branding = Branding()
+    # SPEC §13 (domain/mfa.py): users' second factor off | optional | required; administrators'
+    mfa: Literal["off", "optional", "required"] = "off"
+    admin_mfa_required: bool = False
 
 
 class OrganizationMetaNamePatch(BaseModel):
@@ -60,6 +65,8 @@ class EnvironmentSettingsPatch(BaseModel):
     invitation_expiry_seconds: InvitationExpirySeconds | None = None
     organization_meta_name: OrganizationMetaNamePatch | None = None
     branding: BrandingPatch | None = None
+    mfa: Literal["off", "optional", "required"] | None = None
+    admin_mfa_required: bool | None = None
 
 
 _NULLABLE = {"max_organizations_per_user", "logo_url"}

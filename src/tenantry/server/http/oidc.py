@@ -17,6 +17,7 @@ from joserfc.errors import JoseError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import NotFound
+from tenantry.server.domain.mfa import ACR_VALUES_SUPPORTED
 from tenantry.server.http.pages.sso import sso_start_url
 from tenantry.server.http.pages.web import (
     address,
@@ -152,6 +153,7 @@ async def discovery(request: Request) -> JSONResponse:
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "code_challenge_methods_supported": ["S256"],
             "prompt_values_supported": ["none", "login", "create", "select_account"],
+            "acr_values_supported": list(ACR_VALUES_SUPPORTED),
             "claims_supported": [
                 "sub",
                 "iss",
@@ -160,6 +162,8 @@ async def discovery(request: Request) -> JSONResponse:
                 "iat",
                 "auth_time",
                 "nonce",
+                "acr",
+                "amr",
                 "email",
                 "email_verified",
                 "name",
@@ -234,6 +238,7 @@ async def authorize(request: Request) -> Response:
             prompt=set(params.get("prompt", "").split()),
             max_age=max_age,
             organization_hint=params.get("organization_id"),
+            acr_values=params.get("acr_values"),
         )
     except NotFound:  # the session ended meanwhile, or the membership went: choose again
         step = login.ChooseOrganization()
@@ -251,6 +256,8 @@ async def authorize(request: Request) -> Response:
         if params.get("login_hint"):
             target["login_hint"] = params["login_hint"]
         return redirect(f"/login?{urlencode(target)}")
+    if isinstance(step, login.StepUp):  # the second-factor page comes back here
+        return redirect(f"/login/mfa/step-up?{urlencode({'next': _without(here, 'prompt', 'max_age')})}")
     if isinstance(step, login.ChooseOrganization):  # the switcher comes back here with organization_id
         return redirect(f"/organizations?{urlencode({'next': _without(here, 'prompt', 'organization_id')})}")
     subject = Subject(step.user_id, step.organization_id, step.session_id, step.auth_time)

@@ -18,8 +18,11 @@ from tenantry.server.db.models.environment import EnvironmentSettingsRow
 from tenantry.server.db.models.event import Event
 from tenantry.server.db.models.login_lockout import LoginLockout
 from tenantry.server.db.models.membership import Membership
+from tenantry.server.db.models.mfa_factor import MfaFactor
 from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.organization_domain import OrganizationDomain
+from tenantry.server.db.models.pending_sign_in import PendingSignIn
+from tenantry.server.db.models.recovery_code import RecoveryCode
 from tenantry.server.db.models.refresh_token import RefreshToken
 from tenantry.server.db.models.role import MembershipRole, Permission, Role, RolePermission
 from tenantry.server.db.models.saml_assertion import SamlAssertionSeen
@@ -56,9 +59,12 @@ __all__ = [
     "LoginLockout",
     "Membership",
     "MembershipRole",
+    "MfaFactor",
     "Organization",
     "OrganizationDomain",
+    "PendingSignIn",
     "Permission",
+    "RecoveryCode",
     "RefreshToken",
     "Role",
     "RolePermission",

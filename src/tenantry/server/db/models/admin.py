@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.server.db.base import Base
@@ -20,3 +20,7 @@ class Admin(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # A TOTP authenticator (domain/mfa.py), encrypted like users' factors; on once confirmed
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(400))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_confirmed_at: Mapped[datetime | None]

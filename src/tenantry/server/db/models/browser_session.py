@@ -25,6 +25,7 @@ class BrowserSession(Base):
     # How the user signed in (RFC 8176 ``amr`` values; ``fed`` for SSO) and through which SSO connection
     amr: Mapped[list[Any] | None]
     connection_id: Mapped[str | None] = mapped_column(String(40))
+    acr: Mapped[str | None] = mapped_column(String(100))  # domain/mfa.py: single factor or MFA
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)

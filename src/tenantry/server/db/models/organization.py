@@ -36,6 +36,8 @@ class Organization(Base):
     # SPEC §10 domain join: off | suggest | auto; §11: domain users must sign in through SSO
     domain_join: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
     sso_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # SPEC §13: members must sign in with a second factor (unless the environment's MFA is off)
+    mfa_required: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Scalekit's fields (SPEC §15): ``features`` maps a feature name (``sso``, ``dir_sync``) to
     # whether the application turned it on for this organization.
     slug: Mapped[str | None] = mapped_column(String(253), unique=True)

@@ -53,7 +53,9 @@ async def login_submit(request: Request) -> Response:
     email, next_url = text(form, "email"), _next(form.get("next"))
     limiter(request).check("password", address(request), f"admin:{email}")
     try:
-        token = await run_in_threadpool(admins.login, context(request), email, form.get("password", ""))
+        token = await run_in_threadpool(
+            admins.login, context(request), email, form.get("password", ""), text(form, "code")
+        )
     except TenantryError as exc:
         limiter(request).hit("password", address(request), f"admin:{email}")
         return await render(request, "login.html", status_code=401, values=form, error=exc, next=next_url)

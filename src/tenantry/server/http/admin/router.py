@@ -20,6 +20,7 @@ from tenantry.server.http.admin import (
     domains,
     invitations,
     members,
+    mfa,
     organizations,
     outbox,
     provisioning_log,
@@ -28,13 +29,14 @@ from tenantry.server.http.admin import (
     webhooks,
 )
 from tenantry.server.http.admin.responses import not_found_page
-from tenantry.server.http.admin.web import SignInRequired
+from tenantry.server.http.admin.web import MfaSetupRequired, SignInRequired
 from tenantry.server.http.pages.web import redirect
 from tenantry.server.http.retry import RetryingRoute
 
 dashboard = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 TABS = (
     auth,
+    mfa,
     configuration,
     attributes,
     organizations,
@@ -63,5 +65,9 @@ def install(app: FastAPI) -> None:
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         target = request.url.path if request.method == "GET" else ""
         return redirect("/admin/login" + (f"?next={quote(target)}" if target else ""))
+
+    @app.exception_handler(MfaSetupRequired)
+    async def _set_up_mfa(request: Request, exc: MfaSetupRequired) -> Response:
+        return redirect("/admin/mfa")
 
     app.add_exception_handler(NotFound, not_found_page)  # type: ignore[arg-type]

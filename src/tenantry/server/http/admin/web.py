@@ -47,11 +47,21 @@ class SignInRequired(TenantryError):
     default_message = "Sign in to the dashboard."
 
 
+class MfaSetupRequired(SignInRequired):
+    """Administrators must use an authenticator and this one has none: answered with a
+    redirect to the set-up page, the only page open to them."""
+
+    default_message = "Set up your authenticator app first."
+
+
 async def signed_in_admin(request: Request) -> AdminView:
-    """FastAPI dependency: the administrator behind the cookie. Raises SignInRequired."""
+    """FastAPI dependency: the administrator behind the cookie. Raises SignInRequired, and
+    MfaSetupRequired outside /admin/mfa while they must set up an authenticator."""
     admin = await run_in_threadpool(admins.resolve, context(request), request.cookies.get(ADMIN_COOKIE))
     if admin is None:
         raise SignInRequired()
+    if admin.must_enrol_mfa and not request.url.path.startswith("/admin/mfa"):
+        raise MfaSetupRequired()
     request.state.admin = admin
     actors.set_for_request(actors.admin(admin.id))  # the events this request records name the admin
     return admin

@@ -221,6 +221,9 @@ async def _signed_in(request: Request, token: str, next_url: str) -> Response:
     return response
 
 
+signed_in = _signed_in  # the second-factor page (pages/mfa.py) goes on the same way
+
+
 @router.post("/login")
 async def login_submit(request: Request) -> Response:
     form = await check_csrf(request)

@@ -14,6 +14,7 @@ from tenantry.server.http.pages import (
     account,
     invitations,
     members,
+    mfa,
     organization_settings,
     organizations,
     profile,
@@ -26,7 +27,7 @@ from tenantry.server.services.directory import environment
 STATIC = StaticFiles(directory=Path(__file__).parents[2] / "static")
 
 pages = APIRouter(route_class=RetryingRoute, include_in_schema=False)
-for module in (account, invitations, members, organization_settings, organizations, profile, sso):
+for module in (account, invitations, members, mfa, organization_settings, organizations, profile, sso):
     pages.include_router(module.router)
 
 

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import Request
@@ -32,11 +32,12 @@ from tenantry.server.domain.messages import explain
 from tenantry.server.domain.wording import MetaName
 from tenantry.server.ratelimits import Limiter
 from tenantry.server.services.directory import environment
-from tenantry.server.services.identity import sessions
+from tenantry.server.services.identity import mfa, sessions
 from tenantry.server.services.identity.sessions import SessionView
 from tenantry.server.services.integration import actors, server_secrets
 
 SESSION_COOKIE = "tenantry_session"
+PENDING_COOKIE = "tenantry_mfa"  # a sign-in waiting for its second factor (services/identity/mfa.py)
 CSRF_COOKIE = "tenantry_csrf"
 CSRF_FIELD = "csrf_token"
 
@@ -141,11 +142,19 @@ async def current_session(request: Request) -> SessionView | None:
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """Sign the browser in with ``token``; a sign-in that still needs its second factor
+    (``mfa.PendingToken``) gets its own cookie instead, and the redirect goes through the
+    second-factor page first (whichever method led here)."""
     rotate_csrf_cookie(request, response)
+    name, lifetime = SESSION_COOKIE, sessions.SESSION_LIFETIME
+    if isinstance(token, mfa.PendingToken):
+        then = response.headers.get("location") or "/organizations"
+        response.headers["location"] = f"/login/mfa?{urlencode({'next': safe_next(then)})}"
+        name, lifetime = PENDING_COOKIE, mfa.PENDING_LIFETIME
     response.set_cookie(
-        SESSION_COOKIE,
+        name,
         token,
-        max_age=int(sessions.SESSION_LIFETIME.total_seconds()),
+        max_age=int(lifetime.total_seconds()),
         httponly=True,
         samesite="lax",
         secure=secure_cookies(context(request)),

@@ -32,6 +32,8 @@ from tenantry.server.domain.passwords import check_password_policy, hash_passwor
 from tenantry.server.domain.secrets import digest, new_secret
 from tenantry.server.domain.types import EmailAddress, email_key
 from tenantry.server.observability.metrics import counts_sign_in
+from tenantry.server.services.identity import admin_mfa
+from tenantry.server.services.integration import webhook_secrets
 
 SESSION_LIFETIME = timedelta(hours=12)
 SESSION_IDLE_LIMIT = timedelta(hours=2)  # an unattended dashboard signs itself out
@@ -45,10 +47,14 @@ class AdminView:
     email: str
     created_at: datetime
     last_login_at: datetime | None
+    mfa_enabled: bool = False
+    must_enrol_mfa: bool = False  # required and not set up: only the set-up page is open
 
 
-def _view(row: Admin) -> AdminView:
-    return AdminView(row.id, row.email, row.created_at, row.last_login_at)
+def _view(row: Admin, must_enrol: bool = False) -> AdminView:
+    return AdminView(
+        row.id, row.email, row.created_at, row.last_login_at, row.totp_confirmed_at is not None, must_enrol
+    )
 
 
 _EMAIL = TypeAdapter(EmailAddress)
@@ -107,8 +113,9 @@ def delete_(ctx: Context, admin_id: str) -> None:
 
 def reset_password(ctx: Context, email: str, password: str) -> AdminView:
     """Give an administrator a new password and end their sessions: the way back in from the
-    server's machine (``tenantry admin reset-password``) when the password is lost or
-    password sign-in is being refused. Raises NotFound or InvalidArgument (password policy)."""
+    server's machine (``tenantry admin reset-password``) when the password or the
+    authenticator is lost (it is removed) or password sign-in is being refused. Raises
+    NotFound or InvalidArgument (password policy)."""
     check_password_policy(password)
     password_hash = hash_password(password)
     with ctx.uow() as uow:
@@ -116,21 +123,29 @@ def reset_password(ctx: Context, email: str, password: str) -> AdminView:
         if row is None:
             raise NotFound(f"No administrator {email.strip()!r}.")
         row.password_hash = password_hash
+        admin_mfa.clear(row)  # the way back in after a lost authenticator too
         uow.session.execute(delete(AdminSession).where(AdminSession.admin_id == row.id))
         uow.commit()
         return _view(row)
 
 
 @counts_sign_in("admin_password")
-def login(ctx: Context, email: str, password: str) -> str:
-    """A session token for the right e-mail and password; raises Unauthenticated otherwise,
-    taking the same time whether or not the administrator exists."""
+def login(ctx: Context, email: str, password: str, code: str = "") -> str:
+    """A session token for the right e-mail and password, and the authenticator's ``code``
+    when the administrator set one up; raises Unauthenticated otherwise (taking the same
+    time whether or not the administrator exists), SecondFactorNeeded or
+    InvalidSecondFactor."""
     with ctx.uow(readonly=True) as uow:
         row = uow.session.scalar(select(Admin).where(Admin.email_key == email_key(email.strip())))
         stored, admin_id = (row.password_hash, row.id) if row else (None, None)
     if not verify_password(password, stored) or admin_id is None:
         raise Unauthenticated("The e-mail or password is not right.")
+    webhook_secrets.ready(ctx)
     with ctx.uow() as uow:
+        admin = uow.session.get(Admin, admin_id, with_for_update=True)
+        if admin is None:
+            raise Unauthenticated("The e-mail or password is not right.")
+        admin_mfa.check(ctx, uow.session, admin, code)
         token = _start_session(uow.session, admin_id, ctx.clock.now())
         uow.commit()
     return token
@@ -164,7 +179,7 @@ def resolve(ctx: Context, token: str | None) -> AdminView | None:
         admin = uow.session.get(Admin, row.admin_id)
         if admin is None:
             return None
-        view, stale = _view(admin), now - row.last_seen_at > TOUCH_EVERY
+        view, stale = _view(admin, admin_mfa.must_enrol(uow.session, admin)), now - row.last_seen_at > TOUCH_EVERY
     if stale:
         with ctx.uow() as uow:
             uow.session.execute(

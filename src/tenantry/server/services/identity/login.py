@@ -1,9 +1,11 @@
-"""Signing in, as one pipeline: method → policy → organization → session.
+"""Signing in, as one pipeline: method → second factor → policy → organization → session.
 
 - Methods: password, e-mailed one-time code, password reset, and a new account (sign-up or
   an accepted invitation: ``open_session``). The hosted pages call these; every one ends in
   ``_sign_in``, which picks the session's organization (the one named, else the earliest
-  active membership; never a suspended one) and starts the session.
+  active membership; never a suspended one) and starts the session — unless the MFA policy
+  asks for a second factor: then it returns a ``mfa.PendingToken`` instead, and the session
+  starts when ``mfa.finish`` accepts the code (mfa.py).
 - Policy and organization for an application's sign-in request (``authorize``, called by
   the OpenID provider's authorize endpoint): is the session fresh enough (``max_age``,
   ``prompt=login``), may a page be shown (``prompt=none``), which organization the tokens
@@ -43,7 +45,7 @@ from tenantry.server.email.message import render
 from tenantry.server.observability.metrics import counts_sign_in
 from tenantry.server.services.directory import environment
 from tenantry.server.services.federation import signin
-from tenantry.server.services.identity import lockouts, proof, sessions
+from tenantry.server.services.identity import lockouts, mfa, proof, sessions
 from tenantry.server.services.identity.sessions import SessionView
 from tenantry.server.services.integration import server_secrets
 from tenantry.server.services.read_models.views import UserView
@@ -151,7 +153,7 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
         raise Unauthenticated("The e-mail or password is not right.")
     with ctx.uow() as uow:
         lockouts.clear(uow.session, email)
-        token = _sign_in(uow, user_id, now, user_agent)
+        token = _sign_in(uow, user_id, now, user_agent, amr=["pwd"])
         uow.commit()
     return token
 
@@ -185,7 +187,7 @@ def login_with_code(ctx: Context, email: str, code: str, user_agent: str | None 
             raise InvalidCode()
         proof.take_over(uow.session, user, now)  # the code reached the mailbox (SPEC §3)
         lockouts.clear(uow.session, user.email)
-        token = _sign_in(uow, user.id, now, user_agent)
+        token = _sign_in(uow, user.id, now, user_agent, amr=["otp"])
         uow.commit()
     return token
 
@@ -357,7 +359,7 @@ def reset_password(ctx: Context, token: str, password: str, user_agent: str | No
         user.updated_at = now
         sessions.end_all_for_user(uow.session, user.id, now)
         lockouts.clear(uow.session, user.email)
-        session_token = _sign_in(uow, user.id, now, user_agent)
+        session_token = _sign_in(uow, user.id, now, user_agent, amr=["pwd"])
         uow.commit()
     return session_token
 
@@ -372,10 +374,21 @@ def open_session(ctx: Context, user_id: str, user_agent: str | None = None, orga
 
 
 def _sign_in(
-    uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None, organization_id: str | None = None
+    uow: UnitOfWork,
+    user_id: str,
+    now: datetime,
+    user_agent: str | None,
+    organization_id: str | None = None,
+    *,
+    amr: list[str] | None = None,
 ) -> str:
-    """The end of every method: the organization, then the session."""
-    return sessions.start(uow, user_id, now, user_agent, organization_id or _first_active_organization(uow, user_id))
+    """The end of every method (``amr``: how it proved the user, RFC 8176): the
+    organization, then the second factor when the policy asks (a ``mfa.PendingToken``,
+    no session yet), else the session."""
+    organization_id = organization_id or _first_active_organization(uow, user_id)
+    amr = amr or ["pwd"]
+    held = mfa.hold_if_needed(uow, user_id, now, user_agent, organization_id, amr)
+    return held if held is not None else sessions.start(uow, user_id, now, user_agent, organization_id, amr=amr)
 
 
 def _first_active_organization(uow: UnitOfWork, user_id: str) -> str | None:
@@ -408,6 +421,11 @@ class SignIn:
 
 
 @dataclass(frozen=True)
+class StepUp:
+    """Ask the signed-in user for a second factor (``acr_values``), then come back."""
+
+
+@dataclass(frozen=True)
 class ChooseOrganization:
     """Show the organization switcher, then come back with the choice."""
 
@@ -420,7 +438,7 @@ class Refuse:
     description: str
 
 
-AuthorizeStep = Proceed | SignIn | ChooseOrganization | Refuse
+AuthorizeStep = Proceed | SignIn | StepUp | ChooseOrganization | Refuse
 
 
 def choose_organization(
@@ -456,12 +474,14 @@ def authorize(
     prompt: set[str],
     max_age: int | None,
     organization_hint: str | None,
+    acr_values: str | None = None,
 ) -> AuthorizeStep:
     """Decide an application's sign-in request for the browser ``session`` (None: nobody
     signed in). ``prompt`` and ``max_age`` as in OIDC Core §3.1.2.1: ``none`` never shows a
     page, ``login`` and a session older than ``max_age`` seconds sign in again, ``create``
-    opens sign-up, ``select_account`` asks for the organization. On ``Proceed`` the
-    session's current organization is the chosen one."""
+    opens sign-up, ``select_account`` asks for the organization; ``acr_values`` asking for
+    MFA of a single-factor session steps up (mfa.py). On ``Proceed`` the session's current
+    organization is the chosen one."""
     interactive = "none" not in prompt
     now = ctx.clock.now()
     too_old = session is not None and max_age is not None and (now - session.created_at).total_seconds() > max_age
@@ -471,6 +491,10 @@ def authorize(
                 "login_required", "The user is not signed in." if session is None else "The user must sign in again."
             )
         return SignIn(create="create" in prompt and session is None)
+    if mfa.needs_step_up(ctx, session, acr_values):
+        if not interactive:
+            return Refuse("interaction_required", "The application asked for a second factor.")
+        return StepUp()
     choice = choose_organization(
         session.user,
         session.organization_id,

@@ -15,6 +15,7 @@ from tenantry.server.db.models import BrowserSession
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
+from tenantry.server.domain.mfa import acr_of
 from tenantry.server.domain.secrets import digest, new_secret
 from tenantry.server.services.integration import actors, events, oauth_grants
 from tenantry.server.services.read_models.views import UserView, user_view
@@ -29,6 +30,7 @@ class SessionView:
     user: UserView
     organization_id: str | None
     created_at: datetime  # when the user signed in (OIDC auth_time)
+    acr: str | None = None  # domain/mfa.py: single factor or MFA
 
 
 def start(
@@ -40,11 +42,12 @@ def start(
     *,
     amr: list[str] | None = None,
     connection_id: str | None = None,
+    acr: str | None = None,
 ) -> str:
     """Open a session for ``user_id`` in ``uow`` with ``organization_id`` as its current
     organization; returns the cookie token (shown once). Sign-in goes through
     ``login.py``, which chooses the organization. ``amr`` and ``connection_id`` record how
-    the user signed in (tokens carry them)."""
+    the user signed in (tokens carry them), and ``acr`` how strongly (default: from ``amr``)."""
     token = new_secret()
     uow.session.add(
         BrowserSession(
@@ -55,6 +58,7 @@ def start(
             user_agent=(user_agent or "")[:300] or None,
             amr=amr,
             connection_id=connection_id,
+            acr=acr or acr_of(amr),
             created_at=now,
             last_seen_at=now,
             expires_at=now + SESSION_LIFETIME,
@@ -80,6 +84,7 @@ def resolve(ctx: Context, token: str | None) -> SessionView | None:
             user_view(uow.session, repo.user(uow.session, row.user_id), now),
             row.organization_id,
             row.created_at,
+            row.acr,
         )
         stale = now - row.last_seen_at > TOUCH_EVERY
     if stale:
@@ -181,7 +186,7 @@ def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
 
 
 def sign_in_method(ctx: Context, session_id: str | None) -> dict[str, object]:
-    """The token claims that say how the session signed in: ``amr`` and, for SSO,
+    """The token claims that say how the session signed in: ``amr``, ``acr`` and, for SSO,
     ``sso_connection_id`` (empty when unknown or the session ended)."""
     if not session_id:
         return {}
@@ -192,6 +197,8 @@ def sign_in_method(ctx: Context, session_id: str | None) -> dict[str, object]:
         claims: dict[str, object] = {}
         if row.amr:
             claims["amr"] = list(row.amr)
+        if row.acr:
+            claims["acr"] = row.acr
         if row.connection_id:
             claims["sso_connection_id"] = row.connection_id
         return claims

@@ -42,6 +42,11 @@ def _key(ctx: Context, source: str) -> bytes:
     return hashlib.sha256(server_secrets.get(ctx, _DB_KEY_NAME).encode()).digest()
 
 
+def ready(ctx: Context) -> None:
+    """Load the key now, outside any transaction (``decrypt`` inside one then reads no row)."""
+    _key(ctx, "env" if ctx.settings.webhook_encryption_key else "db")
+
+
 def encrypt(ctx: Context, endpoint_id: str, secret: str) -> str:
     source = "env" if ctx.settings.webhook_encryption_key else "db"
     nonce = os.urandom(12)
