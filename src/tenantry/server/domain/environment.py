@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from tenantry.server.domain.errors import InvalidArgument
 from tenantry.server.domain.types import (
@@ -29,6 +31,19 @@ class Branding(BaseModel):
     primary_color: HexColor = "#4f46e5"
 
 
+MagicLinkLifetimeSeconds = Annotated[int, Field(ge=60, le=3600)]
+
+
+class SignInMethods(BaseModel):
+    """Which sign-in methods the hosted log-in page offers besides the password and the
+    e-mailed code (SPEC §13): passkeys, and a link e-mailed alongside the code."""
+
+    model_config = ConfigDict(extra="forbid")
+    passkeys: bool = True
+    magic_link: bool = False
+    magic_link_lifetime_seconds: MagicLinkLifetimeSeconds = 600
+
+
 class EnvironmentSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     signup_enabled: bool = True
@@ -36,6 +51,7 @@ class EnvironmentSettings(BaseModel):
     invitation_expiry_seconds: InvitationExpirySeconds = INVITATION_EXPIRY_DEFAULT_SECONDS
     organization_meta_name: OrganizationMetaName = OrganizationMetaName()
     branding: Branding = Branding()
+    sign_in_methods: SignInMethods = SignInMethods()
 
 
 class OrganizationMetaNamePatch(BaseModel):
@@ -51,6 +67,13 @@ class BrandingPatch(BaseModel):
     primary_color: HexColor | None = None
 
 
+class SignInMethodsPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    passkeys: bool | None = None
+    magic_link: bool | None = None
+    magic_link_lifetime_seconds: MagicLinkLifetimeSeconds | None = None
+
+
 class EnvironmentSettingsPatch(BaseModel):
     """A partial update: fields left out stay as they are; ``null`` where allowed clears."""
 
@@ -60,6 +83,7 @@ class EnvironmentSettingsPatch(BaseModel):
     invitation_expiry_seconds: InvitationExpirySeconds | None = None
     organization_meta_name: OrganizationMetaNamePatch | None = None
     branding: BrandingPatch | None = None
+    sign_in_methods: SignInMethodsPatch | None = None
 
 
 _NULLABLE = {"max_organizations_per_user", "logo_url"}

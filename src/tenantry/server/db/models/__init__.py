@@ -19,6 +19,7 @@ from tenantry.server.db.models.login_lockout import LoginLockout
 from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.organization_domain import OrganizationDomain
+from tenantry.server.db.models.passkey import Passkey, WebauthnChallenge
 from tenantry.server.db.models.refresh_token import RefreshToken
 from tenantry.server.db.models.role import MembershipRole, Permission, Role, RolePermission
 from tenantry.server.db.models.saml_assertion import SamlAssertionSeen
@@ -55,6 +56,7 @@ __all__ = [
     "MembershipRole",
     "Organization",
     "OrganizationDomain",
+    "Passkey",
     "Permission",
     "RefreshToken",
     "Role",
@@ -67,6 +69,7 @@ __all__ = [
     "User",
     "UserAttribute",
     "UserIdentity",
+    "WebauthnChallenge",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
