@@ -22,6 +22,7 @@ from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
 from tenantry.server.http.pages.sso import sso_start_url
 from tenantry.server.http.pages.web import (
     address,
+    browser_binding,
     check_csrf,
     clear_session_cookie,
     context,
@@ -35,9 +36,9 @@ from tenantry.server.http.pages.web import (
 )
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import SignUp
-from tenantry.server.services.directory import attributes, domains
+from tenantry.server.services.directory import attributes, domains, environment
 from tenantry.server.services.federation import signin
-from tenantry.server.services.identity import login, sessions, signup
+from tenantry.server.services.identity import login, magic_links, sessions, signup
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
@@ -275,9 +276,36 @@ async def _mail_if_registered(
 @router.post("/login/code")
 async def login_code_send(request: Request) -> Response:
     form = await check_csrf(request)
-    return await _mail_if_registered(
-        request, form, "login_code.html", login.send_login_code, next=safe_next(form.get("next"))
-    )
+    next_url = safe_next(form.get("next"), "")
+    send = await _code_sender(request, next_url)
+    return await _mail_if_registered(request, form, "login_code.html", send, next=next_url)
+
+
+async def _code_sender(request: Request, next_url: str) -> Callable[[Context, str], None]:
+    """The code alone, or with a magic link bound to this browser (SPEC §13, per the settings)."""
+    settings = await run_in_threadpool(environment.get_settings, context(request))
+    if not settings.sign_in_methods.magic_link:
+        return login.send_login_code
+    browser = browser_binding(request)
+    return lambda ctx, email: magic_links.send(ctx, email, browser, next_url)
+
+
+@router.get("/login/link")
+async def login_link(request: Request, token: str = "", next: str | None = None) -> Response:
+    """A magic link: signs in the browser that asked for it; any other is shown the code."""
+    limiter(request).check("code", address(request))
+    try:
+        opened = await run_in_threadpool(
+            magic_links.open_link, context(request), token, browser_binding(request), _agent(request)
+        )
+    except TenantryError as exc:
+        limiter(request).hit("code", address(request))
+        return await render(request, "magic_link.html", status_code=400, message=exc)
+    if isinstance(opened, magic_links.TypeTheCode):
+        response = await render(request, "magic_link.html", code=opened.code, expires_at=opened.expires_at)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return await _signed_in(request, opened.token, safe_next(next))
 
 
 @router.post("/login/code/verify")

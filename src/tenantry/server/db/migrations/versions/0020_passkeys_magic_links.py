@@ -37,9 +37,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=80), nullable=False),
         _at("created_at"),
         _at("last_used_at", True),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_passkeys_user_id_users"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_passkeys_user_id_users"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_passkeys")),
         sa.UniqueConstraint("credential_id", name=op.f("uq_passkeys_credential_id")),
     )
