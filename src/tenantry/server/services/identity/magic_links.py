@@ -109,8 +109,10 @@ def _live(session: Session, ctx: Context, token: str, now: datetime) -> EmailCod
 
 def open_link(ctx: Context, token: str, browser: str, user_agent: str | None = None) -> SignedIn | TypeTheCode:
     """Sign in the browser that asked; show any other browser the code. Raises
-    InvalidMagicLink (unknown, used, expired), SsoRequired."""
+    InvalidMagicLink (unknown, used, expired, magic links turned off), SsoRequired."""
     now = ctx.clock.now()
+    if not environment.get_settings(ctx).sign_in_methods.magic_link:
+        raise InvalidMagicLink()  # turned off: the links already sent stop working
     with ctx.uow(readonly=True) as uow:
         row = _live(uow.session, ctx, token, now) if token else None
         if row is None:
