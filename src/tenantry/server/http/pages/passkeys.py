@@ -5,6 +5,7 @@ and submits the answer in an ordinary form, so every outcome is an ordinary page
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from tenantry.server.context import Context
 from tenantry.server.domain.errors import NotFound, TenantryError
 from tenantry.server.http.pages.account import _signed_in
 from tenantry.server.http.pages.forms import text
@@ -112,51 +114,44 @@ async def register_options(request: Request) -> Response:
     return _json(options)
 
 
-@router.post("/profile/passkeys")
-async def register_submit(request: Request) -> Response:
+async def _change(
+    request: Request, act: Callable[[Context, SessionView, dict[str, str]], object], done: str
+) -> Response:
+    """A change to the user's own passkeys from the profile page, then back to its list."""
     form = await check_csrf(request)
     session = await current_session(request)
     if session is None:
         return redirect("/login?next=/profile")
     try:
-        await run_in_threadpool(
-            passkeys.register,
-            context(request),
-            session,
-            browser_binding(request),
-            form.get("credential", ""),
-            text(form, "name"),
-        )
+        await run_in_threadpool(act, context(request), session, form)
     except ValidationError:
         return _back(problem="invalid_name")
     except TenantryError as exc:
         return _back(problem=exc.code)
-    return _back("added")
+    return _back(done)
+
+
+@router.post("/profile/passkeys")
+async def register_submit(request: Request) -> Response:
+    browser = browser_binding(request)
+    return await _change(
+        request,
+        lambda ctx, session, form: passkeys.register(
+            ctx, session, browser, form.get("credential", ""), text(form, "name")
+        ),
+        "added",
+    )
 
 
 @router.post("/profile/passkeys/{passkey_id}/rename")
 async def rename(request: Request, passkey_id: str) -> Response:
-    form = await check_csrf(request)
-    session = await current_session(request)
-    if session is None:
-        return redirect("/login?next=/profile")
-    try:
-        await run_in_threadpool(passkeys.rename, context(request), session.user.id, passkey_id, text(form, "name"))
-    except ValidationError:
-        return _back(problem="invalid_name")
-    except TenantryError as exc:
-        return _back(problem=exc.code)
-    return _back("renamed")
+    return await _change(
+        request,
+        lambda ctx, session, form: passkeys.rename(ctx, session.user.id, passkey_id, text(form, "name")),
+        "renamed",
+    )
 
 
 @router.post("/profile/passkeys/{passkey_id}/delete")
 async def remove(request: Request, passkey_id: str) -> Response:
-    await check_csrf(request)
-    session = await current_session(request)
-    if session is None:
-        return redirect("/login?next=/profile")
-    try:
-        await run_in_threadpool(passkeys.remove, context(request), session, passkey_id)
-    except TenantryError as exc:
-        return _back(problem=exc.code)
-    return _back("removed")
+    return await _change(request, lambda ctx, session, _form: passkeys.remove(ctx, session, passkey_id), "removed")
