@@ -93,12 +93,19 @@ class Branding(Model):
     primary_color: str
 
 
+class SignInMethods(Model):
+    passkeys: bool = True
+    magic_link: bool = False
+    magic_link_lifetime_seconds: int = 600
+
+
 class EnvironmentSettings(Model):
     signup_enabled: bool
     max_organizations_per_user: int | None = None
     invitation_expiry_seconds: int
     organization_meta_name: OrganizationMetaName
     branding: Branding
+    sign_in_methods: SignInMethods = SignInMethods()
 
 
 class UserManagement(Model):
