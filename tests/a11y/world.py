@@ -5,11 +5,14 @@ the values that fill each page's path parameters."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from tenantry.server.context import Context
-from tenantry.server.services.identity import admins, login
+from tenantry.server.db.models import Passkey
+from tenantry.server.domain.ids import new_id
+from tenantry.server.services.identity import admins, login, magic_links
 from tenantry.server.services.integration import clients
 from tenantry.server.services.membership import requests
 from tests.helpers import Api
@@ -19,6 +22,7 @@ ADMIN_EMAIL = "root@ops.example"
 ADMIN_PASSWORD = "correct horse battery staple"
 OWNER = "owner@acmerobotics.com"
 PASSWORD = "a long and unusual passphrase"
+MAGIC_LINK = re.compile(r"(/login/link\?token=[A-Za-z0-9_\-]+)")
 
 ATTRIBUTES = [
     {
@@ -57,6 +61,28 @@ class World:
     setup_url: str | None
     notes: dict[str, Any] = field(default_factory=dict)
     screen_names: dict[str, str] = field(default_factory=dict)  # a visited URL -> its scene's name
+
+
+def _passkey(context: Context, user_id: str) -> None:
+    """A passkey on the owner's profile page (its list, rename and remove forms)."""
+    now = context.clock.now()
+    with context.uow() as uow:
+        uow.session.add(
+            Passkey(
+                id=new_id("pky"),
+                user_id=user_id,
+                credential_id="axe-credential",
+                public_key=b"not used",
+                sign_count=0,
+                transports=["internal"],
+                aaguid=None,
+                backed_up=True,
+                name="Work laptop",
+                created_at=now,
+                last_used_at=now,
+            )
+        )
+        uow.commit()
 
 
 def _ok(response: Any, status: int = 200) -> dict[str, Any]:
@@ -113,6 +139,11 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     login.request_password_reset(context, OWNER)
     reset_path = link_in(latest_email(api, OWNER, "reset_password"))
     login.send_login_code(context, OWNER)
+    # A magic link opened in another browser than the one that asked: the page shows the code.
+    api.settings(sign_in_methods={"magic_link": True})
+    magic_links.send(context, OWNER, browser="another browser")
+    magic_path = MAGIC_LINK.search(latest_email(api, OWNER, "login_code")).group(1)  # type: ignore[union-attr]
+    _passkey(context, owner_id)
     login.notify_existing_account(context, OWNER)
     requests.request_new(context, expired_token)  # the expired invitee asks its admins for a new one
 
@@ -170,6 +201,7 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
             f"/invitations/accept?token={expired_token}",
             f"/invitations/accept?token={blocked_token}",
             reset_path,
+            magic_path,
             "/organizations?next=/oauth/authorize",
         ],
         user_cookie=token,

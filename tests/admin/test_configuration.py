@@ -49,7 +49,17 @@ def test_configure_the_environment_section_by_section(dashboard, site_api):
     page.get_by_role("button", name="Save branding").click()
     expect(page.get_by_role("status")).to_contain_text("Branding saved")
 
+    page.get_by_label("Magic links stay valid for (minutes)").fill("0")
+    page.get_by_role("button", name="Save sign-in methods").click()
+    expect(page.locator(".field-error")).to_be_visible()  # refused: nothing of the section saved
+    page.get_by_label("Passkeys:").uncheck()
+    page.get_by_label("Magic links:").check()
+    page.get_by_label("Magic links stay valid for (minutes)").fill("5")
+    page.get_by_role("button", name="Save sign-in methods").click()
+    expect(page.get_by_role("status")).to_contain_text("Sign-in methods saved")
+
     settings = site_api.get("/api/v1/environment/settings").json()["settings"]
+    assert settings["sign_in_methods"] == {"passkeys": False, "magic_link": True, "magic_link_lifetime_seconds": 300}
     assert settings["signup_enabled"] is False
     assert settings["max_organizations_per_user"] == 2
     assert settings["invitation_expiry_seconds"] == 36 * 3600

@@ -43,7 +43,9 @@ def test_defaults_are_exactly_the_contract(api):
         "branding",
         "mfa",
         "admin_mfa_required",
+        "sign_in_methods",
     }
+    assert settings["sign_in_methods"] == {"passkeys": True, "magic_link": False, "magic_link_lifetime_seconds": 600}
     assert settings["signup_enabled"] is True
     assert settings["mfa"] == "off" and settings["admin_mfa_required"] is False  # SPEC §13
     assert settings["max_organizations_per_user"] is None
@@ -147,6 +149,15 @@ def test_invitation_expiry_bounds_are_inclusive(api, value):
     assert api.settings(invitation_expiry_seconds=value)["invitation_expiry_seconds"] == value
     assert current(api)["invitation_expiry_seconds"] == value
     assert value in (60, NINETY_DAYS)
+
+
+def test_sign_in_methods_change_one_at_a_time_within_bounds(api):
+    after = api.settings(sign_in_methods={"magic_link": True})["sign_in_methods"]
+    assert after == {"passkeys": True, "magic_link": True, "magic_link_lifetime_seconds": 600}
+    for bad in ({"magic_link_lifetime_seconds": 59}, {"magic_link_lifetime_seconds": 3601}, {"passkeys": "maybe"}):
+        refused(api, {"sign_in_methods": bad}, f"sign_in_methods.{next(iter(bad))}")
+    refused(api, {"sign_in_methods": {"passkeys": None}}, "sign_in_methods.passkeys")
+    assert current(api)["sign_in_methods"] == after
 
 
 @pytest.mark.parametrize("color", ["red", "#12345", "#1234567", "#gggggg", "1a73e8", ""])

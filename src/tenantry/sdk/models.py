@@ -93,6 +93,12 @@ class Branding(Model):
     primary_color: str
 
 
+class SignInMethods(Model):
+    passkeys: bool = True
+    magic_link: bool = False
+    magic_link_lifetime_seconds: int = 600
+
+
 class EnvironmentSettings(Model):
     signup_enabled: bool
     max_organizations_per_user: int | None = None
@@ -101,6 +107,7 @@ class EnvironmentSettings(Model):
     branding: Branding
     mfa: str = "off"  # off | optional | required (SPEC §13)
     admin_mfa_required: bool = False
+    sign_in_methods: SignInMethods = SignInMethods()
 
 
 class UserManagement(Model):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tenantry.server.domain.errors import InvalidArgument
 from tenantry.server.domain.types import (
@@ -31,6 +31,19 @@ class Branding(BaseModel):
     primary_color: HexColor = "#4f46e5"
 
 
+MagicLinkLifetimeSeconds = Annotated[int, Field(ge=60, le=3600)]
+
+
+class SignInMethods(BaseModel):
+    """Which sign-in methods the hosted log-in page offers besides the password and the
+    e-mailed code (SPEC §13): passkeys, and a link e-mailed alongside the code."""
+
+    model_config = ConfigDict(extra="forbid")
+    passkeys: bool = True
+    magic_link: bool = False
+    magic_link_lifetime_seconds: MagicLinkLifetimeSeconds = 600
+
+
 class EnvironmentSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     signup_enabled: bool = True
@@ -41,6 +54,7 @@ class EnvironmentSettings(BaseModel):
     # SPEC §13 (domain/mfa.py): users' second factor off | optional | required; administrators'
     mfa: Literal["off", "optional", "required"] = "off"
     admin_mfa_required: bool = False
+    sign_in_methods: SignInMethods = SignInMethods()
 
 
 class OrganizationMetaNamePatch(BaseModel):
@@ -56,6 +70,13 @@ class BrandingPatch(BaseModel):
     primary_color: HexColor | None = None
 
 
+class SignInMethodsPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    passkeys: bool | None = None
+    magic_link: bool | None = None
+    magic_link_lifetime_seconds: MagicLinkLifetimeSeconds | None = None
+
+
 class EnvironmentSettingsPatch(BaseModel):
     """A partial update: fields left out stay as they are; ``null`` where allowed clears."""
 
@@ -67,6 +88,7 @@ class EnvironmentSettingsPatch(BaseModel):
     branding: BrandingPatch | None = None
     mfa: Literal["off", "optional", "required"] | None = None
     admin_mfa_required: bool | None = None
+    sign_in_methods: SignInMethodsPatch | None = None
 
 
 _NULLABLE = {"max_organizations_per_user", "logo_url"}

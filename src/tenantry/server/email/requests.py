@@ -1,6 +1,7 @@
 """E-mails asked for but not yet written: outbox rows with status ``requested`` (email/jobs.py).
 
-The row holds the kind and the address as typed, nothing else; it is written on the request
+The row holds the kind, the address as typed and, for a magic link, the browser binding and
+where to go next (``data``, nothing secret); it is written on the request
 path for any address, so the answer costs the same whether the address is registered. The
 transaction that turns it into a message (or finds no account) deletes it first, with a
 conditional DELETE, so two processes never both resolve one request.
@@ -28,15 +29,17 @@ class Requested:
     kind: str
     address: str
     attempts: int
+    data: str = ""
 
 
-def add(session: Session, kind: str, address: str, now: datetime) -> None:
+def add(session: Session, kind: str, address: str, now: datetime, data: str = "") -> None:
     session.add(
         EmailRecord(
             id=new_id("eml"),
             kind=kind,
             to_address=address[:320],
             subject="",
+            body_text=data,
             status=REQUESTED,
             created_at=now,
             attempts=0,
@@ -48,12 +51,14 @@ def add(session: Session, kind: str, address: str, now: datetime) -> None:
 def due(engine: Engine, now: datetime, limit: int) -> list[Requested]:
     with UnitOfWork(engine, readonly=True) as uow:
         rows = uow.session.execute(
-            select(EmailRecord.id, EmailRecord.kind, EmailRecord.to_address, EmailRecord.attempts)
+            select(
+                EmailRecord.id, EmailRecord.kind, EmailRecord.to_address, EmailRecord.attempts, EmailRecord.body_text
+            )
             .where(EmailRecord.status == REQUESTED, EmailRecord.next_attempt_at <= now)
             .order_by(EmailRecord.next_attempt_at)
             .limit(limit)
         ).all()
-    return [Requested(row.id, row.kind, row.to_address, row.attempts) for row in rows]
+    return [Requested(row.id, row.kind, row.to_address, row.attempts, row.body_text or "") for row in rows]
 
 
 def take(session: Session, request_id: str) -> bool:

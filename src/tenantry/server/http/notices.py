@@ -30,6 +30,7 @@ DASHBOARD: Mapping[str, str] = {
     "settings_saved_invitations": "Invitation expiry saved.",
     "settings_saved_meta": "Name saved.",
     "settings_saved_branding": "Branding saved.",
+    "settings_saved_sign_in": "Sign-in methods saved.",
     "administrator_added": "The new administrator can now sign in to the dashboard.",
     "administrator_removed": "Administrator removed.",
     "organization_created": "{Meta} created.",

@@ -21,6 +21,7 @@ from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.mfa_factor import MfaFactor
 from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.organization_domain import OrganizationDomain
+from tenantry.server.db.models.passkey import Passkey, WebauthnChallenge
 from tenantry.server.db.models.pending_sign_in import PendingSignIn
 from tenantry.server.db.models.recovery_code import RecoveryCode
 from tenantry.server.db.models.refresh_token import RefreshToken
@@ -62,6 +63,7 @@ __all__ = [
     "MfaFactor",
     "Organization",
     "OrganizationDomain",
+    "Passkey",
     "PendingSignIn",
     "Permission",
     "RecoveryCode",
@@ -77,6 +79,7 @@ __all__ = [
     "User",
     "UserAttribute",
     "UserIdentity",
+    "WebauthnChallenge",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -24,3 +24,8 @@ class EmailCode(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     consumed_at: Mapped[datetime | None]
+    # A sign-in code may travel with a magic link (SPEC §13): keyed digest of the link's token,
+    # the link's own expiry, and a digest of the browser that asked (only it is signed in).
+    link_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    link_expires_at: Mapped[datetime | None]
+    browser_hash: Mapped[str | None] = mapped_column(String(64))

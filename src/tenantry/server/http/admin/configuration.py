@@ -49,6 +49,9 @@ def form_values(settings: EnvironmentSettings) -> dict[str, Any]:
         "branding.app_name": settings.branding.app_name,
         "branding.logo_url": settings.branding.logo_url or "",
         "branding.primary_color": settings.branding.primary_color,
+        "passkeys": settings.sign_in_methods.passkeys,
+        "magic_link": settings.sign_in_methods.magic_link,
+        "magic_link_minutes": settings.sign_in_methods.magic_link_lifetime_seconds // 60,
     }
 
 
@@ -60,7 +63,7 @@ def _number(form: dict[str, str], name: str) -> int | str:
 
 # Each section of the page is its own form with its own Save; its notice is
 # ``settings_saved_<section>`` (http/notices.py).
-SECTIONS = ("signup", "creation", "invitations", "meta", "branding")
+SECTIONS = ("signup", "creation", "invitations", "meta", "branding", "sign_in")
 
 
 def _section_values(form: dict[str, str], section: str) -> dict[str, object]:
@@ -73,6 +76,15 @@ def _section_values(form: dict[str, str], section: str) -> dict[str, object]:
         amount = _number(form, "invitation_expiry")
         unit = UNIT_SECONDS.get(form.get("invitation_expiry_unit", ""), 86_400)
         return {"invitation_expiry_seconds": amount * unit if isinstance(amount, int) else amount}
+    if section == "sign_in":
+        minutes = _number(form, "magic_link_minutes")
+        return {
+            "sign_in_methods": {
+                "passkeys": form.get("passkeys") == "true",
+                "magic_link": form.get("magic_link") == "true",
+                "magic_link_lifetime_seconds": minutes * 60 if isinstance(minutes, int) else minutes,
+            }
+        }
     if section == "meta":
         names = ("singular", "plural")
         return {"organization_meta_name": {n: text(form, f"organization_meta_name.{n}") for n in names}}
@@ -97,7 +109,10 @@ def patch_from_form(form: dict[str, str]) -> EnvironmentSettingsPatch:
 
 
 def _on_form(errors: list[FieldError]) -> list[FieldError]:
-    renamed = {"invitation_expiry_seconds": "invitation_expiry"}
+    renamed = {
+        "invitation_expiry_seconds": "invitation_expiry",
+        "sign_in_methods.magic_link_lifetime_seconds": "magic_link_minutes",
+    }
     return [replace(e, field=renamed.get(e.field, e.field)) for e in errors]
 
 
@@ -137,6 +152,8 @@ async def save_configuration(request: Request) -> Response:
         values = {**stored, **form}  # the other sections as stored, this one as typed
         if form.get("section") in (None, "signup"):
             values["signup_enabled"] = form.get("signup_enabled") == "true"
+        if form.get("section") in (None, "sign_in"):
+            values.update({name: form.get(name) == "true" for name in ("passkeys", "magic_link")})
         return await _page(request, values, 400, error=message, errors=_on_form(errors))
     section = form.get("section", "")
     key = f"settings_saved_{section}" if section in SECTIONS else "settings_saved"

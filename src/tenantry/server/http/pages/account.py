@@ -20,6 +20,7 @@ from tenantry.server.http.pages.sso import sso_start_url
 from tenantry.server.http.pages.web import (
     PendingSignUp,
     address,
+    browser_binding,
     check_csrf,
     clear_session_cookie,
     clear_signup_cookie,
@@ -36,9 +37,9 @@ from tenantry.server.http.pages.web import (
 )
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import SignUp
-from tenantry.server.services.directory import attributes, domains
+from tenantry.server.services.directory import attributes, domains, environment
 from tenantry.server.services.federation import signin
-from tenantry.server.services.identity import login, mail_requests, sessions, signup
+from tenantry.server.services.identity import login, magic_links, mail_requests, sessions, signup
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
@@ -279,7 +280,7 @@ async def login_code_page(request: Request, next: str | None = None) -> Response
 
 
 async def _mail_if_registered(
-    request: Request, form: dict[str, str], template: str, kind: str, **page: Any
+    request: Request, form: dict[str, str], template: str, kind: str, request_data: str = "", **page: Any
 ) -> Response:
     """Validate the e-mail, count it against the rate limit, ask for the ``kind`` e-mail
     (nothing goes to an unknown address), and show the same "sent" page either way."""
@@ -297,7 +298,7 @@ async def _mail_if_registered(
         )
     limiter(request).check("email", address(request), email)
     limiter(request).hit("email", address(request), email)
-    send_later = await run_in_threadpool(mail_requests.ask, context(request), kind, email)
+    send_later = await run_in_threadpool(mail_requests.ask, context(request), kind, email, request_data)
     response = await render(request, template, values={"email": email}, sent=True, **page)
     response.background = BackgroundTask(send_later)  # after the answer: its time says nothing (email/jobs.py)
     return response
@@ -306,9 +307,33 @@ async def _mail_if_registered(
 @router.post("/login/code")
 async def login_code_send(request: Request) -> Response:
     form = await check_csrf(request)
+    next_url = safe_next(form.get("next"), "")
+    # The code alone, or with a magic link bound to this browser (SPEC §13, per the settings).
+    settings = await run_in_threadpool(environment.get_settings, context(request))
+    if not settings.sign_in_methods.magic_link:
+        return await _mail_if_registered(request, form, "login_code.html", mail_requests.LOGIN_CODE, next=next_url)
+    data = magic_links.request_data(browser_binding(request), next_url)
     return await _mail_if_registered(
-        request, form, "login_code.html", mail_requests.LOGIN_CODE, next=safe_next(form.get("next"))
+        request, form, "login_code.html", mail_requests.MAGIC_LINK, next=next_url, request_data=data
     )
+
+
+@router.get("/login/link")
+async def login_link(request: Request, token: str = "", next: str | None = None) -> Response:
+    """A magic link: signs in the browser that asked for it; any other is shown the code."""
+    limiter(request).check("code", address(request))
+    try:
+        opened = await run_in_threadpool(
+            magic_links.open_link, context(request), token, browser_binding(request), _agent(request)
+        )
+    except TenantryError as exc:
+        limiter(request).hit("code", address(request))
+        return await render(request, "magic_link.html", status_code=400, message=exc)
+    if isinstance(opened, magic_links.TypeTheCode):
+        response = await render(request, "magic_link.html", code=opened.code, expires_at=opened.expires_at)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return await _signed_in(request, opened.token, safe_next(next))
 
 
 @router.post("/login/code/verify")

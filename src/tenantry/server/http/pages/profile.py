@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import TenantryError
+from tenantry.server.http.pages import passkeys
 from tenantry.server.http.pages.forms import PROFILE_INPUTS, errors_of, profile_from_form
 from tenantry.server.http.pages.web import check_csrf, context, current_session, redirect, render
 from tenantry.server.http.retry import RetryingRoute
@@ -29,7 +30,7 @@ def _values(user: UserView) -> dict[str, Any]:
 
 
 @router.get("/profile")
-async def profile_page(request: Request, saved: bool = False) -> Response:
+async def profile_page(request: Request, saved: bool = False, passkey: str = "", passkey_problem: str = "") -> Response:
     session = await current_session(request)
     if session is None:
         return redirect("/login?next=/profile")
@@ -44,6 +45,7 @@ async def profile_page(request: Request, saved: bool = False) -> Response:
         owned=owned,
         values=_values(session.user),
         saved=saved,
+        **await passkeys.section(request, session, passkey, passkey_problem),
     )
 
 
@@ -74,5 +76,6 @@ async def profile_submit(request: Request) -> Response:
             values={**_values(session.user), **form},
             errors=errors,
             error=message,
+            **await passkeys.section(request, session),
         )
     return redirect("/profile?saved=true")

@@ -17,6 +17,7 @@ from tenantry.server.http.pages import (
     mfa,
     organization_settings,
     organizations,
+    passkeys,
     profile,
     sso,
 )
@@ -27,7 +28,7 @@ from tenantry.server.services.directory import environment
 STATIC = StaticFiles(directory=Path(__file__).parents[2] / "static")
 
 pages = APIRouter(route_class=RetryingRoute, include_in_schema=False)
-for module in (account, invitations, members, mfa, organization_settings, organizations, profile, sso):
+for module in (account, invitations, members, mfa, organization_settings, organizations, passkeys, profile, sso):
     pages.include_router(module.router)
 
 

@@ -105,6 +105,14 @@ async def check_csrf(request: Request) -> dict[str, str]:
     return {key: value for key, value in form.multi_items() if isinstance(value, str)}
 
 
+def browser_binding(request: Request) -> str:
+    """A keyed digest of this browser's secret cookie (the CSRF one): binds a passkey
+    ceremony or a magic link to the browser that asked for it. Stable until the next sign-in."""
+    return hmac.new(
+        _csrf_key(context(request)), f"browser:{_browser_secret(request)}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
 def ensure_csrf_cookie(request: Request, response: Response) -> None:
     """Give the browser its CSRF secret if it has none (set on the page that shows a form)."""
     if request.cookies.get(CSRF_COOKIE) != _browser_secret(request):

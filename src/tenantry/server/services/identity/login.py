@@ -5,7 +5,8 @@
   ``_sign_in``, which picks the session's organization (the one named, else the earliest
   active membership; never a suspended one) and starts the session — unless the MFA policy
   asks for a second factor: then it returns a ``mfa.PendingToken`` instead, and the session
-  starts when ``mfa.finish`` accepts the code (mfa.py).
+  starts when ``mfa.finish`` accepts the code (mfa.py). Methods kept in their own modules end
+  there too, through ``complete_sign_in`` (passkeys.py, magic_links.py, social_login.py).
 - Policy and organization for an application's sign-in request (``authorize``, called by
   the OpenID provider's authorize endpoint): is the session fresh enough (``max_age``,
   ``prompt=login``), may a page be shown (``prompt=none``), which organization the tokens
@@ -26,6 +27,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select, update
@@ -81,14 +83,17 @@ def _mail(ctx: Context, uow: UnitOfWork, kind: str, user: User, subject: str, **
     )
 
 
-def _issue_code(ctx: Context, uow: UnitOfWork, user: User, purpose: str, now: datetime) -> str:
-    """A fresh 6-digit code for ``purpose``; earlier unused ones of that purpose stop working."""
+def _issue_code(
+    ctx: Context, uow: UnitOfWork, user: User, purpose: str, now: datetime, code: str | None = None, **link: Any
+) -> str:
+    """A fresh 6-digit code for ``purpose`` (``code``: one derived by the caller, with the
+    ``link`` columns of a magic link); earlier unused ones of that purpose stop working."""
     uow.session.execute(
         update(EmailCode)
         .where(EmailCode.user_id == user.id, EmailCode.purpose == purpose, EmailCode.consumed_at.is_(None))
         .values(consumed_at=now)
     )
-    code = f"{secrets.randbelow(10**6):06d}"
+    code = code or f"{secrets.randbelow(10**6):06d}"
     row_id = new_id("otc")
     uow.session.add(
         EmailCode(
@@ -99,6 +104,7 @@ def _issue_code(ctx: Context, uow: UnitOfWork, user: User, purpose: str, now: da
             attempts=0,
             created_at=now,
             expires_at=now + CODE_LIFETIME,
+            **link,
         )
     )
     return code
@@ -371,6 +377,12 @@ def open_session(ctx: Context, user_id: str, user_agent: str | None = None, orga
         token = _sign_in(uow, user_id, ctx.clock.now(), user_agent, organization_id)
         uow.commit()
     return token
+
+
+def complete_sign_in(uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None, *, amr: list[str]) -> str:
+    """The end of a method kept in its own module, whose proof (``amr``, RFC 8176) was
+    checked in ``uow``: on through the rest of the pipeline."""
+    return _sign_in(uow, user_id, now, user_agent, amr=amr)
 
 
 def _sign_in(

@@ -17,25 +17,27 @@ from tenantry.server.context import Context
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.email import requests
 from tenantry.server.email.jobs import jobs
-from tenantry.server.services.identity import login
+from tenantry.server.services.identity import login, magic_links
 
 log = logging.getLogger(__name__)
 
 LOGIN_CODE, PASSWORD_RESET, ACCOUNT_EXISTS = "login_code", "reset_password", "account_exists"
-_WRITERS: dict[str, Callable[[Context, UnitOfWork, str], None]] = {
-    LOGIN_CODE: login.login_code_mail,
-    PASSWORD_RESET: login.reset_mail,
-    ACCOUNT_EXISTS: login.account_exists_mail,
+MAGIC_LINK = "magic_link"  # a sign-in code with a link bound to the asking browser (data: magic_links)
+_WRITERS: dict[str, Callable[[Context, UnitOfWork, str, str], None]] = {
+    LOGIN_CODE: lambda ctx, uow, email, _: login.login_code_mail(ctx, uow, email),
+    PASSWORD_RESET: lambda ctx, uow, email, _: login.reset_mail(ctx, uow, email),
+    ACCOUNT_EXISTS: lambda ctx, uow, email, _: login.account_exists_mail(ctx, uow, email),
+    MAGIC_LINK: magic_links.link_mail,
 }
 
 
-def ask(ctx: Context, kind: str, email: str) -> Callable[[], None]:
+def ask(ctx: Context, kind: str, email: str, data: str = "") -> Callable[[], None]:
     """Record that ``kind`` was asked for ``email`` (committed before the answer); returns
     what to call once the answer is sent."""
     if kind not in _WRITERS:
         raise ValueError(f"unknown e-mail request {kind!r}")
     with ctx.uow() as uow:
-        requests.add(uow.session, kind, email, ctx.clock.now())
+        requests.add(uow.session, kind, email, ctx.clock.now(), data)
         uow.commit()
     return jobs.prepare(run_due, ctx)
 
@@ -53,7 +55,7 @@ def resolve_due(ctx: Context, limit: int = 100) -> int:
         try:
             with ctx.uow() as uow:
                 if requests.take(uow.session, request.id):
-                    _WRITERS[request.kind](ctx, uow, request.address)
+                    _WRITERS[request.kind](ctx, uow, request.address, request.data)
                 uow.commit()
         except Exception as exc:
             log.exception("e-mail request %s (%s) failed", request.id, request.kind)

@@ -68,7 +68,10 @@ def hold_if_needed(
     replaces_session_id: str | None = None,
 ) -> PendingToken | None:
     """A pending sign-in's token when the policy asks this user for a second factor (or
-    ``step_up``), else None (start the session now)."""
+    ``step_up``), else None (start the session now). A method that is multi-factor by
+    itself (a passkey with user verification: ``mfa`` in its amr) is never held."""
+    if "mfa" in amr:
+        return None
     step = rules.second_factor_step(
         factors.policy(uow.session),
         factors.organization_requires(uow.session, user_id),
