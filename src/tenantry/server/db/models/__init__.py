@@ -24,6 +24,7 @@ from tenantry.server.db.models.role import MembershipRole, Permission, Role, Rol
 from tenantry.server.db.models.saml_assertion import SamlAssertionSeen
 from tenantry.server.db.models.server_secret import ServerSecret
 from tenantry.server.db.models.signing_key import SigningKey
+from tenantry.server.db.models.social_connection import SocialConnection, SocialIdentity
 from tenantry.server.db.models.sso_connection import SsoConnection
 from tenantry.server.db.models.sso_request import SsoRequest
 from tenantry.server.db.models.user import User
@@ -62,6 +63,8 @@ __all__ = [
     "SamlAssertionSeen",
     "ServerSecret",
     "SigningKey",
+    "SocialConnection",
+    "SocialIdentity",
     "SsoConnection",
     "SsoRequest",
     "User",

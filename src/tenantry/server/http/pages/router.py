@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.colours import Palette, palette
-from tenantry.server.http.pages import account, invitations, members, organizations, profile, sso
+from tenantry.server.http.pages import account, invitations, members, organizations, profile, social, sso
 from tenantry.server.http.pages.web import context
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.directory import environment
@@ -18,7 +18,7 @@ from tenantry.server.services.directory import environment
 STATIC = StaticFiles(directory=Path(__file__).parents[2] / "static")
 
 pages = APIRouter(route_class=RetryingRoute, include_in_schema=False)
-for module in (account, invitations, members, organizations, profile, sso):
+for module in (account, invitations, members, organizations, profile, social, sso):
     pages.include_router(module.router)
 
 

@@ -3,7 +3,8 @@
 - Methods: password, e-mailed one-time code, password reset, and a new account (sign-up or
   an accepted invitation: ``open_session``). The hosted pages call these; every one ends in
   ``_sign_in``, which picks the session's organization (the one named, else the earliest
-  active membership; never a suspended one) and starts the session.
+  active membership; never a suspended one) and starts the session. Methods kept in their
+  own modules end there too, through ``complete_sign_in`` (social: ``social_login.py``).
 - Policy and organization for an application's sign-in request (``authorize``, called by
   the OpenID provider's authorize endpoint): is the session fresh enough (``max_age``,
   ``prompt=login``), may a page be shown (``prompt=none``), which organization the tokens
@@ -334,11 +335,24 @@ def open_session(ctx: Context, user_id: str, user_agent: str | None = None, orga
     return token
 
 
+def complete_sign_in(uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None, *, amr: list[str]) -> str:
+    """The end of a method kept in its own module, whose proof (``amr``, RFC 8176) was
+    checked in ``uow``: on through the rest of the pipeline."""
+    return _sign_in(uow, user_id, now, user_agent, amr=amr)
+
+
 def _sign_in(
-    uow: UnitOfWork, user_id: str, now: datetime, user_agent: str | None, organization_id: str | None = None
+    uow: UnitOfWork,
+    user_id: str,
+    now: datetime,
+    user_agent: str | None,
+    organization_id: str | None = None,
+    *,
+    amr: list[str] | None = None,
 ) -> str:
     """The end of every method: the organization, then the session."""
-    return sessions.start(uow, user_id, now, user_agent, organization_id or _first_active_organization(uow, user_id))
+    organization_id = organization_id or _first_active_organization(uow, user_id)
+    return sessions.start(uow, user_id, now, user_agent, organization_id, amr=amr)
 
 
 def _first_active_organization(uow: UnitOfWork, user_id: str) -> str | None:
