@@ -36,6 +36,8 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 TABLES = (
     "saml_assertions_seen",
     "sso_requests",
+    "social_identities",
+    "social_connections",
     "user_identities",
     "sso_connections",
     "organization_domains",

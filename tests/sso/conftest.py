@@ -56,6 +56,7 @@ def fake_oidc(_fake_oidc: FakeOidc) -> FakeOidc:
     _fake_oidc.overrides = {}
     _fake_oidc.sign_with_other_key = False
     _fake_oidc.token_requests.clear()
+    _fake_oidc.github_emails = []
     return _fake_oidc
 
 
