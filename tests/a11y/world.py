@@ -135,6 +135,11 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
         201,
     )["connection"]
 
+    # A social connection (GitHub's preset endpoints: nothing to fetch): the log-in page shows its button.
+    github = {"connection": {"provider": "GITHUB", "oauth_config": {"client_id": "axe"}}}
+    social = _ok(api.post("/api/v1/connections", json=github), 201)["connection"]
+    _ok(api.patch(f"/api/v1/connections/{social['id']}:enable"), 200)
+
     admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     token = login.open_session(context, owner_id, "axe", acme)
     return World(
