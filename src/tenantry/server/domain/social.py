@@ -19,6 +19,7 @@ from typing import Any
 from tenantry.server.domain.errors import TenantryError
 
 OIDC, OAUTH = "OIDC", "OAUTH"
+DEFAULT_SCOPES = {OIDC: ["openid", "email", "profile"], OAUTH: []}
 PROVIDERS = ("GOOGLE", "MICROSOFT", "GITHUB", "CUSTOM")
 SINGLE_PER_ENVIRONMENT = ("GOOGLE", "MICROSOFT", "GITHUB")  # a preset's subjects are one namespace
 MAX_CONNECTIONS = 20
@@ -54,7 +55,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "emails_uri": "https://api.github.com/user/emails",
         "scopes": ["read:user", "user:email"],
     },
-    "CUSTOM": {"title": "your provider", "scopes": []},
+    "CUSTOM": {"title": "your provider"},
 }
 
 

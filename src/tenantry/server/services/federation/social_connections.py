@@ -71,6 +71,7 @@ def create(ctx: Context, data: SocialConnectionInput) -> SocialConnection:
         raise InvalidArgument.field("connection.type", "required", "OIDC or OAUTH for a CUSTOM provider")
     connection_id = new_id("conn")
     defaults = {key: value for key, value in preset.items() if key not in ("type", "title")}
+    defaults.setdefault("scopes", rules.DEFAULT_SCOPES[kind])
     config = _config(ctx, kind, data, defaults)
     sealed = _sealed(ctx, connection_id, data)
     with ctx.uow() as uow:
