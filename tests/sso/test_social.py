@@ -154,6 +154,7 @@ def test_an_unverified_account_is_not_taken_over(
     fake_oidc.user = {"sub": "g-3", "email": EMAIL, "email_verified": True}
     refused = sign_in(http, connection["id"])
     assert refused.status_code == 403 and "cannot be linked" in refused.text
+    assert 'href="/login/code"' in refused.text  # the way to prove the address
     assert identities(engine) == 0 and "tenantry_session" not in refused.headers.get("set-cookie", "")
     (user,) = users_with(api, EMAIL)
     assert user["email_verified"] is False

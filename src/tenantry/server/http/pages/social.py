@@ -77,14 +77,15 @@ async def callback(request: Request, connection_id: str) -> Response:
 
 
 async def _refused(request: Request, exc: TenantryError) -> Response:
+    prove_address = exc.reason == "account_unverified"  # an e-mailed code proves it, then linking works
     response = await render(
         request,
         "message.html",
         status_code=403 if isinstance(exc, rules.SocialSignInRefused) else 400,
         heading="Signing in did not work",
         message=exc.message,
-        link="/login",
-        link_text="Back to sign-in",
+        link="/login/code" if prove_address else "/login",
+        link_text="E-mail me a sign-in code" if prove_address else "Back to sign-in",
     )
     response.delete_cookie(STATE_COOKIE, path="/login/social")
     return response
