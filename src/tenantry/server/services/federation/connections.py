@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import SsoConnection
+from tenantry.server.db.models import SocialConnection, SsoConnection
 from tenantry.server.domain import sso as rules
 from tenantry.server.domain.errors import FailedPrecondition, FieldError, InvalidArgument, NotFound, TransientConflict
 from tenantry.server.domain.ids import new_id
@@ -227,7 +227,8 @@ def delete(ctx: Context, organization_id: str, connection_id: str) -> None:
         uow.commit()
 
 
-def client_secret(ctx: Context, row: SsoConnection) -> str | None:
+def client_secret(ctx: Context, row: SsoConnection | SocialConnection) -> str | None:
+    """The client secret of an SSO or a social connection, unsealed."""
     if row.client_secret_encrypted is None:
         return None
     return webhook_secrets.decrypt(ctx, row.id, row.client_secret_encrypted)

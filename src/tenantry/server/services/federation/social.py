@@ -15,7 +15,8 @@ from tenantry.server.domain import social as rules
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.sso import SsoRefused
 from tenantry.server.services.federation import oidc_rp, outbound, requests
-from tenantry.server.services.federation.social_connections import client_secret, row_of
+from tenantry.server.services.federation.connections import client_secret
+from tenantry.server.services.federation.social_connections import row_of
 from tenantry.server.services.read_models.social_connections import redirect_uri
 
 

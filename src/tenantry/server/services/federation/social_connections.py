@@ -177,9 +177,3 @@ def delete(ctx: Context, connection_id: str) -> None:
         _event(ctx, uow.session, "environment.connection_deleted", row, ctx.clock.now())
         uow.session.delete(row)
         uow.commit()
-
-
-def client_secret(ctx: Context, row: Row) -> str | None:
-    if row.client_secret_encrypted is None:
-        return None
-    return webhook_secrets.decrypt(ctx, row.id, row.client_secret_encrypted)
