@@ -84,6 +84,11 @@ def test_connections_through_the_api_with_their_secret_sealed(api: Api, fake_oid
     assert_problem(
         api.post("/api/v1/connections", json={"connection": {"provider": "CUSTOM"}}), 400, "invalid_argument"
     )
+    metadata_service = {"provider": "CUSTOM", "type": "OIDC", "oauth_config": {"issuer": "http://169.254.169.254"}}
+    refused = assert_problem(
+        api.post("/api/v1/connections", json={"connection": metadata_service}), 400, "invalid_argument"
+    )
+    assert refused["details"][0]["code"] == "discovery_failed"  # the SSRF guard of SSO's transport
     github = api.post("/api/v1/connections", json={"connection": {"provider": "GITHUB"}}).json()["connection"]
     assert github["type"] == "OAUTH" and github["status"] == "DRAFT"
     assert github["oauth_config"]["emails_uri"] == "https://api.github.com/user/emails"
