@@ -16,7 +16,7 @@ from tenantry.server.db.models import SocialConnection as Row
 from tenantry.server.domain import social as rules
 from tenantry.server.domain.errors import FailedPrecondition, FieldError, InvalidArgument, NotFound, TransientConflict
 from tenantry.server.domain.ids import new_id
-from tenantry.server.services.federation import oidc_rp
+from tenantry.server.services.federation import connections, oidc_rp
 from tenantry.server.services.federation.commands import SocialConnectionInput
 from tenantry.server.services.integration import events, webhook_secrets
 from tenantry.server.services.read_models.social_connections import SocialConnection, is_complete, social_connection
@@ -141,17 +141,9 @@ def set_enabled(ctx: Context, connection_id: str, enabled: bool) -> SocialConnec
     """Raises FailedPrecondition when enabling a connection whose settings are incomplete."""
     with ctx.uow() as uow:
         row = row_of(uow.session, connection_id, lock=True)
-        if enabled and not is_complete(row):
-            raise FailedPrecondition(
-                "The connection's client or provider endpoints are incomplete (status DRAFT).",
-                [FieldError("connection", "incomplete", "give the client id and the provider's endpoints first")],
-            )
         now = ctx.clock.now()
-        if row.enabled != enabled:
-            row.enabled = enabled
-            row.updated_at = now
-            kind = "environment.connection_enabled" if enabled else "environment.connection_disabled"
-            _event(ctx, uow.session, kind, row, now)
+        if connections.switch(row, enabled, complete=is_complete(row), now=now):
+            _event(ctx, uow.session, f"environment.connection_{'enabled' if enabled else 'disabled'}", row, now)
         view = _view(ctx, row)
         uow.commit()
         return view
