@@ -39,6 +39,8 @@ TABLES = (
     "mfa_factors",
     "saml_assertions_seen",
     "sso_requests",
+    "social_identities",
+    "social_connections",
     "user_identities",
     "sso_connections",
     "organization_domains",

@@ -178,6 +178,10 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
         api.http.post(f"/scim/v2/{directory_id}/Users", headers=scim, json={**pushed, "userName": user_name})
     group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "engineering"}
     api.http.post(f"/scim/v2/{directory_id}/Groups", headers=scim, json=group)  # its role on the directory's page
+    # A social connection (GitHub's preset endpoints: nothing to fetch): the log-in page shows its button.
+    github = {"connection": {"provider": "GITHUB", "oauth_config": {"client_id": "axe"}}}
+    social = _ok(api.post("/api/v1/connections", json=github), 201)["connection"]
+    _ok(api.patch(f"/api/v1/connections/{social['id']}:enable"), 200)
 
     admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     token = login.open_session(context, owner_id, "axe", acme)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from tenantry.server.settings import Settings
 from tests.conftest import ThreadServer
 from tests.dns_server import LoopbackDns
 from tests.helpers import free_port
-from tests.interop import saml_idp
+from tests.interop import oidc_idp, saml_idp
 from tests.interop.saml_idp import SamlIdp
 from tests.sso.fake_oidc import FakeOidc
 
@@ -56,6 +57,7 @@ def fake_oidc(_fake_oidc: FakeOidc) -> FakeOidc:
     _fake_oidc.overrides = {}
     _fake_oidc.sign_with_other_key = False
     _fake_oidc.token_requests.clear()
+    _fake_oidc.github_emails = []
     return _fake_oidc
 
 
@@ -72,3 +74,23 @@ def _saml_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamlIdp]:
 @pytest.fixture
 def saml(_saml_idp: SamlIdp) -> SamlIdp:
     return _saml_idp
+
+
+@pytest.fixture
+def node_idp_start(tmp_path: Path) -> Iterator[Callable[..., oidc_idp.OidcIdp]]:
+    """Start node-oidc-provider (an IdP nobody here wrote) with one client, ``tenantry``,
+    whose redirect URI is known once the connection exists; stopped after the test."""
+    missing = oidc_idp.available()
+    if missing:
+        pytest.skip(missing)
+    started: list[oidc_idp.OidcIdp] = []
+
+    def start(redirect_uri: str, users: list[dict[str, object]], client_secret: str) -> oidc_idp.OidcIdp:
+        client = {"client_id": "tenantry", "client_secret": client_secret, "redirect_uris": [redirect_uri]}
+        idp = oidc_idp.start(tmp_path / f"idp-{len(started)}", free_port(), clients=[client], users=users)
+        started.append(idp)
+        return idp
+
+    yield start
+    for idp in started:
+        idp.stop()

@@ -33,6 +33,7 @@ class FakeOidc:
     sign_with_other_key: bool = False
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    github_emails: list[dict[str, Any]] = field(default_factory=list)  # GitHub's /user/emails answer
 
     def app(self) -> Starlette:
         return Starlette(
@@ -41,6 +42,8 @@ class FakeOidc:
                 Route("/jwks", self.jwks),
                 Route("/authorize", self.authorize),
                 Route("/token", self.token, methods=["POST"]),
+                Route("/user", self.github_user),
+                Route("/user/emails", self.github_user_emails),
             ]
         )
 
@@ -101,3 +104,18 @@ class FakeOidc:
         signer = self.other_key if self.sign_with_other_key else self.key
         id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, {k: v for k, v in claims.items() if v is not None}, signer)
         return JSONResponse({"access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": id_token})
+
+    # GitHub's OAuth 2 user API (not OIDC): who signed in, and their addresses with "verified".
+
+    def _bearer_ok(self, request: Request) -> bool:
+        return request.headers.get("authorization") == "Bearer at"
+
+    async def github_user(self, request: Request) -> JSONResponse:
+        if not self._bearer_ok(request):
+            return JSONResponse({"message": "Bad credentials"}, status_code=401)
+        return JSONResponse({"id": self.user.get("github_id", 4242), "login": "octo", "email": self.user.get("email")})
+
+    async def github_user_emails(self, request: Request) -> JSONResponse:
+        if not self._bearer_ok(request):
+            return JSONResponse({"message": "Bad credentials"}, status_code=401)
+        return JSONResponse(self.github_emails)

@@ -84,3 +84,22 @@ def test_the_sdk_and_cli_manage_connections(cli, site: str, site_api: Api, fake_
     assert json.loads(cli("connections", "enable", org["id"], second["id"], "--json", stdout=True))["enabled"] is True
     cli("connections", "remove", org["id"], second["id"])
     assert "failed_precondition" not in cli("connections", "disable", org["id"], created.id)
+
+
+def test_the_sdk_and_cli_manage_social_connections(cli, site: str, site_api: Api, fake_oidc) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    with Client(site, BOOTSTRAP_ID, BOOTSTRAP_SECRET) as sdk:
+        github = sdk.social_connections.create("GITHUB", oauth_config={"client_id": "gh", "client_secret": "s" * 20})
+        assert github.type == "OAUTH" and github.status == "COMPLETED" and github.enabled is False
+        assert sdk.social_connections.enable(github.id).enabled is True
+        assert sdk.social_connections.update(github.id, ui_button_title="GitHub").ui_button_title == "GitHub"
+        with pytest.raises(TenantryError) as twice:
+            sdk.social_connections.create("GITHUB")
+        assert twice.value.error_code == "failed_precondition"
+    added = cli("social", "add", "custom", "--type", "oidc", "--issuer", fake_oidc.issuer, "--client-id", "c2")
+    assert "/login/social/" in added and "callback" in added
+    listed = json.loads(cli("social", "list", "--json", stdout=True))
+    custom = next(c for c in listed if c["id"] != github.id)
+    assert custom["oauth_config"]["jwks_uri"] == f"{fake_oidc.issuer}/jwks"
+    assert json.loads(cli("social", "enable", custom["id"], "--json", stdout=True))["enabled"] is True
+    cli("social", "remove", github.id)
+    assert [c["id"] for c in json.loads(cli("social", "list", "--json", stdout=True))] == [custom["id"]]

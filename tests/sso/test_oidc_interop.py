@@ -3,49 +3,19 @@ with one free seat; the second new user sees the full page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
 
-from tests.helpers import Api, free_port
-from tests.interop import oidc_idp
+from tests.helpers import Api
 from tests.sso.flows import org_with_domain, path_of
 
 DOMAIN = "acme-oidc.com"
 SECRET = "interop-client-secret-0123456789"
 
 
-@pytest.fixture
-def node_idp_start(tmp_path: Path) -> Iterator[object]:
-    missing = oidc_idp.available()
-    if missing:
-        pytest.skip(missing)
-    started: list[oidc_idp.OidcIdp] = []
-
-    def start(redirect_uri: str) -> oidc_idp.OidcIdp:
-        idp = oidc_idp.start(
-            tmp_path,
-            free_port(),
-            clients=[{"client_id": "tenantry", "client_secret": SECRET, "redirect_uris": [redirect_uri]}],
-            users=[
-                {
-                    "sub": "u-ann",
-                    "email": f"ann@{DOMAIN}",
-                    "email_verified": True,
-                    "given_name": "Ann",
-                    "groups": ["eng"],
-                },
-                {"sub": "u-ben", "email": f"ben@{DOMAIN}", "email_verified": True, "given_name": "Ben", "groups": []},
-            ],
-        )
-        started.append(idp)
-        return idp
-
-    yield start
-    for idp in started:
-        idp.stop()
+USERS = [
+    {"sub": "u-ann", "email": f"ann@{DOMAIN}", "email_verified": True, "given_name": "Ann", "groups": ["eng"]},
+    {"sub": "u-ben", "email": f"ben@{DOMAIN}", "email_verified": True, "given_name": "Ben", "groups": []},
+]
 
 
 def test_jit_through_node_oidc_provider(api: Api, http: TestClient, node_idp_start) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +24,7 @@ def test_jit_through_node_oidc_provider(api: Api, http: TestClient, node_idp_sta
     draft = api.post(
         path, json={"connection": {"type": "OIDC", "oidc_config": {"client_id": "tenantry", "client_secret": SECRET}}}
     ).json()["connection"]
-    idp = node_idp_start(draft["oidc_config"]["redirect_uri"])
+    idp = node_idp_start(draft["oidc_config"]["redirect_uri"], USERS, SECRET)
     configured = api.patch(
         f"{path}/{draft['id']}",
         json={

@@ -1,5 +1,5 @@
-"""API commands for organization domains (``tenantry domains``) and SSO connections
-(``tenantry connections``)."""
+"""API commands for organization domains (``tenantry domains``), SSO connections
+(``tenantry connections``) and the environment's social connections (``tenantry social``)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ DOMAIN_COLUMNS = ["id", "domain", "domain_type", "verification_status", "verific
 
 
 CONNECTION_COLUMNS = ["id", "type", "provider", "status", "enabled"]
+SOCIAL_COLUMNS = ["id", "provider", "type", "status", "enabled", "ui_button_title"]
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(_domains(), name="domains")
     app.add_typer(_connections(), name="connections")
+    app.add_typer(_social(), name="social")
 
 
 def _domains() -> typer.Typer:
@@ -192,3 +194,69 @@ def _connections() -> typer.Typer:
         console.print(f"Removed {connection_id}.")
 
     return connections
+
+
+def _social() -> typer.Typer:
+    social = typer.Typer(
+        help="Social sign-in connections: Google, Microsoft, GitHub, any OpenID Connect / OAuth 2 provider.",
+        no_args_is_help=True,
+    )
+
+    @social.command("list")
+    @api_command
+    def list_(as_json: bool = JsonOption) -> None:
+        with client() as sdk:
+            show(sdk.social_connections.list(), SOCIAL_COLUMNS, as_json)
+
+    @social.command("add")
+    @api_command
+    def add(
+        provider: str = typer.Argument(..., help="GOOGLE, MICROSOFT, GITHUB or CUSTOM."),
+        client_id: str = typer.Option(...),
+        client_secret: str = typer.Option(None, help="Omit for a public client (PKCE only)."),
+        issuer: str = typer.Option(None, help="An OpenID provider's issuer (discovery); CUSTOM or to override."),
+        kind: str = typer.Option(None, "--type", help="OIDC or OAUTH (a CUSTOM provider)."),
+        title: str = typer.Option(None, help="The log-in page's button (default: Sign in with <provider>)."),
+        endpoint: list[str] = typer.Option(
+            [], help="authorize_uri=…, token_uri=…, jwks_uri=…, user_info_uri=…, emails_uri=… (repeat)."
+        ),
+        as_json: bool = JsonOption,
+    ) -> None:
+        """Add a connection (disabled): register its redirect URI at the provider, then enable it."""
+        config: dict[str, object] = {"client_id": client_id, **pairs(endpoint, "--endpoint")}
+        if client_secret:
+            config["client_secret"] = client_secret
+        if issuer:
+            config["issuer"] = issuer
+        with client() as sdk:
+            created = sdk.social_connections.create(
+                provider.upper(),  # type: ignore[arg-type]
+                type=kind.upper() if kind else None,  # type: ignore[arg-type]
+                ui_button_title=title,
+                oauth_config=config,
+            )
+        show(created, SOCIAL_COLUMNS, as_json)
+        if not as_json:
+            console.print(f"Register this redirect URI at the provider: {created.oauth_config['redirect_uri']}")
+
+    @social.command("enable")
+    @api_command
+    def enable(connection_id: str, as_json: bool = JsonOption) -> None:
+        with client() as sdk:
+            show(sdk.social_connections.enable(connection_id), SOCIAL_COLUMNS, as_json)
+
+    @social.command("disable")
+    @api_command
+    def disable(connection_id: str, as_json: bool = JsonOption) -> None:
+        with client() as sdk:
+            show(sdk.social_connections.disable(connection_id), SOCIAL_COLUMNS, as_json)
+
+    @social.command("remove")
+    @api_command
+    def remove(connection_id: str) -> None:
+        """Remove a connection; the identities linked through it go too."""
+        with client() as sdk:
+            sdk.social_connections.delete(connection_id)
+        console.print(f"Removed {connection_id}.")
+
+    return social

@@ -21,7 +21,7 @@ from tenantry.sdk.resources import (
     signup_call,
 )
 from tenantry.sdk.roles import Permissions, Roles
-from tenantry.sdk.sso import Connections, Domains
+from tenantry.sdk.sso import Connections, Domains, SocialConnections
 
 
 class ManagementApi:
@@ -48,6 +48,7 @@ class ManagementApi:
         self.webhooks = Webhooks(runner)
         self.domains = Domains(runner)
         self.connections = Connections(runner)
+        self.social_connections = SocialConnections(runner)
         self.directories = Directories(runner)
 
     def signup(

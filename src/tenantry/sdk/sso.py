@@ -1,4 +1,5 @@
-"""Organization domains and SSO connections (SPEC §10, §11): models and resources."""
+"""Organization domains and SSO connections (SPEC §10, §11), and the environment's social
+connections (SPEC §13): models and resources."""
 
 from __future__ import annotations
 
@@ -134,4 +135,70 @@ class Connections(Resource):
         return self._r.run(Call("DELETE", f"{_connections(organization_id)}/{connection_id}", nothing))
 
 
-__all__ = ["Connection", "Connections", "Domain", "DomainSettings", "Domains"]
+SocialProvider = Literal["GOOGLE", "MICROSOFT", "GITHUB", "CUSTOM"]
+
+
+class SocialConnection(Model):
+    id: str
+    provider: str
+    type: str
+    status: str
+    enabled: bool
+    ui_button_title: str
+    oauth_config: dict[str, Any] = Field(default_factory=dict)
+    create_time: datetime
+    update_time: datetime
+
+
+SOCIAL = "/api/v1/connections"
+
+
+class SocialConnections(Resource):
+    """The environment's sign-in providers (the log-in page's buttons). ``oauth_config``:
+    ``client_id``, ``client_secret``, ``scopes``, and for a CUSTOM provider (or to override a
+    preset's) ``issuer`` (OIDC discovery) or ``authorize_uri``, ``token_uri``, ``jwks_uri``,
+    ``user_info_uri``, ``emails_uri``."""
+
+    def create(
+        self,
+        provider: SocialProvider,
+        *,
+        type: Literal["OIDC", "OAUTH"] | None = None,
+        ui_button_title: str | None = None,
+        oauth_config: dict[str, Any] | None = None,
+    ) -> SocialConnection:
+        """Created disabled: register ``oauth_config['redirect_uri']`` at the provider, then ``enable``."""
+        fields = {"provider": provider, "type": type, "ui_button_title": ui_button_title, "oauth_config": oauth_config}
+        body = {"connection": {k: v for k, v in fields.items() if v is not None}}
+        return self._r.run(Call("POST", SOCIAL, one(SocialConnection, "connection"), json=body))
+
+    def list(self) -> list[SocialConnection]:
+        return self._r.run(Call("GET", SOCIAL, many(SocialConnection, "connections")))
+
+    def get(self, connection_id: str) -> SocialConnection:
+        return self._r.run(Call("GET", f"{SOCIAL}/{connection_id}", one(SocialConnection, "connection")))
+
+    def update(self, connection_id: str, **fields: Any) -> SocialConnection:
+        """``ui_button_title`` and ``oauth_config`` (a new ``client_secret`` replaces the stored one)."""
+        path = f"{SOCIAL}/{connection_id}"
+        return self._r.run(Call("PATCH", path, one(SocialConnection, "connection"), json={"connection": fields}))
+
+    def enable(self, connection_id: str) -> SocialConnection:
+        return self._r.run(Call("PATCH", f"{SOCIAL}/{connection_id}:enable", one(SocialConnection, "connection")))
+
+    def disable(self, connection_id: str) -> SocialConnection:
+        return self._r.run(Call("PATCH", f"{SOCIAL}/{connection_id}:disable", one(SocialConnection, "connection")))
+
+    def delete(self, connection_id: str) -> None:
+        return self._r.run(Call("DELETE", f"{SOCIAL}/{connection_id}", nothing))
+
+
+__all__ = [
+    "Connection",
+    "Connections",
+    "Domain",
+    "DomainSettings",
+    "Domains",
+    "SocialConnection",
+    "SocialConnections",
+]

@@ -41,6 +41,7 @@ STATUS_BY_CODE = {
     "domain_verification_failed": 409,
     "sso_failed": 400,
     "sso_required": 403,
+    "social_sign_in_refused": 403,
     "invitation_expired": 410,
     "invalid_code": 400,
     "invalid_reset_link": 400,

@@ -29,6 +29,7 @@ from tenantry.server.db.models.role import MembershipRole, Permission, Role, Rol
 from tenantry.server.db.models.saml_assertion import SamlAssertionSeen
 from tenantry.server.db.models.server_secret import ServerSecret
 from tenantry.server.db.models.signing_key import SigningKey
+from tenantry.server.db.models.social_connection import SocialConnection, SocialIdentity
 from tenantry.server.db.models.spent_invitation_link import SpentInvitationLink
 from tenantry.server.db.models.sso_connection import SsoConnection
 from tenantry.server.db.models.sso_request import SsoRequest
@@ -73,6 +74,8 @@ __all__ = [
     "SamlAssertionSeen",
     "ServerSecret",
     "SigningKey",
+    "SocialConnection",
+    "SocialIdentity",
     "SpentInvitationLink",
     "SsoConnection",
     "SsoRequest",

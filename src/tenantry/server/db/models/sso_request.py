@@ -11,13 +11,17 @@ from tenantry.server.db.base import Base
 class SsoRequest(Base):
     """One sign-in sent to an identity provider, waiting for its answer: the OIDC ``state``
     (stored as a digest), nonce and PKCE verifier, or the SAML AuthnRequest ID that the
-    response's InResponseTo must name. Consumed once, by a conditional UPDATE."""
+    response's InResponseTo must name. It belongs to an SSO connection (``connection_id``) or
+    to a social connection (``social_connection_id``). Consumed once, by a conditional UPDATE."""
 
     __tablename__ = "sso_requests"
 
     state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    connection_id: Mapped[str] = mapped_column(
+    connection_id: Mapped[str | None] = mapped_column(
         String(40), ForeignKey("sso_connections.id", ondelete="CASCADE"), index=True
+    )
+    social_connection_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("social_connections.id", ondelete="CASCADE"), index=True
     )
     nonce: Mapped[str | None] = mapped_column(String(128))
     code_verifier: Mapped[str | None] = mapped_column(String(128))

@@ -38,7 +38,7 @@ from tenantry.server.http.pages.web import (
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import SignUp
 from tenantry.server.services.directory import attributes, domains, environment
-from tenantry.server.services.federation import signin
+from tenantry.server.services.federation import signin, social_connections
 from tenantry.server.services.identity import login, magic_links, mail_requests, sessions, signup
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
@@ -196,11 +196,16 @@ async def verify_resend(request: Request) -> Response:
     return redirect("/verify-email?resent=true")
 
 
+async def _login_page(request: Request, **variables: Any) -> Response:
+    """The log-in page, with a button per enabled social connection (SPEC §13)."""
+    social = await run_in_threadpool(social_connections.list_, context(request), enabled_only=True)
+    return await render(request, "login.html", social=social, **variables)
+
+
 @router.get("/login")
 async def login_page(request: Request, next: str | None = None, login_hint: str = "") -> Response:
-    return await render(
+    return await _login_page(
         request,
-        "login.html",
         session=await current_session(request),
         values={"email": login_hint[:320]},
         next=safe_next(next, ""),
@@ -242,12 +247,12 @@ async def login_submit(request: Request) -> Response:
             _agent(request),
         )
     except PasswordLoginLocked as exc:  # the page's links (code, reset) still get the owner in
-        response = await render(request, "login.html", status_code=429, values=form, error=exc, next=next_url)
+        response = await _login_page(request, status_code=429, values=form, error=exc, next=next_url)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except TenantryError as exc:
         limiter(request).hit("password", address(request), text(form, "email"))
-        return await render(request, "login.html", status_code=401, values=form, error=exc, next=next_url)
+        return await _login_page(request, status_code=401, values=form, error=exc, next=next_url)
     return await _signed_in(request, token, next_url)
 
 
@@ -264,9 +269,8 @@ async def login_sso(request: Request) -> Response:
     sso = await _home_realm(request, text(form, "email"), next_url)
     if sso is not None:
         return sso
-    return await render(
+    return await _login_page(
         request,
-        "login.html",
         status_code=400,
         values=form,
         next=next_url,

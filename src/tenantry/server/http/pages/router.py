@@ -19,6 +19,7 @@ from tenantry.server.http.pages import (
     organizations,
     passkeys,
     profile,
+    social,
     sso,
 )
 from tenantry.server.http.pages.web import context
@@ -28,7 +29,18 @@ from tenantry.server.services.directory import environment
 STATIC = StaticFiles(directory=Path(__file__).parents[2] / "static")
 
 pages = APIRouter(route_class=RetryingRoute, include_in_schema=False)
-for module in (account, invitations, members, mfa, organization_settings, organizations, passkeys, profile, sso):
+for module in (
+    account,
+    invitations,
+    members,
+    mfa,
+    organization_settings,
+    organizations,
+    passkeys,
+    profile,
+    social,
+    sso,
+):
     pages.include_router(module.router)
 
 

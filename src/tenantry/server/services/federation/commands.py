@@ -40,3 +40,27 @@ class ConnectionInput(_Strict):
     attribute_mapping: dict[str, Any] | None = None
     default_roles: list[str] | None = Field(default=None, max_length=16)
     group_roles: dict[str, list[str]] | None = None
+
+
+class OAuthConfigInput(_Strict):
+    """A social connection's client and provider endpoints; a preset fills in what is left out."""
+
+    client_id: str | None = Field(default=None, min_length=1, max_length=512)
+    client_secret: str | None = Field(default=None, min_length=1, max_length=2048)
+    scopes: list[str] | None = Field(default=None, max_length=20)
+    issuer: HttpUrl | None = None
+    discovery_endpoint: HttpUrl | None = None
+    authorize_uri: HttpUrl | None = None
+    token_uri: HttpUrl | None = None
+    jwks_uri: HttpUrl | None = None
+    user_info_uri: HttpUrl | None = None
+    emails_uri: HttpUrl | None = None
+
+
+class SocialConnectionInput(_Strict):
+    """An environment connection (Scalekit's ``CreateEnvironmentConnection``)."""
+
+    provider: Literal["GOOGLE", "MICROSOFT", "GITHUB", "CUSTOM"] | None = None
+    type: Literal["OIDC", "OAUTH"] | None = None
+    ui_button_title: DisplayName | None = None
+    oauth_config: OAuthConfigInput | None = None

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import SsoConnection
+from tenantry.server.db.models import SocialConnection, SsoConnection
 from tenantry.server.domain import sso as rules
 from tenantry.server.domain.errors import FailedPrecondition, FieldError, InvalidArgument, NotFound, TransientConflict
 from tenantry.server.domain.ids import new_id
@@ -191,20 +191,27 @@ def set_enabled(ctx: Context, organization_id: str, connection_id: str, enabled:
     """Raises FailedPrecondition when enabling a connection whose settings are incomplete."""
     with ctx.uow() as uow:
         row = row_of(uow.session, organization_id, connection_id, lock=True)
-        if enabled and not is_complete(row):
-            raise FailedPrecondition(
-                "The connection's identity provider settings are incomplete (status DRAFT).",
-                [FieldError("connection", "incomplete", "configure the identity provider first")],
-            )
         now = ctx.clock.now()
-        if row.enabled != enabled:
-            row.enabled = enabled
-            row.updated_at = now
-            kind = "organization.connection_enabled" if enabled else "organization.connection_disabled"
-            _event(ctx, uow.session, kind, row, now)
+        if switch(row, enabled, complete=is_complete(row), now=now):
+            _event(ctx, uow.session, f"organization.connection_{'enabled' if enabled else 'disabled'}", row, now)
         view = _view(ctx, row)
         uow.commit()
         return view
+
+
+def switch(row: SsoConnection | SocialConnection, enabled: bool, *, complete: bool, now: datetime) -> bool:
+    """Turn an SSO or social connection on or off; True when it changed. Raises
+    FailedPrecondition when turning on a connection whose settings are incomplete."""
+    if enabled and not complete:
+        raise FailedPrecondition(
+            "The connection's settings are incomplete (status DRAFT).",
+            [FieldError("connection", "incomplete", "configure the provider's client and endpoints first")],
+        )
+    if row.enabled == enabled:
+        return False
+    row.enabled = enabled
+    row.updated_at = now
+    return True
 
 
 def get(ctx: Context, organization_id: str, connection_id: str) -> Connection:
@@ -241,7 +248,8 @@ def delete(ctx: Context, organization_id: str, connection_id: str) -> None:
         uow.commit()
 
 
-def client_secret(ctx: Context, row: SsoConnection) -> str | None:
+def client_secret(ctx: Context, row: SsoConnection | SocialConnection) -> str | None:
+    """The client secret of an SSO or a social connection, unsealed."""
     if row.client_secret_encrypted is None:
         return None
     return webhook_secrets.decrypt(ctx, row.id, row.client_secret_encrypted)

@@ -1,7 +1,10 @@
-"""The OpenID Connect relying party of a connection (SPEC §11): issuer discovery, the
-authorization request (code + PKCE S256 + state + nonce) and the callback (code exchange with
-Authlib's client, ID token validated with joserfc: signature by the issuer's JWKS, ``iss``,
-``aud``/``azp``, ``exp``/``iat``, ``nonce``). Nothing is parsed by hand."""
+"""The OpenID Connect / OAuth 2 relying party, one for every kind of connection: an
+organization's OIDC SSO connection (SPEC §11) and the environment's social connections
+(SPEC §13). Issuer discovery, the authorization request (code + PKCE S256 + state, and a
+nonce for OpenID Connect), the code exchange with Authlib's client and the ID token
+validated with joserfc (signature by the issuer's JWKS, ``iss``, ``aud``/``azp``,
+``exp``/``iat``, ``nonce``). Every call goes through the SSRF-safe pinned transport.
+Nothing is parsed by hand."""
 
 from __future__ import annotations
 
@@ -25,6 +28,21 @@ from tenantry.server.services.integration import egress
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
 LEEWAY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    """Who Tenantry is at one provider, and the provider's endpoints. ``issuer`` may hold
+    ``{tenantid}`` (Microsoft's multi-tenant issuer: the ID token's ``tid`` fills it in)."""
+
+    client_id: str
+    client_secret: str | None
+    scopes: tuple[str, ...]
+    redirect_uri: str
+    authorize_uri: str
+    token_uri: str
+    issuer: str | None = None
+    jwks_uri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +88,21 @@ def redirect_uri(ctx: Context, row: SsoConnection) -> str:
     return f"{ctx.settings.public_url}/sso/oidc/{row.id}/callback"
 
 
+def of_connection(ctx: Context, row: SsoConnection, secret: str | None) -> RelyingParty:
+    """The relying party of an organization's OIDC SSO connection."""
+    config = row.config
+    return RelyingParty(
+        client_id=config["client_id"],
+        client_secret=secret,
+        scopes=tuple(config.get("scopes") or ["openid", "email", "profile"]),
+        redirect_uri=redirect_uri(ctx, row),
+        authorize_uri=config["authorize_uri"],
+        token_uri=config["token_uri"],
+        issuer=config["issuer"],
+        jwks_uri=config["jwks_uri"],
+    )
+
+
 def _authlib_http() -> Any:
     """The httpx-compatible module Authlib's client runs on: httpx2 where installed, else httpx."""
     from authlib.integrations.httpx_client._compat import httpx2
@@ -77,22 +110,23 @@ def _authlib_http() -> Any:
     return httpx2
 
 
-def _client(ctx: Context, row: SsoConnection, secret: str | None) -> Any:
+def _client(ctx: Context, rp: RelyingParty) -> Any:
     """Authlib's OAuth 2.0 client on an httpx client whose transport is the SSRF guard."""
     from authlib.integrations.httpx_client import OAuth2Client  # imported when used: it warns at import
 
     return OAuth2Client(
-        client_id=row.config["client_id"],
-        client_secret=secret,
-        token_endpoint_auth_method="client_secret_basic" if secret else "none",
-        scope=" ".join(row.config.get("scopes") or ["openid", "email", "profile"]),
-        redirect_uri=redirect_uri(ctx, row),
+        client_id=rp.client_id,
+        client_secret=rp.client_secret,
+        token_endpoint_auth_method="client_secret_basic" if rp.client_secret else "none",
+        scope=" ".join(rp.scopes),
+        redirect_uri=rp.redirect_uri,
         code_challenge_method="S256",
         transport=egress.PinnedTransport(
             ctx.settings.sso_allow_list, ctx.cache.get("sso.resolver", egress.system_resolver), _authlib_http()
         ),
         timeout=ctx.settings.sso_timeout_seconds,
         follow_redirects=False,
+        headers={"accept": "application/json", "user-agent": outbound.USER_AGENT},
     )
 
 
@@ -102,55 +136,59 @@ def new_secrets() -> tuple[str, str]:
 
 
 def authorization_url(
-    ctx: Context, row: SsoConnection, state: str, nonce: str, verifier: str, login_hint: str | None
+    ctx: Context, rp: RelyingParty, state: str, nonce: str | None, verifier: str, login_hint: str | None
 ) -> str:
+    """The provider's authorization URL; ``nonce`` None for a plain OAuth 2 provider."""
     extra = {"login_hint": login_hint} if login_hint else {}
-    with _client(ctx, row, None) as client:
-        url, _ = client.create_authorization_url(
-            row.config["authorize_uri"], state=state, nonce=nonce, code_verifier=verifier, **extra
-        )
+    if nonce is not None:
+        extra["nonce"] = nonce
+    with _client(ctx, rp) as client:
+        url, _ = client.create_authorization_url(rp.authorize_uri, state=state, code_verifier=verifier, **extra)
     return str(url)
 
 
-def finish(ctx: Context, row: SsoConnection, pending: Pending, params: dict[str, str], secret: str | None) -> IdpAnswer:
-    """Exchange the code and validate the ID token. Raises SsoRefused."""
-    issuer = row.config["issuer"]
+def exchange(ctx: Context, rp: RelyingParty, pending: Pending, params: dict[str, str]) -> dict[str, Any]:
+    """The token response for the callback's code (PKCE verifier of ``pending``). Raises SsoRefused."""
     if params.get("error"):
         raise SsoRefused(f"The identity provider refused: {params.get('error_description') or params['error']}.")
-    if "iss" in params and params["iss"] != issuer:  # RFC 9207: the answer came from the configured issuer
+    fixed_issuer = rp.issuer if rp.issuer and "{" not in rp.issuer else None
+    if fixed_issuer and "iss" in params and params["iss"] != fixed_issuer:  # RFC 9207: from the configured issuer
         raise SsoRefused("The answer names another issuer.", reason="issuer")
     if not params.get("code"):
         raise SsoRefused("The identity provider's answer has no code.")
     try:
-        with _client(ctx, row, secret) as client:
+        with _client(ctx, rp) as client:
             token = client.fetch_token(
-                row.config["token_uri"],
-                code=params["code"],
-                code_verifier=pending.code_verifier,
-                grant_type="authorization_code",
+                rp.token_uri, code=params["code"], code_verifier=pending.code_verifier, grant_type="authorization_code"
             )
     except (OAuth2Error, httpx.HTTPError, _authlib_http().HTTPError, ValueError) as exc:
         raise SsoRefused(f"The code could not be exchanged at the identity provider: {exc}.") from None
+    return dict(token)
+
+
+def finish(ctx: Context, rp: RelyingParty, pending: Pending, params: dict[str, str]) -> IdpAnswer:
+    """Exchange the code and validate the ID token. Raises SsoRefused."""
+    token = exchange(ctx, rp, pending, params)
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
         raise SsoRefused("The identity provider sent no ID token.")
-    claims = validate_id_token(ctx, row, id_token, pending.nonce)
+    claims = validate_id_token(ctx, rp, id_token, pending.nonce)
     return IdpAnswer(str(claims["sub"]), claims, claims.get("email_verified") is True)
 
 
-def validate_id_token(ctx: Context, row: SsoConnection, id_token: str, nonce: str | None) -> dict[str, Any]:
+def validate_id_token(ctx: Context, rp: RelyingParty, id_token: str, nonce: str | None) -> dict[str, Any]:
     """The ID token's claims once its signature (the issuer's JWKS), issuer, audience,
     authorized party, times and nonce are right. Raises SsoRefused."""
-    client_id = row.config["client_id"]
     try:
-        keys = KeySet.import_key_set(outbound.get_json(ctx, row.config["jwks_uri"]))  # type: ignore[arg-type]
+        keys = KeySet.import_key_set(outbound.get_json(ctx, rp.jwks_uri or ""))  # type: ignore[arg-type]
     except (outbound.FetchFailed, JoseError, ValueError) as exc:
         raise SsoRefused(f"The identity provider's keys could not be read: {exc}.") from None
     try:
         decoded = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
+        issuer = (rp.issuer or "").replace("{tenantid}", str(decoded.claims.get("tid") or "-"))
         jwt.JWTClaimsRegistry(
             leeway=LEEWAY_SECONDS,
-            iss={"essential": True, "value": row.config["issuer"]},
+            iss={"essential": True, "value": issuer},
             sub={"essential": True},
             exp={"essential": True},
             iat={"essential": True},
@@ -161,6 +199,6 @@ def validate_id_token(ctx: Context, row: SsoConnection, id_token: str, nonce: st
     claims = dict(decoded.claims)
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
-    if client_id not in audiences or (len(audiences) > 1 and claims.get("azp") != client_id):
+    if rp.client_id not in audiences or (len(audiences) > 1 and claims.get("azp") != rp.client_id):
         raise SsoRefused("The ID token was issued to another client.", reason="audience")
     return claims

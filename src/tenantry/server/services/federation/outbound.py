@@ -10,6 +10,7 @@ from tenantry.server.context import Context
 from tenantry.server.services.integration import egress
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
+USER_AGENT = "Tenantry-SSO/1"
 
 
 class FetchFailed(Exception):
@@ -25,14 +26,14 @@ def client(ctx: Context) -> httpx.Client:
         ),
         timeout=ctx.settings.sso_timeout_seconds,
         follow_redirects=False,
-        headers={"user-agent": "Tenantry-SSO/1"},
+        headers={"user-agent": USER_AGENT},
     )
 
 
-def get_text(ctx: Context, url: str) -> str:
+def get_text(ctx: Context, url: str, headers: dict[str, str] | None = None) -> str:
     """The body of a GET (at most 1 MiB). Raises FetchFailed."""
     try:
-        with client(ctx) as http, http.stream("GET", url) as response:
+        with client(ctx) as http, http.stream("GET", url, headers=headers) as response:
             if response.status_code != 200:
                 raise FetchFailed(f"{url} answered {response.status_code}")
             body = b""
@@ -45,13 +46,26 @@ def get_text(ctx: Context, url: str) -> str:
     return body.decode("utf-8", errors="replace")
 
 
-def get_json(ctx: Context, url: str) -> dict[str, Any]:
+def _json(ctx: Context, url: str, headers: dict[str, str] | None) -> Any:
     import json
 
     try:
-        found = json.loads(get_text(ctx, url))
+        return json.loads(get_text(ctx, url, headers))
     except ValueError:
         raise FetchFailed(f"{url} did not answer JSON") from None
+
+
+def get_json(ctx: Context, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """The JSON object at ``url``. Raises FetchFailed."""
+    found = _json(ctx, url, headers)
     if not isinstance(found, dict):
         raise FetchFailed(f"{url} did not answer a JSON object")
+    return found
+
+
+def get_json_list(ctx: Context, url: str, headers: dict[str, str] | None = None) -> list[Any]:
+    """The JSON array at ``url``. Raises FetchFailed."""
+    found = _json(ctx, url, headers)
+    if not isinstance(found, list):
+        raise FetchFailed(f"{url} did not answer a JSON array")
     return found

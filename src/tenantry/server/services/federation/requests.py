@@ -1,5 +1,6 @@
 """Sign-ins sent to identity providers and waiting for their answer (``sso_requests``):
-created with a random state, consumed once by a conditional UPDATE."""
+created with a random state, consumed once by a conditional UPDATE. A request belongs to an
+organization's SSO connection or (``social``) to one of the environment's social connections."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def open_request(
     connection_id: str,
     next_url: str,
     *,
+    social: bool = False,
     test: bool = False,
     nonce: str | None = None,
     code_verifier: str | None = None,
@@ -44,7 +46,8 @@ def open_request(
         uow.session.add(
             SsoRequest(
                 state_hash=digest(state),
-                connection_id=connection_id,
+                connection_id=None if social else connection_id,
+                social_connection_id=connection_id if social else None,
                 nonce=nonce,
                 code_verifier=code_verifier,
                 saml_request_id=saml_request_id,
@@ -59,7 +62,7 @@ def open_request(
     return state
 
 
-def consume(ctx: Context, connection_id: str, state: str | None) -> Pending:
+def consume(ctx: Context, connection_id: str, state: str | None, *, social: bool = False) -> Pending:
     """The pending sign-in behind ``state``, used up. Raises SsoRefused when it is unknown,
     used, expired or belongs to another connection."""
     if not state:
@@ -70,7 +73,7 @@ def consume(ctx: Context, connection_id: str, state: str | None) -> Pending:
             update(SsoRequest)
             .where(
                 SsoRequest.state_hash == digest(state),
-                SsoRequest.connection_id == connection_id,
+                (SsoRequest.social_connection_id if social else SsoRequest.connection_id) == connection_id,
                 SsoRequest.used_at.is_(None),
                 SsoRequest.expires_at > now,
             )
@@ -80,6 +83,6 @@ def consume(ctx: Context, connection_id: str, state: str | None) -> Pending:
             raise SsoRefused("This sign-in is not valid any more (unknown, used or expired state). Start again.")
         row = uow.session.scalar(select(SsoRequest).where(SsoRequest.state_hash == digest(state)))
         assert row is not None
-        pending = Pending(row.connection_id, row.nonce, row.code_verifier, row.saml_request_id, row.next_url, row.test)
+        pending = Pending(connection_id, row.nonce, row.code_verifier, row.saml_request_id, row.next_url, row.test)
         uow.commit()
     return pending

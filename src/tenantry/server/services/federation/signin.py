@@ -58,9 +58,14 @@ def discover(
 def check_not_required(ctx: Context, email: str) -> None:
     """Raises SsoRequired when the address's organization requires SSO (and has an enabled connection)."""
     with ctx.uow(readonly=True) as uow:
-        org = domains.owner_of(uow.session, email) if "@" in email else None
-        if org is not None and org.sso_required and _enabled_of(uow.session, org.id) is not None:
-            raise rules.SsoRequired()
+        check_not_required_in(uow.session, email)
+
+
+def check_not_required_in(session: Session, email: str) -> None:
+    """``check_not_required`` inside the caller's transaction."""
+    org = domains.owner_of(session, email) if "@" in email else None
+    if org is not None and org.sso_required and _enabled_of(session, org.id) is not None:
+        raise rules.SsoRequired()
 
 
 def start(ctx: Context, connection_id: str, next_url: str, *, login_hint: str | None = None, test: bool = False) -> str:
@@ -74,7 +79,7 @@ def start(ctx: Context, connection_id: str, next_url: str, *, login_hint: str | 
     if row.type == "OIDC":
         nonce, verifier = oidc_rp.new_secrets()
         state = requests.open_request(ctx, row.id, next_url, test=test, nonce=nonce, code_verifier=verifier)
-        return oidc_rp.authorization_url(ctx, row, state, nonce, verifier, login_hint)
+        return oidc_rp.authorization_url(ctx, oidc_rp.of_connection(ctx, row, None), state, nonce, verifier, login_hint)
     request_id, url_for_state = saml_sp.authn_request(ctx, row)
     state = requests.open_request(ctx, row.id, next_url, test=test, saml_request_id=request_id)
     return url_for_state(state)
@@ -110,7 +115,7 @@ def finish_oidc(ctx: Context, connection_id: str, params: dict[str, str], agent:
     if row.type != "OIDC":
         raise rules.SsoRefused("Not an OpenID Connect connection.")
     pending = requests.consume(ctx, row.id, params.get("state"))
-    answer = oidc_rp.finish(ctx, row, pending, params, connections.client_secret(ctx, row))
+    answer = oidc_rp.finish(ctx, oidc_rp.of_connection(ctx, row, connections.client_secret(ctx, row)), pending, params)
     return _complete(ctx, row, pending, answer, agent)
 
 

@@ -1,5 +1,6 @@
 """SSO connections (SPEC §11), on Scalekit's paths: ``/organizations/{id}/connections``,
-``…/connections/{id}:enable`` and ``:disable``."""
+``…/connections/{id}:enable`` and ``:disable``; and the environment's social connections
+(SPEC §13) on Scalekit's environment-connection paths ``/connections``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from pydantic import BaseModel, ConfigDict
 
 from tenantry.server.http.deps import Ctx
 from tenantry.server.http.retry import RetryingRoute
-from tenantry.server.services.federation import connections
-from tenantry.server.services.federation.commands import ConnectionInput
+from tenantry.server.services.federation import connections, social_connections
+from tenantry.server.services.federation.commands import ConnectionInput, SocialConnectionInput
 from tenantry.server.services.read_models.connections import Connection
+from tenantry.server.services.read_models.social_connections import SocialConnection
 
 router = APIRouter(route_class=RetryingRoute, tags=["connections"])
 PATH = "/organizations/{organization_id}/connections"
@@ -71,4 +73,68 @@ def update_connection(ctx: Ctx, organization_id: str, connection_id: str, body: 
 @router.delete(PATH + "/{connection_id}")
 def delete_connection(ctx: Ctx, organization_id: str, connection_id: str) -> dict[str, object]:
     connections.delete(ctx, organization_id, connection_id)
+    return {}
+
+
+# --- the environment's social connections (SPEC §13): Scalekit's environment connections ---
+
+ENV_PATH = "/connections"
+
+
+class SocialConnectionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    connection: SocialConnectionInput
+
+
+class SocialConnectionEnvelope(BaseModel):
+    connection: SocialConnection
+
+
+class SocialConnectionList(BaseModel):
+    connections: list[SocialConnection]
+    total_size: int
+    next_page_token: str = ""
+
+
+@router.post(ENV_PATH, status_code=201, response_model=SocialConnectionEnvelope)
+def create_social_connection(ctx: Ctx, body: SocialConnectionBody) -> SocialConnectionEnvelope:
+    """A sign-in provider of the whole environment: `provider` GOOGLE, MICROSOFT, GITHUB (presets:
+    give `oauth_config.client_id` and `client_secret`) or CUSTOM with `type` OIDC (`oauth_config.issuer`
+    for discovery) or OAUTH (`authorize_uri`, `token_uri`, `user_info_uri`). Created disabled; register
+    `oauth_config.redirect_uri` at the provider, then enable it: the log-in page shows its button."""
+    return SocialConnectionEnvelope(connection=social_connections.create(ctx, body.connection))
+
+
+@router.get(ENV_PATH, response_model=SocialConnectionList)
+def list_social_connections(ctx: Ctx) -> SocialConnectionList:
+    found = social_connections.list_(ctx)
+    return SocialConnectionList(connections=found, total_size=len(found))
+
+
+@router.patch(ENV_PATH + "/{connection_id}:enable", response_model=SocialConnectionEnvelope)
+def enable_social_connection(ctx: Ctx, connection_id: str) -> SocialConnectionEnvelope:
+    """`409 failed_precondition` while the client or endpoints are incomplete (status DRAFT)."""
+    return SocialConnectionEnvelope(connection=social_connections.set_enabled(ctx, connection_id, True))
+
+
+@router.patch(ENV_PATH + "/{connection_id}:disable", response_model=SocialConnectionEnvelope)
+def disable_social_connection(ctx: Ctx, connection_id: str) -> SocialConnectionEnvelope:
+    return SocialConnectionEnvelope(connection=social_connections.set_enabled(ctx, connection_id, False))
+
+
+@router.get(ENV_PATH + "/{connection_id}", response_model=SocialConnectionEnvelope)
+def get_social_connection(ctx: Ctx, connection_id: str) -> SocialConnectionEnvelope:
+    return SocialConnectionEnvelope(connection=social_connections.get(ctx, connection_id))
+
+
+@router.patch(ENV_PATH + "/{connection_id}", response_model=SocialConnectionEnvelope)
+def update_social_connection(ctx: Ctx, connection_id: str, body: SocialConnectionBody) -> SocialConnectionEnvelope:
+    """Partial: only the fields sent change (a new `client_secret` replaces the stored one)."""
+    return SocialConnectionEnvelope(connection=social_connections.update(ctx, connection_id, body.connection))
+
+
+@router.delete(ENV_PATH + "/{connection_id}")
+def delete_social_connection(ctx: Ctx, connection_id: str) -> dict[str, object]:
+    """Its linked identities go with it."""
+    social_connections.delete(ctx, connection_id)
     return {}
