@@ -19,6 +19,7 @@ from tenantry.server.db.models.login_lockout import LoginLockout
 from tenantry.server.db.models.membership import Membership
 from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.organization_domain import OrganizationDomain
+from tenantry.server.db.models.portal_link import PortalLink
 from tenantry.server.db.models.refresh_token import RefreshToken
 from tenantry.server.db.models.role import MembershipRole, Permission, Role, RolePermission
 from tenantry.server.db.models.saml_assertion import SamlAssertionSeen
@@ -56,6 +57,7 @@ __all__ = [
     "Organization",
     "OrganizationDomain",
     "Permission",
+    "PortalLink",
     "RefreshToken",
     "Role",
     "RolePermission",

@@ -75,7 +75,8 @@ async def _finished(request: Request, finished: Finished) -> Response:
         attributes = sorted(
             (k, v if isinstance(v, str) else json.dumps(v)) for k, v in finished.answer.attributes.items()
         )
-        return await render(request, "sso_test.html", subject=finished.answer.subject, attributes=attributes)
+        back = finished.next_url if finished.next_url.startswith("/portal/") else None  # a test from the portal
+        return await render(request, "sso_test.html", subject=finished.answer.subject, attributes=attributes, back=back)
     response = redirect(safe_next(finished.next_url))
     set_session_cookie(request, response, finished.signed_in.session_token)
     return response

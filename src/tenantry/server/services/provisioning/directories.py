@@ -225,8 +225,10 @@ def create_secret(ctx: Context, organization_id: str, directory_id: str) -> tupl
     token, token_digest = tokens.new(ctx)
     with ctx.uow() as uow:
         row = _row(uow.session, organization_id, directory_id, lock=True)
-        tokens.store(row, token, token_digest, ctx.clock.now())
+        now = ctx.clock.now()
+        tokens.store(row, token, token_digest, now)
         view = _view(ctx, uow.session, row)
+        _event(uow.session, "directory.secret_created", view, now)
         uow.commit()
         return token, view.secrets[0]
 
