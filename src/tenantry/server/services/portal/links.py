@@ -172,6 +172,7 @@ def revoke(ctx: Context, organization_id: str, link_id: str | None = None) -> in
 
 
 def _signature(ctx: Context, payload: str) -> str:
+    """Call it outside a transaction: the key may need one of its own the first time."""
     key = server_secrets.get(ctx, "portal_session_key").encode("utf-8")
     return hmac.new(key, payload.encode("utf-8"), hashlib.sha256).hexdigest()
 
@@ -182,6 +183,7 @@ def open_(ctx: Context, token: str | None) -> Opened:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise rules.PortalLinkNotFound()
     token_digest = _digest(ctx, token)
+    _signature(ctx, "")  # the session key exists before the transaction below
     with ctx.uow() as uow:
         row = uow.session.scalar(select(PortalLink).where(PortalLink.token_hash == token_digest))
         if row is None:

@@ -1,0 +1,116 @@
+"""Portal links through the HTTP surface: validity and scope, expiry and revocation pages,
+the embedded mode's frame policy, and one organization's link never reaching another's
+domains, connections or directories."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import FakeClock
+from tests.helpers import Api, assert_problem, when
+from tests.portal.conftest import csrf, new_link, open_portal
+
+OKTA = {"authorize_uri": "https://idp.example/a", "token_uri": "https://idp.example/t", "jwks_uri": "https://idp.example/k"}
+
+
+def test_links_are_validated_scoped_and_listed_without_their_secret(api: Api, clock: FakeClock) -> None:
+    org = api.org("Acme")
+    base = f"/api/v1/organizations/{org['id']}/portal_links"
+    link = new_link(api, org["id"])
+    assert link["features"] == ["sso", "directory_sync", "domains"] and link["state"] == "active"
+    assert when(link["expire_time"]) == clock.now() + timedelta(days=7)
+    assert link["location"].startswith("http") and "/portal/open?token=ptl_" in link["location"]
+    for bad in ({"expires_in_days": 31}, {"expires_in_days": 0}, {"features": ["billing"]}):
+        assert_problem(api.post(base, json=bad), 400, "invalid_argument")
+    assert_problem(api.post("/api/v1/organizations/org_nosuch/portal_links", json={}), 404, "not_found")
+    scalekit = api.http.put(f"{base}?features=sso&features=dir_sync", headers=api.headers)
+    assert scalekit.status_code == 200 and scalekit.json()["link"]["features"] == ["sso", "directory_sync"]
+    month = new_link(api, org["id"], expires_in_days=30)
+    assert when(month["expire_time"]) == clock.now() + timedelta(days=30)
+    listed = api.get(base).json()["links"]
+    assert {entry["id"] for entry in listed} == {link["id"], scalekit.json()["link"]["id"], month["id"]}
+    assert all(entry["location"] == "" for entry in listed)
+
+
+def test_expired_and_revoked_links_show_a_clear_page_and_end_open_sessions(
+    api: Api, http: TestClient, clock: FakeClock
+) -> None:
+    org = api.org("Acme")
+    link = new_link(api, org["id"])
+    assert open_portal(http, link).status_code == 303
+    home = http.get("/portal")
+    assert home.status_code == 200 and "Acme" in home.text
+    assert "frame-ancestors 'none'" in home.headers["content-security-policy"]
+    assert api.delete(f"/api/v1/organizations/{org['id']}/portal_links/{link['id']}").status_code == 200
+    revoked = http.get("/portal")  # the session opened before ends with its link
+    assert revoked.status_code == 410 and "This link was revoked" in revoked.text
+    again = open_portal(http, link)
+    assert again.status_code == 410 and "This link was revoked" in again.text
+    assert http.get("/portal").status_code == 401  # the cookie went with the refusal
+
+    week = new_link(api, org["id"])
+    assert open_portal(http, week).status_code == 303
+    clock.advance(days=7, seconds=1)
+    assert http.get("/portal").status_code in (401, 410)  # the session never outlives its link
+    expired = open_portal(http, week)
+    assert expired.status_code == 410 and "This link has expired" in expired.text
+    unknown = http.get("/portal/open?token=ptl_forged")
+    assert unknown.status_code == 404 and "This link does not work" in unknown.text
+    states = {entry["id"]: entry["state"] for entry in api.get(f"/api/v1/organizations/{org['id']}/portal_links").json()["links"]}
+    assert states == {link["id"]: "revoked", week["id"]: "expired"}
+
+
+def test_a_link_for_one_organization_never_touches_another(api: Api, http: TestClient) -> None:
+    acme, globex = api.org("Acme"), api.org("Globex")
+    theirs = f"/api/v1/organizations/{globex['id']}"
+    domain = api.post(f"{theirs}/domains", json={"domain": {"domain": "globex-portal.com"}}).json()["domain"]
+    body = {"connection": {"type": "OIDC", "oidc_config": {"client_id": "x", **OKTA}}}
+    connection = api.post(f"{theirs}/connections", json=body).json()["connection"]
+    directory = api.post(f"{theirs}/directories", json={"name": "Globex"}).json()["directory"]
+    assert open_portal(http, new_link(api, acme["id"])).status_code == 303
+    token = csrf(http)
+    attempts = [
+        ("POST", f"/portal/domains/{domain['id']}/verify"),
+        ("GET", f"/portal/sso/{connection['id']}"),
+        ("POST", f"/portal/sso/{connection['id']}/idp"),
+        ("POST", f"/portal/sso/{connection['id']}/mapping"),
+        ("POST", f"/portal/sso/{connection['id']}/enable"),
+        ("POST", f"/portal/directories/{directory['id']}/token"),
+        ("POST", f"/portal/directories/{directory['id']}/roles"),
+    ]
+    for method, path in attempts:
+        answer = http.request(method, path, data={"csrf_token": token, "protocol": "OIDC"} if method == "POST" else None)
+        assert answer.status_code == 404, (path, answer.status_code)
+    assert "globex" not in http.get("/portal/domains").text.lower()
+    assert http.get("/portal/log").text.count("Globex") == 0
+    after = api.get(f"{theirs}/directories/{directory['id']}").json()["directory"]
+    assert after["secrets"] == [] and api.get(f"{theirs}/connections/{connection['id']}").json()["connection"]["enabled"] is False
+    # the features a link names are all it opens
+    assert open_portal(http, new_link(api, acme["id"], features=["sso"])).status_code == 303
+    assert http.get("/portal/domains").status_code == 404 and http.get("/portal/sso").status_code == 200
+
+
+def test_the_portal_acts_as_its_link_and_an_embedded_link_opens_once_inside_the_application(
+    api: Api, http: TestClient
+) -> None:
+    org = api.org("Acme")
+    api.post("/api/v1/applications", json={"name": "App", "redirect_uris": ["https://app.example/callback"]})
+    link = new_link(api, org["id"], embeddable=True)
+    assert when(link["expire_time"]) - when(link["create_time"]) == timedelta(minutes=5)
+    assert_problem(
+        api.post(f"/api/v1/organizations/{org['id']}/portal_links", json={"embeddable": True, "expires_in_days": 3}),
+        400,
+        "invalid_argument",
+    )
+    assert open_portal(http, link).status_code == 303
+    home = http.get("/portal")
+    assert "frame-ancestors 'self' https://app.example" in home.headers["content-security-policy"]
+    assert "x-frame-options" not in home.headers
+    added = http.post("/portal/domains", data={"csrf_token": csrf(http), "domain": "acme-portal.com"}, follow_redirects=False)
+    assert added.status_code == 303
+    [event] = api.get("/api/v1/events", params={"type": "organization.domain_created"}).json()["events"]
+    assert event["actor"] == {"type": "PORTAL_LINK", "id": link["id"]}
+    used = open_portal(TestClient(http.app), link)
+    assert used.status_code == 410 and "already used" in used.text.lower()
