@@ -12,7 +12,11 @@ from tests.conftest import FakeClock
 from tests.helpers import Api, assert_problem, when
 from tests.portal.conftest import csrf, new_link, open_portal
 
-OKTA = {"authorize_uri": "https://idp.example/a", "token_uri": "https://idp.example/t", "jwks_uri": "https://idp.example/k"}
+OKTA = {
+    "authorize_uri": "https://idp.example/a",
+    "token_uri": "https://idp.example/t",
+    "jwks_uri": "https://idp.example/k",
+}
 
 
 def test_links_are_validated_scoped_and_listed_without_their_secret(api: Api, clock: FakeClock) -> None:
@@ -58,7 +62,10 @@ def test_expired_and_revoked_links_show_a_clear_page_and_end_open_sessions(
     assert expired.status_code == 410 and "This link has expired" in expired.text
     unknown = http.get("/portal/open?token=ptl_forged")
     assert unknown.status_code == 404 and "This link does not work" in unknown.text
-    states = {entry["id"]: entry["state"] for entry in api.get(f"/api/v1/organizations/{org['id']}/portal_links").json()["links"]}
+    states = {
+        entry["id"]: entry["state"]
+        for entry in api.get(f"/api/v1/organizations/{org['id']}/portal_links").json()["links"]
+    }
     assert states == {link["id"]: "revoked", week["id"]: "expired"}
 
 
@@ -81,12 +88,17 @@ def test_a_link_for_one_organization_never_touches_another(api: Api, http: TestC
         ("POST", f"/portal/directories/{directory['id']}/roles"),
     ]
     for method, path in attempts:
-        answer = http.request(method, path, data={"csrf_token": token, "protocol": "OIDC"} if method == "POST" else None)
+        answer = http.request(
+            method, path, data={"csrf_token": token, "protocol": "OIDC"} if method == "POST" else None
+        )
         assert answer.status_code == 404, (path, answer.status_code)
     assert "globex" not in http.get("/portal/domains").text.lower()
     assert http.get("/portal/log").text.count("Globex") == 0
     after = api.get(f"{theirs}/directories/{directory['id']}").json()["directory"]
-    assert after["secrets"] == [] and api.get(f"{theirs}/connections/{connection['id']}").json()["connection"]["enabled"] is False
+    assert (
+        after["secrets"] == []
+        and api.get(f"{theirs}/connections/{connection['id']}").json()["connection"]["enabled"] is False
+    )
     # the features a link names are all it opens
     assert open_portal(http, new_link(api, acme["id"], features=["sso"])).status_code == 303
     assert http.get("/portal/domains").status_code == 404 and http.get("/portal/sso").status_code == 200
@@ -108,7 +120,9 @@ def test_the_portal_acts_as_its_link_and_an_embedded_link_opens_once_inside_the_
     home = http.get("/portal")
     assert "frame-ancestors 'self' https://app.example" in home.headers["content-security-policy"]
     assert "x-frame-options" not in home.headers
-    added = http.post("/portal/domains", data={"csrf_token": csrf(http), "domain": "acme-portal.com"}, follow_redirects=False)
+    added = http.post(
+        "/portal/domains", data={"csrf_token": csrf(http), "domain": "acme-portal.com"}, follow_redirects=False
+    )
     assert added.status_code == 303
     [event] = api.get("/api/v1/events", params={"type": "organization.domain_created"}).json()["events"]
     assert event["actor"] == {"type": "PORTAL_LINK", "id": link["id"]}
