@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import FakeClock
 from tests.helpers import Api, assert_problem, when
-from tests.portal.conftest import csrf, new_link, open_portal
+from tests.sso.portal.helpers import csrf, new_link, open_portal
 
 OKTA = {
     "authorize_uri": "https://idp.example/a",

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.dns_server import LoopbackDns
 from tests.helpers import Api
 from tests.interop.saml_idp import USERS_DOMAIN, SamlIdp
-from tests.portal.conftest import new_link, path_of
+from tests.sso.portal.helpers import new_link, path_of
 
 
 def idp_sign_in(page: Page, username: str, site: str) -> None:

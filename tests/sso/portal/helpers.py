@@ -1,5 +1,5 @@
-"""Fixtures of the admin portal tests: the SSO tests' loopback DNS server and identity
-providers (tests/sso/conftest.py), and a browser holding a portal session."""
+"""Helpers of the admin portal tests (their fixtures are the SSO tests': the loopback DNS
+server and SimpleSAMLphp, tests/sso/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import httpx
 from fastapi.testclient import TestClient
 
 from tests.helpers import Api
-from tests.sso.conftest import _dns_server, _saml_idp, dns, saml, settings  # noqa: F401 (fixtures)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
