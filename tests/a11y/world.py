@@ -135,6 +135,13 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
         201,
     )["connection"]
 
+    # The admin portal: a pending domain and a directory to show, and a link the visitor opens.
+    _ok(api.post(f"/api/v1/organizations/{acme}/domains", json={"domain": {"domain": "acmerobotics.com"}}), 201)
+    _ok(api.post(f"/api/v1/organizations/{acme}/directories", json={"name": "Okta"}), 201)
+    portal_link = _ok(api.post(f"/api/v1/organizations/{acme}/portal_links", json={}), 201)["link"]["location"]
+    portal_pages = ["/portal", "/portal/domains", "/portal/sso", f"/portal/sso/{connection['id']}"]
+    portal_pages += ["/portal/directories", "/portal/log"]
+
     admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     token = login.open_session(context, owner_id, "axe", acme)
     return World(
@@ -155,6 +162,8 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
             f"/invitations/accept?token={expired_token}",
             f"/invitations/accept?token={blocked_token}",
             reset_path,
+            "/portal/open?token=" + portal_link.split("token=", 1)[1],
+            *portal_pages,  # in the portal session the link opened
             "/organizations?next=/oauth/authorize",
         ],
         user_cookie=token,

@@ -4,6 +4,7 @@ domains, connections or directories."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -128,3 +129,31 @@ def test_the_portal_acts_as_its_link_and_an_embedded_link_opens_once_inside_the_
     assert event["actor"] == {"type": "PORTAL_LINK", "id": link["id"]}
     used = open_portal(TestClient(http.app), link)
     assert used.status_code == 410 and "already used" in used.text.lower()
+
+
+def test_a_directory_made_in_the_portal_shows_its_token_once_and_the_token_works(api: Api, http: TestClient) -> None:
+    org = api.org("Acme")
+    assert open_portal(http, new_link(api, org["id"], features=["directory_sync"])).status_code == 303
+    form = {"csrf_token": csrf(http, "/portal/directories"), "name": "Okta", "provider": "OKTA"}
+    made = http.post("/portal/directories", data=form)
+    assert made.status_code == 201, made.text
+    token = re.search(r'<code id="scim-token">([^<]+)</code>', made.text)
+    endpoint = re.search(r'<code id="scim-endpoint">([^<]+)</code>', made.text)
+    assert token and endpoint
+    assert token.group(1) not in http.get("/portal/directories").text  # shown once
+    users = endpoint.group(1).split("://", 1)[1].split("/", 1)[1].join(["/", ""]) + "/Users"
+    headers = {"Authorization": f"Bearer {token.group(1)}", "Content-Type": "application/scim+json"}
+    pushed = http.post(
+        users,
+        headers=headers,
+        json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "grace@acme-dir.com",
+            "emails": [{"value": "grace@acme-dir.com", "primary": True}],
+            "active": True,
+        },
+    )
+    assert pushed.status_code == 201, pushed.text
+    assert http.get(users, headers={"Authorization": "Bearer scim_wrong"}).status_code == 401
+    [event] = api.get("/api/v1/events", params={"type": "directory.secret_created"}).json()["events"]
+    assert event["actor"]["type"] == "PORTAL_LINK"
