@@ -139,8 +139,9 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     _ok(api.post(f"/api/v1/organizations/{acme}/domains", json={"domain": {"domain": "acmerobotics.com"}}), 201)
     _ok(api.post(f"/api/v1/organizations/{acme}/directories", json={"name": "Okta"}), 201)
     portal_link = _ok(api.post(f"/api/v1/organizations/{acme}/portal_links", json={}), 201)["link"]["location"]
-    portal_pages = ["/portal", "/portal/domains", "/portal/sso", f"/portal/sso/{connection['id']}"]
-    portal_pages += ["/portal/directories", "/portal/log"]
+    # A query of their own: the route walk scanned these paths without a session (the page asking for the link).
+    paths = ["/portal/domains", "/portal/sso", f"/portal/sso/{connection['id']}", "/portal/directories", "/portal/log"]
+    portal_pages = [f"{path}?session=open" for path in paths]
 
     admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     token = login.open_session(context, owner_id, "axe", acme)
