@@ -10,6 +10,7 @@ from tenantry.sdk.configuration import Applications, Attributes, Clients, Settin
 from tenantry.sdk.directories import Directories
 from tenantry.sdk.events import Events, Webhooks
 from tenantry.sdk.models import SignedUp
+from tenantry.sdk.portal import PortalLinks
 from tenantry.sdk.resources import (
     Emails,
     Invitations,
@@ -47,6 +48,7 @@ class ManagementApi:
         self.domains = Domains(runner)
         self.connections = Connections(runner)
         self.directories = Directories(runner)
+        self.portal_links = PortalLinks(runner)
 
     def signup(
         self,
