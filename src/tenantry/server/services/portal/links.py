@@ -7,7 +7,6 @@ request loads the link again, so revoking the link ends its sessions at once.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +21,7 @@ from tenantry.server.db.models import Application, Organization, PortalLink
 from tenantry.server.domain import portal as rules
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
-from tenantry.server.domain.secrets import new_secret
+from tenantry.server.domain.secrets import keyed_digest, new_secret
 from tenantry.server.services.integration import actors, events, server_secrets
 
 TOKEN_PREFIX = "ptl_"  # noqa: S105 (a prefix, not a secret)
@@ -65,8 +64,7 @@ class PortalAccess:
 
 
 def _digest(ctx: Context, token: str) -> str:
-    key = server_secrets.get(ctx, "portal_link_key").encode("utf-8")
-    return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
+    return keyed_digest(server_secrets.get(ctx, "portal_link_key").encode("utf-8"), token)
 
 
 def _view(ctx: Context, row: PortalLink, location: str | None = None) -> LinkView:
@@ -173,8 +171,7 @@ def revoke(ctx: Context, organization_id: str, link_id: str | None = None) -> in
 
 def _signature(ctx: Context, payload: str) -> str:
     """Call it outside a transaction: the key may need one of its own the first time."""
-    key = server_secrets.get(ctx, "portal_session_key").encode("utf-8")
-    return hmac.new(key, payload.encode("utf-8"), hashlib.sha256).hexdigest()
+    return keyed_digest(server_secrets.get(ctx, "portal_session_key").encode("utf-8"), payload)
 
 
 def open_(ctx: Context, token: str | None) -> Opened:
