@@ -154,6 +154,14 @@ def test_a_directory_made_in_the_portal_shows_its_token_once_and_the_token_works
         },
     )
     assert pushed.status_code == 201, pushed.text
+    group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Admins"}
+    group["members"] = [{"value": pushed.json()["id"]}]
+    group_id = http.post(users.replace("/Users", "/Groups"), headers=headers, json=group).json()["id"]
+    form = {"csrf_token": csrf(http, "/portal/directories"), f"group.{group_id}": "admin"}
+    mapped = http.post(f"/portal/directories/{pushed.url.path.split('/')[3]}/roles", data=form)
+    assert mapped.status_code == 200 and "The group roles are saved" in mapped.text
+    [grace] = [u for u in api.get("/api/v1/users").json()["users"] if u["email"] == "grace@acme-dir.com"]
+    assert [r["name"] for r in grace["memberships"][0]["roles"]] == ["admin"]
     assert http.get(users, headers={"Authorization": "Bearer scim_wrong"}).status_code == 401
     [event] = api.get("/api/v1/events", params={"type": "directory.secret_created"}).json()["events"]
     assert event["actor"]["type"] == "PORTAL_LINK"

@@ -255,12 +255,14 @@ def assign_roles(
                     [FieldError(f"assignments.{index}.group_id", "not_found", "unknown group")],
                 )
         row.role_assignments = cleaned
-        row.updated_at = ctx.clock.now()
+        now = ctx.clock.now()
+        row.updated_at = now
         session.flush()
         roles.recompute(
             ctx, session, row, session.scalars(select(DirectoryUser.id).where(DirectoryUser.directory_id == row.id))
         )
         view = _view(ctx, session, row)
+        _event(session, "directory.updated", view, now)
         uow.commit()
         return view
 
