@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import httpx
 from fastapi.testclient import TestClient
 
 from tests.conftest import FakeClock
 from tests.helpers import Api, assert_problem, when
+from tests.interop.saml_idp import SamlIdp
 from tests.sso.portal.helpers import csrf, new_link, open_portal
 
 OKTA = {
@@ -165,3 +167,24 @@ def test_a_directory_made_in_the_portal_shows_its_token_once_and_the_token_works
     assert http.get(users, headers={"Authorization": "Bearer scim_wrong"}).status_code == 401
     [event] = api.get("/api/v1/events", params={"type": "directory.secret_created"}).json()["events"]
     assert event["actor"]["type"] == "PORTAL_LINK"
+
+
+def test_saml_metadata_uploaded_as_a_file_and_refusals_in_plain_words(
+    api: Api, http: TestClient, saml: SamlIdp
+) -> None:
+    org = api.org("Acme")
+    assert open_portal(http, new_link(api, org["id"], features=["sso"])).status_code == 303
+    started = http.post("/portal/sso", data={"csrf_token": csrf(http, "/portal/sso"), "guide": "google"})
+    assert started.status_code == 200 and "Google Workspace" in started.text and "Download metadata" in started.text
+    connection_id = started.url.path.rsplit("/", 1)[1]
+    form = {"csrf_token": csrf(http, "/portal/sso"), "protocol": "SAML"}
+    field = "connection.saml_config.idp_metadata_file"
+    bad = http.post(f"/portal/sso/{connection_id}/idp", data=form, files={field: ("idp.xml", b"<not metadata")})
+    assert bad.status_code == 400 and "error-summary" in bad.text
+    early = http.post(f"/portal/sso/{connection_id}/enable", data=form)
+    assert early.status_code == 409 and "incomplete" in early.text
+    metadata = httpx.get(saml.metadata_url, timeout=30).content
+    good = http.post(f"/portal/sso/{connection_id}/idp", data=form, files={field: ("idp.xml", metadata)})
+    assert good.status_code == 200 and "settings are saved" in good.text
+    connection = api.get(f"/api/v1/organizations/{org['id']}/connections/{connection_id}").json()["connection"]
+    assert connection["provider"] == "GOOGLE" and connection["status"] == "COMPLETED"
