@@ -4,8 +4,10 @@ domains, connections or directories."""
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from fastapi.testclient import TestClient
@@ -188,3 +190,12 @@ def test_saml_metadata_uploaded_as_a_file_and_refusals_in_plain_words(
     assert good.status_code == 200 and "settings are saved" in good.text
     connection = api.get(f"/api/v1/organizations/{org['id']}/connections/{connection_id}").json()["connection"]
     assert connection["provider"] == "GOOGLE" and connection["status"] == "COMPLETED"
+    # a test whose answer is refused says why, and leads back to the set-up
+    started = http.get(
+        f"/sso/start?connection_id={connection_id}&test=true&next=/portal/sso/{connection_id}", follow_redirects=False
+    )
+    relay_state = parse_qs(urlsplit(started.headers["location"]).query)["RelayState"][0]
+    forged = {"SAMLResponse": base64.b64encode(b"<samlp:Response/>").decode(), "RelayState": relay_state}
+    refused = http.post(f"/sso/saml/{connection_id}/acs", data=forged)
+    assert refused.status_code == 400 and "The connection test did not work" in refused.text
+    assert f'href="/portal/sso/{connection_id}"' in refused.text

@@ -30,14 +30,19 @@ def sso_start_url(connection_id: str, next_url: str, login_hint: str | None = No
 
 
 async def _refused(request: Request, exc: TenantryError, status_code: int = 400) -> Response:
+    tested_from = getattr(exc, "test_started_at", None)
+    if tested_from and tested_from.startswith("/portal/"):  # a connection test from the admin portal
+        link, link_text, heading = tested_from, "Back to the set-up", "The connection test did not work"
+    else:
+        link, link_text, heading = "/login", "Back to sign-in", "Single sign-on did not work"
     return await render(
         request,
         "message.html",
         status_code=status_code,
-        heading="Single sign-on did not work",
+        heading=heading,
         message=exc.message,
-        link="/login",
-        link_text="Back to sign-in",
+        link=link,
+        link_text=link_text,
     )
 
 
