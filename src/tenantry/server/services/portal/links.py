@@ -244,9 +244,3 @@ def _frame_origins(session: Session) -> list[str]:
     ):
         uris += list(redirect_uris or []) + list(logout_uris or [])
     return rules.frame_origins(str(uri) for uri in uris)
-
-
-def frame_origins(ctx: Context) -> list[str]:
-    """The origins that may frame an embedded portal: those of the registered applications."""
-    with ctx.uow(readonly=True) as uow:
-        return _frame_origins(uow.session)
