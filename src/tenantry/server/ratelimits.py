@@ -54,6 +54,7 @@ RULES = {
     "signup": Rule(per_address="10/minute;60/hour", per_account="5/hour"),
     "client_secret": Rule(per_address="60/minute", per_account="30/minute", paired=True),  # failed client auth
     "invitation_request": Rule(per_address="10/hour", per_account="2/day"),  # nudges per expired link
+    "portal_link": Rule(per_address="30/minute;200/hour", per_account="10/minute"),  # unknown portal links
 }
 
 

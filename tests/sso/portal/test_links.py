@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from fastapi.testclient import TestClient
 
+from tenantry.server.app import create_app
+from tenantry.server.context import build_context
 from tests.conftest import FakeClock
 from tests.helpers import Api, assert_problem, when
 from tests.interop.saml_idp import SamlIdp
@@ -199,3 +201,10 @@ def test_saml_metadata_uploaded_as_a_file_and_refusals_in_plain_words(
     refused = http.post(f"/sso/saml/{connection_id}/acs", data=forged)
     assert refused.status_code == 400 and "The connection test did not work" in refused.text
     assert f'href="/portal/sso/{connection_id}"' in refused.text
+
+
+def test_guessing_portal_links_is_slowed_per_address(settings, clock, engine) -> None:
+    limited = settings.model_copy(update={"rate_limits_enabled": True})
+    with TestClient(create_app(context=build_context(limited, clock, engine=engine))) as browser:
+        answers = [browser.get(f"/portal/open?token=ptl_guess{n}").status_code for n in range(31)]
+    assert answers == [404] * 30 + [429]

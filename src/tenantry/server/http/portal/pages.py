@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.domain.pagination import PageRequest
+from tenantry.server.domain.portal import PortalLinkNotFound
 from tenantry.server.http.pages.forms import errors_of, text
-from tenantry.server.http.pages.web import check_csrf, context, redirect
+from tenantry.server.http.pages.web import address, check_csrf, context, limiter, redirect
 from tenantry.server.http.portal.web import page, portal_access, set_portal_cookie
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.directory import domains
@@ -26,7 +27,12 @@ LOG_SIZE = 50
 @router.get("/portal/open")
 async def open_link(request: Request, token: str | None = None) -> Response:
     """The link the application handed out: a portal session for this browser."""
-    opened = await run_in_threadpool(links.open_, context(request), token)
+    limiter(request).check("portal_link", address(request))
+    try:
+        opened = await run_in_threadpool(links.open_, context(request), token)
+    except PortalLinkNotFound:  # guessing links costs the guesser
+        limiter(request).hit("portal_link", address(request))
+        raise
     response = redirect("/portal")
     set_portal_cookie(request, response, opened)
     return response
