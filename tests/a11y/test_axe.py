@@ -97,6 +97,8 @@ SUBMISSIONS: list[tuple[str, str, Callable[[Page], None]]] = [  # (persona, path
     ("admin", "/admin/organizations", _submit("Create workspace")),
     ("admin", "/admin/attributes/new", _submit("Create attribute", key="Bad Key")),
     ("admin", "/admin/users?q=nosuch%3Dvalue", lambda page: None),
+    ("visitor", "/portal/domains", _submit("Add domain")),
+    ("visitor", "/portal/directories", _submit("Create directory", name="Okta")),  # the token, shown once
 ]
 
 

@@ -182,6 +182,13 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     github = {"connection": {"provider": "GITHUB", "oauth_config": {"client_id": "axe"}}}
     social = _ok(api.post("/api/v1/connections", json=github), 201)["connection"]
     _ok(api.patch(f"/api/v1/connections/{social['id']}:enable"), 200)
+    # The admin portal: a pending domain and a directory to show, and a link the visitor opens.
+    _ok(api.post(f"/api/v1/organizations/{acme}/domains", json={"domain": {"domain": "acmerobotics.com"}}), 201)
+    _ok(api.post(f"/api/v1/organizations/{acme}/directories", json={"name": "Okta"}), 201)
+    portal_link = _ok(api.post(f"/api/v1/organizations/{acme}/portal_links", json={}), 201)["link"]["location"]
+    # A query of their own: the route walk scanned these paths without a session (the page asking for the link).
+    paths = ["/portal/domains", "/portal/sso", f"/portal/sso/{connection['id']}", "/portal/directories", "/portal/log"]
+    portal_pages = [f"{path}?session=open" for path in paths]
 
     admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     token = login.open_session(context, owner_id, "axe", acme)
@@ -206,6 +213,8 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
             f"/invitations/accept?token={blocked_token}",
             reset_path,
             magic_path,
+            "/portal/open?token=" + portal_link.split("token=", 1)[1],
+            *portal_pages,  # in the portal session the link opened
             "/organizations?next=/oauth/authorize",
         ],
         user_cookie=token,

@@ -144,6 +144,14 @@ def test_search_paginate_edit_and_delete_organizations(dashboard, site_api, cloc
     expect(page.locator("tbody")).to_contain_text("100%_Real Co")
 
     page.get_by_role("link", name="100%_Real Co").click()
+    page.get_by_role("button", name="Make an admin portal link").click()  # SPEC §14
+    expect(page.locator("#portal-link")).to_contain_text("/portal/open?token=ptl_")
+    assert page.context.browser is not None
+    it_admin = page.context.browser.new_context()  # another person's browser
+    portal = it_admin.new_page()
+    portal.goto(page.locator("#portal-link").inner_text())
+    expect(portal.get_by_role("heading", name="100%_Real Co")).to_be_visible()
+    it_admin.close()
     page.locator("#details").get_by_label("Name").fill("Real Co")
     page.get_by_label("Metadata").fill("{not json")
     page.get_by_role("button", name="Save details").click()

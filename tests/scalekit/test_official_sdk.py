@@ -10,7 +10,7 @@ import httpx
 import pytest
 from scalekit.common.exceptions import ScalekitBadRequestException, ScalekitNotFoundException
 from scalekit.v1.commons.commons_pb2 import Role
-from scalekit.v1.organizations.organizations_pb2 import CreateOrganization, UpdateOrganization
+from scalekit.v1.organizations.organizations_pb2 import CreateOrganization, Feature, UpdateOrganization
 from scalekit.v1.users.users_pb2 import (
     CreateMembership,
     CreateUser,
@@ -49,6 +49,8 @@ def test_organizations_seat_cap_users_memberships_and_invitations(scalekit: Scal
     assert [o.id for o in listed.organizations] == [org.id] and listed.total_size == 1
     settings, _ = orgs.update_organization_settings(org.id, [{"name": "sso", "enabled": True}])
     assert [(f.name, f.enabled) for f in settings.organization.settings.features] == [("sso", True)]
+    link = orgs.generate_portal_link(org.id, [Feature.sso])  # SPEC §14
+    assert "/portal/open?token=ptl_" in link.location and link.id.startswith("lnk_")
 
     # Seat cap of one: the first member fits, the second is refused with our code.
     limit = orgs.upsert_user_management_settings(org.id, max_allowed_users=1)

@@ -145,7 +145,7 @@ def pairs(items: Iterable[str], option: str) -> dict[str, str]:
 
 
 def register(app: typer.Typer) -> None:
-    from tenantry.cli import directory, environment, roles, sso
+    from tenantry.cli import directory, environment, portal, roles, sso
 
     @app.command()
     def login(
@@ -170,3 +170,4 @@ def register(app: typer.Typer) -> None:
     roles.register(app)
     environment.register(app)
     sso.register(app)
+    portal.register(app)

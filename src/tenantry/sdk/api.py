@@ -11,6 +11,7 @@ from tenantry.sdk.directories import Directories
 from tenantry.sdk.events import Events, Webhooks
 from tenantry.sdk.mfa import Mfa
 from tenantry.sdk.models import SignedUp
+from tenantry.sdk.portal import PortalLinks
 from tenantry.sdk.resources import (
     Emails,
     Invitations,
@@ -50,6 +51,7 @@ class ManagementApi:
         self.connections = Connections(runner)
         self.social_connections = SocialConnections(runner)
         self.directories = Directories(runner)
+        self.portal_links = PortalLinks(runner)
 
     def signup(
         self,

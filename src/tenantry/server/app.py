@@ -19,6 +19,7 @@ from tenantry.server.http.api.v1.router import api_v1
 from tenantry.server.http.body_limit import BodyLimit, PayloadTooLarge
 from tenantry.server.http.pages.router import STATIC, pages
 from tenantry.server.http.pages.web import CsrfFailed, render
+from tenantry.server.http.portal import router as admin_portal
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.http.security_headers import SecurityHeaders
 from tenantry.server.observability.metrics import count_refusal
@@ -76,6 +77,7 @@ def create_app(
     app.include_router(pages)
     app.include_router(oidc.router)
     admin_dashboard.install(app)
+    admin_portal.install(app)
     app.mount("/static", STATIC, name="static")
 
     @app.exception_handler(RateLimited)

@@ -58,6 +58,7 @@ RULES = {
     "client_secret": Rule(per_address="60/minute", per_account="30/minute", paired=True),  # failed client auth
     "invitation_request": Rule(per_address="10/hour", per_account="2/day"),  # nudges per expired link
     "social": Rule(per_address="30/minute;300/hour", per_account="30/minute;300/hour"),  # social sign-ins started
+    "portal_link": Rule(per_address="30/minute;200/hour", per_account="10/minute"),  # unknown portal links
 }
 
 

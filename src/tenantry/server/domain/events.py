@@ -62,6 +62,10 @@ EVENT_TYPES = (
     "directory.updated",
     "directory.deleted",
     "directory.user_refused",
+    "directory.secret_created",
+    "organization.portal_link_created",
+    "organization.portal_link_opened",
+    "organization.portal_link_revoked",
 )
 
 # A delivery is retried for this long after its event; then it is marked failed.

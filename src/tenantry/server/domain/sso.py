@@ -51,6 +51,8 @@ class SsoRefused(TenantryError):
 
     code = "sso_failed"
     default_message = "Single sign-on did not complete. Try again, or ask your administrator."
+    # Set when the refused answer was a connection test's: where the test was started from.
+    test_started_at: str | None = None
 
 
 class SsoRequired(TenantryError):

@@ -14,6 +14,8 @@ from tenantry.server.grpc import convert
 from tenantry.server.grpc.calls import Base, rpc
 from tenantry.server.services.commands import CreateOrganization, OrganizationSettingsInput, UpdateOrganization
 from tenantry.server.services.directory import organizations
+from tenantry.server.services.portal import links
+from tenantry.server.services.portal.links import LinkView
 from tenantry.server.services.read_models.views import OrganizationView
 
 UPDATABLE = ("display_name", "external_id", "metadata", "slug", "logo_url")
@@ -98,9 +100,39 @@ class OrganizationService(Base, pb_grpc.OrganizationServiceServicer):
         return pb.UpsertUserManagementSettingsResponse(settings=_user_management(result.max_allowed_users))
 
     @rpc
+    def GeneratePortalLink(self, request: Any, context: grpc.ServicerContext) -> Any:
+        view = links.create(self.ctx, request.id, _portal_features(request))
+        return pb.GeneratePortalLinkResponse(link=_link(view))
+
+    @rpc
+    def GetPortalLinks(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return pb.GetPortalLinksResponse(links=[_link(view) for view in links.list_(self.ctx, request.id)])
+
+    @rpc
+    def DeletePortalLink(self, request: Any, context: grpc.ServicerContext) -> Any:
+        links.revoke(self.ctx, request.id)
+        return empty_pb2.Empty()
+
+    @rpc
+    def DeletePortalLinkByID(self, request: Any, context: grpc.ServicerContext) -> Any:
+        links.revoke(self.ctx, request.id, request.link_id)
+        return empty_pb2.Empty()
+
+    @rpc
     def GetOrganizationUserManagementSetting(self, request: Any, context: grpc.ServicerContext) -> Any:
         result = organizations.get_user_management(self.ctx, request.organization_id)
         return pb.GetOrganizationUserManagementSettingsResponse(settings=_user_management(result.max_allowed_users))
+
+
+def _link(view: LinkView) -> Any:
+    return pb.Link(id=view.id, location=view.location or "", expire_time=convert.timestamp(view.expire_time))
+
+
+def _portal_features(request: Any) -> list[str] | None:
+    """The features a GeneratePortalLink asks for: the enum, or the deprecated flags."""
+    named = [pb.Feature.Name(value) for value in request.features if value]
+    named += ["sso"] * request.sso + ["dir_sync"] * request.directory_sync
+    return named or None
 
 
 def _user_management(limit: int | None) -> Any:

@@ -61,6 +61,9 @@ STATUS_BY_CODE = {
     "role_has_dependents": 409,
     "role_inheritance_cycle": 400,
     "builtin_role": 409,
+    "portal_link_not_found": 404,
+    "portal_feature_not_granted": 404,
+    "portal_link_unusable": 410,
 }
 
 # pydantic error types -> our detail codes (anything else: "invalid")

@@ -1,6 +1,8 @@
 """Security headers on every response (pure ASGI: no per-request overhead beyond a dict).
 
-The CSP allows no inline script or style, no plugins and no framing. It sets no
+The CSP allows no inline script or style, no plugins and no framing (a response may set its
+own: the embedded admin portal allows the registered applications' origins to frame it, and
+then gets no ``X-Frame-Options``). It sets no
 ``form-action``: browsers apply it to every redirect after a form post, and a sign-in
 form's redirect chain must end at the application's registered redirect URI (another
 origin). The Referrer-Policy keeps tokens in our URLs (invitation, reset links) from
@@ -35,7 +37,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name for name, _ in message.get("headers", [])}
+                own = dict(message.get("headers", []))
+                present = set(own)
+                if b"frame-ancestors 'none'" not in own.get(b"content-security-policy", b"frame-ancestors 'none'"):
+                    present.add(b"x-frame-options")  # a page that may be framed (the embedded portal)
                 message["headers"] = list(message.get("headers", [])) + [
                     header for header in self.headers if header[0] not in present
                 ]

@@ -38,3 +38,22 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 });
+
+// Copy buttons (the admin portal's values to paste at the identity provider): shown only with
+// this script, since they need it.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      const source = document.getElementById(button.dataset.copy);
+      if (!source) return;
+      try {
+        await navigator.clipboard.writeText(source.textContent.trim());
+        button.textContent = "Copied";
+      } catch {
+        window.getSelection().selectAllChildren(source);
+        button.textContent = "Selected";
+      }
+    });
+  }
+});

@@ -23,6 +23,7 @@ from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.organization_domain import OrganizationDomain
 from tenantry.server.db.models.passkey import Passkey, WebauthnChallenge
 from tenantry.server.db.models.pending_sign_in import PendingSignIn
+from tenantry.server.db.models.portal_link import PortalLink
 from tenantry.server.db.models.recovery_code import RecoveryCode
 from tenantry.server.db.models.refresh_token import RefreshToken
 from tenantry.server.db.models.role import MembershipRole, Permission, Role, RolePermission
@@ -67,6 +68,7 @@ __all__ = [
     "Passkey",
     "PendingSignIn",
     "Permission",
+    "PortalLink",
     "RecoveryCode",
     "RefreshToken",
     "Role",

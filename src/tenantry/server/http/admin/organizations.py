@@ -1,5 +1,6 @@
 """The Organizations tab: search, create, and one organization's details, seat limit and
-members (invite, resend, revoke, remove, change role), through the API's services."""
+members (invite, resend, revoke, remove, change role), and admin portal links, through the
+API's services."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from tenantry.server.services.directory import organizations
 from tenantry.server.services.identity import users
 from tenantry.server.services.identity.admins import AdminView
 from tenantry.server.services.membership import roles
+from tenantry.server.services.portal import links
 
 router = APIRouter(
     route_class=RetryingRoute,
@@ -153,6 +155,17 @@ async def update_limits(request: Request, organization_id: str) -> Response:
     except TenantryError as exc:
         return await _refused(request, organization_id, exc, form, "limits")
     return redirect(with_notice(f"/admin/organizations/{organization_id}#limits", "limit_saved"))
+
+
+@router.post("/{organization_id}/portal-link")
+async def make_portal_link(request: Request, organization_id: str) -> Response:
+    """A link to the admin portal (every feature, 7 days), shown on the page this once."""
+    await check_csrf(request)
+    try:
+        link = await run_in_threadpool(links.create, context(request), organization_id)
+    except TenantryError as exc:
+        return await _refused(request, organization_id, exc, {}, "portal")
+    return await detail_page(request, organization_id, portal_link=link.location)
 
 
 async def _refused(request: Request, organization_id: str, exc: Exception, form: dict[str, str], part: str) -> Response:

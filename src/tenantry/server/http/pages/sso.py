@@ -30,14 +30,19 @@ def sso_start_url(connection_id: str, next_url: str, login_hint: str | None = No
 
 
 async def _refused(request: Request, exc: TenantryError, status_code: int = 400) -> Response:
+    tested_from = getattr(exc, "test_started_at", None)
+    if tested_from and tested_from.startswith("/portal/"):  # a connection test from the admin portal
+        link, link_text, heading = tested_from, "Back to the set-up", "The connection test did not work"
+    else:
+        link, link_text, heading = "/login", "Back to sign-in", "Single sign-on did not work"
     return await render(
         request,
         "message.html",
         status_code=status_code,
-        heading="Single sign-on did not work",
+        heading=heading,
         message=exc.message,
-        link="/login",
-        link_text="Back to sign-in",
+        link=link,
+        link_text=link_text,
     )
 
 
@@ -75,7 +80,8 @@ async def _finished(request: Request, finished: Finished) -> Response:
         attributes = sorted(
             (k, v if isinstance(v, str) else json.dumps(v)) for k, v in finished.answer.attributes.items()
         )
-        return await render(request, "sso_test.html", subject=finished.answer.subject, attributes=attributes)
+        back = finished.next_url if finished.next_url.startswith("/portal/") else None  # a test from the portal
+        return await render(request, "sso_test.html", subject=finished.answer.subject, attributes=attributes, back=back)
     response = redirect(safe_next(finished.next_url))
     set_session_cookie(request, response, finished.signed_in.session_token)
     return response

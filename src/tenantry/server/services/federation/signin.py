@@ -3,6 +3,8 @@ start (a pending request and the IdP's URL) and finish (the IdP's answer, checke
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,7 +117,9 @@ def finish_oidc(ctx: Context, connection_id: str, params: dict[str, str], agent:
     if row.type != "OIDC":
         raise rules.SsoRefused("Not an OpenID Connect connection.")
     pending = requests.consume(ctx, row.id, params.get("state"))
-    answer = oidc_rp.finish(ctx, oidc_rp.of_connection(ctx, row, connections.client_secret(ctx, row)), pending, params)
+    with _test_refusals(pending):
+        relying_party = oidc_rp.of_connection(ctx, row, connections.client_secret(ctx, row))
+        answer = oidc_rp.finish(ctx, relying_party, pending, params)
     return _complete(ctx, row, pending, answer, agent)
 
 
@@ -131,5 +135,18 @@ def finish_saml(ctx: Context, connection_id: str, form: dict[str, Any], agent: s
         pending = requests.Pending(row.id, None, None, None, "/organizations", False)
     else:
         raise rules.SsoRefused("IdP-initiated sign-in is off for this connection.", reason="idp_initiated")
-    answer = saml_sp.consume(ctx, row, str(form.get("SAMLResponse") or ""), pending.saml_request_id)
+    with _test_refusals(pending):
+        answer = saml_sp.consume(ctx, row, str(form.get("SAMLResponse") or ""), pending.saml_request_id)
     return _complete(ctx, row, pending, answer, agent)
+
+
+@contextmanager
+def _test_refusals(pending: requests.Pending) -> Iterator[None]:
+    """A refused answer to a connection test says where the test was started (the admin
+    portal's set-up page), so its page can lead back there."""
+    try:
+        yield
+    except rules.SsoRefused as refused:
+        if pending.test:
+            refused.test_started_at = pending.next_url
+        raise

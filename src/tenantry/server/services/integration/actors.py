@@ -2,8 +2,8 @@
 
 The HTTP layer sets it once per request (the API client behind a bearer token, the user
 signed in to the hosted pages, an administrator in the dashboard); everything else (the
-CLI, the worker, start-up) acts as ``SYSTEM``. Service signatures stay as they are: the
-event recorder reads the current actor itself.
+CLI, the worker, start-up) acts as ``SYSTEM``; the admin portal acts as its ``PORTAL_LINK``.
+Service signatures stay as they are: the event recorder reads the current actor itself.
 
     with actors.acting_as(actors.admin("adm_…")):
         organizations.update(ctx, org_id, command)   # its event names the admin
@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
-ActorType = Literal["ADMIN", "API_CLIENT", "USER", "SYSTEM"]
+ActorType = Literal["ADMIN", "API_CLIENT", "USER", "PORTAL_LINK", "SYSTEM"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,11 @@ def api_client(client_id: str) -> Actor:
 
 def user(user_id: str) -> Actor:
     return Actor("USER", user_id)
+
+
+def portal_link(link_id: str) -> Actor:
+    """An organization's IT administrator in the admin portal, known only by their link."""
+    return Actor("PORTAL_LINK", link_id)
 
 
 def current() -> Actor:

@@ -225,8 +225,10 @@ def create_secret(ctx: Context, organization_id: str, directory_id: str) -> tupl
     token, token_digest = tokens.new(ctx)
     with ctx.uow() as uow:
         row = _row(uow.session, organization_id, directory_id, lock=True)
-        tokens.store(row, token, token_digest, ctx.clock.now())
+        now = ctx.clock.now()
+        tokens.store(row, token, token_digest, now)
         view = _view(ctx, uow.session, row)
+        _event(uow.session, "directory.secret_created", view, now)
         uow.commit()
         return token, view.secrets[0]
 
@@ -253,12 +255,14 @@ def assign_roles(
                     [FieldError(f"assignments.{index}.group_id", "not_found", "unknown group")],
                 )
         row.role_assignments = cleaned
-        row.updated_at = ctx.clock.now()
+        now = ctx.clock.now()
+        row.updated_at = now
         session.flush()
         roles.recompute(
             ctx, session, row, session.scalars(select(DirectoryUser.id).where(DirectoryUser.directory_id == row.id))
         )
         view = _view(ctx, session, row)
+        _event(session, "directory.updated", view, now)
         uow.commit()
         return view
 

@@ -1,7 +1,7 @@
 """Passkeys (WebAuthn credentials) and their ceremonies' challenges; magic links travel with sign-in codes (SPEC §13)
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ import tenantry.server.db.base
 from tenantry.server.db.base import JsonDocument
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ GitHub and any OpenID Connect / OAuth 2 provider; the identities they link to us
 pending sign-ins (``sso_requests``) that now belong to an SSO or a social connection
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-11-30
 """
 
@@ -16,7 +16,7 @@ import tenantry.server.db.base
 from tenantry.server.db.base import JsonDocument
 
 revision = "0021"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The provisioning log: each SCIM write a directory made and how it ended (issue 21)
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0022
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tenantry.server.db.base
 
 revision = "0023"
-down_revision = "0018"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

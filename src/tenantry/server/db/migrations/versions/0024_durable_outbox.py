@@ -7,7 +7,7 @@ expression (made by 0009; without them it guessed 10 rows for every search and r
 link stopped working (used, replaced, revoked), by its digest, for its page (issue 16)
 
 Revision ID: 0024
-Revises: 0018
+Revises: 0023
 Create Date: 2026-12-01
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import tenantry.server.db.base
 
 revision = "0024"
-down_revision = "0018"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

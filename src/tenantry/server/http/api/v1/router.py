@@ -19,6 +19,7 @@ from tenantry.server.http.api.v1 import (
     memberships,
     mfa,
     organizations,
+    portal_links,
     roles,
     sessions,
     settings,
@@ -32,7 +33,7 @@ from tenantry.server.http.retry import RetryingRoute
 protected = APIRouter(route_class=RetryingRoute, dependencies=[Depends(require_client)])
 for module in (settings, organizations, users, memberships, invitations, attributes, applications, clients, emails):
     protected.include_router(module.router)
-for module in (roles, events, webhooks, sessions, domains, connections, directories, mfa):
+for module in (roles, events, webhooks, sessions, domains, connections, directories, mfa, portal_links):
     protected.include_router(module.router)
 
 api_v1 = APIRouter(route_class=RetryingRoute, prefix="/api/v1")

@@ -1,0 +1,1 @@
+"""The admin portal's pages (SPEC §14): a UI over the domain, SSO and directory services."""

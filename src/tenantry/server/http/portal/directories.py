@@ -1,0 +1,114 @@
+"""The portal's directory pages: create a SCIM directory and see its token once, rotate the
+token, and map the directory's groups to roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from tenantry.server.context import Context
+from tenantry.server.domain.errors import TenantryError
+from tenantry.server.domain.pagination import PageRequest
+from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.web import check_csrf, context
+from tenantry.server.http.portal.web import page, portal_access
+from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.provisioning import directories
+from tenantry.server.services.provisioning.directories import PROVIDERS, DirectoryGroupView, DirectoryView
+
+router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
+FEATURE = "directory_sync"
+GROUPS_SHOWN = 100
+PROVIDER_NAMES = {
+    "OKTA": "Okta",
+    "MICROSOFT_AD": "Microsoft Entra ID",
+    "GOOGLE": "Google Workspace",
+    "ONELOGIN": "OneLogin",
+    "JUMPCLOUD": "JumpCloud",
+    "PING_IDENTITY": "Ping Identity",
+    "AUTH0": "Auth0",
+    "CUSTOM": "Another SCIM 2.0 client",
+}
+
+
+def _listing(ctx: Context, organization_id: str) -> list[tuple[DirectoryView, list[DirectoryGroupView]]]:
+    found = directories.list_(ctx, organization_id)
+    return [
+        (d, directories.list_groups(ctx, organization_id, d.id, PageRequest(size=GROUPS_SHOWN)).items) for d in found
+    ]
+
+
+async def _page(request: Request, status_code: int = 200, **variables: Any) -> Response:
+    access = await portal_access(request, FEATURE)
+    listing = await run_in_threadpool(_listing, context(request), access.organization_id)
+    return await page(
+        request,
+        "portal/directories.html",
+        access,
+        status_code=status_code,
+        listing=listing,
+        providers=[(p, PROVIDER_NAMES.get(p, p)) for p in PROVIDERS],
+        **variables,
+    )
+
+
+@router.get("/portal/directories")
+async def directories_page(request: Request) -> Response:
+    return await _page(request)
+
+
+def _create_with_token(ctx: Context, organization_id: str, name: str, provider: str) -> tuple[DirectoryView, str]:
+    created = directories.create(ctx, organization_id, name or None, provider or None)
+    token, _ = directories.create_secret(ctx, organization_id, created.id)
+    return created, token
+
+
+@router.post("/portal/directories")
+async def create_directory(request: Request) -> Response:
+    form = await check_csrf(request)
+    access = await portal_access(request, FEATURE)
+    try:
+        created, token = await run_in_threadpool(
+            _create_with_token, context(request), access.organization_id, text(form, "name"), text(form, "provider")
+        )
+    except TenantryError as exc:
+        error, errors = errors_of(exc)
+        return await _page(request, 400, error=error, errors=errors, values=form)
+    return await _page(request, 201, new_token=token, new_directory=created)
+
+
+@router.post("/portal/directories/{directory_id}/token")
+async def rotate_token(request: Request, directory_id: str) -> Response:
+    await check_csrf(request)
+    access = await portal_access(request, FEATURE)
+    try:
+        token, _ = await run_in_threadpool(
+            directories.create_secret, context(request), access.organization_id, directory_id
+        )
+        directory = await run_in_threadpool(directories.get, context(request), access.organization_id, directory_id)
+    except TenantryError as exc:
+        return await _page(request, 404 if exc.code == "not_found" else 400, error=exc)
+    return await _page(request, new_token=token, new_directory=directory)
+
+
+@router.post("/portal/directories/{directory_id}/roles")
+async def map_groups(request: Request, directory_id: str) -> Response:
+    """Group → role: one role name per group (empty: the group gives no role)."""
+    form = await check_csrf(request)
+    access = await portal_access(request, FEATURE)
+    assignments = [
+        {"group_id": name.removeprefix("group."), "role_name": value.strip()}
+        for name, value in form.items()
+        if name.startswith("group.") and value.strip()
+    ]
+    try:
+        await run_in_threadpool(
+            directories.assign_roles, context(request), access.organization_id, directory_id, assignments
+        )
+    except TenantryError as exc:
+        error, errors = errors_of(exc)
+        return await _page(request, 404 if exc.code == "not_found" else 400, error=error or exc, errors=errors)
+    return await _page(request, notice="The group roles are saved.")
