@@ -27,6 +27,8 @@ from tests.a11y.axe import Violation, scan
 from tests.a11y.world import ADMIN_EMAIL, ADMIN_PASSWORD, World, build
 from tests.security.conftest import for_machines, routes
 
+pytestmark = pytest.mark.once  # tests/conftest.py: the PostgreSQL pass leaves it to the SQLite one
+
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 BRAND_COLOURS = {"light": "#facc15", "dark": "#1e1b4b"}
 NOT_PAGES = {

@@ -12,6 +12,8 @@ from tenantry.cli.main import command
 from tenantry.server.services.identity import login
 from tests.pages.conftest import latest_email
 
+pytestmark = pytest.mark.once  # tests/conftest.py: the PostgreSQL pass leaves it to the SQLite one
+
 PYTHON_TYPE = re.compile(r"<(str|int|float|bool|list\[[a-z]+\])>")
 
 

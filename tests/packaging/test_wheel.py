@@ -183,6 +183,8 @@ for module in pkgutil.walk_packages(tenantry.server.__path__, "tenantry.server."
             if not (module.name.startswith(OPTIONAL_PACKAGE) and missing.name in OPTIONAL_IMPORTS):
                 raise
 import tenantry.cli.main
+
+pytestmark = pytest.mark.once  # tests/conftest.py: the PostgreSQL pass leaves it to the SQLite one
 print("DECLARED")
 """
 

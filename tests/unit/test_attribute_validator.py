@@ -21,6 +21,8 @@ from tenantry.server.domain.attributes import (
 from tenantry.server.domain.errors import InvalidArgument
 from tenantry.server.domain.types import check_display_text
 
+pytestmark = pytest.mark.once  # tests/conftest.py: the PostgreSQL pass leaves it to the SQLite one
+
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40)
 json_values = st.recursive(
     json_scalars,
