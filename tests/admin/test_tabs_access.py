@@ -28,6 +28,10 @@ PUBLIC = {
 ROUTES = (  # (method, path template); {action} stands for both confirmation pages
     ("GET", "/admin/configuration"),
     ("POST", "/admin/configuration"),
+    ("GET", "/admin/mfa"),
+    ("POST", "/admin/mfa/begin"),
+    ("POST", "/admin/mfa/setup"),
+    ("POST", "/admin/mfa/remove"),
     ("GET", "/admin/attributes"),
     ("GET", "/admin/attributes/new"),
     ("POST", "/admin/attributes"),

@@ -29,6 +29,8 @@ import pytest
 from tests.helpers import free_port
 from tests.serving import ServeProcess
 
+pytestmark = pytest.mark.once  # tests/conftest.py: the PostgreSQL pass leaves it to the SQLite one
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "tenantry"
 DEPLOY = ROOT / "deploy"
@@ -183,8 +185,6 @@ for module in pkgutil.walk_packages(tenantry.server.__path__, "tenantry.server."
             if not (module.name.startswith(OPTIONAL_PACKAGE) and missing.name in OPTIONAL_IMPORTS):
                 raise
 import tenantry.cli.main
-
-pytestmark = pytest.mark.once  # tests/conftest.py: the PostgreSQL pass leaves it to the SQLite one
 print("DECLARED")
 """
 
