@@ -58,24 +58,20 @@ def sign_in(ctx: Context, connection_id: str, params: dict[str, str], user_agent
     answer = social.answer(ctx, connection_id, params)
     try:
         with ctx.uow() as uow:
-            result = _sign_in(ctx, uow.session, answer, user_agent)
-            result = SignedIn(
-                login.complete_sign_in(uow, result.user_id, ctx.clock.now(), user_agent, amr=AMR),
-                result.user_id,
-                answer.next_url,
-                result.created_user,
-                result.linked,
-            )
+            user_id, outcome = _sign_in(ctx, uow.session, answer)
+            token = login.complete_sign_in(uow, user_id, ctx.clock.now(), user_agent, amr=AMR)
             uow.commit()
-            return result
     except IntegrityError:  # the same identity or address signing in twice at once: the other one won
         raise rules.SocialSignInRefused("This sign-in raced another one for the same account. Try again.") from None
     except (rules.SocialSignInRefused, SsoRequired) as refused:
         _record_refusal(ctx, answer, refused)
         raise
+    created, linked = outcome is rules.Outcome.CREATE, outcome is rules.Outcome.LINK
+    return SignedIn(token, user_id, answer.next_url, created, linked)
 
 
-def _sign_in(ctx: Context, session: Session, answer: SocialAnswer, agent: str | None) -> SignedIn:
+def _sign_in(ctx: Context, session: Session, answer: SocialAnswer) -> tuple[str, rules.Outcome]:
+    """The user the answer signs in (found, linked or created) and how; the caller starts the session."""
     now = ctx.clock.now()
     identity = session.scalar(
         select(SocialIdentity).where(
@@ -118,7 +114,7 @@ def _sign_in(ctx: Context, session: Session, answer: SocialAnswer, agent: str | 
             _event(session, "user.social_identity_linked", user, answer, now)
     identity.last_login_at = now
     _event(session, "user.social_login", user, answer, now)
-    return SignedIn("", user.id, answer.next_url, outcome is rules.Outcome.CREATE, outcome is rules.Outcome.LINK)
+    return user.id, outcome
 
 
 def _address(raw: str | None) -> str | None:
