@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain import social as rules
 from tenantry.server.domain.errors import TenantryError
-from tenantry.server.http.pages.account import _signed_in
+from tenantry.server.http.pages.account import signed_in
 from tenantry.server.http.pages.web import (
     address,
     check_csrf,
@@ -66,12 +66,12 @@ async def callback(request: Request, connection_id: str) -> Response:
         )
         return await _refused(request, refused)
     try:
-        signed_in = await run_in_threadpool(
+        done = await run_in_threadpool(
             social_login.sign_in, context(request), connection_id, params, request.headers.get("user-agent")
         )
     except TenantryError as exc:
         return await _refused(request, exc)
-    response = await _signed_in(request, signed_in.session_token, safe_next(signed_in.next_url))
+    response = await signed_in(request, done.session_token, safe_next(done.next_url))
     response.delete_cookie(STATE_COOKIE, path="/login/social")
     return response
 
