@@ -17,9 +17,10 @@ from enum import StrEnum
 from typing import Any
 
 from tenantry.server.domain.errors import TenantryError
+from tenantry.server.domain.sso import OIDC_SCOPES
 
 OIDC, OAUTH = "OIDC", "OAUTH"
-DEFAULT_SCOPES = {OIDC: ["openid", "email", "profile"], OAUTH: []}
+DEFAULT_SCOPES = {OIDC: list(OIDC_SCOPES), OAUTH: []}
 PROVIDERS = ("GOOGLE", "MICROSOFT", "GITHUB", "CUSTOM")
 SINGLE_PER_ENVIRONMENT = ("GOOGLE", "MICROSOFT", "GITHUB")  # a preset's subjects are one namespace
 MAX_CONNECTIONS = 20

@@ -11,6 +11,7 @@ ConnectionType = Literal["OIDC", "SAML"]
 PROVIDERS = ("OKTA", "MICROSOFT_AD", "GOOGLE", "ADFS", "JUMPCLOUD", "ONELOGIN", "PING_IDENTITY", "AUTH0", "CUSTOM")
 PROFILE_TARGETS = ("email", "given_name", "family_name", "name", "locale", "phone_number", "picture", "groups")
 CUSTOM_PREFIX = "custom_attributes."
+OIDC_SCOPES = ("openid", "email", "profile")  # what an OpenID Connect sign-in asks for unless told otherwise
 
 # Where each profile field is found when the connection's mapping does not say: the usual
 # claim names of OIDC, and the attribute names Okta, Entra ID / ADFS and LDAP-style IdPs send.

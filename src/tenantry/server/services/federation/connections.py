@@ -65,7 +65,7 @@ def _resolve_config(ctx: Context, kind: str, data: ConnectionInput, current: dic
             config.update(oidc_rp.discover(ctx, config.get("issuer"), config.get("discovery_endpoint")))
             config["discovered"] = True
         if not config.get("scopes"):  # absent, null or empty: the defaults
-            config["scopes"] = ["openid", "email", "profile"]
+            config["scopes"] = list(rules.OIDC_SCOPES)
         if "openid" not in config["scopes"]:
             raise InvalidArgument.field("connection.oidc_config.scopes", "invalid", "must include openid")
     if kind == "SAML" and data.saml_config is not None:

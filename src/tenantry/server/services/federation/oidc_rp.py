@@ -21,7 +21,7 @@ from joserfc.jwk import KeySet
 from tenantry.server.context import Context
 from tenantry.server.db.models import SsoConnection
 from tenantry.server.domain.errors import FieldError, InvalidArgument
-from tenantry.server.domain.sso import SsoRefused
+from tenantry.server.domain.sso import OIDC_SCOPES, SsoRefused
 from tenantry.server.services.federation import outbound
 from tenantry.server.services.federation.requests import Pending
 from tenantry.server.services.integration import egress
@@ -94,7 +94,7 @@ def of_connection(ctx: Context, row: SsoConnection, secret: str | None) -> Relyi
     return RelyingParty(
         client_id=config["client_id"],
         client_secret=secret,
-        scopes=tuple(config.get("scopes") or ["openid", "email", "profile"]),
+        scopes=tuple(config.get("scopes") or OIDC_SCOPES),
         redirect_uri=redirect_uri(ctx, row),
         authorize_uri=config["authorize_uri"],
         token_uri=config["token_uri"],
