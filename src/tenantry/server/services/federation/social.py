@@ -12,11 +12,9 @@ from typing import Any
 from tenantry.server.context import Context
 from tenantry.server.db.models import SocialConnection
 from tenantry.server.domain import social as rules
-from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.sso import SsoRefused
 from tenantry.server.services.federation import oidc_rp, outbound, requests
 from tenantry.server.services.federation.connections import client_secret
-from tenantry.server.services.federation.social_connections import row_of
 from tenantry.server.services.read_models.social_connections import redirect_uri
 
 
@@ -35,11 +33,8 @@ class SocialAnswer:
 
 def _load(ctx: Context, connection_id: str) -> SocialConnection:
     with ctx.uow(readonly=True) as uow:
-        try:
-            row = row_of(uow.session, connection_id)
-        except NotFound:
-            raise rules.SocialSignInRefused("This sign-in method is not enabled.", reason="disabled") from None
-        if not row.enabled:
+        row = uow.session.get(SocialConnection, connection_id)
+        if row is None or not row.enabled:
             raise rules.SocialSignInRefused("This sign-in method is not enabled.", reason="disabled")
         uow.session.expunge(row)
         return row
