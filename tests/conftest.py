@@ -31,6 +31,9 @@ from tests.serving import START_DEADLINE
 pytest_plugins = ["tests.browser"]  # the browser fixtures, one Playwright per test process
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# The PostgreSQL pass: TENANTRY_TEST_DATABASE_URL names a database server (not SQLite).
+SERVER_URL = os.environ.get("TENANTRY_TEST_DATABASE_URL") or "sqlite"
+ON_SERVER = not SERVER_URL.startswith("sqlite")
 # Children first, so foreign keys never object. API clients and their tokens stay: servers
 # started once per module keep using the bootstrap client they created at start-up.
 TABLES = (
@@ -98,9 +101,8 @@ def _postgres_database_for_worker(base_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    base = os.environ.get("TENANTRY_TEST_DATABASE_URL")
-    if base and not base.startswith("sqlite"):
-        return _postgres_database_for_worker(base)
+    if ON_SERVER:
+        return _postgres_database_for_worker(SERVER_URL)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tenantry.db'}"
 
 
@@ -245,7 +247,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """CI runs the suite twice, on SQLite and on PostgreSQL; tests marked ``once`` check what
     the database cannot change (the wheel, the markup's accessibility, bench scripts starting,
     pure validators), so the PostgreSQL pass leaves them to the SQLite one."""
-    if not os.environ.get("TENANTRY_TEST_DATABASE_URL", "").startswith("postgresql"):
+    if not ON_SERVER:
         return
     skip = pytest.mark.skip(reason="database-independent: runs in the SQLite pass")
     for item in items:

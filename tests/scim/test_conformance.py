@@ -3,7 +3,6 @@ over real HTTP. Every check must pass except those listed in SKIPPED_ON_PURPOSE.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 import pytest
@@ -25,10 +24,7 @@ SKIPPED_ON_PURPOSE = {
 }
 
 
-@pytest.mark.skipif(
-    not os.environ.get("TENANTRY_TEST_DATABASE_URL", "sqlite").startswith("sqlite"),
-    reason="protocol conformance does not depend on the database; it runs in the SQLite pass (about 130 checks)",
-)
+@pytest.mark.once  # protocol conformance does not depend on the database (about 130 checks)
 def test_scim2_tester_finds_no_failure(api: Api, context: Context) -> None:
     org = api.org()
     found = directory(api, org["id"])

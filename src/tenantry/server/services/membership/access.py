@@ -178,8 +178,8 @@ def guard_catalogue_change(session: Session, lost: set[str], organization_id: st
     if organization_id is None:
         ledger.lock_organizations(session, list(session.scalars(select(Membership.organization_id).distinct())))
     holders = (
-        select(Membership.organization_id)
-        .where(Membership.accepted_at.is_not(None), Membership.deactivated_at.is_(None))
+        _active_anywhere()
+        .with_only_columns(Membership.organization_id)
         .join(MembershipRole, MembershipRole.membership_id == Membership.id)
         .where(MembershipRole.role_id.in_(sorted(lost)))
     )

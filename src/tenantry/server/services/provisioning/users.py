@@ -65,13 +65,17 @@ def _who(resource: UserModel) -> dict[str, Any]:
     return {"user_name": resource.user_name, "external_id": resource.external_id, "emails": emails}
 
 
-def _refusing(ctx: Context, directory_id: str, resource: UserModel, action: Callable[[], UserModel]) -> UserModel:
+def _refusing(
+    ctx: Context, directory_id: str, who: Callable[[], dict[str, Any]], action: Callable[[], UserModel]
+) -> UserModel:
+    """``action``; when it is refused (organization full, last admin), the refusal event
+    naming ``who()`` is recorded in its own transaction and the refusal raised."""
     try:
         return action()
     except (OrganizationUserLimitReached, LastAdmin) as refusal:
         with ctx.uow(readonly=True) as uow:
             found = directory(uow.session, directory_id)
-        seats.record_refusal(ctx, found, refusal, _who(resource))
+        seats.record_refusal(ctx, found, refusal, who())
         raise
 
 
@@ -107,7 +111,7 @@ def create(ctx: Context, directory_id: str, resource: UserModel) -> tuple[UserMo
             uow.commit()
             return view
 
-    view = _refusing(ctx, directory_id, resource, run)
+    view = _refusing(ctx, directory_id, lambda: _who(resource), run)
     return view, created
 
 
@@ -246,7 +250,9 @@ def _list_in_python(
 
 def replace(ctx: Context, directory_id: str, user_id: str, resource: UserModel) -> UserModel:
     """PUT: the resource becomes what was sent (``id`` stays)."""
-    return _refusing(ctx, directory_id, resource, lambda: _change(ctx, directory_id, user_id, lambda _old: resource))
+    return _refusing(
+        ctx, directory_id, lambda: _who(resource), lambda: _change(ctx, directory_id, user_id, lambda _old: resource)
+    )
 
 
 def patch(ctx: Context, directory_id: str, user_id: str, operations: PatchOp[Any]) -> UserModel:
@@ -262,13 +268,12 @@ def patch(ctx: Context, directory_id: str, user_id: str, operations: PatchOp[Any
         holder.append(changed(old))
         return holder[-1]
 
-    try:
-        return _change(ctx, directory_id, user_id, remember)
-    except (OrganizationUserLimitReached, LastAdmin) as refusal:
-        with ctx.uow(readonly=True) as uow:
-            found = directory(uow.session, directory_id)
-        seats.record_refusal(ctx, found, refusal, _who(holder[-1]) if holder else {"id": user_id})
-        raise
+    return _refusing(
+        ctx,
+        directory_id,
+        lambda: _who(holder[-1]) if holder else {"id": user_id},
+        lambda: _change(ctx, directory_id, user_id, remember),
+    )
 
 
 def _change(ctx: Context, directory_id: str, user_id: str, change: Callable[[UserModel], UserModel]) -> UserModel:
