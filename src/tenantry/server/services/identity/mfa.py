@@ -70,10 +70,11 @@ def hold_if_needed(
     """A pending sign-in's token when the policy asks this user for a second factor (or
     ``step_up``), else None (start the session now). A method that is multi-factor by
     itself (a passkey with user verification: ``mfa`` in its amr) is never held."""
-    if "mfa" in amr:
+    current = factors.policy(uow.session)
+    if "mfa" in amr or current is rules.MfaPolicy.OFF:  # nothing can be asked: spare the look-ups below
         return None
     step = rules.second_factor_step(
-        factors.policy(uow.session),
+        current,
         factors.organization_requires(uow.session, user_id),
         factors.confirmed_factor(uow.session, user_id) is not None,
         step_up=step_up,
