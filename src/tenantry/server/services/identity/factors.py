@@ -95,9 +95,7 @@ def status(ctx: Context, user_id: str) -> MfaStatus:
     with ctx.uow(readonly=True) as uow:
         current = policy(uow.session)
         enrolled = confirmed_factor(uow.session, user_id) is not None
-        required = current is rules.MfaPolicy.REQUIRED or (
-            current is not rules.MfaPolicy.OFF and organization_requires(uow.session, user_id)
-        )
+        required = rules.mfa_required(current, organization_requires(uow.session, user_id))
         left = uow.session.scalar(
             select(func.count())
             .select_from(RecoveryCode)
