@@ -149,9 +149,7 @@ def finish(ctx: Context, token: str | None, code: str) -> Finished:
         if row.replaces_session_id:
             uow.session.execute(delete(BrowserSession).where(BrowserSession.id == row.replaces_session_id))
         amr = rules.amr_with_second_factor(list(row.amr))
-        session_token = sessions.start(
-            uow, row.user_id, now, row.user_agent, row.organization_id, amr=amr, acr=rules.ACR_MFA
-        )
+        session_token = sessions.start(uow, row.user_id, now, row.user_agent, row.organization_id, amr=amr)
         uow.commit()
     return Finished(session_token, recovery_codes)
 
