@@ -74,8 +74,14 @@ def second_factor_step(
         return SecondFactorStep.NONE
     if enrolled:
         return SecondFactorStep.VERIFY
-    required = policy is MfaPolicy.REQUIRED or organization_requires or step_up
+    required = step_up or mfa_required(policy, organization_requires)
     return SecondFactorStep.ENROL if required else SecondFactorStep.NONE
+
+
+def mfa_required(policy: MfaPolicy, organization_requires: bool) -> bool:
+    """Whether the user must have a second factor: the policy is ``required``, or an
+    organization of theirs requires it and the policy is not ``off``."""
+    return policy is MfaPolicy.REQUIRED or (policy is not MfaPolicy.OFF and organization_requires)
 
 
 def new_totp_secret() -> str:

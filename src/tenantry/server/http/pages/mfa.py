@@ -3,7 +3,7 @@ required), the step-up an application asks for, and the profile's authenticator 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,6 +31,7 @@ from tenantry.server.http.pages.web import (
 )
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.identity import factors, mfa
+from tenantry.server.services.identity.sessions import SessionView
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 
@@ -109,10 +110,10 @@ async def step_up(request: Request, next: str | None = None) -> Response:
 # --- the profile's authenticator settings -------------------------------------------------
 
 
-async def _manage(request: Request, status_code: int = 200, **variables: Any) -> Response:
-    session = await current_session(request)
-    if session is None:
-        return redirect("/login?next=/profile/mfa")
+_SIGN_IN = "/login?next=/profile/mfa"
+
+
+async def _manage(request: Request, session: SessionView, status_code: int = 200, **variables: Any) -> Response:
     status = await run_in_threadpool(factors.status, context(request), session.user.id)
     return await render(
         request, "profile_mfa.html", status_code=status_code, session=session, status=status, **variables
@@ -121,7 +122,8 @@ async def _manage(request: Request, status_code: int = 200, **variables: Any) ->
 
 @router.get("/profile/mfa")
 async def manage_page(request: Request) -> Response:
-    return await _manage(request)
+    session = await current_session(request)
+    return await _manage(request, session) if session else redirect(_SIGN_IN)
 
 
 @router.post("/profile/mfa/begin")
@@ -129,45 +131,52 @@ async def begin(request: Request) -> Response:
     await check_csrf(request)
     session = await current_session(request)
     if session is None:
-        return redirect("/login?next=/profile/mfa")
+        return redirect(_SIGN_IN)
     try:
         enrolment = await run_in_threadpool(factors.begin_enrolment, context(request), session.user.id)
     except TenantryError as exc:
-        return await _manage(request, 400, error=exc)
-    return await _manage(request, enrolment=enrolment)
+        return await _manage(request, session, 400, error=exc)
+    return await _manage(request, session, enrolment=enrolment)
 
 
 async def _with_code(
-    request: Request, field: str, action: Callable[[Context, str, str], Any], failed: dict[str, Any]
+    request: Request,
+    field: str,
+    action: Callable[[Context, str, str], Any],
+    failed: Callable[[Context, str], Awaitable[dict[str, Any]]] | None = None,
 ) -> Response:
     """Run ``action(ctx, user_id, code)`` for the signed-in user with the submitted code,
-    counted against the code rate limit per (user, address)."""
+    counted against the code rate limit per (user, address); on failure the page shows
+    ``failed(ctx, user_id)``'s variables too."""
     form = await check_csrf(request)
     session = await current_session(request)
     if session is None:
-        return redirect("/login?next=/profile/mfa")
+        return redirect(_SIGN_IN)
     ctx = context(request)
     limiter(request).check("second_factor", address(request), session.user.id)
     try:
         result = await run_in_threadpool(action, ctx, session.user.id, text(form, field))
     except TenantryError as exc:
         limiter(request).hit("second_factor", address(request), session.user.id)
-        return await _manage(request, 400, errors=_code_error(exc, field), **failed)
-    return await _manage(request, codes=result) if result else redirect("/profile/mfa")
+        extra = await failed(ctx, session.user.id) if failed else {}
+        return await _manage(request, session, 400, errors=_code_error(exc, field), **extra)
+    return await _manage(request, session, codes=result) if result else redirect("/profile/mfa")
+
+
+async def _enrolment_in_progress(ctx: Context, user_id: str) -> dict[str, Any]:
+    return {"enrolment": await run_in_threadpool(factors.enrolment_of, ctx, user_id)}
 
 
 @router.post("/profile/mfa/setup")
 async def confirm(request: Request) -> Response:
-    session = await current_session(request)
-    enrolment = await run_in_threadpool(factors.enrolment_of, context(request), session.user.id) if session else None
-    return await _with_code(request, "code", factors.confirm_enrolment, {"enrolment": enrolment})
+    return await _with_code(request, "code", factors.confirm_enrolment, _enrolment_in_progress)
 
 
 @router.post("/profile/mfa/recovery-codes")
 async def regenerate(request: Request) -> Response:
-    return await _with_code(request, "code", factors.regenerate_recovery_codes, {})
+    return await _with_code(request, "code", factors.regenerate_recovery_codes)
 
 
 @router.post("/profile/mfa/remove")
 async def remove(request: Request) -> Response:
-    return await _with_code(request, "remove_code", factors.remove_own, {})
+    return await _with_code(request, "remove_code", factors.remove_own)

@@ -85,13 +85,17 @@ def confirmed_factor(session: Session, user_id: str) -> MfaFactor | None:
     )
 
 
+def _unconfirmed_factor(session: Session, user_id: str) -> MfaFactor | None:
+    return session.scalar(
+        select(MfaFactor).where(MfaFactor.user_id == user_id, MfaFactor.confirmed_at.is_(None)).limit(1)
+    )
+
+
 def status(ctx: Context, user_id: str) -> MfaStatus:
     with ctx.uow(readonly=True) as uow:
         current = policy(uow.session)
         enrolled = confirmed_factor(uow.session, user_id) is not None
-        required = current is rules.MfaPolicy.REQUIRED or (
-            current is not rules.MfaPolicy.OFF and organization_requires(uow.session, user_id)
-        )
+        required = rules.mfa_required(current, organization_requires(uow.session, user_id))
         left = uow.session.scalar(
             select(func.count())
             .select_from(RecoveryCode)
@@ -130,9 +134,7 @@ def enrolment_for(secret: str, account: str, issuer: str) -> Enrolment:
 def enrolment_of(ctx: Context, user_id: str) -> Enrolment | None:
     """The unconfirmed enrolment in progress, shown again (e.g. after a wrong code)."""
     with ctx.uow(readonly=True) as uow:
-        factor = uow.session.scalar(
-            select(MfaFactor).where(MfaFactor.user_id == user_id, MfaFactor.confirmed_at.is_(None)).limit(1)
-        )
+        factor = _unconfirmed_factor(uow.session, user_id)
         if factor is None:
             return None
         sealed, factor_id = factor.secret_encrypted, factor.id
@@ -146,15 +148,23 @@ def confirm_enrolment(ctx: Context, user_id: str, code: str) -> list[str]:
     (shown once). Raises InvalidSecondFactor."""
     webhook_secrets.ready(ctx)
     with ctx.uow() as uow:
-        factor = uow.session.scalar(
-            select(MfaFactor).where(MfaFactor.user_id == user_id, MfaFactor.confirmed_at.is_(None)).limit(1)
-        )
-        if factor is None or not _accept_totp(ctx, uow.session, factor, code):
+        codes = accept_enrolment(ctx, uow.session, user_id, code)
+        if codes is None:
             raise rules.InvalidSecondFactor()
-        factor.confirmed_at = ctx.clock.now()
-        codes = _replace_recovery_codes(ctx, uow.session, user_id)
-        _event(uow.session, "user.mfa_enrolled", user_id, ctx.clock.now(), method=TOTP)
         uow.commit()
+    return codes
+
+
+def accept_enrolment(ctx: Context, session: Session, user_id: str, code: str) -> list[str] | None:
+    """In the caller's unit of work: confirm the enrolment in progress when ``code`` is its
+    first code, and return the new recovery codes (None: wrong code, or no enrolment in
+    progress). The caller calls ``webhook_secrets.ready`` before its transaction."""
+    factor = _unconfirmed_factor(session, user_id)
+    if factor is None or not _accept_totp(ctx, session, factor, code):
+        return None
+    factor.confirmed_at = ctx.clock.now()
+    codes = _replace_recovery_codes(ctx, session, user_id)
+    _event(session, "user.mfa_enrolled", user_id, ctx.clock.now(), method=TOTP)
     return codes
 
 

@@ -5,9 +5,9 @@ when the policy asks** → organization → session.
 second factor (domain/mfa.py) it stores a *pending sign-in* instead and returns its token as
 a ``PendingToken`` — a string the pages put in their own cookie, which never resolves to a
 session. ``finish`` accepts a code for the pending sign-in's own user (never whoever else
-the browser is signed in as), enrols the authenticator first when the user had none, deletes
-the pending state (single use, by one conditional DELETE) and starts the session with
-``amr`` ``[…, otp, mfa]`` and the MFA ``acr``. A pending sign-in lives PENDING_LIFETIME and
+the browser is signed in as) and, in one transaction, enrols the authenticator first when
+the user had none, deletes the pending state (single use, by one conditional DELETE) and
+starts the session with ``amr`` ``[…, otp, mfa]`` and the MFA ``acr``. A pending sign-in lives PENDING_LIFETIME and
 dies after MAX_ATTEMPTS wrong codes (the password still works: sign in again).
 
 ``step_up``: an application asks for MFA (``acr_values``) of a single-factor session; the
@@ -70,10 +70,11 @@ def hold_if_needed(
     """A pending sign-in's token when the policy asks this user for a second factor (or
     ``step_up``), else None (start the session now). A method that is multi-factor by
     itself (a passkey with user verification: ``mfa`` in its amr) is never held."""
-    if "mfa" in amr:
+    current = factors.policy(uow.session)
+    if "mfa" in amr or current is rules.MfaPolicy.OFF:  # nothing can be asked: spare the look-ups below
         return None
     step = rules.second_factor_step(
-        factors.policy(uow.session),
+        current,
         factors.organization_requires(uow.session, user_id),
         factors.confirmed_factor(uow.session, user_id) is not None,
         step_up=step_up,
@@ -129,24 +130,17 @@ def finish(ctx: Context, token: str | None, code: str) -> Finished:
     InvalidSecondFactor (the pending sign-in stays for another try)."""
     webhook_secrets.ready(ctx)
     now = ctx.clock.now()
-    with ctx.uow(readonly=True) as uow:
-        row = _live(uow, token, now)
-        if row is None:
-            raise rules.SignInExpired()
-        enrolling = factors.confirmed_factor(uow.session, row.user_id) is None
-        user_id = row.user_id
-    recovery_codes = None
-    if enrolling:
-        try:
-            recovery_codes = factors.confirm_enrolment(ctx, user_id, code)
-        except rules.InvalidSecondFactor:
-            _count_failure(ctx, token)
-            raise
     with ctx.uow() as uow:
         row = _live(uow, token, now, for_update=True)
-        if row is None or row.user_id != user_id:
+        if row is None:
             raise rules.SignInExpired()
-        if not enrolling and factors.check(ctx, uow.session, row.user_id, code) is None:
+        recovery_codes = None
+        if factors.confirmed_factor(uow.session, row.user_id) is None:  # enrolling: the authenticator's first code
+            recovery_codes = factors.accept_enrolment(ctx, uow.session, row.user_id, code)
+            accepted = recovery_codes is not None
+        else:
+            accepted = factors.check(ctx, uow.session, row.user_id, code) is not None
+        if not accepted:
             uow.commit()  # nothing used; the failure is counted below
             _count_failure(ctx, token)
             raise rules.InvalidSecondFactor()
@@ -155,9 +149,7 @@ def finish(ctx: Context, token: str | None, code: str) -> Finished:
         if row.replaces_session_id:
             uow.session.execute(delete(BrowserSession).where(BrowserSession.id == row.replaces_session_id))
         amr = rules.amr_with_second_factor(list(row.amr))
-        session_token = sessions.start(
-            uow, row.user_id, now, row.user_agent, row.organization_id, amr=amr, acr=rules.ACR_MFA
-        )
+        session_token = sessions.start(uow, row.user_id, now, row.user_agent, row.organization_id, amr=amr)
         uow.commit()
     return Finished(session_token, recovery_codes)
 

@@ -42,12 +42,11 @@ def start(
     *,
     amr: list[str] | None = None,
     connection_id: str | None = None,
-    acr: str | None = None,
 ) -> str:
     """Open a session for ``user_id`` in ``uow`` with ``organization_id`` as its current
     organization; returns the cookie token (shown once). Sign-in goes through
     ``login.py``, which chooses the organization. ``amr`` and ``connection_id`` record how
-    the user signed in (tokens carry them), and ``acr`` how strongly (default: from ``amr``)."""
+    the user signed in (tokens carry them), and the ``acr`` stored follows from ``amr``."""
     token = new_secret()
     uow.session.add(
         BrowserSession(
@@ -58,7 +57,7 @@ def start(
             user_agent=(user_agent or "")[:300] or None,
             amr=amr,
             connection_id=connection_id,
-            acr=acr or acr_of(amr),
+            acr=acr_of(amr),
             created_at=now,
             last_seen_at=now,
             expires_at=now + SESSION_LIFETIME,
