@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from tenantry.server.app import create_app
 from tenantry.server.context import build_context
+from tenantry.server.email import requests
 from tenantry.server.services.identity import mail_requests
 from tests.helpers import PUBLIC_URL, TOKEN_IN_LINK, Api, free_port
 
@@ -178,3 +179,21 @@ def test_an_email_asked_for_before_a_crash_is_written_after_it(api: Api, context
     assert api.get("/api/v1/emails", params={"to": "nobody@example.com"}).json()["total_size"] == 0
     with engine.connect() as connection:  # no request row left behind for either address
         assert connection.execute(text("SELECT count(*) FROM emails WHERE status = 'requested'")).scalar() == 0
+
+
+def test_a_request_given_up_keeps_only_its_envelope(api: Api, context, clock, monkeypatch):
+    """A magic-link request that keeps failing ends as a failed e-mail in the outbox; what it
+    kept for the link (the browser binding, where to go next) is no e-mail's text: dropped."""
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(mail_requests._WRITERS, mail_requests.MAGIC_LINK, broken)
+    mail_requests.ask(context, mail_requests.MAGIC_LINK, "ida@example.com", '{"browser": "b", "next": "/x"}')
+    for _ in range(requests.MAX_TRIES):
+        assert mail_requests.resolve_due(context) == 1
+        clock.advance(hours=1)  # past the backoff
+    assert mail_requests.resolve_due(context) == 0
+    [email] = api.get("/api/v1/emails", params={"to": "ida@example.com"}).json()["emails"]
+    assert email["status"] == "failed" and "a bug" in email["error"]
+    assert email["text"] is None

@@ -145,3 +145,14 @@ def test_removing_a_passkey_needs_a_recent_sign_in(http: TestClient, api: Api, c
     assert PASSKEY.findall(http.get("/profile").text) == []
     events = [e["type"] for e in api.get("/api/v1/events", params={"page_size": 100}).json()["events"]]
     assert "user.passkey_registered" in events and "user.passkey_removed" in events
+
+
+def test_a_refused_passkey_shows_the_whole_log_in_page(http: TestClient, api: Api):
+    """The page after a refused passkey is the log-in page with everything it offers,
+    the social buttons too."""
+    config = {"client_id": "gh", "client_secret": "s" * 20}
+    created = api.post("/api/v1/connections", json={"connection": {"provider": "GITHUB", "oauth_config": config}})
+    connection_id = created.json()["connection"]["id"]
+    assert api.patch(f"/api/v1/connections/{connection_id}:enable").status_code == 200
+    page = http.post("/login/passkey", data={"credential": "{}", "csrf_token": token(http, "/login")})
+    assert page.status_code == 400 and f'action="/login/social/{connection_id}"' in page.text

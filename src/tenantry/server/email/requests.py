@@ -1,7 +1,8 @@
 """E-mails asked for but not yet written: outbox rows with status ``requested`` (email/jobs.py).
 
 The row holds the kind, the address as typed and, for a magic link, the browser binding and
-where to go next (``data``, nothing secret); it is written on the request
+where to go next (``data``, nothing secret, kept in ``body_text`` until the request is resolved
+or given up); it is written on the request
 path for any address, so the answer costs the same whether the address is registered. The
 transaction that turns it into a message (or finds no account) deletes it first, with a
 conditional DELETE, so two processes never both resolve one request.
@@ -68,11 +69,12 @@ def take(session: Session, request_id: str) -> bool:
 
 
 def postpone(engine: Engine, request: Requested, now: datetime, error: str) -> None:
-    """Resolving it raised: try again later, or give up after MAX_TRIES (recorded, not mailed)."""
+    """Resolving it raised: try again later, or give up after MAX_TRIES (recorded, not mailed;
+    like an e-mail that ended, only the envelope is kept: ``data`` is no e-mail's text)."""
     tries = request.attempts + 1
     values: dict[str, object] = {"attempts": tries, "error": error[:2000]}
     if tries >= MAX_TRIES:
-        values.update(status="failed", next_attempt_at=None)
+        values.update(status="failed", next_attempt_at=None, body_text=None)
     else:
         values["next_attempt_at"] = now + timedelta(minutes=2**tries)
     with UnitOfWork(engine) as uow:

@@ -196,7 +196,7 @@ async def verify_resend(request: Request) -> Response:
     return redirect("/verify-email?resent=true")
 
 
-async def _login_page(request: Request, **variables: Any) -> Response:
+async def render_login(request: Request, **variables: Any) -> Response:
     """The log-in page, with a button per enabled social connection (SPEC §13)."""
     social = await run_in_threadpool(social_connections.list_, context(request), enabled_only=True)
     return await render(request, "login.html", social=social, **variables)
@@ -204,7 +204,7 @@ async def _login_page(request: Request, **variables: Any) -> Response:
 
 @router.get("/login")
 async def login_page(request: Request, next: str | None = None, login_hint: str = "") -> Response:
-    return await _login_page(
+    return await render_login(
         request,
         session=await current_session(request),
         values={"email": login_hint[:320]},
@@ -247,12 +247,12 @@ async def login_submit(request: Request) -> Response:
             _agent(request),
         )
     except PasswordLoginLocked as exc:  # the page's links (code, reset) still get the owner in
-        response = await _login_page(request, status_code=429, values=form, error=exc, next=next_url)
+        response = await render_login(request, status_code=429, values=form, error=exc, next=next_url)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except TenantryError as exc:
         limiter(request).hit("password", address(request), text(form, "email"))
-        return await _login_page(request, status_code=401, values=form, error=exc, next=next_url)
+        return await render_login(request, status_code=401, values=form, error=exc, next=next_url)
     return await _signed_in(request, token, next_url)
 
 
@@ -269,7 +269,7 @@ async def login_sso(request: Request) -> Response:
     sso = await _home_realm(request, text(form, "email"), next_url)
     if sso is not None:
         return sso
-    return await _login_page(
+    return await render_login(
         request,
         status_code=400,
         values=form,

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import NotFound, TenantryError
-from tenantry.server.http.pages.account import _signed_in
+from tenantry.server.http.pages.account import render_login, signed_in
 from tenantry.server.http.pages.forms import text
 from tenantry.server.http.pages.web import (
     address,
@@ -26,7 +26,6 @@ from tenantry.server.http.pages.web import (
     current_session,
     limiter,
     redirect,
-    render,
     safe_next,
 )
 from tenantry.server.http.retry import RetryingRoute
@@ -90,8 +89,8 @@ async def login_submit(request: Request) -> Response:
         )
     except TenantryError as exc:
         limiter(request).hit("code", address(request))
-        return await render(request, "login.html", status_code=400, values={}, error=exc, next=next_url)
-    return await _signed_in(request, token, next_url)
+        return await render_login(request, status_code=400, values={}, error=exc, next=next_url)
+    return await signed_in(request, token, next_url)
 
 
 # --- the profile page's list -------------------------------------------------------------

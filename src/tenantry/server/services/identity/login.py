@@ -164,13 +164,6 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
     return token
 
 
-def send_login_code(ctx: Context, email: str) -> None:
-    """E-mail a sign-in code if the account exists; do nothing visible otherwise."""
-    with ctx.uow() as uow:
-        login_code_mail(ctx, uow, email)
-        uow.commit()
-
-
 def login_code_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:
     """In ``uow``: a sign-in code and its e-mail, if the account exists."""
     user = repo.user_by_email(uow.session, email)
@@ -269,13 +262,6 @@ def resend_sign_up_code(ctx: Context, user_id: str) -> None:
         send_verification_code(ctx, user_id)
 
 
-def notify_existing_account(ctx: Context, email: str) -> None:
-    """Sign-up with a registered address: tell its owner (not the person at the form)."""
-    with ctx.uow() as uow:
-        account_exists_mail(ctx, uow, email)
-        uow.commit()
-
-
 def account_exists_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:
     """In ``uow``: the "you already have an account" e-mail, if the account exists."""
     user = repo.user_by_email(uow.session, email)
@@ -289,13 +275,6 @@ def account_exists_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:
             login_url=f"{ctx.settings.public_url}/login",
             reset_url=f"{ctx.settings.public_url}/forgot-password",
         )
-
-
-def request_password_reset(ctx: Context, email: str) -> None:
-    """E-mail a reset link if the account exists; do nothing visible otherwise."""
-    with ctx.uow() as uow:
-        reset_mail(ctx, uow, email)
-        uow.commit()
 
 
 def reset_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:

@@ -103,13 +103,6 @@ def link_mail(ctx: Context, uow: UnitOfWork, email: str, data: str) -> None:
     )
 
 
-def send(ctx: Context, email: str, browser: str, next_url: str = "") -> None:
-    """``link_mail`` in a unit of work of its own."""
-    with ctx.uow() as uow:
-        link_mail(ctx, uow, email, request_data(browser, next_url))
-        uow.commit()
-
-
 def _live(session: Session, ctx: Context, token: str, now: datetime) -> EmailCode | None:
     return session.scalar(
         select(EmailCode).where(
