@@ -28,7 +28,7 @@ ONE = BASE + "/{directory_id}"
 
 class DirectoryInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, max_length=255)
+    name: str | None = Field(default=None, max_length=directories.NAME_MAX_LENGTH)
     directory_type: Literal["SCIM"] | None = None
     directory_provider: str | None = Field(default=None, max_length=32)
     enabled: bool | None = None
