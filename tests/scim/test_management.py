@@ -15,7 +15,7 @@ from tenantry.server.context import Context
 from tenantry.server.domain import errors
 from tenantry.server.services.commands import CreateOrganization
 from tenantry.server.services.directory import organizations
-from tenantry.server.services.provisioning import directories
+from tenantry.server.services.provisioning import directories, tokens
 from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET
 from tests.scim.scim import CORE_GROUP, user_body
 
@@ -90,3 +90,13 @@ def test_a_directory_name_is_held_to_its_column_whoever_names_it(context: Contex
         directories.update(context, org, made.id, name="n" * 256)
     assert [(e.field, e.code) for e in refused.value.details] == [("name", "too_long")]
     assert directories.get(context, org, made.id).name == "n" * 255
+
+
+def test_the_dashboard_creates_a_directory_and_its_token_in_one_transaction(context: Context) -> None:
+    org = organizations.create(context, CreateOrganization(display_name="Acme")).id
+    token, made = directories.create_with_secret(context, org, "Okta", "OKTA")
+    assert [s.secret_suffix for s in made.secrets] == [token[-4:]]
+    assert tokens.authenticate(context, made.id, token) == org
+    with pytest.raises(errors.InvalidArgument):
+        directories.create_with_secret(context, org, "n" * 256, "OKTA")
+    assert [d.id for d in directories.list_(context, org)] == [made.id]  # the refused one left nothing

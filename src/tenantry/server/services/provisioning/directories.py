@@ -153,6 +153,22 @@ def _event(session: Session, kind: str, view: DirectoryView, now: datetime) -> N
 def create(ctx: Context, organization_id: str, name: str | None, provider: str | None) -> DirectoryView:
     """A new, enabled directory without a token yet (generate one with ``create_secret``).
     Raises NotFound (organization), InvalidArgument (provider, name)."""
+    return _create(ctx, organization_id, name, provider, None)
+
+
+def create_with_secret(
+    ctx: Context, organization_id: str, name: str | None, provider: str | None
+) -> tuple[str, DirectoryView]:
+    """``create`` and ``create_secret`` in one transaction (a form that shows the token at
+    once): never a directory left without the token its answer was to show. Raises as
+    ``create``."""
+    token, token_digest = tokens.new(ctx)
+    return token, _create(ctx, organization_id, name, provider, (token, token_digest))
+
+
+def _create(
+    ctx: Context, organization_id: str, name: str | None, provider: str | None, secret: tuple[str, str] | None
+) -> DirectoryView:
     chosen = _provider(provider)
     named = _name(name, f"{chosen.title()} directory")
     with ctx.uow() as uow:
@@ -175,6 +191,10 @@ def create(ctx: Context, organization_id: str, name: str | None, provider: str |
         uow.session.flush()
         view = _view(ctx, uow.session, row)
         _event(uow.session, "directory.created", view, now)
+        if secret is not None:
+            tokens.store(row, *secret, now)
+            view = _view(ctx, uow.session, row)
+            _event(uow.session, "directory.secret_created", view, now)
         uow.commit()
         return view
 
