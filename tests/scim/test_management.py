@@ -11,6 +11,11 @@ from sqlalchemy import Engine, text
 
 from tenantry import Client
 from tenantry.sdk.errors import InvalidArgument, NotFound
+from tenantry.server.context import Context
+from tenantry.server.domain import errors
+from tenantry.server.services.commands import CreateOrganization
+from tenantry.server.services.directory import organizations
+from tenantry.server.services.provisioning import directories, tokens
 from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET
 from tests.scim.scim import CORE_GROUP, user_body
 
@@ -70,3 +75,28 @@ def test_directory_lifecycle_and_its_token(site: str, engine: Engine) -> None:
         assert sdk.directories.list(org) == []
         assert sdk.organizations.get(org) is not None
         assert {u.email for u in sdk.users.list()} >= {"ada@example.com", "bob@example.com"}  # members stay
+
+
+def test_a_directory_name_is_held_to_its_column_whoever_names_it(context: Context) -> None:
+    """The dashboard and the portal pass a form's name straight to the service: the service,
+    not only the API's body, refuses one longer than the column (SQLite would store it)."""
+    org = organizations.create(context, CreateOrganization(display_name="Acme")).id
+    with pytest.raises(errors.InvalidArgument) as refused:
+        directories.create(context, org, "n" * 256, None)
+    assert [(e.field, e.code) for e in refused.value.details] == [("name", "too_long")]
+    made = directories.create(context, org, f" {'n' * 255} ", None)
+    assert made.name == "n" * 255
+    with pytest.raises(errors.InvalidArgument) as refused:
+        directories.update(context, org, made.id, name="n" * 256)
+    assert [(e.field, e.code) for e in refused.value.details] == [("name", "too_long")]
+    assert directories.get(context, org, made.id).name == "n" * 255
+
+
+def test_the_dashboard_creates_a_directory_and_its_token_in_one_transaction(context: Context) -> None:
+    org = organizations.create(context, CreateOrganization(display_name="Acme")).id
+    token, made = directories.create_with_secret(context, org, "Okta", "OKTA")
+    assert [s.secret_suffix for s in made.secrets] == [token[-4:]]
+    assert tokens.authenticate(context, made.id, token) == org
+    with pytest.raises(errors.InvalidArgument):
+        directories.create_with_secret(context, org, "n" * 256, "OKTA")
+    assert [d.id for d in directories.list_(context, org)] == [made.id]  # the refused one left nothing

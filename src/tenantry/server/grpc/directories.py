@@ -102,15 +102,15 @@ class DirectoryService(Base, pb_grpc.DirectoryServiceServicer):
         """Replaces the group → role mapping (``role_name`` per group; ``role_id`` is ignored)."""
         wanted = [{"group_id": a.group_id, "role_name": a.role_name} for a in request.role_assignments.assignments]
         view = directories.assign_roles(self.ctx, request.organization_id, request.id, wanted)
-        mapped = read.RoleAssignments(assignments=[read.RoleAssignment(**a) for a in view.role_assignments])
-        return pb.AssignRolesResponse(role_assignments=convert.as_message(mapped, pb.RoleAssignments))
+        mapped = convert.as_message(read.role_assignments(view), pb.RoleAssignments)
+        return pb.AssignRolesResponse(role_assignments=mapped)
 
     @rpc
     def UpdateAttributes(self, request: Any, context: grpc.ServicerContext) -> Any:
         wanted = [{"key": m.key, "map_to": m.map_to} for m in request.attribute_mapping.attributes]
         view = directories.update_attributes(self.ctx, request.organization_id, request.id, wanted)
-        mapped = read.AttributeMappings(attributes=[read.AttributeMapping(**m) for m in view.attribute_mappings])
-        return pb.UpdateAttributesResponse(attribute_mappings=convert.as_message(mapped, pb.AttributeMappings))
+        mapped = convert.as_message(read.attribute_mappings(view), pb.AttributeMappings)
+        return pb.UpdateAttributesResponse(attribute_mappings=mapped)
 
 
 def register(server: grpc.Server, ctx: Any) -> None:

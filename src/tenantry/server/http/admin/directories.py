@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.domain.pagination import PageRequest
-from tenantry.server.http.admin.organization_sections import provider_options, refused, section_page, without
+from tenantry.server.http.admin.organization_sections import provider_options, refused, section_page
 from tenantry.server.http.admin.web import signed_in_admin
 from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import text
@@ -71,12 +71,14 @@ async def directories_list(request: Request, organization_id: str) -> Response:
 async def create_directory(request: Request, organization_id: str) -> Response:
     """A new directory and its first token, shown on the answer to this POST only."""
     form = await check_csrf(request)
-    ctx = context(request)
     try:
-        created = await run_in_threadpool(
-            directories.create, ctx, organization_id, text(form, "name") or None, text(form, "provider") or None
+        token, created = await run_in_threadpool(
+            directories.create_with_secret,
+            context(request),
+            organization_id,
+            text(form, "name") or None,
+            text(form, "provider") or None,
         )
-        token, _ = await run_in_threadpool(directories.create_secret, ctx, organization_id, created.id)
     except TenantryError as exc:
         page = partial(list_page, request, organization_id)
         return await refused(page, exc, form, "create", lambda f: {"directory_provider": "provider"}.get(f, f))
@@ -111,9 +113,7 @@ async def save_directory(request: Request, organization_id: str, directory_id: s
             )
         )
     except TenantryError as exc:
-        return await refused(
-            partial(detail_page, request, organization_id, directory_id), exc, form, "settings", without("")
-        )
+        return await refused(partial(detail_page, request, organization_id, directory_id), exc, form, "settings")
     return redirect(
         with_notice(f"/admin/organizations/{organization_id}/directories/{directory_id}", "directory_saved")
     )

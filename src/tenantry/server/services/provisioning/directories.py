@@ -23,6 +23,7 @@ from tenantry.server.services.membership import ledger
 from tenantry.server.services.membership import roles as catalogue
 from tenantry.server.services.provisioning import resources, roles, tokens
 
+NAME_MAX_LENGTH = 255  # the column's: every caller (API body, dashboard, portal) is held to it
 PROVIDERS = ("OKTA", "GOOGLE", "MICROSOFT_AD", "AUTH0", "ONELOGIN", "JUMPCLOUD", "PING_IDENTITY", "CUSTOM")
 
 
@@ -87,6 +88,17 @@ def _provider(value: str | None) -> str:
     return provider
 
 
+def _name(value: str | None, default: str | None = None) -> str:
+    """``value`` stripped, ``default`` when blank. Raises InvalidArgument (``name``: blank
+    without a default, or too long)."""
+    name = (value or "").strip() or default
+    if not name:
+        raise InvalidArgument.field("name", "required", "name must not be blank")
+    if len(name) > NAME_MAX_LENGTH:
+        raise InvalidArgument.field("name", "too_long", f"use at most {NAME_MAX_LENGTH} characters")
+    return name
+
+
 def _view(ctx: Context, session: Session, row: Directory) -> DirectoryView:
     count_users = select(func.count()).select_from(DirectoryUser).where(DirectoryUser.directory_id == row.id)
     count_groups = select(func.count()).select_from(DirectoryGroup).where(DirectoryGroup.directory_id == row.id)
@@ -140,8 +152,25 @@ def _event(session: Session, kind: str, view: DirectoryView, now: datetime) -> N
 
 def create(ctx: Context, organization_id: str, name: str | None, provider: str | None) -> DirectoryView:
     """A new, enabled directory without a token yet (generate one with ``create_secret``).
-    Raises NotFound (organization), InvalidArgument (provider)."""
+    Raises NotFound (organization), InvalidArgument (provider, name)."""
+    return _create(ctx, organization_id, name, provider, None)
+
+
+def create_with_secret(
+    ctx: Context, organization_id: str, name: str | None, provider: str | None
+) -> tuple[str, DirectoryView]:
+    """``create`` and ``create_secret`` in one transaction (a form that shows the token at
+    once): never a directory left without the token its answer was to show. Raises as
+    ``create``."""
+    token, token_digest = tokens.new(ctx)
+    return token, _create(ctx, organization_id, name, provider, (token, token_digest))
+
+
+def _create(
+    ctx: Context, organization_id: str, name: str | None, provider: str | None, secret: tuple[str, str] | None
+) -> DirectoryView:
     chosen = _provider(provider)
+    named = _name(name, f"{chosen.title()} directory")
     with ctx.uow() as uow:
         org = uow.session.get(Organization, organization_id)
         if org is None:
@@ -150,7 +179,7 @@ def create(ctx: Context, organization_id: str, name: str | None, provider: str |
         row = Directory(
             id=new_id("dir"),
             organization_id=org.id,
-            name=(name or "").strip() or f"{chosen.title()} directory",
+            name=named,
             provider=chosen,
             enabled=True,
             role_assignments=[],
@@ -162,6 +191,10 @@ def create(ctx: Context, organization_id: str, name: str | None, provider: str |
         uow.session.flush()
         view = _view(ctx, uow.session, row)
         _event(uow.session, "directory.created", view, now)
+        if secret is not None:
+            tokens.store(row, *secret, now)
+            view = _view(ctx, uow.session, row)
+            _event(uow.session, "directory.secret_created", view, now)
         uow.commit()
         return view
 
@@ -193,9 +226,7 @@ def update(
     with ctx.uow() as uow:
         row = _row(uow.session, organization_id, directory_id, lock=True)
         if name is not None:
-            if not name.strip():
-                raise InvalidArgument.field("name", "required", "name must not be blank")
-            row.name = name.strip()
+            row.name = _name(name)
         if provider is not None:
             row.provider = _provider(provider)
         if enabled is not None:

@@ -101,6 +101,14 @@ def secret(view: SecretView) -> Secret:
     )
 
 
+def role_assignments(view: DirectoryView) -> RoleAssignments:
+    return RoleAssignments(assignments=[RoleAssignment(**a) for a in view.role_assignments])
+
+
+def attribute_mappings(view: DirectoryView) -> AttributeMappings:
+    return AttributeMappings(attributes=[AttributeMapping(**m) for m in view.attribute_mappings])
+
+
 def directory(view: DirectoryView) -> Directory:
     if not view.secrets:
         status = "DRAFT"
@@ -120,8 +128,8 @@ def directory(view: DirectoryView) -> Directory:
         total_groups=view.total_groups,
         secrets=[secret(s) for s in view.secrets],
         stats=Stats(total_users=view.total_users, total_groups=view.total_groups),
-        role_assignments=RoleAssignments(assignments=[RoleAssignment(**a) for a in view.role_assignments]),
-        attribute_mappings=AttributeMappings(attributes=[AttributeMapping(**m) for m in view.attribute_mappings]),
+        role_assignments=role_assignments(view),
+        attribute_mappings=attribute_mappings(view),
         status=status,
         create_time=view.created_at,
         update_time=view.updated_at,

@@ -13,12 +13,10 @@ from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.provisioning import directories
 from tenantry.server.services.read_models import directories as read
 from tenantry.server.services.read_models.directories import (
-    AttributeMapping,
     AttributeMappings,
     Directory,
     DirectoryGroup,
     DirectoryUser,
-    RoleAssignment,
     RoleAssignments,
     Secret,
 )
@@ -30,7 +28,7 @@ ONE = BASE + "/{directory_id}"
 
 class DirectoryInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, max_length=255)
+    name: str | None = Field(default=None, max_length=directories.NAME_MAX_LENGTH)
     directory_type: Literal["SCIM"] | None = None
     directory_provider: str | None = Field(default=None, max_length=32)
     enabled: bool | None = None
@@ -133,7 +131,7 @@ def create_secret(ctx: Ctx, organization_id: str, directory_id: str) -> SecretCr
 def assign_roles(ctx: Ctx, organization_id: str, directory_id: str, body: RoleAssignments) -> RoleAssignments:
     """Replaces the group → role mapping; members' roles are recomputed at once."""
     view = directories.assign_roles(ctx, organization_id, directory_id, [a.model_dump() for a in body.assignments])
-    return RoleAssignments(assignments=[RoleAssignment(**a) for a in view.role_assignments])
+    return read.role_assignments(view)
 
 
 @router.put(ONE + "/attributes", response_model=AttributeMappings)
@@ -142,7 +140,7 @@ def update_attributes(ctx: Ctx, organization_id: str, directory_id: str, body: A
     ``urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department``) to custom
     attributes (``key``)."""
     view = directories.update_attributes(ctx, organization_id, directory_id, [m.model_dump() for m in body.attributes])
-    return AttributeMappings(attributes=[AttributeMapping(**m) for m in view.attribute_mappings])
+    return read.attribute_mappings(view)
 
 
 @router.get(ONE + "/users", response_model=DirectoryUserList)
