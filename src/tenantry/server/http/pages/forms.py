@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tenantry.server.domain.attributes import AttributeDefinition, AttributeType
-from tenantry.server.domain.errors import FieldError, TenantryError
+from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
 from tenantry.server.http.problem import field_errors
 
 PROFILE_INPUTS = ("given_name", "family_name", "name", "phone_number", "locale")
@@ -15,6 +15,28 @@ PROFILE_INPUTS = ("given_name", "family_name", "name", "phone_number", "locale")
 
 def text(form: dict[str, str], name: str) -> str:
     return form.get(name, "").strip()
+
+
+def pairs(form: dict[str, str], name: str) -> dict[str, str]:
+    """The ``key = value`` lines typed into the ``name`` box (blank lines skipped). Raises
+    InvalidArgument naming the box and the line."""
+    found: dict[str, str] = {}
+    for number, line in enumerate(form.get(name, "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        key, equals, value = line.partition("=")
+        if not equals or not key.strip() or not value.strip():
+            raise InvalidArgument(
+                "Please correct the fields below.",
+                [FieldError(name, "malformed", f"line {number}: write one “name = value” per line")],
+            )
+        found[key.strip()] = value.strip()
+    return found
+
+
+def names(value: str) -> list[str]:
+    """The comma-separated names in ``value``, blanks dropped."""
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 def profile_from_form(

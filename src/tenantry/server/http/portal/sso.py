@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from tenantry.server.domain.errors import InvalidArgument, TenantryError
-from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.forms import errors_of, names, pairs, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.portal.guides import BY_KEY, GUIDES, guide_for
 from tenantry.server.http.portal.web import page, portal_access
@@ -137,36 +137,19 @@ async def save_idp(request: Request, connection_id: str) -> Response:
     return await _change(request, connection_id, data, "The identity provider's settings are saved.")
 
 
-def _lines(value: str, field: str) -> dict[str, str]:
-    """``name = value`` lines (blank lines skipped). Raises InvalidArgument."""
-    pairs: dict[str, str] = {}
-    for line in value.splitlines():
-        if not line.strip():
-            continue
-        name, equals, target = line.partition("=")
-        if not equals or not name.strip() or not target.strip():
-            raise InvalidArgument.field(field, "invalid", "Write one “name = value” a line.")
-        pairs[name.strip()] = target.strip()
-    return pairs
-
-
-def _names(value: str) -> list[str]:
-    return [name.strip() for name in value.split(",") if name.strip()]
-
-
 @router.post("/portal/sso/{connection_id}/mapping")
 async def save_mapping(request: Request, connection_id: str) -> Response:
     """Attribute mapping (profile field = IdP attribute), default roles, and group → roles."""
     form = await check_csrf(request)
     await portal_access(request, FEATURE)
     try:
-        groups = _lines(form.get("connection.group_roles", ""), "connection.group_roles")
-        mapping = _lines(form.get("connection.attribute_mapping", ""), "connection.attribute_mapping")
+        groups = pairs(form, "connection.group_roles")
+        mapping = pairs(form, "connection.attribute_mapping")
         data = ConnectionInput.model_validate(
             {
                 "attribute_mapping": mapping,
-                "default_roles": _names(form.get("connection.default_roles", "")),
-                "group_roles": {group: _names(roles) for group, roles in groups.items()},
+                "default_roles": names(form.get("connection.default_roles", "")),
+                "group_roles": {group: names(roles) for group, roles in groups.items()},
             }
         )
     except (TenantryError, ValidationError) as exc:
