@@ -19,11 +19,11 @@ from tenantry.server.http.portal.web import page, portal_access
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.federation import connections
 from tenantry.server.services.federation.commands import ConnectionInput
+from tenantry.server.services.federation.saml_metadata import MAX_METADATA_BYTES
 from tenantry.server.services.read_models.connections import Connection
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 FEATURE = "sso"
-MAX_METADATA_BYTES = 512 * 1024
 
 
 @router.get("/portal/sso")
