@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from tenantry.server.domain.attributes import AttributeDefinition, AttributeType
 from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
-from tenantry.server.http.problem import field_errors
+from tenantry.server.http.problem import STATUS_BY_CODE, field_errors
 
 PROFILE_INPUTS = ("given_name", "family_name", "name", "phone_number", "locale")
 
@@ -68,3 +68,9 @@ def errors_of(exc: Exception) -> tuple[TenantryError | None, list[FieldError]]:
     if isinstance(exc, TenantryError):
         return (None if exc.details else exc), exc.details
     raise exc
+
+
+def status_of(exc: Exception) -> int:
+    """The HTTP status a refused form answers with (pages, dashboard, portal): the API's for
+    the same rule."""
+    return STATUS_BY_CODE.get(exc.code, 400) if isinstance(exc, TenantryError) else 400

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from tenantry.server.domain.errors import InvalidArgument, TenantryError
-from tenantry.server.http.pages.forms import errors_of, names, pairs, text
+from tenantry.server.http.pages.forms import errors_of, names, pairs, status_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.portal.guides import BY_KEY, GUIDES, guide_for
 from tenantry.server.http.portal.web import page, portal_access
@@ -97,7 +97,7 @@ async def _change(request: Request, connection_id: str, data: ConnectionInput, n
         await run_in_threadpool(connections.update, context(request), access.organization_id, connection_id, data)
     except (TenantryError, ValidationError) as exc:
         error, errors = errors_of(exc)
-        return await _connection_page(request, connection_id, 400, error=error, errors=errors)
+        return await _connection_page(request, connection_id, status_of(exc), error=error, errors=errors)
     return await _connection_page(request, connection_id, notice=notice)
 
 
@@ -133,7 +133,7 @@ async def save_idp(request: Request, connection_id: str) -> Response:
             data = ConnectionInput.model_validate({"saml_config": {"idp_metadata_url": url, "idp_metadata_xml": xml}})
     except (TenantryError, ValidationError) as exc:
         error, errors = errors_of(exc)
-        return await _connection_page(request, connection_id, 400, error=error, errors=errors)
+        return await _connection_page(request, connection_id, status_of(exc), error=error, errors=errors)
     return await _change(request, connection_id, data, "The identity provider's settings are saved.")
 
 
@@ -154,7 +154,7 @@ async def save_mapping(request: Request, connection_id: str) -> Response:
         )
     except (TenantryError, ValidationError) as exc:
         error, errors = errors_of(exc)
-        return await _connection_page(request, connection_id, 400, error=error, errors=errors)
+        return await _connection_page(request, connection_id, status_of(exc), error=error, errors=errors)
     return await _change(request, connection_id, data, "The mapping is saved.")
 
 
@@ -166,8 +166,7 @@ async def _switch(request: Request, connection_id: str, enabled: bool) -> Respon
             connections.set_enabled, context(request), access.organization_id, connection_id, enabled
         )
     except TenantryError as exc:
-        status = 404 if exc.code == "not_found" else 409
-        return await _connection_page(request, connection_id, status, error=exc)
+        return await _connection_page(request, connection_id, status_of(exc), error=exc)
     notice = (
         "The connection is on: people on your verified domains now sign in through it."
         if enabled
