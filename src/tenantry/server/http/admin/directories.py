@@ -71,12 +71,14 @@ async def directories_list(request: Request, organization_id: str) -> Response:
 async def create_directory(request: Request, organization_id: str) -> Response:
     """A new directory and its first token, shown on the answer to this POST only."""
     form = await check_csrf(request)
-    ctx = context(request)
     try:
-        created = await run_in_threadpool(
-            directories.create, ctx, organization_id, text(form, "name") or None, text(form, "provider") or None
+        created, token = await run_in_threadpool(
+            directories.create_with_secret,
+            context(request),
+            organization_id,
+            text(form, "name") or None,
+            text(form, "provider") or None,
         )
-        token, _ = await run_in_threadpool(directories.create_secret, ctx, organization_id, created.id)
     except TenantryError as exc:
         page = partial(list_page, request, organization_id)
         return await refused(page, exc, form, "create", lambda f: {"directory_provider": "provider"}.get(f, f))

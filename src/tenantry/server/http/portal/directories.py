@@ -60,19 +60,17 @@ async def directories_page(request: Request) -> Response:
     return await _page(request)
 
 
-def _create_with_token(ctx: Context, organization_id: str, name: str, provider: str) -> tuple[DirectoryView, str]:
-    created = directories.create(ctx, organization_id, name or None, provider or None)
-    token, _ = directories.create_secret(ctx, organization_id, created.id)
-    return created, token
-
-
 @router.post("/portal/directories")
 async def create_directory(request: Request) -> Response:
     form = await check_csrf(request)
     access = await portal_access(request, FEATURE)
     try:
         created, token = await run_in_threadpool(
-            _create_with_token, context(request), access.organization_id, text(form, "name"), text(form, "provider")
+            directories.create_with_secret,
+            context(request),
+            access.organization_id,
+            text(form, "name") or None,
+            text(form, "provider") or None,
         )
     except TenantryError as exc:
         error, errors = errors_of(exc)

@@ -143,27 +143,49 @@ def create(ctx: Context, organization_id: str, name: str | None, provider: str |
     Raises NotFound (organization), InvalidArgument (provider)."""
     chosen = _provider(provider)
     with ctx.uow() as uow:
-        org = uow.session.get(Organization, organization_id)
-        if org is None:
-            raise NotFound(f"No organization with id {organization_id!r}.")
-        now = ctx.clock.now()
-        row = Directory(
-            id=new_id("dir"),
-            organization_id=org.id,
-            name=(name or "").strip() or f"{chosen.title()} directory",
-            provider=chosen,
-            enabled=True,
-            role_assignments=[],
-            attribute_mappings=[],
-            created_at=now,
-            updated_at=now,
-        )
-        uow.session.add(row)
-        uow.session.flush()
-        view = _view(ctx, uow.session, row)
-        _event(uow.session, "directory.created", view, now)
+        _, view = _insert(ctx, uow.session, organization_id, name, chosen)
         uow.commit()
         return view
+
+
+def create_with_secret(
+    ctx: Context, organization_id: str, name: str | None, provider: str | None
+) -> tuple[DirectoryView, str]:
+    """A new, enabled directory and its first bearer token (returned this once), in one
+    transaction: a refusal or a retry leaves no directory without its token. Raises as
+    ``create``."""
+    chosen = _provider(provider)
+    token, token_digest = tokens.new(ctx)
+    with ctx.uow() as uow:
+        row, _ = _insert(ctx, uow.session, organization_id, name, chosen)
+        view = _store_secret(ctx, uow.session, row, token, token_digest)
+        uow.commit()
+        return view, token
+
+
+def _insert(
+    ctx: Context, session: Session, organization_id: str, name: str | None, provider: str
+) -> tuple[Directory, DirectoryView]:
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(f"No organization with id {organization_id!r}.")
+    now = ctx.clock.now()
+    row = Directory(
+        id=new_id("dir"),
+        organization_id=org.id,
+        name=(name or "").strip() or f"{provider.title()} directory",
+        provider=provider,
+        enabled=True,
+        role_assignments=[],
+        attribute_mappings=[],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    view = _view(ctx, session, row)
+    _event(session, "directory.created", view, now)
+    return row, view
 
 
 def get(ctx: Context, organization_id: str, directory_id: str) -> DirectoryView:
@@ -225,12 +247,17 @@ def create_secret(ctx: Context, organization_id: str, directory_id: str) -> tupl
     token, token_digest = tokens.new(ctx)
     with ctx.uow() as uow:
         row = _row(uow.session, organization_id, directory_id, lock=True)
-        now = ctx.clock.now()
-        tokens.store(row, token, token_digest, now)
-        view = _view(ctx, uow.session, row)
-        _event(uow.session, "directory.secret_created", view, now)
+        view = _store_secret(ctx, uow.session, row, token, token_digest)
         uow.commit()
         return token, view.secrets[0]
+
+
+def _store_secret(ctx: Context, session: Session, row: Directory, token: str, token_digest: str) -> DirectoryView:
+    now = ctx.clock.now()
+    tokens.store(row, token, token_digest, now)
+    view = _view(ctx, session, row)
+    _event(session, "directory.secret_created", view, now)
+    return view
 
 
 def assign_roles(
