@@ -94,7 +94,7 @@ def test_a_directory_name_is_held_to_its_column_whoever_names_it(context: Contex
 
 def test_the_dashboard_creates_a_directory_and_its_token_in_one_transaction(context: Context) -> None:
     org = organizations.create(context, CreateOrganization(display_name="Acme")).id
-    token, made = directories.create_with_secret(context, org, "Okta", "OKTA")
+    made, token = directories.create_with_secret(context, org, "Okta", "OKTA")
     assert [s.secret_suffix for s in made.secrets] == [token[-4:]]
     assert tokens.authenticate(context, made.id, token) == org
     with pytest.raises(errors.InvalidArgument):

@@ -129,8 +129,10 @@ def _link(view: LinkView) -> Any:
 
 
 def _portal_features(request: Any) -> list[str] | None:
-    """The features a GeneratePortalLink asks for: the enum, or the deprecated flags."""
-    named = [pb.Feature.Name(value) for value in request.features if value]
+    """The features a GeneratePortalLink asks for: the enum, or the deprecated flags. A
+    number outside the enum (proto3 keeps it) goes on as itself, for the rules to refuse."""
+    known = pb.Feature.values()
+    named = [pb.Feature.Name(value) if value in known else str(value) for value in request.features if value]
     named += ["sso"] * request.sso + ["dir_sync"] * request.directory_sync
     return named or None
 

@@ -12,9 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.attributes import AttributeDefinition, AttributeDefinitionPatch, AttributeType
 from tenantry.server.domain.errors import TenantryError
-from tenantry.server.http.admin.web import render, signed_in_admin, status_of
+from tenantry.server.http.admin.web import render, signed_in_admin
 from tenantry.server.http.notices import with_notice
-from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.forms import errors_of, status_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.directory import attributes

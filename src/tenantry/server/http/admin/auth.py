@@ -16,10 +16,9 @@ from tenantry.server.http.admin.web import (
     render,
     set_admin_cookie,
     signed_in_admin,
-    status_of,
 )
 from tenantry.server.http.notices import with_notice
-from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.forms import errors_of, status_of, text
 from tenantry.server.http.pages.web import address, check_csrf, context, limiter, redirect
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.identity import admins

@@ -14,11 +14,11 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain import sso as rules
-from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
+from tenantry.server.domain.errors import InvalidArgument, TenantryError
 from tenantry.server.http.admin.organization_sections import provider_options, refused, section_page, without
 from tenantry.server.http.admin.web import signed_in_admin
 from tenantry.server.http.notices import with_notice
-from tenantry.server.http.pages.forms import text
+from tenantry.server.http.pages.forms import names, pairs, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.federation import connections
@@ -34,23 +34,6 @@ router = APIRouter(
 
 
 PROVIDER_OPTIONS = provider_options(rules.PROVIDERS)
-
-
-def pairs(form: dict[str, str], name: str) -> dict[str, str]:
-    """The ``key = value`` lines typed into the ``name`` box (blank lines skipped). Raises
-    InvalidArgument naming the box and the line."""
-    found: dict[str, str] = {}
-    for number, line in enumerate(form.get(name, "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        key, equals, value = line.partition("=")
-        if not equals or not key.strip() or not value.strip():
-            raise InvalidArgument(
-                "Please correct the fields below.",
-                [FieldError(name, "malformed", f"line {number}: write one “name = value” per line")],
-            )
-        found[key.strip()] = value.strip()
-    return found
 
 
 def _idp_settings(kind: str, form: dict[str, str]) -> dict[str, Any]:
@@ -76,9 +59,7 @@ def _idp_settings(kind: str, form: dict[str, str]) -> dict[str, Any]:
 def _input(kind: str, form: dict[str, str]) -> ConnectionInput:
     """What the settings form asks for, as the API's request body. Raises InvalidArgument
     and pydantic's ValidationError."""
-    groups = {
-        group: [r.strip() for r in names.split(",") if r.strip()] for group, names in pairs(form, "group_roles").items()
-    }
+    groups = {group: names(listed) for group, listed in pairs(form, "group_roles").items()}
     return ConnectionInput.model_validate(
         {
             "provider": text(form, "provider") or None,

@@ -72,7 +72,7 @@ async def create_directory(request: Request, organization_id: str) -> Response:
     """A new directory and its first token, shown on the answer to this POST only."""
     form = await check_csrf(request)
     try:
-        token, created = await run_in_threadpool(
+        created, token = await run_in_threadpool(
             directories.create_with_secret,
             context(request),
             organization_id,

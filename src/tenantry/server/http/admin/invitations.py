@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import TenantryError
-from tenantry.server.http.admin.web import page_request, render, signed_in_admin, status_of
+from tenantry.server.http.admin.web import page_request, render, signed_in_admin
 from tenantry.server.http.notices import with_notice
+from tenantry.server.http.pages.forms import status_of
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.membership import invitations, lifecycle, queries

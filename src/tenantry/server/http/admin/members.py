@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
 from tenantry.server.http.admin.organizations import detail_page
-from tenantry.server.http.admin.web import signed_in_admin, status_of
+from tenantry.server.http.admin.web import signed_in_admin
 from tenantry.server.http.notices import with_notice
-from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
+from tenantry.server.http.pages.forms import errors_of, profile_from_form, status_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateUserInOrganization, RoleInput, UserProfileInput

@@ -12,8 +12,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.server.http.admin.web import render, status_of
-from tenantry.server.http.pages.forms import errors_of
+from tenantry.server.http.admin.web import render
+from tenantry.server.http.pages.forms import errors_of, status_of
 from tenantry.server.http.pages.web import context
 from tenantry.server.services.directory import organizations
 

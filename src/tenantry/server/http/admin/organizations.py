@@ -17,9 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.domain.errors import InvalidArgument, TenantryError
 from tenantry.server.http.admin.organization_sections import SECTIONS
 from tenantry.server.http.admin.responses import json_object
-from tenantry.server.http.admin.web import page_request, render, signed_in_admin, sorting, status_of
+from tenantry.server.http.admin.web import page_request, render, signed_in_admin, sorting
 from tenantry.server.http.notices import with_notice
-from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.forms import errors_of, status_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateOrganization, UpdateOrganization

@@ -28,7 +28,6 @@ from tenantry.server.http.pages.web import (
     rotate_csrf_cookie,
     secure_cookies,
 )
-from tenantry.server.http.problem import STATUS_BY_CODE
 from tenantry.server.services.identity import admins
 from tenantry.server.services.identity.admins import AdminView
 from tenantry.server.services.integration import actors
@@ -147,8 +146,3 @@ async def render(
     response.headers["Cache-Control"] = "no-store"  # secrets are shown once; never from a cache
     ensure_csrf_cookie(request, response)
     return response
-
-
-def status_of(exc: Exception) -> int:
-    """The HTTP status a refused dashboard form answers with: the API's for the same rule."""
-    return STATUS_BY_CODE.get(exc.code, 400) if isinstance(exc, TenantryError) else 400

@@ -17,7 +17,7 @@ from tenantry.server.context import Context
 from tenantry.server.domain.errors import InvalidArgument, TenantryError, TooManyInvitations
 from tenantry.server.domain.policies import INVITE_MEMBERS, MANAGE_MEMBERS, SEE_MEMBERS
 from tenantry.server.http.notices import HOSTED, notice_text, with_notice
-from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.forms import errors_of, status_of, text
 from tenantry.server.http.pages.powers import Viewer, guard
 from tenantry.server.http.pages.web import check_csrf, context, meta_of, redirect, render
 from tenantry.server.http.problem import STATUS_BY_CODE
@@ -95,9 +95,8 @@ async def invite(request: Request, organization_id: str) -> Response:
         )
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
-        status = STATUS_BY_CODE.get(exc.code, 400) if isinstance(exc, TenantryError) else 400
         response = await _page(
-            request, viewer, organization_id, status_code=status, values=form, errors=errors, error=message
+            request, viewer, organization_id, status_code=status_of(exc), values=form, errors=errors, error=message
         )
         if isinstance(exc, TooManyInvitations):
             response.headers["Retry-After"] = str(exc.retry_after)

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.domain.pagination import PageRequest
-from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.forms import errors_of, status_of, text
 from tenantry.server.http.pages.web import check_csrf, context
 from tenantry.server.http.portal.web import page, portal_access
 from tenantry.server.http.retry import RetryingRoute
@@ -60,23 +60,21 @@ async def directories_page(request: Request) -> Response:
     return await _page(request)
 
 
-def _create_with_token(ctx: Context, organization_id: str, name: str, provider: str) -> tuple[DirectoryView, str]:
-    created = directories.create(ctx, organization_id, name or None, provider or None)
-    token, _ = directories.create_secret(ctx, organization_id, created.id)
-    return created, token
-
-
 @router.post("/portal/directories")
 async def create_directory(request: Request) -> Response:
     form = await check_csrf(request)
     access = await portal_access(request, FEATURE)
     try:
         created, token = await run_in_threadpool(
-            _create_with_token, context(request), access.organization_id, text(form, "name"), text(form, "provider")
+            directories.create_with_secret,
+            context(request),
+            access.organization_id,
+            text(form, "name") or None,
+            text(form, "provider") or None,
         )
     except TenantryError as exc:
         error, errors = errors_of(exc)
-        return await _page(request, 400, error=error, errors=errors, values=form)
+        return await _page(request, status_of(exc), error=error, errors=errors, values=form)
     return await _page(request, 201, new_token=token, new_directory=created)
 
 
@@ -90,7 +88,7 @@ async def rotate_token(request: Request, directory_id: str) -> Response:
         )
         directory = await run_in_threadpool(directories.get, context(request), access.organization_id, directory_id)
     except TenantryError as exc:
-        return await _page(request, 404 if exc.code == "not_found" else 400, error=exc)
+        return await _page(request, status_of(exc), error=exc)
     return await _page(request, new_token=token, new_directory=directory)
 
 
@@ -110,5 +108,5 @@ async def map_groups(request: Request, directory_id: str) -> Response:
         )
     except TenantryError as exc:
         error, errors = errors_of(exc)
-        return await _page(request, 404 if exc.code == "not_found" else 400, error=error or exc, errors=errors)
+        return await _page(request, status_of(exc), error=error or exc, errors=errors)
     return await _page(request, notice="The group roles are saved.")

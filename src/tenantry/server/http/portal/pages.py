@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.domain.pagination import PageRequest
 from tenantry.server.domain.portal import PortalLinkNotFound
-from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.forms import errors_of, status_of, text
 from tenantry.server.http.pages.web import address, check_csrf, context, limiter, redirect
 from tenantry.server.http.portal.web import page, portal_access, set_portal_cookie
 from tenantry.server.http.retry import RetryingRoute
@@ -66,7 +66,7 @@ async def add_domain(request: Request) -> Response:
     except (TenantryError, ValidationError) as exc:
         error, errors = errors_of(exc)
         named = [replace(detail, field="domain") for detail in errors]
-        return await _domains_page(request, 400, error=error, errors=named, values=form)
+        return await _domains_page(request, status_of(exc), error=error, errors=named, values=form)
     return redirect("/portal/domains")
 
 
@@ -77,7 +77,7 @@ async def verify_domain(request: Request, domain_id: str) -> Response:
     try:
         checked = await run_in_threadpool(domains.verify, context(request), access.organization_id, domain_id, "DNS")
     except TenantryError as exc:
-        return await _domains_page(request, 404 if exc.code == "not_found" else 409, error=exc)
+        return await _domains_page(request, status_of(exc), error=exc)
     return await _domains_page(request, notice=f"{checked.domain} is verified.")
 
 

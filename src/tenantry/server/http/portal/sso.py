@@ -12,18 +12,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from tenantry.server.domain.errors import InvalidArgument, TenantryError
-from tenantry.server.http.pages.forms import errors_of, text
+from tenantry.server.http.pages.forms import errors_of, names, pairs, status_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.portal.guides import BY_KEY, GUIDES, guide_for
 from tenantry.server.http.portal.web import page, portal_access
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.federation import connections
 from tenantry.server.services.federation.commands import ConnectionInput
+from tenantry.server.services.federation.saml_metadata import MAX_METADATA_BYTES
 from tenantry.server.services.read_models.connections import Connection
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 FEATURE = "sso"
-MAX_METADATA_BYTES = 512 * 1024
 
 
 @router.get("/portal/sso")
@@ -97,7 +97,7 @@ async def _change(request: Request, connection_id: str, data: ConnectionInput, n
         await run_in_threadpool(connections.update, context(request), access.organization_id, connection_id, data)
     except (TenantryError, ValidationError) as exc:
         error, errors = errors_of(exc)
-        return await _connection_page(request, connection_id, 400, error=error, errors=errors)
+        return await _connection_page(request, connection_id, status_of(exc), error=error, errors=errors)
     return await _connection_page(request, connection_id, notice=notice)
 
 
@@ -133,25 +133,8 @@ async def save_idp(request: Request, connection_id: str) -> Response:
             data = ConnectionInput.model_validate({"saml_config": {"idp_metadata_url": url, "idp_metadata_xml": xml}})
     except (TenantryError, ValidationError) as exc:
         error, errors = errors_of(exc)
-        return await _connection_page(request, connection_id, 400, error=error, errors=errors)
+        return await _connection_page(request, connection_id, status_of(exc), error=error, errors=errors)
     return await _change(request, connection_id, data, "The identity provider's settings are saved.")
-
-
-def _lines(value: str, field: str) -> dict[str, str]:
-    """``name = value`` lines (blank lines skipped). Raises InvalidArgument."""
-    pairs: dict[str, str] = {}
-    for line in value.splitlines():
-        if not line.strip():
-            continue
-        name, equals, target = line.partition("=")
-        if not equals or not name.strip() or not target.strip():
-            raise InvalidArgument.field(field, "invalid", "Write one “name = value” a line.")
-        pairs[name.strip()] = target.strip()
-    return pairs
-
-
-def _names(value: str) -> list[str]:
-    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 @router.post("/portal/sso/{connection_id}/mapping")
@@ -160,18 +143,18 @@ async def save_mapping(request: Request, connection_id: str) -> Response:
     form = await check_csrf(request)
     await portal_access(request, FEATURE)
     try:
-        groups = _lines(form.get("connection.group_roles", ""), "connection.group_roles")
-        mapping = _lines(form.get("connection.attribute_mapping", ""), "connection.attribute_mapping")
+        groups = pairs(form, "connection.group_roles")
+        mapping = pairs(form, "connection.attribute_mapping")
         data = ConnectionInput.model_validate(
             {
                 "attribute_mapping": mapping,
-                "default_roles": _names(form.get("connection.default_roles", "")),
-                "group_roles": {group: _names(roles) for group, roles in groups.items()},
+                "default_roles": names(form.get("connection.default_roles", "")),
+                "group_roles": {group: names(roles) for group, roles in groups.items()},
             }
         )
     except (TenantryError, ValidationError) as exc:
         error, errors = errors_of(exc)
-        return await _connection_page(request, connection_id, 400, error=error, errors=errors)
+        return await _connection_page(request, connection_id, status_of(exc), error=error, errors=errors)
     return await _change(request, connection_id, data, "The mapping is saved.")
 
 
@@ -183,8 +166,7 @@ async def _switch(request: Request, connection_id: str, enabled: bool) -> Respon
             connections.set_enabled, context(request), access.organization_id, connection_id, enabled
         )
     except TenantryError as exc:
-        status = 404 if exc.code == "not_found" else 409
-        return await _connection_page(request, connection_id, status, error=exc)
+        return await _connection_page(request, connection_id, status_of(exc), error=exc)
     notice = (
         "The connection is on: people on your verified domains now sign in through it."
         if enabled

@@ -153,50 +153,51 @@ def _event(session: Session, kind: str, view: DirectoryView, now: datetime) -> N
 def create(ctx: Context, organization_id: str, name: str | None, provider: str | None) -> DirectoryView:
     """A new, enabled directory without a token yet (generate one with ``create_secret``).
     Raises NotFound (organization), InvalidArgument (provider, name)."""
-    return _create(ctx, organization_id, name, provider, None)
+    chosen = _provider(provider)
+    with ctx.uow() as uow:
+        _, view = _insert(ctx, uow.session, organization_id, name, chosen)
+        uow.commit()
+        return view
 
 
 def create_with_secret(
     ctx: Context, organization_id: str, name: str | None, provider: str | None
-) -> tuple[str, DirectoryView]:
-    """``create`` and ``create_secret`` in one transaction (a form that shows the token at
-    once): never a directory left without the token its answer was to show. Raises as
+) -> tuple[DirectoryView, str]:
+    """A new, enabled directory and its first bearer token (returned this once), in one
+    transaction: a refusal or a retry leaves no directory without its token. Raises as
     ``create``."""
-    token, token_digest = tokens.new(ctx)
-    return token, _create(ctx, organization_id, name, provider, (token, token_digest))
-
-
-def _create(
-    ctx: Context, organization_id: str, name: str | None, provider: str | None, secret: tuple[str, str] | None
-) -> DirectoryView:
     chosen = _provider(provider)
-    named = _name(name, f"{chosen.title()} directory")
+    token, token_digest = tokens.new(ctx)
     with ctx.uow() as uow:
-        org = uow.session.get(Organization, organization_id)
-        if org is None:
-            raise NotFound(f"No organization with id {organization_id!r}.")
-        now = ctx.clock.now()
-        row = Directory(
-            id=new_id("dir"),
-            organization_id=org.id,
-            name=named,
-            provider=chosen,
-            enabled=True,
-            role_assignments=[],
-            attribute_mappings=[],
-            created_at=now,
-            updated_at=now,
-        )
-        uow.session.add(row)
-        uow.session.flush()
-        view = _view(ctx, uow.session, row)
-        _event(uow.session, "directory.created", view, now)
-        if secret is not None:
-            tokens.store(row, *secret, now)
-            view = _view(ctx, uow.session, row)
-            _event(uow.session, "directory.secret_created", view, now)
+        row, _ = _insert(ctx, uow.session, organization_id, name, chosen)
+        view = _store_secret(ctx, uow.session, row, token, token_digest)
         uow.commit()
-        return view
+        return view, token
+
+
+def _insert(
+    ctx: Context, session: Session, organization_id: str, name: str | None, provider: str
+) -> tuple[Directory, DirectoryView]:
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(f"No organization with id {organization_id!r}.")
+    now = ctx.clock.now()
+    row = Directory(
+        id=new_id("dir"),
+        organization_id=org.id,
+        name=_name(name, f"{provider.title()} directory"),
+        provider=provider,
+        enabled=True,
+        role_assignments=[],
+        attribute_mappings=[],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    view = _view(ctx, session, row)
+    _event(session, "directory.created", view, now)
+    return row, view
 
 
 def get(ctx: Context, organization_id: str, directory_id: str) -> DirectoryView:
@@ -256,12 +257,17 @@ def create_secret(ctx: Context, organization_id: str, directory_id: str) -> tupl
     token, token_digest = tokens.new(ctx)
     with ctx.uow() as uow:
         row = _row(uow.session, organization_id, directory_id, lock=True)
-        now = ctx.clock.now()
-        tokens.store(row, token, token_digest, now)
-        view = _view(ctx, uow.session, row)
-        _event(uow.session, "directory.secret_created", view, now)
+        view = _store_secret(ctx, uow.session, row, token, token_digest)
         uow.commit()
         return token, view.secrets[0]
+
+
+def _store_secret(ctx: Context, session: Session, row: Directory, token: str, token_digest: str) -> DirectoryView:
+    now = ctx.clock.now()
+    tokens.store(row, token, token_digest, now)
+    view = _view(ctx, session, row)
+    _event(session, "directory.secret_created", view, now)
+    return view
 
 
 def assign_roles(
