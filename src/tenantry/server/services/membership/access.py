@@ -13,7 +13,8 @@ one is refused.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,6 +144,15 @@ def guard_last_admin(session: Session, organization_id: str, before: set[str]) -
     remaining = session.scalar(select(Membership.id).where(Membership.organization_id == organization_id).limit(1))
     if remaining is not None:
         raise LastAdmin()
+
+
+@contextmanager
+def keeping_last_admin(session: Session, organization_id: str) -> Iterator[None]:
+    """Around a change to one organization's memberships or their roles: ``managers`` before,
+    ``guard_last_admin`` after (LastAdmin rolls the change back)."""
+    before = managers(session, organization_id)
+    yield
+    guard_last_admin(session, organization_id, before)
 
 
 def granting_manage(session: Session, role_ids: Sequence[str]) -> set[str]:

@@ -169,9 +169,8 @@ def _replace_roles(session: Session, organization_id: str, membership: Membershi
     """Make ``names`` the membership's roles, keeping the last-admin rule. The caller holds
     the organization's and the membership's locks."""
     held = catalogue.resolve(session, organization_id, names)
-    before = access.managers(session, organization_id)
-    catalogue.assign(session, membership, held)
-    access.guard_last_admin(session, organization_id, before)
+    with access.keeping_last_admin(session, organization_id):
+        catalogue.assign(session, membership, held)
 
 
 def change_roles(
@@ -207,9 +206,8 @@ def remove(ctx: Context, organization_id: str, user_id: str) -> None:
     with ctx.uow() as uow:
         ledger.lock_organization(uow.session, organization_id)
         membership = ledger.lock_membership(uow.session, organization_id, user_id)
-        before = access.managers(uow.session, organization_id)
-        end(ctx, uow.session, membership)
-        access.guard_last_admin(uow.session, organization_id, before)
+        with access.keeping_last_admin(uow.session, organization_id):
+            end(ctx, uow.session, membership)
         uow.commit()
 
 
@@ -236,9 +234,8 @@ def deactivate(ctx: Context, organization_id: str, user_id: str) -> UserView:
         now = ctx.clock.now()
         if membership.status(now) is not MembershipStatus.ACTIVE:
             raise FailedPrecondition("Only an active membership can be deactivated.")
-        before = access.managers(uow.session, organization_id)
-        ledger.deactivate(uow.session, membership, now)
-        access.guard_last_admin(uow.session, organization_id, before)
+        with access.keeping_last_admin(uow.session, organization_id):
+            ledger.deactivate(uow.session, membership, now)
         oauth_grants.revoke(uow.session, now, user_id=user_id, organization_id=organization_id)
         events.membership_event(uow.session, "user.organization_membership_updated", membership, now)
         view = _fresh_user_view(ctx, uow.session, user_id)

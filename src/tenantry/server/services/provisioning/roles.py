@@ -42,21 +42,20 @@ def recompute(ctx: Context, session: Session, directory: Directory, directory_us
     holds the organization's lock; memberships are locked in user id order. Raises LastAdmin
     when the new roles would leave nobody who can manage members (SPEC §9 holds for
     directories too: the change is refused whole)."""
-    before = access.managers(session, directory.organization_id)
-    rows = session.scalars(
-        select(DirectoryUser)
-        .where(DirectoryUser.id.in_(sorted(set(directory_user_ids))))
-        .order_by(DirectoryUser.user_id)
-    )
-    for row in list(rows):
-        if repo.find_membership(session, directory.organization_id, row.user_id) is None:
-            continue
-        membership = ledger.lock_membership(session, directory.organization_id, row.user_id)
-        wanted = catalogue.roles_for(session, directory.organization_id, mapped(session, directory, row.id))
-        held = [role.id for role in held_roles(session, [membership.id])[membership.id]]
-        if held != [role.id for role in wanted]:
-            now = ctx.clock.now()
-            catalogue.assign(session, membership, wanted)
-            membership.updated_at = now
-            events.membership_event(session, "user.organization_membership_updated", membership, now)
-    access.guard_last_admin(session, directory.organization_id, before)
+    with access.keeping_last_admin(session, directory.organization_id):
+        rows = session.scalars(
+            select(DirectoryUser)
+            .where(DirectoryUser.id.in_(sorted(set(directory_user_ids))))
+            .order_by(DirectoryUser.user_id)
+        )
+        for row in list(rows):
+            if repo.find_membership(session, directory.organization_id, row.user_id) is None:
+                continue
+            membership = ledger.lock_membership(session, directory.organization_id, row.user_id)
+            wanted = catalogue.roles_for(session, directory.organization_id, mapped(session, directory, row.id))
+            held = [role.id for role in held_roles(session, [membership.id])[membership.id]]
+            if held != [role.id for role in wanted]:
+                now = ctx.clock.now()
+                catalogue.assign(session, membership, wanted)
+                membership.updated_at = now
+                events.membership_event(session, "user.organization_membership_updated", membership, now)

@@ -58,9 +58,8 @@ def follow(
         _activate(session, org, membership, status, now)
         events.membership_event(session, UPDATED, membership, now)
     elif not active and status is not MembershipStatus.INACTIVE:
-        before = access.managers(session, org.id)
-        ledger.deactivate(session, membership, now)
-        access.guard_last_admin(session, org.id, before)
+        with access.keeping_last_admin(session, org.id):
+            ledger.deactivate(session, membership, now)
         sessions.end_for_organization(session, user.id, org.id, now)
         events.membership_event(session, UPDATED, membership, now)
     return membership
@@ -89,9 +88,8 @@ def end(ctx: Context, session: Session, org: Organization, user: User) -> None:
     if membership is None:
         return
     membership = ledger.lock_membership(session, org.id, user.id)
-    before = access.managers(session, org.id)
-    lifecycle.end(ctx, session, membership)
-    access.guard_last_admin(session, org.id, before)
+    with access.keeping_last_admin(session, org.id):
+        lifecycle.end(ctx, session, membership)
     sessions.end_for_organization(session, user.id, org.id, ctx.clock.now())
 
 
