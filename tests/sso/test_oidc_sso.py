@@ -56,6 +56,10 @@ def test_connection_by_discovery_with_its_secret_sealed(api: Api, fake_oidc: Fak
     assert CLIENT_SECRET not in stored
     path = f"/api/v1/organizations/{org['id']}/connections/{connection['id']}"
     assert api.patch(path + ":enable").json()["connection"]["enabled"] is True
+    # An update may not leave an enabled connection incomplete: refused whole, nothing changes.
+    emptied = {"connection": {"oidc_config": {"client_id": None}}}
+    assert_problem(api.patch(path, json=emptied), 409, "failed_precondition")
+    assert api.get(path).json()["connection"]["oidc_config"]["client_id"] == "c1"
     assert api.patch(path + ":disable").json()["connection"]["enabled"] is False
     patched = api.patch(path, json={"connection": {"attribute_mapping": {"custom_attributes.team": "department"}}})
     assert patched.json()["connection"]["attribute_mapping"] == {"custom_attributes.team": "department"}

@@ -79,6 +79,11 @@ def test_connections_through_the_api_with_their_secret_sealed(api: Api, fake_oid
     with engine.connect() as db:
         stored = db.execute(text("SELECT client_secret_encrypted FROM social_connections")).scalar_one()
     assert CLIENT_SECRET not in stored and CLIENT_SECRET not in str(api.get("/api/v1/connections").json())
+    # An update may not leave an enabled connection incomplete: refused whole, nothing changes.
+    emptied = {"connection": {"oauth_config": {"client_id": None, "jwks_uri": None}}}
+    assert_problem(api.patch(f"/api/v1/connections/{connection['id']}", json=emptied), 409, "failed_precondition")
+    kept = api.get(f"/api/v1/connections/{connection['id']}").json()["connection"]
+    assert kept["status"] == "COMPLETED" and kept["oauth_config"]["jwks_uri"] == oauth["jwks_uri"]
     again = api.post("/api/v1/connections", json={"connection": {"provider": "GOOGLE"}})
     assert_problem(again, 409, "failed_precondition")
     assert_problem(

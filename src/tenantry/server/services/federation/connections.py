@@ -181,6 +181,7 @@ def update(ctx: Context, organization_id: str, connection_id: str, data: Connect
             raise TransientConflict("the connection changed while its settings were fetched")
         now = ctx.clock.now()
         _apply(uow.session, row, data, prepared, now)
+        refuse_incomplete(row.enabled, complete=is_complete(row))
         _event(ctx, uow.session, "organization.connection_updated", row, now)
         view = _view(ctx, row)
         uow.commit()
@@ -199,14 +200,20 @@ def set_enabled(ctx: Context, organization_id: str, connection_id: str, enabled:
         return view
 
 
-def switch(row: SsoConnection | SocialConnection, enabled: bool, *, complete: bool, now: datetime) -> bool:
-    """Turn an SSO or social connection on or off; True when it changed. Raises
-    FailedPrecondition when turning on a connection whose settings are incomplete."""
+def refuse_incomplete(enabled: bool, *, complete: bool) -> None:
+    """An SSO or social connection that is on has complete settings: turning on an incomplete
+    one, or an update that leaves an enabled one incomplete, raises FailedPrecondition."""
     if enabled and not complete:
         raise FailedPrecondition(
             "The connection's settings are incomplete (status DRAFT).",
             [FieldError("connection", "incomplete", "configure the provider's client and endpoints first")],
         )
+
+
+def switch(row: SsoConnection | SocialConnection, enabled: bool, *, complete: bool, now: datetime) -> bool:
+    """Turn an SSO or social connection on or off; True when it changed. Raises
+    FailedPrecondition when turning on a connection whose settings are incomplete."""
+    refuse_incomplete(enabled, complete=complete)
     if row.enabled == enabled:
         return False
     row.enabled = enabled

@@ -130,6 +130,7 @@ def update(ctx: Context, connection_id: str, data: SocialConnectionInput) -> Soc
             row.client_secret_encrypted = sealed
         if "ui_button_title" in data.model_fields_set:
             row.ui_button_title = data.ui_button_title
+        connections.refuse_incomplete(row.enabled, complete=is_complete(row))
         row.updated_at = now
         _event(ctx, uow.session, "environment.connection_updated", row, now)
         view = _view(ctx, row)
