@@ -21,3 +21,13 @@ def test_user_search_takes_quotes_wildcards_and_backslashes_literally(api: Api):
     assert found("n_100%") == ["obrien@example.com"]  # _ and % are characters here
     assert found("'; drop table users; --") == []
     assert found("\\'brien") == []
+
+
+def test_a_nul_character_in_a_search_is_refused_as_bad_input(api: Api):
+    """No stored text holds a NUL (every input refuses it); SQLite's search index and
+    PostgreSQL both choke on one, so the search refuses it as the rest of the API does."""
+    org = api.org()["id"]
+    for path in ("/api/v1/users:search", f"/api/v1/organizations/{org}/users:search", "/api/v1/organizations:search"):
+        response = api.get(path, params={"query": "\u00ca\x00\u00cd"})
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "invalid_argument", response.text

@@ -20,7 +20,7 @@ from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgu
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.domain.types import email_key
+from tenantry.server.domain.types import email_key, no_nul
 from tenantry.server.services.commands import CreateUserInOrganization, UpdateUser, UserProfileInput
 from tenantry.server.services.directory import attributes, environment
 from tenantry.server.services.identity import sessions
@@ -185,10 +185,15 @@ def list_page(
     ``search`` is what an administrator types: ``key=value`` filters by a custom attribute
     like ``attribute_filters``; other text finds every word anywhere in the e-mail or the
     names, or the exact id or external id. ``sort`` is ``created`` (id order) or ``email``.
-    Raises NotFound (organization) and InvalidArgument (unknown attribute, bad value).
+    Raises NotFound (organization) and InvalidArgument (unknown attribute, bad value, a NUL
+    character in ``search``).
     """
     filters = dict(attribute_filters or {})
     text = (search or "").strip()
+    try:
+        no_nul(text)  # no stored text holds one, and SQLite's search index chokes on it
+    except ValueError as exc:
+        raise InvalidArgument.field("search", "invalid_characters", str(exc)) from None
     if matched := _ATTRIBUTE_SEARCH.fullmatch(text):
         filters[matched.group(1)] = matched.group(2).strip()
         text = ""

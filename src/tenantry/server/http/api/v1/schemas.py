@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.pagination import Page
-from tenantry.server.domain.types import MaxAllowedUsers
+from tenantry.server.domain.types import MaxAllowedUsers, NoNul
 
 # The objects' shape lives with the services (event payloads use it too); re-exported here.
 from tenantry.server.services.read_models.representations import (
@@ -65,7 +65,9 @@ from tenantry.server.services.read_models.representations import (
 from tenantry.server.services.read_models.views import OrganizationView, UserView
 
 # Scalekit's search term: 3 to 100 characters.
-SearchQuery = Annotated[str, Query(min_length=3, max_length=100, description="What to look for (3-100 characters)")]
+SearchQuery = Annotated[
+    str, NoNul, Query(min_length=3, max_length=100, description="What to look for (3-100 characters)")
+]
 
 
 class OrganizationEnvelope(BaseModel):
