@@ -197,3 +197,25 @@ def test_a_request_given_up_keeps_only_its_envelope(api: Api, context, clock, mo
     [email] = api.get("/api/v1/emails", params={"to": "ida@example.com"}).json()["emails"]
     assert email["status"] == "failed" and "a bug" in email["error"]
     assert email["text"] is None
+
+
+def test_failed_requests_are_retried_spread_over_the_backoff_window(context, clock, monkeypatch):
+    """Requests that failed together (a bug, an outage) are not retried all at once: each
+    waits a random time up to the window's ceiling (2 minutes after the first failure), and
+    none waits longer than that."""
+    failed: set[str] = set()
+
+    def fails_once(_ctx: object, _uow: object, email: str, _data: str) -> None:
+        if email not in failed:
+            failed.add(email)
+            raise RuntimeError("a passing fault")
+
+    monkeypatch.setitem(mail_requests._WRITERS, mail_requests.LOGIN_CODE, fails_once)
+    for n in range(24):
+        mail_requests.ask(context, mail_requests.LOGIN_CODE, f"spread{n}@example.com")
+    assert mail_requests.resolve_due(context) == 24  # all fail at once
+    clock.advance(seconds=60)  # half the window: some are due, not all (2 in 2**24 runs: all on one side)
+    early = mail_requests.resolve_due(context)
+    clock.advance(seconds=60)  # the whole window: the rest are due
+    late = mail_requests.resolve_due(context)
+    assert 0 < early < 24 and early + late == 24, (early, late)

@@ -57,3 +57,27 @@ def test_reading_an_organization(api, context):
         response = api.get(f"/api/v1/organizations/{org['id']}")
     assert response.status_code == 200
     assert len(statements) <= 2, statements  # BEGIN and one SELECT
+
+
+def test_the_switcher_reads_seats_in_one_statement_however_many_invitations(api, http, context):
+    """Whether each invitation's organization is "full" on the switcher is read for all of
+    them at once: three more invitations into organizations with limits add no statement."""
+    from tests.sso.test_domain_join import sign_in, verified_user
+
+    def invite_into_limited_organization() -> None:
+        org = api.org()["id"]
+        api.limit(org, 5)
+        assert api.add_user(org, "dana@example.com").status_code == 201
+
+    verified_user(api, "dana@example.com")
+    invite_into_limited_organization()
+    sign_in(http, "dana@example.com")
+    http.get("/organizations")  # caches warm
+    with counted(context.engine) as one:
+        assert http.get("/organizations").status_code == 200
+    for _ in range(3):
+        invite_into_limited_organization()
+    with counted(context.engine) as four:
+        page = http.get("/organizations")
+    assert page.status_code == 200 and page.text.count("/join") >= 4
+    assert len(four) == len(one), (one, four)

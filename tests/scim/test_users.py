@@ -203,3 +203,29 @@ def test_delete_ends_the_membership_and_the_user_the_directory_created(api: Api,
     emails = [u["email"] for u in api.get("/api/v1/users").json()["users"]]
     assert emails == ["bob@example.com"]  # the account the directory did not create stays
     assert _membership(api, org, "bob@example.com") is None
+
+
+def test_a_pushed_invitee_completes_the_invitation_and_its_link_says_it_was_used(
+    api: Api, http: TestClient, clock
+) -> None:
+    """An invitee the directory pushes becomes an active member: a pending invitation is
+    completed, an expired one takes a seat again (refused when full); either way the old
+    link's page then says it was already accepted, not merely "not valid"."""
+    org, scim = _scim(api, http)
+    api.limit(org, 2)
+    api.user_in(org, "old@example.com")
+    old_link = api.invitation_token("old@example.com")
+    clock.advance(days=16)  # past the 15-day default: expired, its seat reclaimable
+    api.user_in(org, "new@example.com")
+    new_link = api.invitation_token("new@example.com")
+    third = api.user_in(org, "third@example.com", invite=False)  # the organization is full now
+    assert_scim_error(scim.post("/Users", user_body("old@example.com")), 403, "organization_user_limit_reached")
+    assert _membership(api, org, "old@example.com")["membership_status"] == "INVITE_EXPIRED"  # type: ignore[index]
+    assert api.delete(f"/api/v1/memberships/organizations/{org}/users/{third['id']}").status_code == 200
+    for email, link in (("old@example.com", old_link), ("new@example.com", new_link)):
+        pushed = scim.post("/Users", user_body(email))
+        assert pushed.status_code == 201, pushed.text
+        assert _membership(api, org, email)["membership_status"] == "ACTIVE"  # type: ignore[index]
+        page = http.get("/invitations/accept", params={"token": link})
+        assert page.status_code == 400 and "This invitation was already accepted" in page.text, page.text
+    assert api.seats_used(org) == 2

@@ -84,6 +84,15 @@ def retry_delay(attempt: int, base: timedelta, rng: random.Random | None = None)
     return ceiling / 2 + ceiling / 2 * draw
 
 
+def full_jitter(attempt: int, base: timedelta, cap: timedelta, rng: random.Random | None = None) -> timedelta:
+    """How long to wait after failed attempt number ``attempt`` (1, 2, …): drawn evenly from
+    (0, ceiling], the ceiling ``base`` doubled per attempt and never above ``cap`` ("full
+    jitter"). Work that failed together (a database outage, a bad deploy) is then retried
+    spread over the whole window instead of all at once, and never waits past ``cap``."""
+    ceiling = min(base * (2 ** min(attempt, 30)), cap)
+    return ceiling * (1.0 - (rng or random.SystemRandom()).random())  # random() < 1: never zero
+
+
 def matches(event_type: str, filters: list[str]) -> bool:
     """An endpoint with no filter gets every event; otherwise only the listed types."""
     return not filters or event_type in filters

@@ -45,7 +45,8 @@ class PortalLinkUnusable(TenantryError):
 
 class PortalLinkNotFound(NotFound):
     code = "portal_link_not_found"
-    default_message = "This is not a portal link, or it was mistyped. Ask the application for a new one."
+    # the same words for a link that never existed and one that went with its organization
+    default_message = "This portal link is not valid, or no longer is. Ask the application for a new one."
 
 
 class FeatureNotInLink(NotFound):

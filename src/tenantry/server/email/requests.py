@@ -18,10 +18,13 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import EmailRecord
 from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.domain.events import full_jitter
 from tenantry.server.domain.ids import new_id
 
 REQUESTED = "requested"
 MAX_TRIES = 5  # a request that keeps failing (a bug, not a busy database) ends as failed
+# Retry n waits up to RETRY_BASE·2^n (2, 4, 8, 16 minutes), drawn at random below that.
+RETRY_BASE, RETRY_CAP = timedelta(minutes=1), timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ def postpone(engine: Engine, request: Requested, now: datetime, error: str) -> N
     if tries >= MAX_TRIES:
         values.update(status="failed", next_attempt_at=None, body_text=None)
     else:
-        values["next_attempt_at"] = now + timedelta(minutes=2**tries)
+        values["next_attempt_at"] = now + full_jitter(tries, RETRY_BASE, RETRY_CAP)
     with UnitOfWork(engine) as uow:
         uow.session.execute(
             update(EmailRecord).where(EmailRecord.id == request.id, EmailRecord.status == REQUESTED).values(**values)

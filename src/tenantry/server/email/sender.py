@@ -17,11 +17,9 @@ once, never twice on the normal path).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
-import os
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -31,7 +29,6 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Protocol
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Engine, or_, select, update
 
 from tenantry.server.db.models import EmailRecord
@@ -42,6 +39,7 @@ from tenantry.server.domain.ids import new_id
 from tenantry.server.email.jobs import jobs
 from tenantry.server.email.message import Message
 from tenantry.server.observability import metrics
+from tenantry.server.sealing import Legacy, Sealer, Unreadable
 from tenantry.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -200,23 +198,22 @@ class SmtpMailer:
             log.exception("e-mail %s: could not record its outcome (%s)", row.id, status)
 
 
-def _cipher(key: bytes) -> AESGCM:
-    return AESGCM(hashlib.sha256(b"tenantry outbox\0" + key).digest())
+def _sealer(key: bytes) -> Sealer:
+    # rows queued before the sealing module still open
+    return Sealer(key, "outbox", Legacy(hashlib.sha256(b"tenantry outbox\0" + key).digest()))
 
 
 def _seal(key: bytes, record_id: str, message: Message) -> str:
-    nonce = os.urandom(12)
     plain = json.dumps([message.kind, message.to, message.subject, message.text, message.html]).encode()
-    return base64.b64encode(nonce + _cipher(key).encrypt(nonce, plain, record_id.encode())).decode("ascii")
+    return _sealer(key).seal(plain, record_id)
 
 
 def _unseal(key: bytes, record_id: str, sealed: str | None) -> Message:
     if sealed is None:
         raise ValueError("the message was not kept")
-    raw = base64.b64decode(sealed)
     try:
-        plain = _cipher(key).decrypt(raw[:12], raw[12:], record_id.encode())
-    except Exception as exc:  # InvalidTag: another key (TENANTRY_CODE_KEY changed) or an altered row
+        plain = _sealer(key).open(sealed, record_id)
+    except Unreadable as exc:  # another key (TENANTRY_CODE_KEY changed) or an altered row
         raise ValueError("the queued message cannot be read with the current code key") from exc
     kind, to, subject, text, html = json.loads(plain)
     return Message(kind, to, subject, text, html)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -60,8 +61,13 @@ async def _switcher(
     held = await run_in_threadpool(access.permissions_by_organization, ctx, session.user.id)
     offers = await run_in_threadpool(domains.offers, ctx, session.user.id)
     pending = by_status[MembershipStatus.PENDING_INVITE]
-    limits = await run_in_threadpool(
-        organizations.seat_states, ctx, [m.organization_id for m in pending] + [o.organization_id for o in offers]
+    full = await run_in_threadpool(
+        partial(
+            organizations.full_on_switcher,
+            ctx,
+            invited_to=[m.organization_id for m in pending],
+            offered=[o.organization_id for o in offers],
+        )
     )
     return await render(
         request,
@@ -72,12 +78,7 @@ async def _switcher(
         session=session,
         active=by_status[MembershipStatus.ACTIVE],
         pending=pending,
-        # said instead of a Join button that would be refused (SPEC §2: an invitation holds
-        # its seat, so only a limit lowered below the seats in use blocks it)
-        full={
-            *(m.organization_id for m in pending if limits[m.organization_id].acceptance_blocked),
-            *(o.organization_id for o in offers if limits[o.organization_id].full),
-        },
+        full=full,
         expired=by_status[MembershipStatus.INVITE_EXPIRED],
         allowance=allowance,
         offers=offers,

@@ -7,18 +7,15 @@ nor compute the HMAC. The cookie is replaced at every sign-in.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -31,6 +28,7 @@ from tenantry.server.domain.errors import FieldError, TenantryError
 from tenantry.server.domain.messages import explain
 from tenantry.server.domain.wording import MetaName
 from tenantry.server.ratelimits import Limiter
+from tenantry.server.sealing import Legacy, Sealer, Unreadable
 from tenantry.server.services.directory import environment
 from tenantry.server.services.identity import mfa, sessions
 from tenantry.server.services.identity.sessions import SessionView
@@ -188,17 +186,17 @@ class PendingSignUp:
     user_id: str
 
 
-def _signup_cipher(ctx: Context) -> AESGCM:
-    return AESGCM(hashlib.sha256(b"tenantry sign-up\0" + _csrf_key(ctx)).digest())
+def _signup_sealer(ctx: Context) -> Sealer:
+    # cookies set before the sealing module (an hour's worth) still open
+    key = _csrf_key(ctx)
+    return Sealer(key, "signup-cookie", Legacy(hashlib.sha256(b"tenantry sign-up\0" + key).digest(), False, True))
 
 
 def set_signup_cookie(request: Request, response: Response, pending: PendingSignUp) -> None:
     """Sealed (AES-GCM): opaque to the browser, and the same length for both kinds."""
     ctx = context(request)
     expires = int(ctx.clock.now().timestamp()) + SIGNUP_LIFETIME_SECONDS
-    nonce = os.urandom(12)
-    plain = json.dumps([pending.email, pending.user_id, expires]).encode()
-    value = base64.urlsafe_b64encode(nonce + _signup_cipher(ctx).encrypt(nonce, plain, None)).decode("ascii")
+    value = _signup_sealer(ctx).seal(json.dumps([pending.email, pending.user_id, expires]).encode())
     response.set_cookie(
         SIGNUP_COOKIE,
         value,
@@ -216,9 +214,8 @@ def pending_signup(request: Request) -> PendingSignUp | None:
         return None
     ctx = context(request)
     try:
-        raw = base64.urlsafe_b64decode(value.encode())
-        email, user_id, expires = json.loads(_signup_cipher(ctx).decrypt(raw[:12], raw[12:], None))
-    except Exception:  # altered, from another key, or not ours
+        email, user_id, expires = json.loads(_signup_sealer(ctx).open(value))
+    except (Unreadable, ValueError, TypeError):  # altered, from another key, or not ours
         return None
     if expires < ctx.clock.now().timestamp():
         return None

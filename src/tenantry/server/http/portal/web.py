@@ -36,7 +36,8 @@ class NoPortalSession(TenantryError):
 
 async def portal_access(request: Request, feature: str | None = None) -> PortalAccess:
     """The portal session of this browser, acting as its link from here on. Raises
-    NoPortalSession, PortalLinkUnusable (revoked or expired since), FeatureNotInLink."""
+    NoPortalSession, PortalLinkUnusable (revoked or expired since), PortalLinkNotFound (gone
+    with its organization), FeatureNotInLink."""
     access = await run_in_threadpool(links.resolve, context(request), request.cookies.get(PORTAL_COOKIE))
     if access is None:
         raise NoPortalSession()
@@ -88,7 +89,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(rules.PortalLinkNotFound)
     async def _unknown(request: Request, exc: rules.PortalLinkNotFound) -> Response:
-        return await _message(request, 404, "This link does not work", exc.message)
+        response = await _message(request, 404, "This link does not work", exc.message)
+        response.delete_cookie(PORTAL_COOKIE, path="/portal")  # a session of a link that is gone
+        return response
 
     @app.exception_handler(rules.PortalLinkUnusable)
     async def _unusable(request: Request, exc: rules.PortalLinkUnusable) -> Response:

@@ -289,15 +289,22 @@ def get_user_management(ctx: Context, organization_id: str) -> UserManagement:
         return UserManagement(org.max_allowed_users, ledger.used(uow.session, org, now), int(pending or 0))
 
 
-def seat_states(ctx: Context, organization_ids: list[str]) -> dict[str, UserManagement]:
-    """Each organization's limit and seats in use, from the stored counts (what pages show
-    up front; the ledger decides again, under its locks, when someone joins)."""
-    if not organization_ids:
-        return {}
-    now = ctx.clock.now()
+def full_on_switcher(ctx: Context, *, invited_to: list[str], offered: list[str]) -> set[str]:
+    """The organizations the switcher says are full instead of showing a Join button that
+    would be refused: of those the user is invited to, the ones where acceptance is blocked
+    (SPEC §2: an invitation holds its seat, so only a limit lowered below the seats in use
+    blocks it); of those offered by domain, the full ones. One statement for them all, from
+    the stored counts (the ledger decides again, under its locks, when someone joins)."""
+    if not invited_to and not offered:
+        return set()
     with ctx.uow(readonly=True) as uow:
-        orgs = uow.session.scalars(select(Organization).where(Organization.id.in_(organization_ids))).all()
-        return {org.id: UserManagement(org.max_allowed_users, ledger.used(uow.session, org, now)) for org in orgs}
+        found = {
+            org_id: UserManagement(limit, in_use)
+            for org_id, (limit, in_use) in ledger.limits(uow.session, [*invited_to, *offered], ctx.clock.now()).items()
+        }
+    return {org_id for org_id in invited_to if org_id in found and found[org_id].acceptance_blocked} | {
+        org_id for org_id in offered if org_id in found and found[org_id].full
+    }
 
 
 def set_max_allowed_users(ctx: Context, organization_id: str, limit: int | None) -> UserManagement:

@@ -1,4 +1,4 @@
-"""Webhook signing secrets at rest: AES-256-GCM, bound to their endpoint.
+"""Webhook signing secrets at rest: sealed (``server/sealing.py``), bound to their endpoint.
 
 A signing secret must be readable to sign (HMAC needs the key itself), so unlike API
 secrets it cannot be kept only as a digest. It is encrypted with
@@ -13,11 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
-
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tenantry.server.context import Context
+from tenantry.server.sealing import Legacy, Sealer, Unreadable
 from tenantry.server.services.integration import server_secrets
 
 _DB_KEY_NAME = "webhook-secret-encryption"
@@ -27,7 +25,7 @@ class SecretUnreadable(Exception):
     """The key that encrypted a stored secret is not available (or the value was altered)."""
 
 
-def _key(ctx: Context, source: str) -> bytes:
+def _root(ctx: Context, source: str) -> bytes:
     if source == "env":
         configured = ctx.settings.webhook_encryption_key
         if not configured:
@@ -39,26 +37,34 @@ def _key(ctx: Context, source: str) -> bytes:
         if len(key) != 32:
             raise SecretUnreadable("TENANTRY_WEBHOOK_ENCRYPTION_KEY must be 32 bytes, base64")
         return key
-    return hashlib.sha256(server_secrets.get(ctx, _DB_KEY_NAME).encode()).digest()
+    return server_secrets.get(ctx, _DB_KEY_NAME).encode()
+
+
+def _sealer(ctx: Context, source: str) -> Sealer:
+    root = _root(ctx, source)
+    # secrets stored before the sealing module: the key itself, or the digest of the database's
+    legacy = root if source == "env" else hashlib.sha256(root).digest()
+    return Sealer(root, "secret-at-rest", Legacy(legacy))
+
+
+def _source(ctx: Context) -> str:
+    return "env" if ctx.settings.webhook_encryption_key else "db"
 
 
 def ready(ctx: Context) -> None:
     """Load the key now, outside any transaction (``decrypt`` inside one then reads no row)."""
-    _key(ctx, "env" if ctx.settings.webhook_encryption_key else "db")
+    _root(ctx, _source(ctx))
 
 
 def encrypt(ctx: Context, endpoint_id: str, secret: str) -> str:
-    source = "env" if ctx.settings.webhook_encryption_key else "db"
-    nonce = os.urandom(12)
-    sealed = AESGCM(_key(ctx, source)).encrypt(nonce, secret.encode(), endpoint_id.encode())
-    return f"{source}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+    source = _source(ctx)
+    return f"{source}:{_sealer(ctx, source).seal(secret.encode(), endpoint_id)}"
 
 
 def decrypt(ctx: Context, endpoint_id: str, stored: str) -> str:
     """Raises SecretUnreadable."""
     source, _, payload = stored.partition(":")
-    raw = base64.b64decode(payload)
     try:
-        return AESGCM(_key(ctx, source)).decrypt(raw[:12], raw[12:], endpoint_id.encode()).decode()
-    except Exception as exc:  # InvalidTag: wrong key or tampered row
+        return _sealer(ctx, source).open(payload, endpoint_id).decode()
+    except Unreadable as exc:  # wrong key or tampered row
         raise SecretUnreadable("the stored webhook secret cannot be decrypted with the configured key") from exc

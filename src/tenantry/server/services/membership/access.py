@@ -147,12 +147,14 @@ def guard_last_admin(session: Session, organization_id: str, before: set[str]) -
 
 
 @contextmanager
-def keeping_last_admin(session: Session, organization_id: str) -> Iterator[None]:
-    """Around a change to one organization's memberships or their roles: ``managers`` before,
-    ``guard_last_admin`` after (LastAdmin rolls the change back)."""
-    before = managers(session, organization_id)
+def keeping_last_admin(session: Session, *organization_ids: str) -> Iterator[None]:
+    """Around a change to the memberships or roles of one organization (or several, each
+    judged on its own): ``managers`` before, ``guard_last_admin`` after (LastAdmin rolls
+    the change back). The caller holds those organizations' locks."""
+    before = {organization_id: managers(session, organization_id) for organization_id in organization_ids}
     yield
-    guard_last_admin(session, organization_id, before)
+    for organization_id, had in before.items():
+        guard_last_admin(session, organization_id, had)
 
 
 def granting_manage(session: Session, role_ids: Sequence[str]) -> set[str]:

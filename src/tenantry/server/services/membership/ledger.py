@@ -25,8 +25,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, select, true, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, select, true, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -172,8 +173,21 @@ def accept(session: Session, organization: Organization, membership: Membership,
         raise InvitationExpired()
     if seats.acceptance_blocked(organization.max_allowed_users, used(session, organization, now)):
         raise seats.over_limit_error()
+    _spend_invitation(membership, session, now)
+
+
+def accept_expired(session: Session, organization: Organization, membership: Membership, now: datetime) -> None:
+    """Activate an expired invitation on someone else's word (a directory vouching for the
+    person): it takes a seat again like anyone (OrganizationUserLimitReached when full), and
+    its link is spent as used, so the link's page says so. The caller holds the
+    organization's and the membership's locks."""
+    hold(session, organization, membership, now)
+    _spend_invitation(membership, session, now)
+
+
+def _spend_invitation(membership: Membership, session: Session, now: datetime) -> None:
     membership.accepted_at = now
-    spent_links.record(session, membership.invitation_token_hash, spent_links.USED, organization.id, now)
+    spent_links.record(session, membership.invitation_token_hash, spent_links.USED, membership.organization_id, now)
     membership.invitation_token_hash = None
     membership.updated_at = now
 
@@ -228,12 +242,34 @@ def delete_all(session: Session, organization: Organization) -> None:
 
 def used(session: Session, organization: Organization, now: datetime) -> int:
     """Seats in use now: active memberships plus unexpired invitations."""
-    stale = session.scalar(
+    stale = session.scalar(_stale(organization.id, now))
+    return organization.seats_held - int(stale or 0)
+
+
+def limits(session: Session, organization_ids: Iterable[str], now: datetime) -> dict[str, tuple[int | None, int]]:
+    """Each organization's limit and seats in use now (``used``), in one statement however
+    many organizations (unknown ids are left out). Read without locks: for saying so up
+    front; the ledger decides again under its locks."""
+    ids = sorted(set(organization_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            Organization.id,
+            Organization.max_allowed_users,
+            Organization.seats_held - _stale(Organization.id, now).scalar_subquery(),
+        ).where(Organization.id.in_(ids))
+    )
+    return {org_id: (limit, int(in_use)) for org_id, limit, in_use in rows}
+
+
+def _stale(organization_id: Any, now: datetime) -> Select[Any]:
+    """How many of the organization's expired invitations still hold a seat."""
+    return (
         select(func.count())
         .select_from(Membership)
-        .where(Membership.organization_id == organization.id, Membership.expired_seat_holder(now))
+        .where(Membership.organization_id == organization_id, Membership.expired_seat_holder(now))
     )
-    return organization.seats_held - int(stale or 0)
 
 
 @dataclass(frozen=True)

@@ -204,11 +204,17 @@ def change_roles(
 def remove(ctx: Context, organization_id: str, user_id: str) -> None:
     """Remove a member, or revoke a pending invitation; either way its seat is freed."""
     with ctx.uow() as uow:
-        ledger.lock_organization(uow.session, organization_id)
-        membership = ledger.lock_membership(uow.session, organization_id, user_id)
-        with access.keeping_last_admin(uow.session, organization_id):
-            end(ctx, uow.session, membership)
+        remove_in(ctx, uow.session, organization_id, user_id)
         uow.commit()
+
+
+def remove_in(ctx: Context, session: Session, organization_id: str, user_id: str) -> None:
+    """``remove`` in the caller's unit of work (which holds the user's lock, if any: the
+    organization's comes next). Raises NotFound and LastAdmin."""
+    ledger.lock_organization(session, organization_id)
+    membership = ledger.lock_membership(session, organization_id, user_id)
+    with access.keeping_last_admin(session, organization_id):
+        end(ctx, session, membership)
 
 
 def revoke_invitation(ctx: Context, organization_id: str, user_id: str) -> None:
@@ -241,6 +247,21 @@ def deactivate(ctx: Context, organization_id: str, user_id: str) -> UserView:
         view = _fresh_user_view(ctx, uow.session, user_id)
         uow.commit()
         return view
+
+
+def vouch(ctx: Context, session: Session, org: Organization, membership: Membership) -> None:
+    """Make an inactive membership or an invitation active on someone else's word (a
+    directory vouching for the person): re-activated, or the invitation completed as if its
+    link were used (an expired one takes a seat again). The caller holds the user's, the
+    organization's and the membership's locks. Raises OrganizationUserLimitReached."""
+    now = ctx.clock.now()
+    status = membership.status(now)
+    if status is MembershipStatus.INACTIVE:
+        ledger.reactivate(session, org, membership, now)
+    elif status is MembershipStatus.PENDING_INVITE:
+        ledger.accept(session, org, membership, now)
+    elif status is MembershipStatus.INVITE_EXPIRED:
+        ledger.accept_expired(session, org, membership, now)
 
 
 def reactivate(ctx: Context, organization_id: str, user_id: str) -> UserView:
@@ -278,6 +299,9 @@ def end_all(ctx: Context, session: Session, org: Organization) -> None:
     now = ctx.clock.now()
     for membership in ledger.dissolve(session, org):
         _record_end(session, membership, now)
+        # its invitation link's page then says it was withdrawn, like any other ended
+        # invitation's, and nothing about the organization
+        spent_links.record(session, membership.invitation_token_hash, spent_links.REVOKED, org.id, now)
     oauth_grants.revoke(session, now, organization_id=org.id)
     ledger.delete_all(session, org)
 

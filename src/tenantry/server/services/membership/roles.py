@@ -448,10 +448,8 @@ def delete_role(
             if target.id == role.id:
                 raise InvalidArgument.field("reassign_role_name", "invalid", "name a different role")
             ledger.lock_organizations(session, organization_ids)
-            before = {org_id: access.managers(session, org_id) for org_id in organization_ids}
-            _move_holders(session, role.id, target.id)
-            for org_id in organization_ids:
-                access.guard_last_admin(session, org_id, before[org_id])
+            with access.keeping_last_admin(session, *organization_ids):
+                _move_holders(session, role.id, target.id)
         now = ctx.clock.now()
         view = _one(session, role, "")
         session.delete(role)

@@ -208,7 +208,8 @@ def open_(ctx: Context, token: str | None) -> Opened:
 
 def resolve(ctx: Context, cookie: str | None) -> PortalAccess | None:
     """The portal access a session cookie carries; None for no cookie, a forged one or an
-    ended session. Raises PortalLinkUnusable when its link was revoked or expired since."""
+    ended session. Raises PortalLinkUnusable when its link was revoked or expired since,
+    and PortalLinkNotFound when it is gone (deleted with its organization)."""
     parts = (cookie or "").split(".")
     if len(parts) != 3 or not parts[1].isdigit():
         return None
@@ -220,8 +221,8 @@ def resolve(ctx: Context, cookie: str | None) -> PortalAccess | None:
         return None
     with ctx.uow(readonly=True) as uow:
         row = uow.session.get(PortalLink, link_id)
-        if row is None:
-            return None
+        if row is None:  # signed by us, so it was a link: it went with its organization
+            raise rules.PortalLinkNotFound()
         if row.revoked_at is not None or not row.embeddable:
             rules.ensure_usable(now, row.expires_at, row.revoked_at)
         organization = uow.session.get(Organization, row.organization_id)

@@ -11,7 +11,6 @@ with LastAdmin, as everywhere else (SPEC §9).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -55,7 +54,7 @@ def follow(
     now = ctx.clock.now()
     status = membership.status(now)
     if active and status is not MembershipStatus.ACTIVE:
-        _activate(session, org, membership, status, now)
+        lifecycle.vouch(ctx, session, org, membership)
         events.membership_event(session, UPDATED, membership, now)
     elif not active and status is not MembershipStatus.INACTIVE:
         with access.keeping_last_admin(session, org.id):
@@ -65,31 +64,12 @@ def follow(
     return membership
 
 
-def _activate(
-    session: Session, org: Organization, membership: Membership, status: MembershipStatus, now: datetime
-) -> None:
-    if status is MembershipStatus.INACTIVE:
-        ledger.reactivate(session, org, membership, now)
-        return
-    # A pending or expired invitation: the directory vouches for the person, so it becomes
-    # an active membership holding a seat (an expired one needs a free seat, like anyone).
-    if status is MembershipStatus.PENDING_INVITE:
-        ledger.accept(session, org, membership, now)
-    else:
-        ledger.hold(session, org, membership, now)
-        membership.accepted_at = now
-        membership.invitation_token_hash = None
-        membership.updated_at = now
-
-
 def end(ctx: Context, session: Session, org: Organization, user: User) -> None:
-    """End the user's membership of ``org`` (if any) by the one removal path."""
-    membership = repo.find_membership(session, org.id, user.id)
-    if membership is None:
+    """End the user's membership of ``org`` (if any) by the one removal path, and the
+    user's sessions there."""
+    if repo.find_membership(session, org.id, user.id) is None:
         return
-    membership = ledger.lock_membership(session, org.id, user.id)
-    with access.keeping_last_admin(session, org.id):
-        lifecycle.end(ctx, session, membership)
+    lifecycle.remove_in(ctx, session, org.id, user.id)
     sessions.end_for_organization(session, user.id, org.id, ctx.clock.now())
 
 
