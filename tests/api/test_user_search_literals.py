@@ -31,3 +31,59 @@ def test_a_nul_character_in_a_search_is_refused_as_bad_input(api: Api):
         response = api.get(path, params={"query": "\u00ca\x00\u00cd"})
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "invalid_argument", response.text
+
+
+def test_past_the_exact_count_a_search_total_is_an_estimate_flagged_as_such(api: Api, context, monkeypatch):
+    """PostgreSQL counts a search's matches only up to a threshold (1,000; 3 here) and then
+    answers the planner's estimate with ``total_size_estimated``; SQLite has no estimates and
+    counts them all. Below the threshold the total is exact on both."""
+    from tenantry.server.services.identity import users
+
+    monkeypatch.setattr(users, "EXACT_COUNT_UP_TO", 3)
+    org = api.org()["id"]
+    for n in range(5):
+        api.user_in(org, f"estimate{n}@example.com", invite=False, user_profile={"family_name": "Countable"})
+    api.user_in(org, "few1@example.com", invite=False, user_profile={"family_name": "Rarename"})
+    api.user_in(org, "few2@example.com", invite=False, user_profile={"family_name": "Rarename"})
+
+    def answer(query: str) -> dict:
+        response = api.get("/api/v1/users:search", params={"query": query, "page_size": 2})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    few = answer("rarename")
+    assert (few["total_size"], few["total_size_estimated"]) == (2, False)
+    many = answer("countable")
+    assert len(many["users"]) == 2 and many["next_page_token"]
+    if context.engine.dialect.name == "postgresql":
+        assert many["total_size_estimated"] is True and many["total_size"] >= 4  # never below what was counted
+    else:
+        assert (many["total_size"], many["total_size_estimated"]) == (5, False)
+    listed = api.get("/api/v1/users").json()  # a plain list is counted exactly
+    assert listed["total_size_estimated"] is False and listed["total_size"] >= 7
+
+
+def test_a_search_with_no_word_of_three_characters_matches_the_start_of_an_email(api: Api, http, context):
+    """No trigram index finds a word shorter than three characters, so such a search (the
+    dashboard's; the API asks for three characters) looks at the start of the e-mail, served
+    by an index on both databases, instead of reading every user."""
+    from tenantry.server.services.identity import admins
+    from tests.admin.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+    from tests.admin.test_tabs_access import signed_in
+
+    org = api.org()["id"]
+    emails = ("jo@example.com", "john@example.com", "banjo.b@example.com", "j%x@example.com")
+    for email in emails:
+        api.user_in(org, email, invite=False)
+    admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
+    signed_in(http)
+
+    def listed(query: str) -> set[str]:
+        page = http.get("/admin/users", params={"q": query})
+        assert page.status_code == 200, page.text
+        return {email.split("@")[0] for email in emails if email in page.text}
+
+    assert listed("JO") == {"jo", "john"}  # not banjo.b: the start only
+    assert listed("j%") == {"j%x"}  # a wildcard is a character here too
+    assert listed("anjo") == {"banjo.b"}  # three characters or more: anywhere
+    assert api.get("/api/v1/users:search", params={"query": "jo n"}).json()["users"] == []

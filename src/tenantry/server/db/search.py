@@ -34,7 +34,10 @@ def email_prefix(session: Session, prefix: str) -> ColumnElement[bool]:
     """
     key = prefix.strip().lower()
     if session.get_bind().dialect.name == "postgresql":
-        return User.email_key.like(like_escaped(key) + "%", escape="\\")
+        # written into the statement, as text_contains's patterns are: only a pattern known
+        # when planning can use the index (a generic plan for any pattern would scan)
+        pattern = bindparam(None, like_escaped(key) + "%", String(), literal_execute=True)
+        return User.email_key.like(pattern, escape="\\")
     return and_(User.email_key >= key, User.email_key < key + _LAST_CODE_POINT)
 
 
@@ -76,9 +79,16 @@ def text_contains(session: Session, text: str) -> ColumnElement[bool]:
 
 def users_matching(session: Session, stmt: Select[Any], query: str) -> Select[Any]:
     """``stmt`` narrowed to users found by ``query``: every word in the e-mail or names
-    (``text_contains``), or exactly the id or external id."""
+    (``text_contains``), or exactly the id or external id. A query with no word of three
+    characters or more matches the start of the e-mail instead (``email_prefix``): no
+    trigram index can find shorter words, so looking for them anywhere would read every
+    user, and "jo" finding jo@… and john@… is what a person typing it expects."""
     query = query.strip()
-    return stmt.where(or_(text_contains(session, query), User.id == query, User.external_id == query))
+    if any(len(word) >= _TRIGRAM for word in query.split()):
+        found = text_contains(session, query)
+    else:
+        found = email_prefix(session, query)
+    return stmt.where(or_(found, User.id == query, User.external_id == query))
 
 
 def organizations_matching(stmt: Select[Any], query: str) -> Select[Any]:

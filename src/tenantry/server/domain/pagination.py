@@ -37,6 +37,7 @@ class Page(Generic[T]):
     next_page_token: str
     prev_page_token: str
     total_size: int
+    total_estimated: bool = False  # total_size is the database's estimate, not a count
 
 
 def encode_token(direction: Direction, pivot: str) -> str:

@@ -167,6 +167,9 @@ def get_by_external_id(ctx: Context, external_id: str) -> UserView:
 
 
 SORTS = {"created": None, "email": User.email_key}  # the dashboard's sortable columns
+# A text search counts its matches up to this many; past it (PostgreSQL) the total is the
+# planner's estimate, flagged as such (db/paging.py ``_total``).
+EXACT_COUNT_UP_TO = 1000
 
 
 def list_page(
@@ -213,10 +216,17 @@ def list_page(
         plain = not parsed and not text
         count = repo.member_count(organization_id) if organization_id is not None and plain else None
         page = fetch_page(
-            uow.session, stmt, User.id, request, count, descending=descending, sort_column=SORTS.get(sort)
+            uow.session,
+            stmt,
+            User.id,
+            request,
+            count,
+            descending=descending,
+            sort_column=SORTS.get(sort),
+            exact_up_to=EXACT_COUNT_UP_TO if text else None,
         )
         views = user_views(uow.session, page.items, ctx.clock.now())
-        return Page(views, page.next_page_token, page.prev_page_token, page.total_size)
+        return Page(views, page.next_page_token, page.prev_page_token, page.total_size, page.total_estimated)
 
 
 def update(ctx: Context, user_id: str, command: UpdateUser, *, directory_fields_read_only: bool = False) -> UserView:

@@ -90,6 +90,8 @@ class UserEnvelope(BaseModel):
 
 class UserList(Paged):
     users: list[User]
+    # a search's total past 1,000 matches is the database's estimate on PostgreSQL (API.md)
+    total_size_estimated: bool = False
 
 
 class UserAndOrganization(BaseModel):
@@ -159,6 +161,7 @@ def user_list(page: Page[UserView]) -> UserList:
         next_page_token=page.next_page_token,
         prev_page_token=page.prev_page_token,
         total_size=page.total_size,
+        total_size_estimated=page.total_estimated,
     )
 
 
