@@ -426,7 +426,7 @@ def test_organization_users_lists_pending_and_active_members_only(api):
     response = api.get(f"/api/v1/organizations/{org['id']}/users")
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"users", "next_page_token", "prev_page_token", "total_size"}
+    assert set(body) == {"users", "next_page_token", "prev_page_token", "total_size", "total_size_estimated"}
     assert body["total_size"] == 2
     by_email = {u["email"]: u for u in body["users"]}
     assert set(by_email) == {"active@example.com", "pending@example.com"}
