@@ -1,7 +1,7 @@
 """The profile page's recent sessions at the HTTP level (SPEC §13, §3 token truth): each
 browser a user signed in with is listed in words, and signing one out from another browser
 kills its cookie and the refresh tokens applications got through it; "all other sessions"
-and "everywhere"; CSRF; and the management API's view of the same sessions."""
+and "everywhere"; CSRF; and the management API's view (and revocation) of the same sessions."""
 
 from __future__ import annotations
 
@@ -102,6 +102,12 @@ def test_signing_a_session_out_from_another_browser_ends_its_cookie_and_refresh_
         assert "Session signed out." in laptop.get(ended.headers["location"]).text
         assert ENDS.findall(profile(laptop)) == []
 
+        # The management API ends the same sessions the page lists, through the same service.
+        sign_in(phone, "ada@example.com")
+        (phone_id,) = ENDS.findall(profile(laptop))
+        assert site_api.post(f"/api/v1/sessions/{phone_id}/revoke").status_code == 200
+        assert signed_out(phone) and ENDS.findall(profile(laptop)) == []
+
         # "All other sessions": the phone signs in again, and is signed out with it; the laptop stays.
         sign_in(phone, "ada@example.com")
         assert post(laptop, "/profile/sessions/others/end").headers["location"] == "/profile?sessions=others#sessions"
@@ -114,13 +120,5 @@ def test_signing_a_session_out_from_another_browser_ends_its_cookie_and_refresh_
         assert signed_out(laptop) and signed_out(phone) and not signed_out(bob)
         assert sessions_of(site_api, user_id) == []
     logouts = site_api.get("/api/v1/events", params={"type": "user.logout", "user_id": user_id}).json()["events"]
-    assert len(logouts) == 4 and {e["actor"]["type"] for e in logouts} == {"USER"}
-    assert phone_id in {e["data"]["session_id"] for e in logouts}
-
-
-def test_the_api_revokes_the_session_the_profile_page_lists(site: str, site_api: Api) -> None:
-    assert site_api.signup("ada@example.com", PASSWORD, organization={"display_name": "Ada's"}).status_code == 201
-    with browser(site, MAC_CHROME) as laptop, browser(site, IPHONE) as phone:
-        (phone_id,) = ENDS.findall(profile(laptop))
-        assert site_api.post(f"/api/v1/sessions/{phone_id}/revoke").status_code == 200
-        assert signed_out(phone) and ENDS.findall(profile(laptop)) == []
+    assert len(logouts) == 5 and {e["actor"]["type"] for e in logouts} == {"USER", "API_CLIENT"}
+    assert phone_id in {e["data"]["session_id"] for e in logouts}  # the one the API revoked
