@@ -50,7 +50,7 @@ async def section(request: Request, session: SessionView) -> dict[str, Any]:
                 "last_seen_at": s.last_seen_at,
                 "method": sign_in_in_words(s.amr),
             }
-            for s in live
+            for s in sorted(live, key=lambda s: s.id != session.id)  # this one first, then the most recent
         ],
         "sessions_notice": SESSION_NOTICES.get(query.get("sessions", "")),
         "sessions_problem": SESSION_PROBLEMS.get(query.get("sessions_problem", "")),
