@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tenantry.server.context import Context
-from tenantry.server.db.models import Passkey
+from tenantry.server.db.models import Passkey, SocialIdentity
 from tenantry.server.domain.ids import new_id
 from tenantry.server.services.identity import admins, login, magic_links, mail_requests
 from tenantry.server.services.integration import clients
@@ -22,6 +22,7 @@ ADMIN_EMAIL = "root@ops.example"
 ADMIN_PASSWORD = "correct horse battery staple"
 OWNER = "owner@acmerobotics.com"
 PASSWORD = "a long and unusual passphrase"
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
 MAGIC_LINK = re.compile(r"(/login/link\?token=[A-Za-z0-9_\-]+)")
 
 ATTRIBUTES = [
@@ -80,6 +81,25 @@ def _passkey(context: Context, user_id: str) -> None:
                 name="Work laptop",
                 created_at=now,
                 last_used_at=now,
+            )
+        )
+        uow.commit()
+
+
+def _linked_identity(context: Context, user_id: str, connection_id: str) -> None:
+    """A GitHub account linked to the owner: the profile page's linked accounts and their Unlink."""
+    now = context.clock.now()
+    with context.uow() as uow:
+        uow.session.add(
+            SocialIdentity(
+                id=new_id("idn"),
+                user_id=user_id,
+                connection_id=connection_id,
+                provider="GITHUB",
+                subject="axe-1",
+                email=OWNER,
+                created_at=now,
+                last_login_at=now,
             )
         )
         uow.commit()
@@ -188,6 +208,7 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     github = {"connection": {"provider": "GITHUB", "oauth_config": {"client_id": "axe"}}}
     social = _ok(api.post("/api/v1/connections", json=github), 201)["connection"]
     _ok(api.patch(f"/api/v1/connections/{social['id']}:enable"), 200)
+    _linked_identity(context, owner_id, social["id"])
     # The admin portal: a pending domain and a directory to show, and a link the visitor opens.
     _ok(api.post(f"/api/v1/organizations/{acme}/domains", json={"domain": {"domain": "acmerobotics.com"}}), 201)
     _ok(api.post(f"/api/v1/organizations/{acme}/directories", json={"name": "Okta"}), 201)
@@ -197,6 +218,7 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     portal_pages = [f"{path}?session=open" for path in paths]
 
     admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
+    login.open_session(context, owner_id, PHONE, acme)  # another session, with its own "Sign out"
     token = login.open_session(context, owner_id, "axe", acme)
     return World(
         parameters={

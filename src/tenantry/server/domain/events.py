@@ -56,6 +56,7 @@ EVENT_TYPES = (
     "environment.connection_deleted",
     "user.social_login",
     "user.social_identity_linked",
+    "user.social_identity_unlinked",
     "user.social_login_refused",
     "user.sso_provisioning_refused",
     "directory.created",

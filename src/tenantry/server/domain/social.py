@@ -16,7 +16,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from tenantry.server.domain.errors import TenantryError
+from tenantry.server.domain.errors import FailedPrecondition, TenantryError
 from tenantry.server.domain.sso import OIDC_SCOPES
 
 OIDC, OAUTH = "OIDC", "OAUTH"
@@ -66,6 +66,26 @@ class SocialSignInRefused(TenantryError):
 
     code = "social_sign_in_refused"
     default_message = "Signing in with this provider did not work. Try again or sign in another way."
+
+
+class LastSignInMethod(FailedPrecondition):
+    """Unlinking would leave the account with no way to sign in of its own: no password,
+    no passkey and no other linked identity."""
+
+    default_message = "This is the only way you sign in. Set a password or add a passkey first, then unlink it."
+
+
+def may_unlink(*, has_password: bool, passkeys: int, other_identities: int) -> bool:
+    """Whether an identity may go: something else signs the user in afterwards."""
+    return has_password or passkeys > 0 or other_identities > 0
+
+
+def provider_name(provider: str, ui_button_title: str | None) -> str:
+    """The provider in words: a preset's name, or what a generic connection's button calls it."""
+    if provider != "CUSTOM":
+        return str(PRESETS[provider]["title"])
+    title = (ui_button_title or "").strip()
+    return title.removeprefix("Sign in with ").removeprefix("Log in with ").strip() or "Your identity provider"
 
 
 def button_title(provider: str, ui_button_title: str | None) -> str:

@@ -31,6 +31,8 @@ DASHBOARD: Mapping[str, str] = {
     "settings_saved_meta": "Name saved.",
     "settings_saved_branding": "Branding saved.",
     "settings_saved_sign_in": "Sign-in methods saved.",
+    "settings_saved_mfa": "Two-step verification settings saved.",
+    "organization_mfa_saved": "Two-step verification setting saved.",
     "administrator_added": "The new administrator can now sign in to the dashboard.",
     "administrator_removed": "Administrator removed.",
     "organization_created": "{Meta} created.",

@@ -22,7 +22,7 @@ from tenantry.server.email.jobs import jobs
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.observability import metrics, tracing
 from tenantry.server.observability.logs import request_id, request_id_from
-from tenantry.server.services.integration import operations
+from tenantry.server.services.integration import operations, origins
 
 # RetryingRoute like every route (tests/unit/test_layering.py), though neither runs a transaction
 readiness = APIRouter(include_in_schema=False, route_class=RetryingRoute)
@@ -63,6 +63,8 @@ class Observability:
             return
         rid = request_id_from(_incoming_request_id(scope))
         token = request_id.set(rid)
+        client = scope.get("client")
+        origins.set_for_request(client[0] if client else None)  # sessions record it (services/integration/origins.py)
         span = tracing.RequestSpan(self.tracer, scope["method"], scope["headers"]) if self.tracer else None
         status = 500  # unless an answer starts: an exception escaped to the outermost handler
         started = time.perf_counter()

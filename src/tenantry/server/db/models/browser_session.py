@@ -22,6 +22,7 @@ class BrowserSession(Base):
         String(40), ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    ip_address: Mapped[str | None] = mapped_column(String(45))  # where it signed in from (IPv6 at most 45)
     # How the user signed in (RFC 8176 ``amr`` values; ``fed`` for SSO) and through which SSO connection
     amr: Mapped[list[Any] | None]
     connection_id: Mapped[str | None] = mapped_column(String(40))

@@ -16,7 +16,7 @@ from tenantry.server.domain.errors import FieldError, TenantryError
 from tenantry.server.http.admin.web import render, signed_in_admin
 from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import errors_of, text
-from tenantry.server.http.pages.web import check_csrf, context, redirect
+from tenantry.server.http.pages.web import check_csrf, context, redirect, request_settings
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.directory import environment
 
@@ -52,6 +52,8 @@ def form_values(settings: EnvironmentSettings) -> dict[str, Any]:
         "passkeys": settings.sign_in_methods.passkeys,
         "magic_link": settings.sign_in_methods.magic_link,
         "magic_link_minutes": settings.sign_in_methods.magic_link_lifetime_seconds // 60,
+        "mfa": settings.mfa,
+        "admin_mfa_required": settings.admin_mfa_required,
     }
 
 
@@ -63,7 +65,7 @@ def _number(form: dict[str, str], name: str) -> int | str:
 
 # Each section of the page is its own form with its own Save; its notice is
 # ``settings_saved_<section>`` (http/notices.py).
-SECTIONS = ("signup", "creation", "invitations", "meta", "branding", "sign_in")
+SECTIONS = ("signup", "creation", "invitations", "meta", "branding", "sign_in", "mfa")
 
 
 def _section_values(form: dict[str, str], section: str) -> dict[str, object]:
@@ -85,6 +87,8 @@ def _section_values(form: dict[str, str], section: str) -> dict[str, object]:
                 "magic_link_lifetime_seconds": minutes * 60 if isinstance(minutes, int) else minutes,
             }
         }
+    if section == "mfa":  # an unknown policy is passed on for the validator to refuse
+        return {"mfa": form.get("mfa", ""), "admin_mfa_required": form.get("admin_mfa_required") == "true"}
     if section == "meta":
         names = ("singular", "plural")
         return {"organization_meta_name": {n: text(form, f"organization_meta_name.{n}") for n in names}}
@@ -136,8 +140,7 @@ def _is_colour(values: dict[str, Any]) -> bool:
 
 @router.get("/configuration")
 async def configuration(request: Request) -> Response:
-    settings = await run_in_threadpool(environment.get_settings, context(request))
-    return await _page(request, form_values(settings))
+    return await _page(request, form_values(await request_settings(request)))
 
 
 @router.post("/configuration")
@@ -148,12 +151,14 @@ async def save_configuration(request: Request) -> Response:
         await run_in_threadpool(environment.update_settings, context(request), patch)
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
-        stored = form_values(await run_in_threadpool(environment.get_settings, context(request)))
+        stored = form_values(await request_settings(request))  # unchanged: the update was refused
         values = {**stored, **form}  # the other sections as stored, this one as typed
         if form.get("section") in (None, "signup"):
             values["signup_enabled"] = form.get("signup_enabled") == "true"
         if form.get("section") in (None, "sign_in"):
             values.update({name: form.get(name) == "true" for name in ("passkeys", "magic_link")})
+        if form.get("section") in (None, "mfa"):
+            values["admin_mfa_required"] = form.get("admin_mfa_required") == "true"
         return await _page(request, values, 400, error=message, errors=_on_form(errors))
     section = form.get("section", "")
     key = f"settings_saved_{section}" if section in SECTIONS else "settings_saved"

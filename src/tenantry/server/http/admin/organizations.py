@@ -23,7 +23,7 @@ from tenantry.server.http.pages.forms import errors_of, status_of, text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import CreateOrganization, UpdateOrganization
-from tenantry.server.services.directory import organizations
+from tenantry.server.services.directory import organization_mfa, organizations
 from tenantry.server.services.identity import users
 from tenantry.server.services.identity.admins import AdminView
 from tenantry.server.services.membership import roles
@@ -96,6 +96,7 @@ async def detail_page(
     seats = await run_in_threadpool(organizations.get_user_management, ctx, organization_id)
     members = await run_in_threadpool(users.list_page, ctx, page_request(page_token), organization_id)
     available = await run_in_threadpool(roles.list_roles, ctx, organization_id)
+    mfa_required = await run_in_threadpool(organization_mfa.required, ctx, organization_id)
     extra.setdefault("values", {})
     return await render(
         request,
@@ -110,6 +111,7 @@ async def detail_page(
         metadata_text=json.dumps(org.metadata, indent=2, ensure_ascii=False) if org.metadata else "",
         sections=SECTIONS,
         section="",
+        mfa_required=mfa_required,
         **extra,
     )
 

@@ -25,6 +25,7 @@ from tenantry.server.http.pages.web import (
     ensure_csrf_cookie,
     install_filters,
     page_variables,
+    request_settings,
     rotate_csrf_cookie,
     secure_cookies,
 )
@@ -56,7 +57,10 @@ class MfaSetupRequired(SignInRequired):
 async def signed_in_admin(request: Request) -> AdminView:
     """FastAPI dependency: the administrator behind the cookie. Raises SignInRequired, and
     MfaSetupRequired outside /admin/mfa while they must set up an authenticator."""
-    admin = await run_in_threadpool(admins.resolve, context(request), request.cookies.get(ADMIN_COOKIE))
+    settings = await request_settings(request)  # admin_mfa_required here, the page's branding later: one read
+    admin = await run_in_threadpool(
+        admins.resolve, context(request), request.cookies.get(ADMIN_COOKIE), settings.admin_mfa_required
+    )
     if admin is None:
         raise SignInRequired()
     if admin.must_enrol_mfa and not request.url.path.startswith("/admin/mfa"):

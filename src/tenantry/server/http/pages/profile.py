@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import TenantryError
-from tenantry.server.http.pages import passkeys
+from tenantry.server.http.pages import passkeys, profile_access
 from tenantry.server.http.pages.forms import PROFILE_INPUTS, errors_of, profile_from_form
 from tenantry.server.http.pages.web import check_csrf, context, current_session, redirect, render
 from tenantry.server.http.retry import RetryingRoute
@@ -46,6 +46,7 @@ async def profile_page(request: Request, saved: bool = False, passkey: str = "",
         values=_values(session.user),
         saved=saved,
         **await passkeys.section(request, session, passkey, passkey_problem),
+        **await profile_access.section(request, session),
     )
 
 
@@ -77,5 +78,6 @@ async def profile_submit(request: Request) -> Response:
             errors=errors,
             error=message,
             **await passkeys.section(request, session),
+            **await profile_access.section(request, session),
         )
     return redirect("/profile?saved=true")

@@ -19,6 +19,7 @@ from tenantry.server.http.pages import (
     organizations,
     passkeys,
     profile,
+    profile_access,
     social,
     sso,
 )
@@ -38,6 +39,7 @@ for module in (
     organizations,
     passkeys,
     profile,
+    profile_access,
     social,
     sso,
 ):

@@ -262,6 +262,16 @@ async def render(
     return response
 
 
+async def request_settings(request: Request) -> EnvironmentSettings:
+    """The environment settings, read once per request (the guard and the page share them).
+    A handler that changes them redirects, so no request renders a stale copy."""
+    cached: EnvironmentSettings | None = getattr(request.state, "environment_settings", None)
+    if cached is None:
+        cached = await run_in_threadpool(environment.get_settings, context(request))
+        request.state.environment_settings = cached
+    return cached
+
+
 def meta_of(settings: EnvironmentSettings) -> MetaName:
     """Every form of the configured organization meta name."""
     return MetaName(settings.organization_meta_name.singular, settings.organization_meta_name.plural)
@@ -278,7 +288,7 @@ async def page_variables(
     browser's CSRF token, and errors (one sentence per form field, plus one for the form).
     Refusals in ``error`` or ``variables["message"]`` are worded for ``audience``."""
     ctx = context(request)
-    settings: EnvironmentSettings = await run_in_threadpool(environment.get_settings, ctx)
+    settings = await request_settings(request)
     token = await run_in_threadpool(csrf_token, ctx, request)
     meta = meta_of(settings)
     by_field: dict[str, str] = {}

@@ -31,9 +31,12 @@ def _admin(session: Session, admin_id: str) -> Admin:
     return row
 
 
-def must_enrol(session: Session, admin: Admin) -> bool:
-    """The environment requires administrators' MFA and this one has not set it up."""
-    return admin.totp_confirmed_at is None and environment.load(session).admin_mfa_required
+def must_enrol(session: Session, admin: Admin, required: bool | None = None) -> bool:
+    """The environment requires administrators' MFA (``required``, when the caller read the
+    settings already) and this one has not set it up."""
+    if admin.totp_confirmed_at is not None:
+        return False
+    return environment.load(session).admin_mfa_required if required is None else required
 
 
 def check(ctx: Context, session: Session, admin: Admin, code: str) -> None:

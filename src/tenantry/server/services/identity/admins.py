@@ -167,8 +167,10 @@ def _start_session(session: Session, admin_id: str, now: datetime) -> str:
     return token
 
 
-def resolve(ctx: Context, token: str | None) -> AdminView | None:
-    """The administrator signed in with this cookie token, or None (unknown, expired, idle)."""
+def resolve(ctx: Context, token: str | None, mfa_required: bool | None = None) -> AdminView | None:
+    """The administrator signed in with this cookie token, or None (unknown, expired, idle).
+    ``mfa_required``: the environment's ``admin_mfa_required`` when the caller has read the
+    settings already (the dashboard, once per request); otherwise read here."""
     if not token:
         return None
     now = ctx.clock.now()
@@ -179,7 +181,8 @@ def resolve(ctx: Context, token: str | None) -> AdminView | None:
         admin = uow.session.get(Admin, row.admin_id)
         if admin is None:
             return None
-        view, stale = _view(admin, admin_mfa.must_enrol(uow.session, admin)), now - row.last_seen_at > TOUCH_EVERY
+        view = _view(admin, admin_mfa.must_enrol(uow.session, admin, mfa_required))
+        stale = now - row.last_seen_at > TOUCH_EVERY
     if stale:
         with ctx.uow() as uow:
             uow.session.execute(

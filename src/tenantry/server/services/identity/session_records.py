@@ -10,16 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import false, select, update
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import BrowserSession, Membership, RefreshToken
+from tenantry.server.db.models import BrowserSession, Membership
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.errors import FieldError, NotFound
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.services.integration import events
+from tenantry.server.services.identity import sessions
 
 
 @dataclass(frozen=True)
@@ -95,23 +95,6 @@ def list_for_user(ctx: Context, user_id: str, request: PageRequest, statuses: fr
         return Page(records, page.next_page_token, page.prev_page_token, page.total_size)
 
 
-def _revoke(ctx: Context, session: Session, rows: list[BrowserSession]) -> list[SessionRecord]:
-    now = ctx.clock.now()
-    revoked = [_record(session, row, now, status="revoked") for row in rows if row.expires_at > now]
-    ids = [row.id for row in rows]
-    if ids:
-        session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.session_id.in_(ids), RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-    for row in rows:
-        user = repo.user(session, row.user_id)
-        events.user_event(session, "user.logout", user, now, session_id=row.id)
-        session.delete(row)
-    return revoked
-
-
 def revoke(ctx: Context, session_id: str) -> SessionRecord:
     """End the session and revoke the refresh tokens applications got through it. Raises
     NotFound (unknown or already ended)."""
@@ -119,19 +102,21 @@ def revoke(ctx: Context, session_id: str) -> SessionRecord:
         row = _row(uow.session, session_id)
         repo.user(uow.session, row.user_id, for_update=True)
         now = ctx.clock.now()
-        status = "revoked" if row.expires_at > now else "expired"
-        record = _record(uow.session, row, now, status=status)
-        _revoke(ctx, uow.session, [row])
+        record = _record(uow.session, row, now, status="revoked" if row.expires_at > now else "expired")
+        sessions.end_rows(uow.session, [row], now)
         uow.commit()
         return record
 
 
 def revoke_all(ctx: Context, user_id: str) -> list[SessionRecord]:
-    """End every session of the user (with their applications' refresh tokens); returns the
-    ones that were active. Raises NotFound (user)."""
+    """Sign the user out everywhere (``sessions.end_everywhere``: every session, and every
+    refresh token applications hold for them); returns the sessions that were active.
+    Raises NotFound (user)."""
     with ctx.uow() as uow:
         repo.user(uow.session, user_id, for_update=True)
-        rows = list(uow.session.scalars(select(BrowserSession).where(BrowserSession.user_id == user_id)))
-        revoked = _revoke(ctx, uow.session, rows)
+        now = ctx.clock.now()
+        rows = uow.session.scalars(select(BrowserSession).where(BrowserSession.user_id == user_id))
+        revoked = [_record(uow.session, row, now, status="revoked") for row in rows if row.expires_at > now]
+        sessions.end_everywhere_in(uow.session, user_id, now)
         uow.commit()
         return revoked

@@ -3,6 +3,7 @@ ended by log-out (server-side, so a stolen cookie dies with it)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.mfa import acr_of
 from tenantry.server.domain.secrets import digest, new_secret
-from tenantry.server.services.integration import actors, events, oauth_grants
+from tenantry.server.services.integration import actors, events, oauth_grants, origins
 from tenantry.server.services.read_models.views import UserView, user_view
 
 SESSION_LIFETIME = timedelta(days=14)
@@ -55,6 +56,7 @@ def start(
             user_id=user_id,
             organization_id=organization_id,
             user_agent=(user_agent or "")[:300] or None,
+            ip_address=(origins.current() or "")[:45] or None,
             amr=amr,
             connection_id=connection_id,
             acr=acr_of(amr),
@@ -102,12 +104,25 @@ def end(ctx: Context, token: str | None) -> None:
     with ctx.uow() as uow:
         row = uow.session.get(BrowserSession, digest(token))
         if row is not None:
-            now = ctx.clock.now()
-            oauth_grants.revoke(uow.session, now, session_ids=[row.id])
-            user = repo.user(uow.session, row.user_id)
-            events.user_event(uow.session, "user.logout", user, now, actor=actors.user(user.id), session_id=row.id)
-            uow.session.delete(row)
+            end_rows(uow.session, [row], ctx.clock.now(), actor=actors.user(row.user_id))
         uow.commit()
+
+
+def end_rows(
+    session: Session, rows: Sequence[BrowserSession], now: datetime, *, actor: actors.Actor | None = None
+) -> None:
+    """End these browser sessions in the caller's unit of work: the refresh tokens
+    applications got through them are revoked (SPEC §3 "token truth"), and each ends with a
+    ``user.logout`` event naming it. Every way a session ends one at a time goes through here
+    (log-out, the profile page, the management API)."""
+    if not rows:
+        return
+    oauth_grants.revoke(session, now, session_ids=[row.id for row in rows])
+    for row in rows:
+        user = repo.user(session, row.user_id)
+        events.user_event(session, "user.logout", user, now, actor=actor, session_id=row.id)
+        session.delete(row)
+    session.flush()
 
 
 def end_for_organization(session: Session, user_id: str, organization_id: str, now: datetime) -> None:
@@ -134,7 +149,7 @@ def end_all_for_user(session: Session, user_id: str, now: datetime) -> int:
 
 @dataclass(frozen=True)
 class BrowserSessionView:
-    """A signed-in browser as an administrator sees it (never its token)."""
+    """A signed-in browser as its user or an administrator sees it (never its token)."""
 
     id: str
     organization_id: str | None
@@ -142,6 +157,8 @@ class BrowserSessionView:
     created_at: datetime
     last_seen_at: datetime
     expires_at: datetime
+    ip_address: str | None = None
+    amr: tuple[str, ...] = ()  # how it signed in (RFC 8176)
 
 
 def list_for_user(ctx: Context, user_id: str) -> list[BrowserSessionView]:
@@ -154,9 +171,47 @@ def list_for_user(ctx: Context, user_id: str) -> list[BrowserSessionView]:
             .order_by(BrowserSession.last_seen_at.desc(), BrowserSession.id)
         )
         return [
-            BrowserSessionView(r.id, r.organization_id, r.user_agent, r.created_at, r.last_seen_at, r.expires_at)
+            BrowserSessionView(
+                r.id,
+                r.organization_id,
+                r.user_agent,
+                r.created_at,
+                r.last_seen_at,
+                r.expires_at,
+                r.ip_address,
+                tuple(str(method) for method in r.amr or ()),
+            )
             for r in rows
         ]
+
+
+def end_own(ctx: Context, user_id: str, session_id: str) -> None:
+    """The user signs one of their own sessions out (the profile page); its refresh tokens
+    die with it. Raises NotFound (no such live session of theirs: ended, or another user's)."""
+    with ctx.uow() as uow:
+        repo.user(uow.session, user_id, for_update=True)
+        row = uow.session.scalar(
+            select(BrowserSession).where(BrowserSession.id == session_id, BrowserSession.user_id == user_id)
+        )
+        if row is None:
+            raise NotFound("That session has already ended.")
+        end_rows(uow.session, [row], ctx.clock.now())
+        uow.commit()
+
+
+def end_others(ctx: Context, user_id: str, keep_session_id: str) -> int:
+    """Sign the user out of every session but ``keep_session_id`` (the browser asking), with
+    those sessions' refresh tokens. Returns how many ended. Raises NotFound (user)."""
+    with ctx.uow() as uow:
+        repo.user(uow.session, user_id, for_update=True)
+        rows = list(
+            uow.session.scalars(
+                select(BrowserSession).where(BrowserSession.user_id == user_id, BrowserSession.id != keep_session_id)
+            )
+        )
+        end_rows(uow.session, rows, ctx.clock.now())
+        uow.commit()
+        return len(rows)
 
 
 def end_everywhere(ctx: Context, user_id: str) -> int:
@@ -164,10 +219,19 @@ def end_everywhere(ctx: Context, user_id: str) -> int:
     for them (so no application keeps them signed in). Returns how many sessions ended.
     Raises NotFound (user)."""
     with ctx.uow() as uow:
-        repo.user(uow.session, user_id, for_update=True)
-        ended = end_all_for_user(uow.session, user_id, ctx.clock.now())
+        ended = end_everywhere_in(uow.session, user_id, ctx.clock.now())
         uow.commit()
-        return ended
+        return len(ended)
+
+
+def end_everywhere_in(session: Session, user_id: str, now: datetime) -> list[BrowserSession]:
+    """``end_everywhere`` in the caller's unit of work, with a ``user.logout`` event per
+    session; returns the sessions it ended (detached). Raises NotFound (user)."""
+    repo.user(session, user_id, for_update=True)
+    rows = list(session.scalars(select(BrowserSession).where(BrowserSession.user_id == user_id)))
+    end_rows(session, rows, now)
+    end_all_for_user(session, user_id, now)  # and the refresh tokens no session stands behind
+    return rows
 
 
 def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
