@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tenantry.server.context import Context
-from tenantry.server.db.models import Passkey, SocialIdentity
+from tenantry.server.db.models import Passkey, SecurityKey, SocialIdentity
 from tenantry.server.domain.ids import new_id
 from tenantry.server.services.identity import admins, login, magic_links, mail_requests
 from tenantry.server.services.integration import clients
@@ -103,6 +103,29 @@ def _linked_identity(context: Context, user_id: str, connection_id: str) -> None
             )
         )
         uow.commit()
+
+
+def _security_key(context: Context, user_id: str) -> str:
+    """A security key on the owner's two-step verification page (its list, rename, and the
+    removal page that asks for a fresh second factor)."""
+    now = context.clock.now()
+    key_id = new_id("key")
+    with context.uow() as uow:
+        uow.session.add(
+            SecurityKey(
+                id=key_id,
+                user_id=user_id,
+                credential_id="axe-security-key",
+                public_key=b"not used",
+                sign_count=0,
+                transports=["usb"],
+                name="Blue key",
+                created_at=now,
+                last_used_at=None,
+            )
+        )
+        uow.commit()
+    return key_id
 
 
 def _mail(context: Context, kind: str, data: str = "") -> None:
@@ -220,6 +243,7 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
     admin = admins.create(context, ADMIN_EMAIL, ADMIN_PASSWORD)
     login.open_session(context, owner_id, PHONE, acme)  # another session, with its own "Sign out"
     token = login.open_session(context, owner_id, "axe", acme)
+    security_key_id = _security_key(context, owner_id)  # after the session: with a factor, sign-in asks for it
     return World(
         parameters={
             "organization_id": [acme],
@@ -234,6 +258,7 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
             "connection_id": [connection["id"]],
             "domain_id": [domain["domain"]["id"]],
             "directory_id": [directory_id],
+            "key_id": [security_key_id],
         },
         extra_urls=[
             f"/invitations/accept?token={pending_token}",

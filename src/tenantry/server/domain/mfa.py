@@ -7,9 +7,14 @@ what a session's ``amr``/``acr`` say.
   it required for its active members unless the environment's policy is ``off``.
 - TOTP (RFC 6238): 6 digits, 30-second steps, the codes of one step either side accepted;
   a step once used is never accepted again (the factor keeps the last one used).
+- Security keys: WebAuthn credentials asked for after the first factor, never alone.
 - Recovery codes: 10, 50 random bits each, single-use; only their keyed digests are kept.
-- ``amr`` (RFC 8176): ``pwd`` password, ``otp`` a one-time code (e-mailed or TOTP), ``mfa``
-  once a second factor was checked; ``acr`` is ``ACR_MFA`` then, else ``ACR_SINGLE``.
+  They come with the user's first factor and go with the last one.
+- Removing the last factor while MFA is required for the user must be confirmed: the next
+  sign-in will ask them to set one up again.
+- ``amr`` (RFC 8176): ``pwd`` password, ``otp`` a one-time code (e-mailed or TOTP), ``hwk``
+  a hardware-held key (a security key), ``mfa`` once a second factor was checked; ``acr``
+  is ``ACR_MFA`` then, else ``ACR_SINGLE``.
 """
 
 from __future__ import annotations
@@ -60,6 +65,19 @@ class MfaDisabled(TenantryError):
     default_message = "Two-step verification is turned off for this application."
 
 
+class SecurityKeyRefused(TenantryError):
+    code = "security_key_invalid"
+    default_message = "That security key could not be used. Try again, or use a code."
+
+
+class LastSecondFactor(TenantryError):
+    code = "last_second_factor"
+    default_message = (
+        "Two-step verification is required for your account, and this is your only second factor: "
+        "if you remove it, you must set up a new one at your next sign-in. Confirm that to remove it."
+    )
+
+
 class MfaAlreadyEnrolled(TenantryError):
     code = "mfa_already_enrolled"
     default_message = "An authenticator app is already set up. Remove it first to set up another."
@@ -82,6 +100,13 @@ def mfa_required(policy: MfaPolicy, organization_requires: bool) -> bool:
     """Whether the user must have a second factor: the policy is ``required``, or an
     organization of theirs requires it and the policy is not ``off``."""
     return policy is MfaPolicy.REQUIRED or (policy is not MfaPolicy.OFF and organization_requires)
+
+
+def check_removal(required: bool, factors_left: int, confirmed: bool) -> None:
+    """Raises LastSecondFactor when removing a factor leaves none while MFA is required,
+    unless the user confirmed it."""
+    if required and factors_left <= 0 and not confirmed:
+        raise LastSecondFactor()
 
 
 def new_totp_secret() -> str:
@@ -128,9 +153,10 @@ def looks_like_totp(code: str) -> bool:
     return len(stripped) == TOTP_DIGITS and stripped.isdigit()
 
 
-def amr_with_second_factor(amr: list[str]) -> list[str]:
-    """The first factor's methods plus ``otp`` and ``mfa`` (RFC 8176), without repeats."""
-    return list(dict.fromkeys([*amr, "otp", "mfa"]))
+def amr_with_second_factor(amr: list[str], method: str = "otp") -> list[str]:
+    """The first factor's methods plus the second's (``otp`` a code, ``hwk`` a security
+    key) and ``mfa`` (RFC 8176), without repeats."""
+    return list(dict.fromkeys([*amr, method, "mfa"]))
 
 
 def acr_of(amr: list[str] | None) -> str:

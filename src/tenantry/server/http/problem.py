@@ -47,6 +47,8 @@ STATUS_BY_CODE = {
     "invalid_reset_link": 400,
     "invalid_magic_link": 400,
     "passkey_invalid": 400,
+    "security_key_invalid": 400,
+    "last_second_factor": 409,
     "sign_in_method_disabled": 403,
     "recent_sign_in_required": 403,
     "setup_link_invalid": 400,

@@ -1,8 +1,11 @@
-// Passkeys (WebAuthn) on the log-in and profile pages. A form marked data-passkey="login" or
-// "register" asks its data-options URL for a ceremony's options (a CSRF-checked POST), runs
+// Passkeys and security keys (WebAuthn) on the log-in, second-factor and profile pages. A form
+// marked data-passkey="login", "verify" (a security key named by the server) or "register"
+// asks its data-options URL for a ceremony's options (a CSRF-checked POST), runs
 // navigator.credentials, and submits the answer in its hidden "credential" input; the server
 // answers with an ordinary page. The log-in page also offers passkeys in the e-mail field's
-// autofill (conditional mediation) where the browser can.
+// autofill (conditional mediation) where the browser can. A form's data-working, data-failed
+// and data-exists say what to tell the user; [data-passkey-only] parts show only where
+// WebAuthn works (a form that also takes a code stays usable without it).
 "use strict";
 
 (() => {
@@ -82,14 +85,16 @@
 
   async function start(form) {
     if (pending) { pending.abort(); pending = null; }
-    say(form, form.dataset.passkey === "register" ? "Follow your browser's steps to create the passkey…"
-      : "Follow your browser's steps to use your passkey…");
+    const texts = form.dataset;
+    say(form, texts.working || (texts.passkey === "register" ? "Follow your browser's steps to create the passkey…"
+      : "Follow your browser's steps to use your passkey…"));
     try {
       const credential = await run(form, false);
       if (credential) submit(form, credential);
     } catch (error) {
-      say(form, error && error.name === "InvalidStateError" ? "This device already has a passkey for your account."
-        : "No passkey was used. You can try again.");
+      say(form, error && error.name === "InvalidStateError"
+        ? texts.exists || "This device already has a passkey for your account."
+        : texts.failed || "No passkey was used. You can try again.");
     }
   }
 
@@ -105,6 +110,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     for (const form of document.querySelectorAll("form[data-passkey]")) {
       form.hidden = false;
+      for (const part of form.querySelectorAll("[data-passkey-only]")) part.hidden = false;
       form.querySelector("[data-passkey-start]").addEventListener("click", () => start(form));
       if (form.dataset.passkey === "login") offerInAutofill(form);
     }

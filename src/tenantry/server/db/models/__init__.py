@@ -28,6 +28,7 @@ from tenantry.server.db.models.recovery_code import RecoveryCode
 from tenantry.server.db.models.refresh_token import RefreshToken
 from tenantry.server.db.models.role import MembershipRole, Permission, Role, RolePermission
 from tenantry.server.db.models.saml_assertion import SamlAssertionSeen
+from tenantry.server.db.models.security_key import SecurityKey
 from tenantry.server.db.models.server_secret import ServerSecret
 from tenantry.server.db.models.signing_key import SigningKey
 from tenantry.server.db.models.social_connection import SocialConnection, SocialIdentity
@@ -74,6 +75,7 @@ __all__ = [
     "Role",
     "RolePermission",
     "SamlAssertionSeen",
+    "SecurityKey",
     "ServerSecret",
     "SigningKey",
     "SocialConnection",

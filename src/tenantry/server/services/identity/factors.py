@@ -1,18 +1,23 @@
-"""Users' second factors (SPEC §13): a TOTP authenticator and recovery codes.
+"""Users' second factors (SPEC §13): a TOTP authenticator, security keys
+(services/identity/security_keys.py) and recovery codes.
 
 Enrolment: ``begin_enrolment`` stores a new secret, unconfirmed (encrypted, bound to the
 factor's id: services/integration/webhook_secrets.py), and ``confirm_enrolment`` accepts it
-with a first code and hands out 10 recovery codes, shown once and kept as keyed digests
-(the e-mailed codes' key). Removing the factor or regenerating the codes takes a fresh
-code. ``check`` is the one place a second-factor code is accepted: a TOTP code of a step
-later than the last one used (one conditional UPDATE), or an unused recovery code (one
-conditional UPDATE). Every change and every use is an event.
+with a first code. The user's first factor, whichever kind, comes with 10 recovery codes,
+shown once and kept as keyed digests (the e-mailed codes' key, which lives outside the
+database: a copy of the rows alone cannot be brute-forced). Removing a factor or
+regenerating the codes takes a fresh second factor (a ``Proof``: a code, or a security
+key's answer); removing the last one while MFA is required must be confirmed. ``check``
+is the one place a second-factor code is accepted: a TOTP code of a step later than the
+last one used (one conditional UPDATE), or an unused recovery code (one conditional
+UPDATE). Every change and every use is an event.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import segno
 from sqlalchemy import delete, func, select, update
@@ -21,7 +26,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import Membership, MfaFactor, Organization, PendingSignIn, RecoveryCode
+from tenantry.server.db.models import (
+    Membership,
+    MfaFactor,
+    Organization,
+    PendingSignIn,
+    RecoveryCode,
+    SecurityKey,
+)
 from tenantry.server.domain import mfa as rules
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
@@ -30,6 +42,7 @@ from tenantry.server.services.directory import environment
 from tenantry.server.services.integration import events, server_secrets, webhook_secrets
 
 TOTP = "totp"
+SECURITY_KEY = "security_key"
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,28 @@ class MfaStatus:
     enrolled: bool
     required: bool
     recovery_codes_left: int
+    totp: bool = False
+    security_keys: int = 0
+
+    @property
+    def factors(self) -> int:
+        return int(self.totp) + self.security_keys
+
+
+class Proof(Protocol):
+    """A fresh second factor offered to confirm a change: a code, or a security key's answer."""
+
+    def accepted(self, ctx: Context, session: Session, user_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Code:
+    """A TOTP or recovery code as a ``Proof``."""
+
+    code: str
+
+    def accepted(self, ctx: Context, session: Session, user_id: str) -> bool:
+        return check(ctx, session, user_id, self.code) is not None
 
 
 def policy(session: Session) -> rules.MfaPolicy:
@@ -85,6 +120,15 @@ def confirmed_factor(session: Session, user_id: str) -> MfaFactor | None:
     )
 
 
+def security_key_count(session: Session, user_id: str) -> int:
+    return int(session.scalar(select(func.count()).select_from(SecurityKey).where(SecurityKey.user_id == user_id)) or 0)
+
+
+def enrolled(session: Session, user_id: str) -> bool:
+    """Whether the user has a second factor: a confirmed authenticator or a security key."""
+    return confirmed_factor(session, user_id) is not None or security_key_count(session, user_id) > 0
+
+
 def _unconfirmed_factor(session: Session, user_id: str) -> MfaFactor | None:
     return session.scalar(
         select(MfaFactor).where(MfaFactor.user_id == user_id, MfaFactor.confirmed_at.is_(None)).limit(1)
@@ -94,14 +138,15 @@ def _unconfirmed_factor(session: Session, user_id: str) -> MfaFactor | None:
 def status(ctx: Context, user_id: str) -> MfaStatus:
     with ctx.uow(readonly=True) as uow:
         current = policy(uow.session)
-        enrolled = confirmed_factor(uow.session, user_id) is not None
+        totp = confirmed_factor(uow.session, user_id) is not None
+        keys = security_key_count(uow.session, user_id)
         required = rules.mfa_required(current, organization_requires(uow.session, user_id))
         left = uow.session.scalar(
             select(func.count())
             .select_from(RecoveryCode)
             .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
         )
-        return MfaStatus(current, enrolled, required, int(left or 0))
+        return MfaStatus(current, totp or keys > 0, required, int(left or 0), totp, keys)
 
 
 def begin_enrolment(ctx: Context, user_id: str) -> Enrolment:
@@ -145,7 +190,7 @@ def enrolment_of(ctx: Context, user_id: str) -> Enrolment | None:
 
 def confirm_enrolment(ctx: Context, user_id: str, code: str) -> list[str]:
     """Confirm the enrolment in progress with a first code; returns the 10 recovery codes
-    (shown once). Raises InvalidSecondFactor."""
+    (shown once) when it is the user's first factor, else none. Raises InvalidSecondFactor."""
     webhook_secrets.ready(ctx)
     with ctx.uow() as uow:
         codes = accept_enrolment(ctx, uow.session, user_id, code)
@@ -157,15 +202,22 @@ def confirm_enrolment(ctx: Context, user_id: str, code: str) -> list[str]:
 
 def accept_enrolment(ctx: Context, session: Session, user_id: str, code: str) -> list[str] | None:
     """In the caller's unit of work: confirm the enrolment in progress when ``code`` is its
-    first code, and return the new recovery codes (None: wrong code, or no enrolment in
-    progress). The caller calls ``webhook_secrets.ready`` before its transaction."""
+    first code, and return the new recovery codes (empty when the user already had a
+    factor, and with it codes; None: wrong code, or no enrolment in progress). The caller
+    calls ``webhook_secrets.ready`` before its transaction."""
     factor = _unconfirmed_factor(session, user_id)
     if factor is None or not _accept_totp(ctx, session, factor, code):
         return None
+    codes = first_factor_codes(ctx, session, user_id)
     factor.confirmed_at = ctx.clock.now()
-    codes = _replace_recovery_codes(ctx, session, user_id)
-    _event(session, "user.mfa_enrolled", user_id, ctx.clock.now(), method=TOTP)
+    event(session, "user.mfa_enrolled", user_id, ctx.clock.now(), method=TOTP)
     return codes
+
+
+def first_factor_codes(ctx: Context, session: Session, user_id: str) -> list[str]:
+    """Before a factor is added: new recovery codes when it will be the user's first, else
+    none (the codes they have stay)."""
+    return [] if enrolled(session, user_id) else _replace_recovery_codes(ctx, session, user_id)
 
 
 def check(ctx: Context, session: Session, user_id: str, code: str) -> str | None:
@@ -190,7 +242,7 @@ def check(ctx: Context, session: Session, user_id: str, code: str) -> str | None
         if not used:
             return None
         method = "recovery_code"
-    _event(session, "user.mfa_used", user_id, now, method=method)
+    event(session, "user.mfa_used", user_id, now, method=method)
     return method
 
 
@@ -239,28 +291,42 @@ def _replace_recovery_codes(ctx: Context, session: Session, user_id: str) -> lis
     return codes
 
 
-def regenerate_recovery_codes(ctx: Context, user_id: str, code: str) -> list[str]:
-    """New recovery codes for a fresh second-factor code (the old ones stop working).
+def regenerate_recovery_codes(ctx: Context, user_id: str, proof: Proof) -> list[str]:
+    """New recovery codes for a fresh second factor (the old ones stop working).
     Raises InvalidSecondFactor."""
     webhook_secrets.ready(ctx)
     with ctx.uow() as uow:
-        if confirmed_factor(uow.session, user_id) is None or check(ctx, uow.session, user_id, code) is None:
+        if not enrolled(uow.session, user_id) or not proof.accepted(ctx, uow.session, user_id):
             uow.commit()  # a recovery code used here stays used
             raise rules.InvalidSecondFactor()
         codes = _replace_recovery_codes(ctx, uow.session, user_id)
-        _event(uow.session, "user.mfa_recovery_codes_regenerated", user_id, ctx.clock.now())
+        event(uow.session, "user.mfa_recovery_codes_regenerated", user_id, ctx.clock.now())
         uow.commit()
     return codes
 
 
-def remove_own(ctx: Context, user_id: str, code: str) -> None:
-    """The user removes their authenticator and recovery codes with a fresh second-factor
-    code. Raises InvalidSecondFactor."""
+def remove_own(
+    ctx: Context, user_id: str, factor_id: str | None, proof: Proof, *, last_confirmed: bool = False
+) -> None:
+    """The user removes a factor of theirs (``factor_id``: a security key's id; None: the
+    authenticator) with a fresh second factor; with the last one go the recovery codes.
+    Raises NotFound, LastSecondFactor (the last one while MFA is required, unconfirmed),
+    InvalidSecondFactor."""
     webhook_secrets.ready(ctx)
     with ctx.uow() as uow:
-        if confirmed_factor(uow.session, user_id) is None or check(ctx, uow.session, user_id, code) is None:
+        repo.user(uow.session, user_id, for_update=True)
+        totp = confirmed_factor(uow.session, user_id)
+        target = totp.id if factor_id is None and totp is not None else factor_id
+        key = uow.session.get(SecurityKey, target) if target else None
+        if target is None or ((totp is None or totp.id != target) and (key is None or key.user_id != user_id)):
+            raise NotFound("You have no such second factor.")
+        left = int(totp is not None) + security_key_count(uow.session, user_id) - 1
+        required = rules.mfa_required(policy(uow.session), organization_requires(uow.session, user_id))
+        rules.check_removal(required, left, last_confirmed)  # before the proof: a code is not spent for nothing
+        if not proof.accepted(ctx, uow.session, user_id):
+            uow.commit()  # a recovery code or key use stays recorded
             raise rules.InvalidSecondFactor()
-        _remove(uow.session, user_id, None, ctx.clock.now())
+        _remove(uow.session, user_id, target, ctx.clock.now())
         uow.commit()
 
 
@@ -273,7 +339,10 @@ def list_factors(ctx: Context, user_id: str) -> list[FactorView]:
             .where(MfaFactor.user_id == user_id, MfaFactor.confirmed_at.is_not(None))
             .order_by(MfaFactor.created_at, MfaFactor.id)
         )
-        return [FactorView(r.id, r.kind, r.created_at, r.confirmed_at, r.last_used_at) for r in rows]
+        keys = uow.session.scalars(select(SecurityKey).where(SecurityKey.user_id == user_id))
+        found = [FactorView(r.id, r.kind, r.created_at, r.confirmed_at, r.last_used_at) for r in rows]
+        found += [FactorView(k.id, SECURITY_KEY, k.created_at, k.created_at, k.last_used_at) for k in keys]
+        return sorted(found, key=lambda f: (f.created_at, f.id))
 
 
 def delete_factor(ctx: Context, user_id: str, factor_id: str) -> None:
@@ -281,7 +350,7 @@ def delete_factor(ctx: Context, user_id: str, factor_id: str) -> None:
     enrols again at the next sign-in when MFA is required. Raises NotFound."""
     with ctx.uow() as uow:
         repo.user(uow.session, user_id, for_update=True)
-        factor = uow.session.get(MfaFactor, factor_id)
+        factor = uow.session.get(MfaFactor, factor_id) or uow.session.get(SecurityKey, factor_id)
         if factor is None or factor.user_id != user_id:
             raise NotFound(f"No factor {factor_id!r} for this user.")
         _remove(uow.session, user_id, factor_id, ctx.clock.now())
@@ -298,16 +367,22 @@ def reset(ctx: Context, user_id: str) -> int:
 
 
 def _remove(session: Session, user_id: str, factor_id: str | None, now: datetime) -> int:
-    which = delete(MfaFactor).where(MfaFactor.user_id == user_id)
-    if factor_id is not None:
-        which = which.where(MfaFactor.id == factor_id)
-    removed = int(session.execute(which).rowcount)  # type: ignore[attr-defined]
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+    """Remove one factor (or all: None); the recovery codes go with the last one. Pending
+    sign-ins of the user end: they were started under the factors that were."""
+    removed = 0
+    for model, method in ((MfaFactor, TOTP), (SecurityKey, SECURITY_KEY)):
+        which = delete(model).where(model.user_id == user_id)
+        if factor_id is not None:
+            which = which.where(model.id == factor_id)
+        count = int(session.execute(which).rowcount)  # type: ignore[attr-defined]
+        if count:
+            event(session, "user.mfa_removed", user_id, now, method=method)
+        removed += count
+    if not enrolled(session, user_id):
+        session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     session.execute(delete(PendingSignIn).where(PendingSignIn.user_id == user_id))
-    if removed:
-        _event(session, "user.mfa_removed", user_id, now, method=TOTP)
     return removed
 
 
-def _event(session: Session, event_type: str, user_id: str, now: datetime, **extra: object) -> None:
+def event(session: Session, event_type: str, user_id: str, now: datetime, **extra: object) -> None:
     events.user_event(session, event_type, repo.user(session, user_id), now, factor=extra)

@@ -7,8 +7,10 @@ a ``PendingToken`` — a string the pages put in their own cookie, which never r
 session. ``finish`` accepts a code for the pending sign-in's own user (never whoever else
 the browser is signed in as) and, in one transaction, enrols the authenticator first when
 the user had none, deletes the pending state (single use, by one conditional DELETE) and
-starts the session with ``amr`` ``[…, otp, mfa]`` and the MFA ``acr``. A pending sign-in lives PENDING_LIFETIME and
-dies after MAX_ATTEMPTS wrong codes (the password still works: sign in again).
+starts the session with ``amr`` ``[…, otp, mfa]`` and the MFA ``acr``. ``finish_with_key``
+does the same with a security key's answer (``[…, hwk, mfa]``), and ``enrol_key`` with a
+new security key when the user must enrol. A pending sign-in lives PENDING_LIFETIME and
+dies after MAX_ATTEMPTS wrong codes or key answers (the password still works: sign in again).
 
 ``step_up``: an application asks for MFA (``acr_values``) of a single-factor session; the
 same pending state, which replaces that session when finished.
@@ -16,10 +18,12 @@ same pending state, which replaces that session when finished.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
@@ -27,7 +31,7 @@ from tenantry.server.db.models import BrowserSession, PendingSignIn
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain import mfa as rules
 from tenantry.server.domain.secrets import digest, new_secret
-from tenantry.server.services.identity import factors, sessions
+from tenantry.server.services.identity import factors, security_keys, sessions
 from tenantry.server.services.integration import webhook_secrets
 
 PENDING_LIFETIME = timedelta(minutes=10)
@@ -48,6 +52,8 @@ class Pending:
     email: str
     step: rules.SecondFactorStep
     enrolment: factors.Enrolment | None
+    totp: bool = False
+    security_keys: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ def hold_if_needed(
     step = rules.second_factor_step(
         current,
         factors.organization_requires(uow.session, user_id),
-        factors.confirmed_factor(uow.session, user_id) is not None,
+        factors.enrolled(uow.session, user_id),
         step_up=step_up,
     )
     if step is rules.SecondFactorStep.NONE:
@@ -116,9 +122,10 @@ def pending(ctx: Context, token: str | None) -> Pending | None:
             return None
         user_id = row.user_id
         email = repo.user(uow.session, user_id).email
-        enrolled = factors.confirmed_factor(uow.session, user_id) is not None
-    if enrolled:
-        return Pending(user_id, email, rules.SecondFactorStep.VERIFY, None)
+        totp = factors.confirmed_factor(uow.session, user_id) is not None
+        keys = factors.security_key_count(uow.session, user_id)
+    if totp or keys:
+        return Pending(user_id, email, rules.SecondFactorStep.VERIFY, None, totp, keys)
     enrolment = factors.enrolment_of(ctx, user_id) or factors.begin_enrolment(ctx, user_id)
     return Pending(user_id, email, rules.SecondFactorStep.ENROL, enrolment)
 
@@ -129,29 +136,100 @@ def finish(ctx: Context, token: str | None, code: str) -> Finished:
     SignInExpired (unknown, expired, finished, or too many wrong codes) and
     InvalidSecondFactor (the pending sign-in stays for another try)."""
     webhook_secrets.ready(ctx)
+
+    def accept(session: Session, user_id: str) -> list[str] | None:
+        if not factors.enrolled(session, user_id):  # enrolling: the authenticator's first code
+            return factors.accept_enrolment(ctx, session, user_id, code)
+        return [] if factors.check(ctx, session, user_id, code) is not None else None
+
+    return _finish(ctx, token, accept, "otp", rules.InvalidSecondFactor())
+
+
+def finish_with_key(ctx: Context, token: str | None, browser: str, credential_json: str) -> Finished:
+    """Finish a pending sign-in with a security key's answer to this browser's challenge
+    (``key_options``), signed by one of the pending user's keys. Raises SignInExpired,
+    SecurityKeyRefused (counted like a wrong code)."""
+    user_id = _user_of(ctx, token)
+    try:
+        given = security_keys.answer(ctx, user_id, browser, credential_json)
+    except rules.SecurityKeyRefused:
+        _count_failure(ctx, token)
+        raise
+
+    def accept(session: Session, user_id: str) -> list[str] | None:
+        return [] if security_keys.check(ctx, session, user_id, given) else None
+
+    return _finish(ctx, token, accept, "hwk", rules.SecurityKeyRefused())
+
+
+def enrol_key(ctx: Context, token: str | None, browser: str, credential_json: str, name: str) -> Finished:
+    """Finish a pending sign-in that must enrol by registering a security key (answer to
+    ``key_registration_options``); returns the session and the recovery codes. Raises
+    SignInExpired, SecurityKeyRefused (counted like a wrong code), ValidationError (name)."""
+    user_id = _user_of(ctx, token)
+    try:
+        key = security_keys.checked_registration(ctx, user_id, browser, credential_json, name)
+    except rules.SecurityKeyRefused:
+        _count_failure(ctx, token)
+        raise
+
+    def accept(session: Session, user_id: str) -> list[str] | None:
+        return None if factors.enrolled(session, user_id) else security_keys.keep(ctx, session, user_id, key)
+
+    return _finish(ctx, token, accept, "hwk", rules.SecurityKeyRefused())
+
+
+def key_options(ctx: Context, token: str | None, browser: str) -> str:
+    """The options for a security key's answer at the second-factor step (JSON)."""
+    return security_keys.assertion_options(ctx, _user_of(ctx, token), browser)
+
+
+def key_registration_options(ctx: Context, token: str | None, browser: str) -> str:
+    """The options for registering a security key while a sign-in must enrol (JSON). Raises
+    SignInExpired, SecurityKeyRefused (the user has a factor already: no enrolment)."""
+    user_id = _user_of(ctx, token)
+    with ctx.uow(readonly=True) as uow:
+        if factors.enrolled(uow.session, user_id):
+            raise rules.SecurityKeyRefused()
+    return security_keys.registration_options(ctx, user_id, browser)
+
+
+def _user_of(ctx: Context, token: str | None) -> str:
+    with ctx.uow(readonly=True) as uow:
+        row = _live(uow, token, ctx.clock.now())
+        if row is None:
+            raise rules.SignInExpired()
+        return row.user_id
+
+
+def _finish(
+    ctx: Context,
+    token: str | None,
+    accept: Callable[[Session, str], list[str] | None],
+    method: str,
+    refused: Exception,
+) -> Finished:
+    """In one transaction: ``accept`` the second factor for the pending sign-in's own user
+    (None: refused, counted; else the recovery codes to show, when it enrolled), end the
+    pending sign-in (once) and start the session with ``method`` + ``mfa`` in its amr."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         row = _live(uow, token, now, for_update=True)
         if row is None:
             raise rules.SignInExpired()
-        recovery_codes = None
-        if factors.confirmed_factor(uow.session, row.user_id) is None:  # enrolling: the authenticator's first code
-            recovery_codes = factors.accept_enrolment(ctx, uow.session, row.user_id, code)
-            accepted = recovery_codes is not None
-        else:
-            accepted = factors.check(ctx, uow.session, row.user_id, code) is not None
-        if not accepted:
-            uow.commit()  # nothing used; the failure is counted below
+        recovery_codes = accept(uow.session, row.user_id)
+        if recovery_codes is None:
+            uow.commit()  # what was used stays used; the failure is counted below
             _count_failure(ctx, token)
-            raise rules.InvalidSecondFactor()
+            raise refused
         if not uow.session.execute(delete(PendingSignIn).where(PendingSignIn.token_hash == row.token_hash)).rowcount:  # type: ignore[attr-defined]
             raise rules.SignInExpired()  # finished meanwhile by another request
         if row.replaces_session_id:
             uow.session.execute(delete(BrowserSession).where(BrowserSession.id == row.replaces_session_id))
-        amr = rules.amr_with_second_factor(list(row.amr))
+        amr = rules.amr_with_second_factor(list(row.amr), method)
         session_token = sessions.start(uow, row.user_id, now, row.user_agent, row.organization_id, amr=amr)
         uow.commit()
-    return Finished(session_token, recovery_codes)
+    return Finished(session_token, recovery_codes or None)
 
 
 def _count_failure(ctx: Context, token: str | None) -> None:

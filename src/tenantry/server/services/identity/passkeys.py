@@ -118,7 +118,7 @@ def _user_handle(user_id: str) -> bytes:
     return user_id.encode()
 
 
-def _store_challenge(
+def store_challenge(
     ctx: Context,
     challenge: bytes,
     purpose: str,
@@ -144,7 +144,7 @@ def _store_challenge(
         uow.commit()
 
 
-def _client_challenge(credential: dict[str, Any]) -> bytes:
+def client_challenge(credential: dict[str, Any]) -> bytes:
     """The challenge the browser signed, read from the answer's client data."""
     try:
         encoded = credential["response"]["clientDataJSON"]
@@ -155,7 +155,7 @@ def _client_challenge(credential: dict[str, Any]) -> bytes:
         raise PasskeyRefused() from exc
 
 
-def _consume_challenge(
+def consume_challenge(
     ctx: Context, challenge: bytes, purpose: str, browser: str, *, session_id: str | None = None
 ) -> str | None:
     """Delete the live challenge of this browser (and session); returns its user id. Raises
@@ -179,7 +179,7 @@ def _consume_challenge(
     return user_id
 
 
-def _parse(text: str) -> dict[str, Any]:
+def parse_answer(text: str) -> dict[str, Any]:
     if len(text) > MAX_CREDENTIAL_JSON:
         raise PasskeyRefused()
     try:
@@ -213,13 +213,13 @@ def registration_options(ctx: Context, session: SessionView, browser: str) -> st
             require_resident_key=True,
             user_verification=UserVerificationRequirement.PREFERRED,
         ),
-        exclude_credentials=[PublicKeyCredentialDescriptor(id=_raw_id(c)) for c in known],
+        exclude_credentials=[PublicKeyCredentialDescriptor(id=raw_id(c)) for c in known],
     )
-    _store_challenge(ctx, options.challenge, REGISTER, browser, user_id=session.user.id, session_id=session.id)
+    store_challenge(ctx, options.challenge, REGISTER, browser, user_id=session.user.id, session_id=session.id)
     return options_to_json(options)
 
 
-def _raw_id(credential_id: str) -> bytes:
+def raw_id(credential_id: str) -> bytes:
     return base64.urlsafe_b64decode(credential_id + "=" * (-len(credential_id) % 4))
 
 
@@ -228,9 +228,9 @@ def register(ctx: Context, session: SessionView, browser: str, credential_json: 
     InvalidArgument-like ValidationError (name), PasskeysDisabled."""
     _enabled(ctx)
     label = PasskeyName.model_validate({"name": name or "Passkey"}).name
-    credential = _parse(credential_json)
-    challenge = _client_challenge(credential)
-    if _consume_challenge(ctx, challenge, REGISTER, browser, session_id=session.id) != session.user.id:
+    credential = parse_answer(credential_json)
+    challenge = client_challenge(credential)
+    if consume_challenge(ctx, challenge, REGISTER, browser, session_id=session.id) != session.user.id:
         raise PasskeyRefused()
     rp = relying_party(ctx)
     try:
@@ -254,7 +254,7 @@ def register(ctx: Context, session: SessionView, browser: str, credential_json: 
             credential_id=credential_id,
             public_key=verified.credential_public_key,
             sign_count=verified.sign_count,
-            transports=_transports(credential),
+            transports=transports_of(credential),
             aaguid=verified.aaguid,
             backed_up=verified.credential_backed_up,
             name=label,
@@ -267,7 +267,7 @@ def register(ctx: Context, session: SessionView, browser: str, credential_json: 
         return _view(row)
 
 
-def _transports(credential: dict[str, Any]) -> list[str] | None:
+def transports_of(credential: dict[str, Any]) -> list[str] | None:
     found = credential.get("response", {}).get("transports")
     return [str(t)[:32] for t in found[:8]] if isinstance(found, list) else None
 
@@ -290,7 +290,7 @@ def authentication_options(ctx: Context, browser: str) -> str:
         timeout=int(CHALLENGE_LIFETIME.total_seconds() * 1000),
         user_verification=UserVerificationRequirement.PREFERRED,
     )
-    _store_challenge(ctx, options.challenge, LOGIN, browser)
+    store_challenge(ctx, options.challenge, LOGIN, browser)
     return options_to_json(options)
 
 
@@ -306,9 +306,9 @@ def sign_in(ctx: Context, browser: str, credential_json: str, user_agent: str | 
     registered passkey whose counter moved on. Raises PasskeyRefused, PasskeysDisabled,
     SsoRequired."""
     _enabled(ctx)
-    credential = _parse(credential_json)
-    challenge = _client_challenge(credential)
-    _consume_challenge(ctx, challenge, LOGIN, browser)
+    credential = parse_answer(credential_json)
+    challenge = client_challenge(credential)
+    consume_challenge(ctx, challenge, LOGIN, browser)
     try:
         parsed = parse_authentication_credential_json(credential)
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:

@@ -17,7 +17,7 @@ router = APIRouter(route_class=RetryingRoute, tags=["users"])
 
 class Factor(BaseModel):
     id: str
-    type: str = Field(description="totp: an authenticator app (RFC 6238).")
+    type: str = Field(description="totp: an authenticator app (RFC 6238); security_key: a WebAuthn security key.")
     create_time: datetime
     confirmed_time: datetime | None
     last_used_time: datetime | None
