@@ -1,6 +1,7 @@
 """The official Scalekit Python SDK, unchanged, against Tenantry's gRPC front for roles,
-permissions, a member's roles, domains, connections and directories (SPEC §15, issue 24):
-one server, every method of those services Tenantry has, through the same use cases as REST."""
+permissions, a member's roles, domains, connections and directories, organizations' default
+roles and session policies, and the environment's connections (SPEC §15, issue 24): one
+server, every method of those services Tenantry has, through the same use cases as REST."""
 
 from __future__ import annotations
 
@@ -214,6 +215,9 @@ def _organization_defaults(sc: ScalekitClient) -> None:
     intern = UpdateDefaultOrganizationRolesRequest(default_member_role="intern")
     chosen = roles.update_default_organization_roles(org, intern)
     assert chosen.default_member.name == "intern" and chosen.default_member.is_org_role
+    seen = {r.name: r.default_member for r in roles.list_organization_roles(org).roles}
+    assert seen["intern"] and not seen["member"]
+    assert {r.name for r in roles.list_roles().roles if r.default_member} == {"member"}  # the environment's
     joined = users.create_user_and_membership(
         org, CreateUser(email="new@globex.com", membership=CreateMembership()), send_invitation_email=False
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.api.test_lockout import login
+from tests.api.test_lockout import CSRF, login
 from tests.helpers import Api, assert_problem
 
 ORGS = "/api/v1/organizations"
@@ -252,6 +252,24 @@ def test_session_policy_ends_the_organizations_sessions(api: Api, http, clock) -
     assert back.json() == {"policy": {"policy_source": "APPLICATION"}}
     assert_problem(api.get(f"{ORGS}/org_nope/session-policy"), 404, "not_found")
 
+    # A session switched to another organization comes under that organization's policy.
+    strict = organization(api, {"display_name": "Strict"})["id"]
+    api.patch(f"{ORGS}/{strict}/session-policy", json={"policy_source": "CUSTOM", "absolute_session_timeout": 60})
+    joined = api.post(
+        f"/api/v1/memberships/organizations/{strict}/users/{user['id']}",
+        params={"send_invitation_email": "false"},
+        json={},
+    )
+    assert joined.status_code == 201, joined.text
+    assert login(http, "policy@example.com", password).status_code == 303
+    token = CSRF.search(http.get("/organizations").text)
+    assert token, "no form on /organizations"
+    form = {"organization_id": strict, "csrf_token": token.group(1)}
+    assert http.post("/organizations/switch", data=form, follow_redirects=False).status_code == 303
+    (live,) = api.get(f"/api/v1/users/{user['id']}/sessions", params={"filter.status": "active"}).json()["sessions"]
+    lasts = datetime.fromisoformat(live["absolute_expires_at"]) - datetime.fromisoformat(live["created_at"])
+    assert live["organization_id"] == strict and lasts == timedelta(minutes=60)
+
 
 def test_an_organizations_default_member_role(api: Api) -> None:
     org = organization(api, {"display_name": "Initech"})
@@ -267,8 +285,7 @@ def test_an_organizations_default_member_role(api: Api) -> None:
     elsewhere = api.post(f"{ORGS}/{other['id']}/users", json={"email": "new@elsewhere.com"}).json()
     assert [r["name"] for r in elsewhere["user"]["memberships"][0]["roles"]] == ["member"]
 
-    refused = api.delete(f"{ORGS}/{org['id']}/roles/intern")
-    assert refused.status_code == 409, refused.text
+    assert_problem(api.delete(f"{ORGS}/{org['id']}/roles/intern"), 409, "builtin_role")  # named by the organization
     unknown = api.patch(f"{ORGS}/{org['id']}/roles:set_defaults", json={"default_member_role": "ghost"})
     assert_problem(unknown, 400, "invalid_argument")
     missing = api.patch(f"{ORGS}/org_nope/roles:set_defaults", json={"default_member_role": "member"})

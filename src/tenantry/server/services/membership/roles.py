@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -291,14 +291,23 @@ def list_roles(ctx: Context, organization_id: str | None = None, include: Includ
                 select(Role).where(_visible(organization_id)).order_by(Role.organization_id.is_not(None), Role.name)
             )
         )
-        return _views(uow.session, rows, include)
+        return _as_seen_by(uow.session, _views(uow.session, rows, include), organization_id)
 
 
 def get_role(ctx: Context, name: str, organization_id: str | None = None, include: Include = "") -> RoleView:
     with ctx.uow(readonly=True) as uow:
         if organization_id is not None:
             repo.organization(uow.session, organization_id)
-        return _one(uow.session, _role(uow.session, name, organization_id), include)
+        view = _one(uow.session, _role(uow.session, name, organization_id), include)
+        return _as_seen_by(uow.session, [view], organization_id)[0]
+
+
+def _as_seen_by(session: Session, views: list[RoleView], organization_id: str | None) -> list[RoleView]:
+    """Inside an organization, ``default_member`` marks the role its new members get."""
+    if organization_id is None:
+        return views
+    default = member_default(session, organization_id).id
+    return [replace(view, default_member=view.id == default) for view in views]
 
 
 def _check_free(session: Session, name: str, organization_id: str | None, except_id: str | None = None) -> None:
@@ -593,7 +602,7 @@ def set_organization_default(ctx: Context, organization_id: str, member: str) ->
         org.updated_at = now
         session.flush()
         events.organization_event(session, "organization.updated", org, now)
-        view = _one(session, role, "")
+        view = _as_seen_by(session, [_one(session, role, "")], organization_id)[0]
         uow.commit()
         return view
 
