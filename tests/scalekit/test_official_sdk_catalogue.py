@@ -1,6 +1,7 @@
 """The official Scalekit Python SDK, unchanged, against Tenantry's gRPC front for roles,
-permissions, a member's roles, domains, connections and directories (SPEC §15, issue 24):
-one server, every method of those services Tenantry has, through the same use cases as REST."""
+permissions, a member's roles, domains, connections and directories, organizations' default
+roles and session policies, and the environment's connections (SPEC §15, issue 24): one
+server, every method of those services Tenantry has, through the same use cases as REST."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from typing import Any
 
 import httpx
 import pytest
+from google.protobuf.wrappers_pb2 import BoolValue, StringValue
 from scalekit.common.exceptions import (
     ScalekitBadRequestException,
     ScalekitConflictException,
     ScalekitNotFoundException,
+    ScalekitNotImplementedException,
 )
-from scalekit.v1.commons.commons_pb2 import Role
+from scalekit.v1.commons.commons_pb2 import Role, TimeUnit
 from scalekit.v1.connections import connections_pb2 as connection_pb2
-from scalekit.v1.connections.connections_pb2 import CreateConnection
+from scalekit.v1.connections.connections_pb2 import CreateConnection, Flags, OAuthConnectionConfig, UpdateConnection
 from scalekit.v1.directories import directories_pb2 as directory_pb2
 from scalekit.v1.directories.directories_pb2 import (
     AssignRolesRequest,
@@ -28,8 +31,14 @@ from scalekit.v1.directories.directories_pb2 import (
     RoleAssignments,
 )
 from scalekit.v1.domains import domains_pb2 as domain_pb2
-from scalekit.v1.organizations.organizations_pb2 import CreateOrganization
-from scalekit.v1.roles.roles_pb2 import CreateOrganizationRole, CreatePermission, CreateRole, UpdateRole
+from scalekit.v1.organizations.organizations_pb2 import CreateOrganization, SessionPolicyType
+from scalekit.v1.roles.roles_pb2 import (
+    CreateOrganizationRole,
+    CreatePermission,
+    CreateRole,
+    UpdateDefaultOrganizationRolesRequest,
+    UpdateRole,
+)
 from scalekit.v1.users.users_pb2 import (
     AssignRoleRequest,
     AssignUserRolesRequest,
@@ -198,6 +207,84 @@ def _domains_and_connections(sc: ScalekitClient, org: str) -> None:
         conns.get_connection(org, connection.id)
 
 
+def _organization_defaults(sc: ScalekitClient) -> None:
+    """An organization's default member role and session policy."""
+    orgs, roles, users = Answers(sc.organization), Answers(sc.roles), Answers(sc.users)
+    org = orgs.create_organization(CreateOrganization(display_name="Globex")).organization.id
+    roles.create_organization_role(org, CreateOrganizationRole(name="intern", display_name="Intern"))
+    intern = UpdateDefaultOrganizationRolesRequest(default_member_role="intern")
+    chosen = roles.update_default_organization_roles(org, intern)
+    assert chosen.default_member.name == "intern" and chosen.default_member.is_org_role
+    seen = {r.name: r.default_member for r in roles.list_organization_roles(org).roles}
+    assert seen["intern"] and not seen["member"]
+    assert {r.name for r in roles.list_roles().roles if r.default_member} == {"member"}  # the environment's
+    joined = users.create_user_and_membership(
+        org, CreateUser(email="new@globex.com", membership=CreateMembership()), send_invitation_email=False
+    )
+    assert [r.name for r in users.list_user_roles(org, joined.user.id).roles] == ["intern"]
+    with pytest.raises(ScalekitBadRequestException) as named:
+        roles.delete_organization_role(org, "intern", reassign_role_name="member")
+    assert named.value.error_code == "builtin_role"
+    with pytest.raises(ScalekitBadRequestException) as unknown:
+        roles.update_default_organization_roles(org, UpdateDefaultOrganizationRolesRequest(default_member_role="ghost"))
+    assert unknown.value.error_code == "invalid_argument"
+
+    assert orgs.get_organization_session_policy(org).policy.policy_source == SessionPolicyType.APPLICATION
+    custom = orgs.update_organization_session_policy(
+        org,
+        SessionPolicyType.CUSTOM,
+        absolute_session_timeout=2,
+        absolute_session_timeout_unit=TimeUnit.DAYS,
+        idle_session_timeout_enabled=True,
+        idle_session_timeout=90,
+    ).policy
+    assert (custom.policy_source, custom.absolute_session_timeout.value, custom.idle_session_timeout.value) == (
+        SessionPolicyType.CUSTOM,
+        2 * 24 * 60,
+        90,
+    )
+    assert custom.absolute_session_timeout_unit == TimeUnit.MINUTES and custom.idle_session_timeout_enabled.value
+    assert orgs.get_organization_session_policy(org).policy == custom
+    with pytest.raises(ScalekitBadRequestException) as too_long:
+        orgs.update_organization_session_policy(
+            org, SessionPolicyType.CUSTOM, idle_session_timeout=91, absolute_session_timeout=90
+        )
+    assert too_long.value.error_code == "invalid_argument"
+    back = orgs.update_organization_session_policy(org, SessionPolicyType.APPLICATION).policy
+    assert back.policy_source == SessionPolicyType.APPLICATION and not back.HasField("absolute_session_timeout")
+
+
+def _environment_connections(sc: ScalekitClient) -> None:
+    """The environment's connections: Tenantry's social sign-in connections."""
+    conns = Answers(sc.connection)
+    github = conns.create_environment_connection(CreateConnection(provider=connection_pb2.GITHUB)).connection
+    assert (github.id.startswith("conn_") and not github.HasField("organization_id")) or not github.organization_id
+    assert (github.type, github.status, github.enabled) == (connection_pb2.OAUTH, connection_pb2.DRAFT, False)
+    assert github.oauth_config.redirect_uri.endswith(f"/login/social/{github.id}/callback")
+    settings = UpdateConnection(
+        ui_button_title=StringValue(value="Sign in with GitHub"),
+        oauth_config=OAuthConnectionConfig(
+            client_id=StringValue(value="gh-client"), client_secret=StringValue(value="s3")
+        ),
+    )
+    updated = conns.update_environment_connection(github.id, settings).connection
+    assert updated.status == connection_pb2.COMPLETED and updated.ui_button_title == "Sign in with GitHub"
+    assert updated.oauth_config.client_id.value == "gh-client" and not updated.oauth_config.HasField("client_secret")
+    assert conns.get_environment_connection(github.id).connection == updated
+    with pytest.raises(ScalekitBadRequestException) as app:
+        conns.create_environment_connection(
+            CreateConnection(provider=connection_pb2.CUSTOM, type=connection_pb2.OAUTH), flags=Flags(is_app=True)
+        )
+    assert app.value.error_code == "invalid_argument"
+    with pytest.raises(ScalekitBadRequestException) as debug:  # a setting Tenantry has not: refused, not dropped
+        conns.update_environment_connection(github.id, UpdateConnection(debug_enabled=BoolValue(value=True)))
+    assert debug.value.error_code == "invalid_argument"
+    with pytest.raises(ScalekitNotImplementedException):  # Scalekit's agent-toolkit connections
+        conns.list_app_connections()
+    with pytest.raises(ScalekitNotFoundException):
+        conns.get_environment_connection("conn_nope")
+
+
 def _directories(sc: ScalekitClient, org: str, fronted_site: Any) -> None:
     dirs = Answers(sc.directory)
     created = dirs.create_directory(
@@ -254,3 +341,5 @@ def test_the_official_sdk_manages_the_catalogue_domains_connections_and_director
     org = _organization_roles_and_members(scalekit)
     _domains_and_connections(scalekit, org)
     _directories(scalekit, org, fronted_site)
+    _organization_defaults(scalekit)
+    _environment_connections(scalekit)

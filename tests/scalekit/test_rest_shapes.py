@@ -3,9 +3,10 @@ as a program written for Scalekit sends them, and the fields its answers carry."
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from tests.api.test_lockout import login
+from tests.api.test_lockout import CSRF, login
 from tests.helpers import Api, assert_problem
 
 ORGS = "/api/v1/organizations"
@@ -193,3 +194,99 @@ def test_sessions_read_list_and_revoke(api: Api, http) -> None:
     assert everything["total_revoked"] == 1
     assert api.get(f"/api/v1/users/{user['id']}/sessions").json()["total_size"] == 0
     assert_problem(api.get("/api/v1/users/usr_nope/sessions"), 404, "not_found")
+
+
+# Scalekit's reference example for PATCH …/session-policy.
+SESSION_POLICY = {
+    "policy_source": "CUSTOM",
+    "absolute_session_timeout": 8,
+    "absolute_session_timeout_unit": "HOURS",
+    "idle_session_timeout_enabled": True,
+    "idle_session_timeout": 30,
+    "idle_session_timeout_unit": "MINUTES",
+}
+
+
+def test_session_policy_ends_the_organizations_sessions(api: Api, http, clock) -> None:
+    password = "a long enough passphrase"
+    user = api.signup("policy@example.com", password).json()["user"]
+    org_id = user["memberships"][0]["organization_id"]
+    path = f"{ORGS}/{org_id}/session-policy"
+    assert api.get(path).json() == {"policy": {"policy_source": "APPLICATION"}}
+    assert login(http, "policy@example.com", password).status_code == 303
+
+    policy = api.patch(path, json=SESSION_POLICY)
+    assert policy.status_code == 200, policy.text
+    assert policy.json()["policy"] == {
+        "policy_source": "CUSTOM",
+        "absolute_session_timeout": 480,
+        "absolute_session_timeout_unit": "MINUTES",
+        "idle_session_timeout_enabled": True,
+        "idle_session_timeout": 30,
+        "idle_session_timeout_unit": "MINUTES",
+    }
+    assert api.get(path).json() == policy.json()
+    # The live session is under the new policy at once (a shorter absolute timeout, an idle one).
+    (session,) = api.get(f"/api/v1/users/{user['id']}/sessions").json()["sessions"]
+    lasts = datetime.fromisoformat(session["absolute_expires_at"]) - datetime.fromisoformat(session["created_at"])
+    assert lasts == timedelta(hours=8) and session["idle_expires_at"]
+
+    def signed_in() -> bool:
+        return bool(http.get("/profile", follow_redirects=False).status_code == 200)
+
+    clock.advance(minutes=20)
+    assert signed_in()  # activity moves the idle expiry on
+    clock.advance(minutes=29)
+    assert signed_in()  # 49 minutes in, but never 30 idle
+    clock.advance(minutes=36)
+    assert not signed_in()  # idle: signed out
+    (ended,) = api.get(f"/api/v1/users/{user['id']}/sessions").json()["sessions"]
+    assert ended["status"] == "expired" and ended["expired_at"] == ended["idle_expires_at"]
+
+    longer = {**SESSION_POLICY, "idle_session_timeout": 9, "idle_session_timeout_unit": "HOURS"}
+    assert_problem(api.patch(path, json=longer), 400, "invalid_argument")  # idle longer than absolute
+    brief = {**SESSION_POLICY, "absolute_session_timeout": 1, "absolute_session_timeout_unit": "MINUTES"}
+    assert_problem(api.patch(path, json=brief), 400, "invalid_argument")  # under 5 minutes
+    assert_problem(api.patch(path, json={"policy_source": "SOMETIMES"}), 400, "invalid_argument")
+    back = api.patch(path, json={"policy_source": "APPLICATION"})
+    assert back.json() == {"policy": {"policy_source": "APPLICATION"}}
+    assert_problem(api.get(f"{ORGS}/org_nope/session-policy"), 404, "not_found")
+
+    # A session switched to another organization comes under that organization's policy.
+    strict = organization(api, {"display_name": "Strict"})["id"]
+    api.patch(f"{ORGS}/{strict}/session-policy", json={"policy_source": "CUSTOM", "absolute_session_timeout": 60})
+    joined = api.post(
+        f"/api/v1/memberships/organizations/{strict}/users/{user['id']}",
+        params={"send_invitation_email": "false"},
+        json={},
+    )
+    assert joined.status_code == 201, joined.text
+    assert login(http, "policy@example.com", password).status_code == 303
+    token = CSRF.search(http.get("/organizations").text)
+    assert token, "no form on /organizations"
+    form = {"organization_id": strict, "csrf_token": token.group(1)}
+    assert http.post("/organizations/switch", data=form, follow_redirects=False).status_code == 303
+    (live,) = api.get(f"/api/v1/users/{user['id']}/sessions", params={"filter.status": "active"}).json()["sessions"]
+    lasts = datetime.fromisoformat(live["absolute_expires_at"]) - datetime.fromisoformat(live["created_at"])
+    assert live["organization_id"] == strict and lasts == timedelta(minutes=60)
+
+
+def test_an_organizations_default_member_role(api: Api) -> None:
+    org = organization(api, {"display_name": "Initech"})
+    own = api.post(f"{ORGS}/{org['id']}/roles", json={"role": {"name": "intern", "display_name": "Intern"}})
+    assert own.status_code == 201, own.text
+    chosen = api.patch(f"{ORGS}/{org['id']}/roles:set_defaults", json={"default_member_role": "intern"})
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json()["default_member"]["name"] == "intern"
+    added = api.post(f"{ORGS}/{org['id']}/users", json={"email": "new@initech.com"})
+    assert added.status_code == 201, added.text
+    assert [r["name"] for r in added.json()["user"]["memberships"][0]["roles"]] == ["intern"]
+    other = organization(api, {"display_name": "Elsewhere"})  # the environment's default elsewhere
+    elsewhere = api.post(f"{ORGS}/{other['id']}/users", json={"email": "new@elsewhere.com"}).json()
+    assert [r["name"] for r in elsewhere["user"]["memberships"][0]["roles"]] == ["member"]
+
+    assert_problem(api.delete(f"{ORGS}/{org['id']}/roles/intern"), 409, "builtin_role")  # named by the organization
+    unknown = api.patch(f"{ORGS}/{org['id']}/roles:set_defaults", json={"default_member_role": "ghost"})
+    assert_problem(unknown, 400, "invalid_argument")
+    missing = api.patch(f"{ORGS}/org_nope/roles:set_defaults", json={"default_member_role": "member"})
+    assert_problem(missing, 404, "not_found")

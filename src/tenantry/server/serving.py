@@ -102,9 +102,7 @@ def run(ctx: Context, *, host: str, port: int, workers: int, webhook_worker: boo
         if stopping.is_set():  # stopped while starting, before uvicorn took the signals over
             return
         if workers > 1:
-            from uvicorn.supervisors import Multiprocess
-
-            Multiprocess(config, sockets=[socket]).run()
+            _run_processes(ctx, config, socket)
         else:
             server, clean_up = _single_process_server(ctx, config)
             threading.Thread(target=_when_exiting, args=(server, stopping), daemon=True).start()
@@ -118,9 +116,21 @@ def run(ctx: Context, *, host: str, port: int, workers: int, webhook_worker: boo
             background.join(timeout=settings.webhook_timeout_seconds + 5)
 
 
+def _run_processes(ctx: Context, config: Any, socket: Any) -> None:
+    """Several server processes, each behind the front when TLS or gRPC is wanted."""
+    from tenantry.server.grpc import hosting, processes
+
+    if hosting.wanted(ctx):
+        processes.run(config, [socket])
+    else:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[socket]).run()
+
+
 def _single_process_server(ctx: Context, config: Any) -> tuple[Any, Callable[[], None]]:
     """uvicorn, behind the front that adds TLS and Scalekit's gRPC API on the same port when
-    those are wanted (``grpc/hosting.py``; several processes serve HTTP only)."""
+    those are wanted (``grpc/hosting.py``)."""
     import uvicorn
 
     from tenantry.server.grpc import hosting

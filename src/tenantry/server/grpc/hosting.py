@@ -1,5 +1,6 @@
 """``tenantry serve`` with the gRPC API on the HTTP port: the TLS certificate (configured, or the
-development one), the gRPC server on its Unix socket, and uvicorn behind the front."""
+development one), the gRPC server on its Unix socket, and uvicorn behind the front.
+With several processes (``--workers N``, ``processes.py``) each has its own front and gRPC server."""
 
 from __future__ import annotations
 
@@ -82,8 +83,13 @@ class _OnFirstUse:
 
 def fronted_server(ctx: Context, config: Any) -> tuple[Any, Callable[[], None]]:
     """A uvicorn server for ``config`` behind the front, and the clean-up to run once it stopped."""
-    made = _OnFirstUse(ctx)
     served = front.uvicorn_server_class()(config)
+    return served, attach(served, ctx)
+
+
+def attach(served: Any, ctx: Context) -> Callable[[], None]:
+    """Give a fronted server (before it starts) its TLS and gRPC sources; returns the clean-up."""
+    made = _OnFirstUse(ctx)
     served.grpc = made.grpc if ctx.settings.grpc_enabled and grpc_available() else None
     served.tls = made.tls
-    return served, made.stop
+    return made.stop

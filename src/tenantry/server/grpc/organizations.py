@@ -14,6 +14,8 @@ from tenantry.server.grpc import convert
 from tenantry.server.grpc.calls import Base, rpc
 from tenantry.server.services.commands import CreateOrganization, OrganizationSettingsInput, UpdateOrganization
 from tenantry.server.services.directory import organizations
+from tenantry.server.services.identity import session_policy
+from tenantry.server.services.identity.session_policy import SessionPolicyInput
 from tenantry.server.services.portal import links
 from tenantry.server.services.portal.links import LinkView
 from tenantry.server.services.read_models.views import OrganizationView
@@ -119,9 +121,26 @@ class OrganizationService(Base, pb_grpc.OrganizationServiceServicer):
         return empty_pb2.Empty()
 
     @rpc
+    def GetOrganizationSessionPolicy(self, request: Any, context: grpc.ServicerContext) -> Any:
+        view = session_policy.get(self.ctx, request.organization_id)
+        return pb.GetOrganizationSessionPolicyResponse(policy=_policy(view))
+
+    @rpc
+    def UpdateOrganizationSessionPolicy(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """An unset ``policy_source`` is refused (as Scalekit's validation does) by the command."""
+        body = convert.as_dict(request)
+        body.pop("organization_id", None)
+        view = session_policy.update(self.ctx, request.organization_id, SessionPolicyInput.model_validate(body))
+        return pb.UpdateOrganizationSessionPolicyResponse(policy=_policy(view))
+
+    @rpc
     def GetOrganizationUserManagementSetting(self, request: Any, context: grpc.ServicerContext) -> Any:
         result = organizations.get_user_management(self.ctx, request.organization_id)
         return pb.GetOrganizationUserManagementSettingsResponse(settings=_user_management(result.max_allowed_users))
+
+
+def _policy(view: session_policy.SessionPolicyView) -> Any:
+    return convert.as_message(view.model_dump(exclude_none=True), pb.OrganizationSessionPolicySettings)
 
 
 def _link(view: LinkView) -> Any:

@@ -129,6 +129,11 @@ class RolesService(Base, pb_grpc.RolesServiceServicer):
         return empty_pb2.Empty()
 
     @rpc
+    def UpdateDefaultOrganizationRoles(self, request: Any, context: grpc.ServicerContext) -> Any:
+        view = roles.set_organization_default(self.ctx, request.org_id, request.default_member_role)
+        return pb.UpdateDefaultOrganizationRolesResponse(default_member=_role(view))
+
+    @rpc
     def GetOrganizationRoleUsersCount(self, request: Any, context: grpc.ServicerContext) -> Any:
         count = roles.users_count(self.ctx, request.role_name, organization_id=request.org_id)
         return pb.GetOrganizationRoleUsersCountResponse(count=count)

@@ -22,6 +22,7 @@ def _times(message: Any, record: SessionRecord, ended_at: datetime | None) -> An
         ("updated_at", record.updated_at),
         ("last_active_at", record.last_active_at),
         ("absolute_expires_at", record.absolute_expires_at),
+        ("idle_expires_at", record.idle_expires_at),
         ("expired_at", ended_at if record.status != "active" else None),
     ):
         stamp = convert.timestamp(value)
@@ -39,7 +40,7 @@ def details(record: SessionRecord) -> Any:
         status=record.status,
         device=pb.DeviceDetails(user_agent=record.user_agent or ""),
     )
-    return _times(message, record, record.absolute_expires_at)
+    return _times(message, record, record.ends_at)
 
 
 def revoked(record: SessionRecord, now: datetime) -> Any:

@@ -30,3 +30,6 @@ class BrowserSession(Base):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    # When inactivity ends it (the organization's session policy, domain/session_policy.py);
+    # NULL: no idle timeout. Moved forward whenever last_seen_at is.
+    idle_expires_at: Mapped[datetime | None]

@@ -44,5 +44,11 @@ class Organization(Base):
     logo_url: Mapped[str | None] = mapped_column(String(1024))
     region_code: Mapped[str | None] = mapped_column(String(8))
     features: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Scalekit's session policy (domain/session_policy.py): NULL = the application's.
+    session_absolute_timeout_minutes: Mapped[int | None]
+    session_idle_timeout_minutes: Mapped[int | None]
+    # The role members get when none is named, by id (renames keep it; no foreign key, as roles
+    # point here; deleting a role an organization names is refused). NULL = the environment's.
+    default_member_role_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

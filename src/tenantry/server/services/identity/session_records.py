@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import false, select
+from sqlalchemy import false, not_, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
@@ -19,7 +19,7 @@ from tenantry.server.db.models import BrowserSession, Membership
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.errors import FieldError, NotFound
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.services.identity import sessions
+from tenantry.server.services.identity import session_policy, sessions
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,18 @@ class SessionRecord:
     created_at: datetime
     last_active_at: datetime
     absolute_expires_at: datetime
+    idle_expires_at: datetime | None
     status: str  # active | expired | revoked
 
     @property
     def updated_at(self) -> datetime:
         return self.last_active_at
+
+    @property
+    def ends_at(self) -> datetime:
+        """The earlier of the two timeouts (when an expired session expired)."""
+        idle = self.idle_expires_at
+        return self.absolute_expires_at if idle is None else min(self.absolute_expires_at, idle)
 
 
 def _record(session: Session, row: BrowserSession, now: datetime, status: str | None = None) -> SessionRecord:
@@ -57,7 +64,8 @@ def _record(session: Session, row: BrowserSession, now: datetime, status: str | 
         created_at=row.created_at,
         last_active_at=row.last_seen_at,
         absolute_expires_at=row.expires_at,
-        status=status or ("active" if row.expires_at > now else "expired"),
+        idle_expires_at=row.idle_expires_at,
+        status=status or ("active" if session_policy.is_live(row, now) else "expired"),
     )
 
 
@@ -85,9 +93,9 @@ def list_for_user(ctx: Context, user_id: str, request: PageRequest, statuses: fr
         stmt = select(BrowserSession).where(BrowserSession.user_id == user_id)
         wanted = statuses & {"active", "expired"} if statuses else {"active", "expired"}
         if wanted == {"active"}:
-            stmt = stmt.where(BrowserSession.expires_at > now)
+            stmt = stmt.where(session_policy.live_at(now))
         elif wanted == {"expired"}:
-            stmt = stmt.where(BrowserSession.expires_at <= now)
+            stmt = stmt.where(not_(session_policy.live_at(now)))
         elif not wanted:
             stmt = stmt.where(false())
         page = fetch_page(uow.session, stmt, BrowserSession.id, request, descending=True)
@@ -102,7 +110,8 @@ def revoke(ctx: Context, session_id: str) -> SessionRecord:
         row = _row(uow.session, session_id)
         repo.user(uow.session, row.user_id, for_update=True)
         now = ctx.clock.now()
-        record = _record(uow.session, row, now, status="revoked" if row.expires_at > now else "expired")
+        status = "revoked" if session_policy.is_live(row, now) else "expired"
+        record = _record(uow.session, row, now, status=status)
         sessions.end_rows(uow.session, [row], now)
         uow.commit()
         return record
@@ -116,7 +125,7 @@ def revoke_all(ctx: Context, user_id: str) -> list[SessionRecord]:
         repo.user(uow.session, user_id, for_update=True)
         now = ctx.clock.now()
         rows = uow.session.scalars(select(BrowserSession).where(BrowserSession.user_id == user_id))
-        revoked = [_record(uow.session, row, now, status="revoked") for row in rows if row.expires_at > now]
+        revoked = [_record(uow.session, row, now, status="revoked") for row in rows if session_policy.is_live(row, now)]
         sessions.end_everywhere_in(uow.session, user_id, now)
         uow.commit()
         return revoked

@@ -1,11 +1,12 @@
 """Browser sessions of the hosted pages: started by a log-in, found by the cookie's token,
-ended by log-out (server-side, so a stolen cookie dies with it)."""
+ended by log-out (server-side, so a stolen cookie dies with it) or by the session policy of
+the organization they are signed in to (absolute and idle timeouts, ``session_policy.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -18,11 +19,12 @@ from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.mfa import acr_of
 from tenantry.server.domain.secrets import digest, new_secret
+from tenantry.server.domain.session_policy import MAXIMUM
+from tenantry.server.services.identity import session_policy
 from tenantry.server.services.integration import actors, events, oauth_grants, origins
 from tenantry.server.services.read_models.views import UserView, user_view
 
-SESSION_LIFETIME = timedelta(days=14)
-TOUCH_EVERY = timedelta(minutes=5)  # last_seen_at is written at most this often
+SESSION_LIFETIME = MAXIMUM  # the cookie's lifetime; the server ends the session (its policy)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ def start(
     ``login.py``, which chooses the organization. ``amr`` and ``connection_id`` record how
     the user signed in (tokens carry them), and the ``acr`` stored follows from ``amr``."""
     token = new_secret()
+    policy = session_policy.for_organization(uow.session, organization_id)
     uow.session.add(
         BrowserSession(
             token_hash=digest(token),
@@ -62,7 +65,8 @@ def start(
             acr=acr_of(amr),
             created_at=now,
             last_seen_at=now,
-            expires_at=now + SESSION_LIFETIME,
+            expires_at=now + policy.absolute,
+            idle_expires_at=policy.idle_expires_at(now),
         )
     )
     user = repo.user(uow.session, user_id)
@@ -78,8 +82,9 @@ def resolve(ctx: Context, token: str | None) -> SessionView | None:
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
         row = uow.session.get(BrowserSession, digest(token))
-        if row is None or row.expires_at <= now:
+        if row is None or not session_policy.is_live(row, now):
             return None
+        policy = session_policy.for_organization(uow.session, row.organization_id)
         view = SessionView(
             row.id,
             user_view(uow.session, repo.user(uow.session, row.user_id), now),
@@ -87,11 +92,13 @@ def resolve(ctx: Context, token: str | None) -> SessionView | None:
             row.created_at,
             row.acr,
         )
-        stale = now - row.last_seen_at > TOUCH_EVERY
+        stale = now - row.last_seen_at > policy.touch_every()
     if stale:
         with ctx.uow() as uow:
             uow.session.execute(
-                update(BrowserSession).where(BrowserSession.token_hash == digest(token)).values(last_seen_at=now)
+                update(BrowserSession)
+                .where(BrowserSession.token_hash == digest(token))
+                .values(last_seen_at=now, idle_expires_at=policy.idle_expires_at(now))
             )
             uow.commit()
     return view
@@ -167,7 +174,7 @@ def list_for_user(ctx: Context, user_id: str) -> list[BrowserSessionView]:
         repo.user(uow.session, user_id)
         rows = uow.session.scalars(
             select(BrowserSession)
-            .where(BrowserSession.user_id == user_id, BrowserSession.expires_at > ctx.clock.now())
+            .where(BrowserSession.user_id == user_id, session_policy.live_at(ctx.clock.now()))
             .order_by(BrowserSession.last_seen_at.desc(), BrowserSession.id)
         )
         return [
@@ -245,6 +252,7 @@ def switch_organization(ctx: Context, token: str, organization_id: str) -> None:
         if membership is None or membership.accepted_at is None:
             raise NotFound("You are not a member of that organization.", reason="not_a_member")
         row.organization_id = organization_id
+        session_policy.apply(row, session_policy.for_organization(uow.session, organization_id))
         uow.commit()
 
 

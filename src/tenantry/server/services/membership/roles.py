@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import Membership, MembershipRole, Permission, Role, RolePermission
+from tenantry.server.db.models import Membership, MembershipRole, Organization, Permission, Role, RolePermission
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.errors import (
     AlreadyExists,
@@ -156,10 +156,18 @@ def default_role(session: Session, kind: Literal["creator", "member"]) -> Role:
     return found
 
 
+def member_default(session: Session, organization_id: str) -> Role:
+    """The role a new member of the organization gets when none is named: the organization's
+    own choice (``set_organization_default``), else the environment's default member role."""
+    chosen = session.scalar(select(Organization.default_member_role_id).where(Organization.id == organization_id))
+    found = session.get(Role, chosen) if chosen else None
+    return found if found is not None else default_role(session, "member")
+
+
 def roles_for(session: Session, organization_id: str, names: Iterable[str] | None, field: str = "roles") -> list[Role]:
-    """The roles named, or the default member role when none are."""
+    """The roles named, or the organization's default member role when none are."""
     names = list(names or [])
-    return resolve(session, organization_id, names, field) if names else [default_role(session, "member")]
+    return resolve(session, organization_id, names, field) if names else [member_default(session, organization_id)]
 
 
 def usable(session: Session, organization_id: str, names: Iterable[str]) -> list[str]:
@@ -283,14 +291,23 @@ def list_roles(ctx: Context, organization_id: str | None = None, include: Includ
                 select(Role).where(_visible(organization_id)).order_by(Role.organization_id.is_not(None), Role.name)
             )
         )
-        return _views(uow.session, rows, include)
+        return _as_seen_by(uow.session, _views(uow.session, rows, include), organization_id)
 
 
 def get_role(ctx: Context, name: str, organization_id: str | None = None, include: Include = "") -> RoleView:
     with ctx.uow(readonly=True) as uow:
         if organization_id is not None:
             repo.organization(uow.session, organization_id)
-        return _one(uow.session, _role(uow.session, name, organization_id), include)
+        view = _one(uow.session, _role(uow.session, name, organization_id), include)
+        return _as_seen_by(uow.session, [view], organization_id)[0]
+
+
+def _as_seen_by(session: Session, views: list[RoleView], organization_id: str | None) -> list[RoleView]:
+    """Inside an organization, ``default_member`` marks the role its new members get."""
+    if organization_id is None:
+        return views
+    default = member_default(session, organization_id).id
+    return [replace(view, default_member=view.id == default) for view in views]
 
 
 def _check_free(session: Session, name: str, organization_id: str | None, except_id: str | None = None) -> None:
@@ -432,6 +449,8 @@ def delete_role(
             raise BuiltinRole("The built-in roles admin and member cannot be deleted.")
         if role.default_creator or role.default_member:
             raise BuiltinRole("This role is a default role: make another role the default first.")
+        if session.scalar(select(Organization.id).where(Organization.default_member_role_id == role.id).limit(1)):
+            raise BuiltinRole("An organization gives this role to new members: make another role its default first.")
         if session.scalar(select(Role.id).where(Role.extends_id == role.id).limit(1)) is not None:
             raise RoleHasDependents()
         holders = select(MembershipRole.membership_id).where(MembershipRole.role_id == role.id)
@@ -566,6 +585,24 @@ def set_defaults(ctx: Context, creator: str | None, member: str | None) -> tuple
         )
         uow.commit()
         return result
+
+
+def set_organization_default(ctx: Context, organization_id: str, member: str) -> RoleView:
+    """Make ``member`` (an environment role or the organization's own) the role the
+    organization's new members get when none is named (Scalekit's default organization
+    roles). Raises NotFound (organization), InvalidArgument (unknown role)."""
+    with ctx.uow() as uow:
+        session = uow.session
+        org = ledger.lock_organization(session, organization_id)
+        role = resolve(session, organization_id, [member], "default_member_role")[0]
+        now = ctx.clock.now()
+        org.default_member_role_id = role.id
+        org.updated_at = now
+        session.flush()
+        events.organization_event(session, "organization.updated", org, now)
+        view = _as_seen_by(session, [_one(session, role, "")], organization_id)[0]
+        uow.commit()
+        return view
 
 
 # ---- permissions ---------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 
 from tenantry.server.http.api.v1 import schemas
 from tenantry.server.http.deps import Ctx, Paging, attribute_filters
@@ -14,7 +15,8 @@ from tenantry.server.services.commands import (
     UpdateOrganization,
 )
 from tenantry.server.services.directory import organizations
-from tenantry.server.services.identity import users
+from tenantry.server.services.identity import session_policy, users
+from tenantry.server.services.identity.session_policy import SessionPolicyInput, SessionPolicyView
 
 router = APIRouter(route_class=RetryingRoute, tags=["organizations"])
 
@@ -78,6 +80,27 @@ def delete_organization(ctx: Ctx, organization_id: str) -> dict[str, object]:
     """Deletes the organization and its memberships; users stay."""
     organizations.delete_(ctx, organization_id)
     return {}
+
+
+class SessionPolicyEnvelope(BaseModel):
+    policy: SessionPolicyView
+
+
+SESSION_POLICY = "/organizations/{organization_id}/session-policy"
+
+
+@router.get(SESSION_POLICY, response_model=SessionPolicyEnvelope, response_model_exclude_none=True)
+def get_session_policy(ctx: Ctx, organization_id: str) -> SessionPolicyEnvelope:
+    """`APPLICATION` (Tenantry's: 14 days, no idle timeout) or the organization's own, in minutes."""
+    return SessionPolicyEnvelope(policy=session_policy.get(ctx, organization_id))
+
+
+@router.patch(SESSION_POLICY, response_model=SessionPolicyEnvelope, response_model_exclude_none=True)
+def update_session_policy(ctx: Ctx, organization_id: str, body: SessionPolicyInput) -> SessionPolicyEnvelope:
+    """`CUSTOM` with `absolute_session_timeout` and/or `idle_session_timeout` (5 minutes to 90 days,
+    units MINUTES, HOURS or DAYS), or `APPLICATION` to follow the application's policy. Applies at
+    once to the organization's live sessions (a shorter timeout ends them sooner)."""
+    return SessionPolicyEnvelope(policy=session_policy.update(ctx, organization_id, body))
 
 
 @router.get("/organizations/{organization_id}/settings/usermanagement", response_model=schemas.UserManagement)

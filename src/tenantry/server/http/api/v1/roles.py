@@ -101,6 +101,17 @@ class Count(BaseModel):
     count: int
 
 
+class SetOrganizationDefault(BaseModel):
+    """Scalekit's ``UpdateDefaultOrganizationRolesRequest``."""
+
+    model_config = ConfigDict(extra="forbid")
+    default_member_role: RoleName
+
+
+class OrganizationDefaultRoles(BaseModel):
+    default_member: rep.CatalogueRole
+
+
 def _envelope(view: roles.RoleView) -> RoleEnvelope:
     return RoleEnvelope(role=rep.role(view))
 
@@ -211,6 +222,15 @@ def create_organization_role(ctx: Ctx, org_id: str, body: CreateRoleBody) -> Rol
 def list_organization_roles(ctx: Ctx, org_id: str, include: Include = "") -> RoleList:
     """The environment's roles and the organization's own (`is_org_role`)."""
     return RoleList(roles=[rep.role(v) for v in roles.list_roles(ctx, org_id, include=include)])
+
+
+@router.patch(ORG_ROLES + ":set_defaults", response_model=OrganizationDefaultRoles)
+def set_organization_default_roles(ctx: Ctx, org_id: str, body: SetOrganizationDefault) -> OrganizationDefaultRoles:
+    """The role the organization's new members get when an invitation, an addition, a
+    sign-up or a directory names none (instead of the environment's default member role)."""
+    return OrganizationDefaultRoles(
+        default_member=rep.role(roles.set_organization_default(ctx, org_id, body.default_member_role))
+    )
 
 
 @router.get(ORG_ROLES + "/{role_name}", response_model=RoleEnvelope)

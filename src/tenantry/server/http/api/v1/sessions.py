@@ -62,6 +62,7 @@ def details(record: SessionRecord, ended_at: datetime | None = None) -> SessionD
         updated_at=record.updated_at,
         last_active_at=record.last_active_at,
         absolute_expires_at=record.absolute_expires_at,
+        idle_expires_at=record.idle_expires_at,
         expired_at=ended_at if record.status != "active" else None,
         status=record.status,
         device=Device(user_agent=record.user_agent),
@@ -72,7 +73,7 @@ def details(record: SessionRecord, ended_at: datetime | None = None) -> SessionD
 def get_session(ctx: Ctx, session_id: str) -> SessionDetails:
     """An active or expired session; a revoked or logged-out one is gone (404)."""
     record = session_records.get(ctx, session_id)
-    return details(record, record.absolute_expires_at)
+    return details(record, record.ends_at)
 
 
 @router.post("/sessions/{session_id}/revoke", response_model=RevokedSession)
@@ -92,7 +93,7 @@ def list_user_sessions(
     """The user's sessions, newest first (Scalekit's `filter.status` narrows them)."""
     page = session_records.list_for_user(ctx, user_id, paging, frozenset(s.lower() for s in status or []))
     return UserSessions(
-        sessions=[details(r, r.absolute_expires_at) for r in page.items],
+        sessions=[details(r, r.ends_at) for r in page.items],
         next_page_token=page.next_page_token,
         prev_page_token=page.prev_page_token,
         total_size=page.total_size,

@@ -1,6 +1,6 @@
 """Security keys: WebAuthn credentials kept as users' second factors, apart from passkeys (SPEC §13)
 
-Revision ID: 0026
+Revision ID: 0025
 Revises: 0024
 Create Date: 2026-12-01
 """
@@ -13,7 +13,7 @@ from alembic import op
 import tenantry.server.db.base
 from tenantry.server.db.base import JsonDocument
 
-revision = "0026"
+revision = "0025"
 down_revision = "0024"
 branch_labels = None
 depends_on = None
