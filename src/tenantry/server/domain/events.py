@@ -58,6 +58,7 @@ EVENT_TYPES = (
     "user.social_identity_linked",
     "user.social_login_refused",
     "user.sso_provisioning_refused",
+    "user.sso_login_refused",
     "directory.created",
     "directory.updated",
     "directory.deleted",
