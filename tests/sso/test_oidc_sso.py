@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from joserfc.jwk import RSAKey
 from sqlalchemy import Engine, text
@@ -245,6 +246,7 @@ def test_the_test_button_shows_attributes_and_signs_nobody_in(api: Api, http: Te
     assert users_named(api, f"alice@{DOMAIN}") == []
 
 
+@pytest.mark.once  # the keys' memory is per process, whatever the database
 def test_the_providers_keys_are_fetched_once_and_again_when_it_rotates_them(
     api: Api, http: TestClient, fake_oidc: FakeOidc, clock: FakeClock
 ) -> None:

@@ -20,6 +20,8 @@ from tenantry.server.context import build_context
 from tenantry.server.settings import Settings
 from tests.conftest import FakeClock, ThreadServer
 from tests.helpers import Api, assert_problem, free_port, when
+from tests.sso.fake_oidc import FakeOidc
+from tests.sso.flows import oidc_connection
 from tests.sso.portal.helpers import csrf, new_link, open_portal
 
 APP = {"name": "App", "redirect_uris": ["https://app.example/callback"]}
@@ -45,7 +47,7 @@ def cookie_attributes(response: httpx.Response, name: str) -> set[str]:
 
 
 def test_over_https_the_embedded_portal_keeps_its_cookies_in_a_frame_and_acts_as_its_link(
-    tls_site: httpx.Client,
+    tls_site: httpx.Client, fake_oidc: FakeOidc
 ) -> None:
     api = Api.login(tls_site)
     org = api.org("Acme")
@@ -72,7 +74,12 @@ def test_over_https_the_embedded_portal_keeps_its_cookies_in_a_frame_and_acts_as
     assert added.status_code == 303, added.text
     [event] = api.get("/api/v1/events", params={"type": "organization.domain_created"}).json()["events"]
     assert event["actor"] == {"type": "PORTAL_LINK", "id": link["id"]}
+    # Identity providers refuse frames: the connection test opens a tab of its own.
+    connection = oidc_connection(api, org["id"], fake_oidc)
+    assert 'target="_blank" rel="noopener"' in tls_site.get(f"/portal/sso/{connection['id']}").text
     tls_site.cookies.clear()  # another browser
+    blocked = tls_site.get("/portal", headers={"Sec-Fetch-Dest": "iframe"})  # a frame whose cookie was refused
+    assert blocked.status_code == 401 and "did not keep its cookie" in blocked.text
     used = open_portal(tls_site, link)
     assert used.status_code == 410 and "already used" in used.text.lower()
     # A link that is not embeddable keeps the first-party cookies.

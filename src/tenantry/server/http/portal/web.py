@@ -29,6 +29,13 @@ CSP_BASE = (
 )
 
 
+FRAMED_NO_SESSION = (
+    "This portal is shown inside another site's page, and your browser did not keep its cookie there "
+    "(some browsers block the cookies of embedded sites). Ask the application for a new link and open it "
+    "in a tab of its own."
+)
+
+
 class NoPortalSession(TenantryError):
     code = "unauthenticated"
     default_message = "Open the admin portal with the link you were given."
@@ -88,6 +95,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(NoPortalSession)
     async def _no_session(request: Request, exc: NoPortalSession) -> Response:
+        if request.headers.get("sec-fetch-dest") == "iframe":  # an embedded portal whose cookie was not kept
+            return await message_page(request, 401, "Your browser blocked the portal here", FRAMED_NO_SESSION)
         return await message_page(request, 401, "Open your portal link", exc.message)
 
     @app.exception_handler(rules.PortalLinkNotFound)
