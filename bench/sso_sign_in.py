@@ -6,14 +6,20 @@ checks, then JIT provisioning through the seat ledger, or the identity found aga
     python -m bench.sso_sign_in [--users 100] [--database sqlite|postgresql]
 
 The IdP is the tests' small OpenID provider (tests/sso/fake_oidc.py) on loopback, answering at
-once, so the figures are Tenantry's own time plus two loopback HTTP calls it makes (token, JWKS).
+once, so the figures are Tenantry's own time plus the loopback HTTP calls it makes (token; the JWKS
+only when its remembered copy is missing or stale: the run prints how many JWKS fetches it saw).
+Then, in this process, ``--key-rounds`` ID token checks each with the JWKS fetched for it (what
+every sign-in did before the keys were remembered) and with the remembered keys.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import tempfile
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,6 +34,35 @@ DOMAIN = "bench-sso.com"
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def keys_cost(idp: FakeOidc, rounds: int) -> tuple[list[float], list[float]]:
+    """In this process: an ID token checked against the IdP's JWKS fetched for it (through the
+    SSRF-guarded client, as before the keys were remembered) vs. against the remembered keys."""
+    from joserfc import jwt
+
+    from tenantry.server.context import build_context
+    from tenantry.server.services.federation import jwks
+    from tenantry.server.settings import Settings
+
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = Settings(database_url=f"sqlite:///{scratch}/keys.db", sso_allowed_targets="127.0.0.1")
+        ctx = build_context(settings)
+        token = jwt.encode({"alg": "RS256", "kid": idp.key.kid}, {"sub": "bench"}, idp.key)
+
+        def check(keys: Any) -> Any:
+            return jwt.decode(token, keys, algorithms=["RS256"])
+
+        url, fetched, remembered = f"{idp.issuer}/jwks", [], []
+        for _ in range(rounds):
+            began = time.perf_counter()
+            check(jwks.fetch(ctx, url))
+            fetched.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            jwks.verified(ctx, url, check, True)
+            remembered.append((time.perf_counter() - began) * 1000)
+        ctx.engine.dispose()
+    return fetched, remembered
 
 
 def one_sign_in(url: str, connection_id: str) -> float:
@@ -47,6 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--key-rounds", type=int, default=100, help="ID token checks with the JWKS fetched / remembered"
+    )
     args = parser.parse_args()
     header("SSO sign-in (OIDC) latency")
     idp = FakeOidc()
@@ -79,12 +117,19 @@ def main() -> None:
             idp.user = {"sub": f"u{number}", "email": f"user{number}@{DOMAIN}", "email_verified": True}
             again.append(one_sign_in(server.url, connection_id))
         members = api.get(f"/api/v1/organizations/{org['id']}/users").json()["total_size"]
-    print(f"database: {args.database}; {args.users} users; members afterwards: {members}\n")
+        fetches = idp.jwks_requests
+        fetched, remembered = keys_cost(idp, args.key_rounds)
+    print(f"database: {args.database}; {args.users} users; members afterwards: {members}; JWKS fetches: {fetches}\n")
     print("| sign-in | p50 ms | p99 ms | mean ms |")
     print("|---|---|---|---|")
     for label, values in (("first (JIT: user + membership + identity)", first), ("again (identity found)", again)):
         print(
             f"| {label} | {percentile(values, 50):.1f} | {percentile(values, 99):.1f} | {statistics.mean(values):.1f} |"
+        )
+    print(f"\nID token check, {args.key_rounds} rounds in process (load average {os.getloadavg()[0]:.1f}):")
+    for label, values in (("JWKS fetched for it", fetched), ("JWKS remembered", remembered)):
+        print(
+            f"| {label} | {percentile(values, 50):.2f} | {percentile(values, 99):.2f} | {statistics.mean(values):.2f} |"
         )
 
 

@@ -190,11 +190,26 @@ def api(http: TestClient) -> Api:
 
 class ThreadServer:
     """uvicorn serving one app on a loopback port, in a daemon thread of the test process
-    (so the app shares the test's FakeClock and database)."""
+    (so the app shares the test's FakeClock and database). With ``fronted`` (the app's
+    context), behind ``tenantry serve``'s one-port front: TLS with the development
+    certificate (its PEM in ``certificate``) beside clear text, and gRPC when installed."""
 
-    def __init__(self, app, port: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app, port: int, fronted: Context | None = None) -> None:  # type: ignore[no-untyped-def]
         self.port = port
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        self.clean_up: Any = lambda: None
+        self.certificate = ""
+        if fronted is None:
+            self.server = uvicorn.Server(config)
+        else:
+            from tenantry.server.grpc import hosting
+            from tenantry.server.services.integration import server_secrets
+
+            self.server, self.clean_up = hosting.fronted_server(fronted, config)
+            self.server.tls()  # made on first use; here up front, so no request waits for them
+            if self.server.grpc is not None:
+                self.server.grpc()
+            self.certificate = server_secrets.development_certificate(fronted)[0]
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -210,7 +225,8 @@ class ThreadServer:
 
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=15)
+        self.clean_up()
 
 
 @pytest.fixture

@@ -20,14 +20,17 @@ from tenantry.server.db.migrate import upgrade
 from tenantry.server.services.identity import admins
 from tests.cli.test_cli import tenantry
 from tests.helpers import Api
+from tests.sso.portal.helpers import path_of
 
 pytestmark = pytest.mark.live
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 PASSWORD = "ada's long passphrase"
+HTTPS = {"public_url": "https://testserver"}  # embeddable portal links need it
 
 
-def populate(api: Api) -> str:
-    """An environment with something of every kind; returns a pending invitation's token."""
+def populate(api: Api) -> tuple[str, dict[str, str]]:
+    """An environment with something of every kind; returns a pending invitation's token and
+    the paths of admin portal links: a live one, a revoked one and a used embedded one."""
     api.settings(max_organizations_per_user=3, organization_meta_name={"singular": "Team", "plural": "Teams"})
     attribute = {"key": "department", "display_name": "Department", "type": "enum", "options": ["sales", "ops"]}
     assert api.post("/api/v1/user-attributes", json={**attribute, "collect_on_signup": True}).status_code == 201
@@ -48,7 +51,15 @@ def populate(api: Api) -> str:
     assert api.post("/api/v1/signing-keys:rotate").status_code == 200
     hook = {"url": "https://hooks.example/in", "event_types": ["user.created"], "description": "CRM"}
     assert api.post("/api/v1/webhooks", json=hook).status_code == 201
-    return api.invitation_token("dave@example.com")
+    portal = f"/api/v1/organizations/{acme['id']}/portal_links"
+    links = {kind: api.post(portal, json=body).json()["link"] for kind, body in PORTAL_LINKS.items()}
+    assert api.delete(f"{portal}/{links['revoked']['id']}").status_code == 200
+    paths = {kind: path_of(link["location"]) for kind, link in links.items()}
+    assert api.http.get(paths["used"], follow_redirects=False).status_code == 303
+    return api.invitation_token("dave@example.com"), paths
+
+
+PORTAL_LINKS = {"live": {"features": ["sso"]}, "revoked": {}, "used": {"embeddable": True}}
 
 
 def answers(api: Api) -> dict[str, object]:
@@ -66,7 +77,13 @@ def answers(api: Api) -> dict[str, object]:
     read("/api/v1/roles?include=permissions:all")
     read("/api/v1/permissions?page_size=100")
     for org in read("/api/v1/organizations?page_size=100")["organizations"]:
-        for suffix in ("", "/settings/usermanagement", "/users?page_size=100", "/roles?include=permissions:all"):
+        for suffix in (
+            "",
+            "/settings/usermanagement",
+            "/users?page_size=100",
+            "/roles?include=permissions:all",
+            "/portal_links",
+        ):
             read(f"/api/v1/organizations/{org['id']}{suffix}")
     for user in read("/api/v1/users?page_size=100")["users"]:
         read(f"/api/v1/users/{user['id']}")
@@ -82,17 +99,17 @@ def source(tmp_path, settings, clock):
     url = f"sqlite:///{tmp_path / 'source.db'}"
     engine = create_db_engine(url)
     upgrade(engine)
-    context = build_context(settings.model_copy(update={"database_url": url}), clock, engine=engine)
+    context = build_context(settings.model_copy(update={"database_url": url, **HTTPS}), clock, engine=engine)
     admins.create(context, "root@ops.example", PASSWORD)
-    with TestClient(create_app(context=context)) as client:
+    with TestClient(create_app(context=context), base_url=HTTPS["public_url"]) as client:
         api = Api.login(client)
-        token = populate(api)
-        yield url, api, token
+        token, portal_links = populate(api)
+        yield url, api, token, portal_links
     engine.dispose()
 
 
 def test_an_environment_moves_with_every_answer_intact(source, database_url, engine, settings, clock, tmp_path):
-    source_url, source_api, invitation = source
+    source_url, source_api, invitation, portal_links = source
     before = answers(source_api)
     export_file = tmp_path / "env.json"
     exported = tenantry(source_url, "export", str(export_file))
@@ -104,7 +121,8 @@ def test_an_environment_moves_with_every_answer_intact(source, database_url, eng
     assert imported.returncode == 0, imported.stderr + imported.stdout
     assert "3 users" in imported.stdout
 
-    with TestClient(create_app(context=build_context(settings, clock, engine=engine))) as target:
+    served = build_context(settings.model_copy(update=HTTPS), clock, engine=engine)
+    with TestClient(create_app(context=served), base_url=HTTPS["public_url"]) as target:
         api = Api.login(target)  # the same API client (its secret's digest moved)
         assert answers(api) == before
         csrf = CSRF.search(target.get("/login").text).group(1)
@@ -119,10 +137,16 @@ def test_an_environment_moves_with_every_answer_intact(source, database_url, eng
         csrf = CSRF.search(target.get("/admin/login").text).group(1)
         admin_login = {"email": "root@ops.example", "password": PASSWORD, "csrf_token": csrf}
         assert target.post("/admin/login", data=admin_login, follow_redirects=False).status_code == 303
+        # The IT administrator's link still opens the portal; a revoked or used one stays so.
+        assert target.get(portal_links["live"], follow_redirects=False).status_code == 303
+        assert target.get("/portal/sso").status_code == 200
+        for kind, words in (("revoked", "was revoked"), ("used", "already used")):
+            refused = target.get(portal_links[kind], follow_redirects=False)
+            assert refused.status_code == 410 and words in refused.text, kind
 
 
 def test_import_refuses_a_non_empty_environment_unless_told_to_replace(source, database_url, engine, tmp_path):
-    source_url, _, _ = source
+    source_url, *_ = source
     export_file = tmp_path / "env.json"
     assert tenantry(source_url, "export", str(export_file)).returncode == 0
     assert tenantry(database_url, "import", str(export_file)).returncode == 0
@@ -135,7 +159,7 @@ def test_import_refuses_a_non_empty_environment_unless_told_to_replace(source, d
 
 
 def test_a_broken_export_changes_nothing(source, database_url, engine, tmp_path):
-    source_url, _, _ = source
+    source_url, *_ = source
     export_file = tmp_path / "env.json"
     assert tenantry(source_url, "export", str(export_file)).returncode == 0
     document = json.loads(export_file.read_text())
@@ -153,7 +177,7 @@ def test_a_broken_export_changes_nothing(source, database_url, engine, tmp_path)
 
 
 def test_export_to_stdout_is_the_same_document(source, tmp_path):
-    source_url, _, _ = source
+    source_url, *_ = source
     result = tenantry(source_url, "export", "-")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)

@@ -58,6 +58,9 @@ def fake_oidc(_fake_oidc: FakeOidc) -> FakeOidc:
     _fake_oidc.sign_with_other_key = False
     _fake_oidc.token_requests.clear()
     _fake_oidc.github_emails = []
+    _fake_oidc.first_keys = _fake_oidc.first_keys or (_fake_oidc.key, _fake_oidc.other_key)
+    _fake_oidc.key, _fake_oidc.other_key = _fake_oidc.first_keys
+    _fake_oidc.jwks_requests = 0
     return _fake_oidc
 
 

@@ -27,6 +27,7 @@ CLIENT_SECRET = "fake-idp-client-secret-0123456789"
 class FakeOidc:
     issuer: str = ""
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "k1"}))
+    first_keys: tuple[RSAKey, RSAKey] | None = None  # ``key`` and ``other_key`` at the start (tests may change them)
     other_key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "k1"}))
     user: dict[str, Any] = field(default_factory=dict)  # claims of whoever "signs in" next
     overrides: dict[str, Any] = field(default_factory=dict)  # merged into the next ID tokens
@@ -34,6 +35,7 @@ class FakeOidc:
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     token_requests: list[dict[str, str]] = field(default_factory=list)
     github_emails: list[dict[str, Any]] = field(default_factory=list)  # GitHub's /user/emails answer
+    jwks_requests: int = 0  # how often the JWKS was fetched
 
     def app(self) -> Starlette:
         return Starlette(
@@ -60,6 +62,7 @@ class FakeOidc:
         )
 
     async def jwks(self, request: Request) -> JSONResponse:
+        self.jwks_requests += 1
         return JSONResponse({"keys": [self.key.as_dict(private=False)]})
 
     async def authorize(self, request: Request) -> RedirectResponse:
@@ -102,7 +105,9 @@ class FakeOidc:
             **self.overrides,
         }
         signer = self.other_key if self.sign_with_other_key else self.key
-        id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, {k: v for k, v in claims.items() if v is not None}, signer)
+        id_token = jwt.encode(
+            {"alg": "RS256", "kid": signer.kid}, {k: v for k, v in claims.items() if v is not None}, signer
+        )
         return JSONResponse({"access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": id_token})
 
     # GitHub's OAuth 2 user API (not OIDC): who signed in, and their addresses with "verified".

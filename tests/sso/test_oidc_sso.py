@@ -7,9 +7,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
+from joserfc.jwk import RSAKey
 from sqlalchemy import Engine, text
 
+from tests.conftest import FakeClock
 from tests.helpers import Api, assert_problem
 from tests.sso.fake_oidc import CLIENT_SECRET, FakeOidc
 from tests.sso.flows import DOMAIN, oidc_connection, org_with_domain, path_of, round_trip
@@ -241,3 +244,29 @@ def test_the_test_button_shows_attributes_and_signs_nobody_in(api: Api, http: Te
     assert shown.status_code == 200
     assert "Research" in shown.text and f"alice@{DOMAIN}" in shown.text
     assert users_named(api, f"alice@{DOMAIN}") == []
+
+
+@pytest.mark.once  # the keys' memory is per process, whatever the database
+def test_the_providers_keys_are_fetched_once_and_again_when_it_rotates_them(
+    api: Api, http: TestClient, fake_oidc: FakeOidc, clock: FakeClock
+) -> None:
+    org = org_with_domain(api)
+    connection = oidc_connection(api, org["id"], fake_oidc)
+    start = f"/sso/start?connection_id={connection['id']}"
+    fake_oidc.user = alice()
+    assert round_trip(http, start).status_code == 303
+    fake_oidc.user = alice(sub="idp-bob", email=f"bob@{DOMAIN}")
+    assert round_trip(http, start).status_code == 303
+    assert fake_oidc.jwks_requests == 1  # two sign-ins, one JWKS fetch
+    # The provider rotates: a token naming a key id Tenantry has not seen makes one fetch.
+    fake_oidc.key = RSAKey.generate_key(2048, parameters={"kid": "k2"})
+    assert round_trip(http, start).status_code == 303
+    assert fake_oidc.jwks_requests == 2
+    # A key the provider does not publish is refused, after the one fetch that could find it.
+    fake_oidc.other_key, fake_oidc.sign_with_other_key = RSAKey.generate_key(2048, parameters={"kid": "k3"}), True
+    assert round_trip(http, start).status_code == 400
+    assert fake_oidc.jwks_requests == 3
+    fake_oidc.sign_with_other_key = False
+    assert round_trip(http, start).status_code == 303 and fake_oidc.jwks_requests == 3
+    clock.advance(minutes=11)  # remembered keys go stale
+    assert round_trip(http, start).status_code == 303 and fake_oidc.jwks_requests == 4

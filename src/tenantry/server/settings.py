@@ -132,6 +132,12 @@ class Settings(BaseSettings):
         return self.model_copy(update={"public_url": f"http://{reachable}:{port}"})
 
     @property
+    def https(self) -> bool:
+        """Whether browsers reach Tenantry over https (its public URL): cookies are then
+        ``Secure``, and an embedded admin portal (cookies in another site's frame) can work."""
+        return self.public_url.startswith("https://")
+
+    @property
     def webhook_allow_list(self) -> AllowList:
         return parse_allow_list(self.webhook_allowed_targets)
 

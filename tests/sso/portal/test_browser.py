@@ -85,7 +85,12 @@ def test_it_admin_sets_up_domain_and_saml_then_an_employee_signs_in(
 
     nav(admin).get_by_role("link", name="Log").click()
     log = admin.get_by_role("table", name="Log")
-    for kind in ("organization: domain verified", "organization: connection enabled", "user: sso login"):
+    for kind in (
+        "Domain verified",
+        "SSO connection turned on",
+        "Signed in with single sign-on",
+        f"alice@{USERS_DOMAIN}",
+    ):
         expect(log).to_contain_text(kind)
     actors = {
         e["actor"]["type"]

@@ -59,6 +59,7 @@ EVENT_TYPES = (
     "user.social_identity_unlinked",
     "user.social_login_refused",
     "user.sso_provisioning_refused",
+    "user.sso_login_refused",
     "directory.created",
     "directory.updated",
     "directory.deleted",

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
-from tenantry.server.domain.errors import FieldError, InvalidArgument, NotFound, TenantryError
+from tenantry.server.domain.errors import FailedPrecondition, FieldError, InvalidArgument, NotFound, TenantryError
 
 Feature = Literal["sso", "directory_sync", "domains"]
 FEATURES: tuple[Feature, ...] = ("sso", "directory_sync", "domains")
@@ -47,6 +47,23 @@ class PortalLinkNotFound(NotFound):
     code = "portal_link_not_found"
     # the same words for a link that never existed and one that went with its organization
     default_message = "This portal link is not valid, or no longer is. Ask the application for a new one."
+
+
+class EmbeddingNeedsHttps(FailedPrecondition):
+    """An embedded portal lives in another site's frame, where browsers keep and send only
+    ``SameSite=None; Secure`` cookies — and those only over https."""
+
+    default_message = (
+        "An embedded admin portal needs Tenantry on https: browsers refuse its session cookie inside "
+        "another site's frame otherwise. Set TENANTRY_PUBLIC_URL to Tenantry's https address "
+        "(README, Admin portal), or hand out a link that is not embeddable."
+    )
+
+
+def ensure_embeddable(https: bool) -> None:
+    """Raises EmbeddingNeedsHttps unless Tenantry is reached over https."""
+    if not https:
+        raise EmbeddingNeedsHttps()
 
 
 class FeatureNotInLink(NotFound):

@@ -70,7 +70,7 @@ def limiter(request: Request) -> Limiter:
 
 
 def secure_cookies(ctx: Context) -> bool:
-    return ctx.settings.public_url.startswith("https://")
+    return ctx.settings.https
 
 
 def _csrf_key(ctx: Context) -> bytes:
@@ -125,6 +125,9 @@ def rotate_csrf_cookie(request: Request, response: Response) -> None:
 
 
 def _set_csrf_cookie(request: Request, response: Response) -> None:
+    if getattr(request.state, "framed_by_another_site", False):  # an embedded admin portal
+        set_framed_cookie(response, CSRF_COOKIE, _browser_secret(request), path="/")
+        return
     response.set_cookie(
         CSRF_COOKIE,
         _browser_secret(request),
@@ -133,6 +136,16 @@ def _set_csrf_cookie(request: Request, response: Response) -> None:
         secure=secure_cookies(context(request)),
         path="/",
     )
+
+
+def set_framed_cookie(response: Response, key: str, value: str, **options: Any) -> None:
+    """An HttpOnly cookie that works inside another site's frame (https only):
+    ``SameSite=None; Secure``, and ``Partitioned`` (CHIPS) so that browsers blocking
+    third-party cookies keep it for that site's frame. Starlette writes ``Partitioned`` only
+    on Python 3.14+, hence the attribute appended here."""
+    response.set_cookie(key, value, httponly=True, samesite="none", secure=True, **options)
+    name, header = response.raw_headers[-1]
+    response.raw_headers[-1] = (name, header + b"; Partitioned")
 
 
 def session_token(request: Request) -> str | None:

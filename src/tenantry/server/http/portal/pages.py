@@ -10,15 +10,13 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.domain.errors import TenantryError
-from tenantry.server.domain.pagination import PageRequest
-from tenantry.server.domain.portal import PortalLinkNotFound
+from tenantry.server.domain.portal import EmbeddingNeedsHttps, PortalLinkNotFound
 from tenantry.server.http.pages.forms import errors_of, status_of, text
 from tenantry.server.http.pages.web import address, check_csrf, context, limiter, redirect
-from tenantry.server.http.portal.web import page, portal_access, set_portal_cookie
+from tenantry.server.http.portal.web import message_page, page, portal_access, set_portal_cookie
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.directory import domains
-from tenantry.server.services.integration import event_log
-from tenantry.server.services.portal import links
+from tenantry.server.services.portal import links, log
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
 LOG_SIZE = 50
@@ -33,6 +31,8 @@ async def open_link(request: Request, token: str | None = None) -> Response:
     except PortalLinkNotFound:  # guessing links costs the guesser
         limiter(request).hit("portal_link", address(request))
         raise
+    except EmbeddingNeedsHttps as exc:  # said here, not in a frame that silently lacks its cookie
+        return await message_page(request, 409, "This portal cannot open inside another site", exc.message)
     response = redirect("/portal")
     set_portal_cookie(request, response, opened)
     return response
@@ -83,13 +83,7 @@ async def verify_domain(request: Request, domain_id: str) -> Response:
 
 @router.get("/portal/log")
 async def log_page(request: Request) -> Response:
-    """The organization's sign-ins, provisioning and set-up changes, newest first."""
+    """The organization's single sign-on sign-ins, provisioning and set-up changes, newest first."""
     access = await portal_access(request)
-    found = await run_in_threadpool(
-        event_log.list_page,
-        context(request),
-        PageRequest(size=LOG_SIZE),
-        event_log.EventFilter(organization_id=access.organization_id),
-        newest_first=True,
-    )
-    return await page(request, "portal/log.html", access, entries=found.items)
+    found = await run_in_threadpool(log.entries, context(request), access.organization_id, access.link_id, LOG_SIZE)
+    return await page(request, "portal/log.html", access, entries=found)

@@ -2,7 +2,7 @@
 organization's OIDC SSO connection (SPEC §11) and the environment's social connections
 (SPEC §13). Issuer discovery, the authorization request (code + PKCE S256 + state, and a
 nonce for OpenID Connect), the code exchange with Authlib's client and the ID token
-validated with joserfc (signature by the issuer's JWKS, ``iss``, ``aud``/``azp``,
+validated with joserfc (signature by the issuer's JWKS, remembered a while by ``jwks``, ``iss``, ``aud``/``azp``,
 ``exp``/``iat``, ``nonce``). Every call goes through the SSRF-safe pinned transport.
 Nothing is parsed by hand."""
 
@@ -16,13 +16,13 @@ import httpx
 from authlib.oauth2 import OAuth2Error
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jws import extract_compact
 
 from tenantry.server.context import Context
 from tenantry.server.db.models import SsoConnection
 from tenantry.server.domain.errors import FieldError, InvalidArgument
 from tenantry.server.domain.sso import OIDC_SCOPES, SsoRefused
-from tenantry.server.services.federation import outbound
+from tenantry.server.services.federation import jwks, outbound
 from tenantry.server.services.federation.requests import Pending
 from tenantry.server.services.integration import egress
 
@@ -180,11 +180,13 @@ def validate_id_token(ctx: Context, rp: RelyingParty, id_token: str, nonce: str 
     """The ID token's claims once its signature (the issuer's JWKS), issuer, audience,
     authorized party, times and nonce are right. Raises SsoRefused."""
     try:
-        keys = KeySet.import_key_set(outbound.get_json(ctx, rp.jwks_uri or ""))  # type: ignore[arg-type]
-    except (outbound.FetchFailed, JoseError, ValueError) as exc:
-        raise SsoRefused(f"The identity provider's keys could not be read: {exc}.") from None
-    try:
-        decoded = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
+        header = extract_compact(id_token.encode("ascii")).headers()
+        decoded = jwks.verified(
+            ctx,
+            rp.jwks_uri or "",
+            lambda keys: jwt.decode(id_token, keys, algorithms=ALGORITHMS),
+            bool(header.get("kid")),
+        )
         issuer = (rp.issuer or "").replace("{tenantid}", str(decoded.claims.get("tid") or "-"))
         jwt.JWTClaimsRegistry(
             leeway=LEEWAY_SECONDS,
@@ -194,6 +196,8 @@ def validate_id_token(ctx: Context, rp: RelyingParty, id_token: str, nonce: str 
             iat={"essential": True},
             nonce={"essential": True, "value": nonce or ""},
         ).validate(decoded.claims)
+    except jwks.KeysUnavailable as exc:
+        raise SsoRefused(f"The identity provider's keys could not be read: {exc}.") from None
     except (JoseError, ValueError) as exc:
         raise SsoRefused(f"The ID token is not valid: {exc}.", reason="id_token") from None
     claims = dict(decoded.claims)

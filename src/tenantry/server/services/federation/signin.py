@@ -18,6 +18,7 @@ from tenantry.server.domain.domains import email_domain
 from tenantry.server.services.directory import domains
 from tenantry.server.services.federation import connections, oidc_rp, provisioning, requests, saml_sp
 from tenantry.server.services.federation.oidc_rp import IdpAnswer
+from tenantry.server.services.integration import events
 
 
 def _enabled_of(session: Session, organization_id: str) -> SsoConnection | None:
@@ -117,10 +118,10 @@ def finish_oidc(ctx: Context, connection_id: str, params: dict[str, str], agent:
     if row.type != "OIDC":
         raise rules.SsoRefused("Not an OpenID Connect connection.")
     pending = requests.consume(ctx, row.id, params.get("state"))
-    with _test_refusals(pending):
+    with _recorded_refusals(ctx, row, pending):
         relying_party = oidc_rp.of_connection(ctx, row, connections.client_secret(ctx, row))
         answer = oidc_rp.finish(ctx, relying_party, pending, params)
-    return _complete(ctx, row, pending, answer, agent)
+        return _complete(ctx, row, pending, answer, agent)
 
 
 def finish_saml(ctx: Context, connection_id: str, form: dict[str, Any], agent: str | None) -> Finished:
@@ -135,18 +136,41 @@ def finish_saml(ctx: Context, connection_id: str, form: dict[str, Any], agent: s
         pending = requests.Pending(row.id, None, None, None, "/organizations", False)
     else:
         raise rules.SsoRefused("IdP-initiated sign-in is off for this connection.", reason="idp_initiated")
-    with _test_refusals(pending):
+    with _recorded_refusals(ctx, row, pending):
         answer = saml_sp.consume(ctx, row, str(form.get("SAMLResponse") or ""), pending.saml_request_id)
-    return _complete(ctx, row, pending, answer, agent)
+        return _complete(ctx, row, pending, answer, agent)
 
 
 @contextmanager
-def _test_refusals(pending: requests.Pending) -> Iterator[None]:
-    """A refused answer to a connection test says where the test was started (the admin
-    portal's set-up page), so its page can lead back there."""
+def _recorded_refusals(ctx: Context, row: SsoConnection, pending: requests.Pending) -> Iterator[None]:
+    """A refused answer to a sign-in that was started here (its state was ours) is an audit
+    event, so the organization's administrators see why (a full organization records its
+    own). A refused connection test also says where the test was started (the admin portal's
+    set-up page), so its page can lead back there."""
     try:
         yield
     except rules.SsoRefused as refused:
         if pending.test:
             refused.test_started_at = pending.next_url
+        _record_refusal(ctx, row, refused, pending.test)
         raise
+
+
+def _record_refusal(ctx: Context, row: SsoConnection, refused: rules.SsoRefused, test: bool) -> None:
+    with ctx.uow() as uow:
+        events.record(
+            uow.session,
+            "user.sso_login_refused",
+            {
+                "code": refused.code,
+                "reason": refused.reason,
+                "message": refused.message,
+                "connection_id": row.id,
+                "organization_id": row.organization_id,
+                "test": test,
+            },
+            ordering_key=f"organization:{row.organization_id}",
+            now=ctx.clock.now(),
+            organization_id=row.organization_id,
+        )
+        uow.commit()

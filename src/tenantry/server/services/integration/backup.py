@@ -4,11 +4,18 @@ What moves is listed once, in ``EXPORTED_TABLES`` (parents before children): set
 attribute definitions, roles and permissions (with organization roles and inheritance),
 users with their password hashes, organizations, memberships (with the roles they hold) and
 invitations, applications, API clients and signing keys, dashboard administrators,
-webhook endpoints and the audit log — everything a user, an application, an API client or
-an administrator needs to carry on after the move. Secrets move as the
+webhook endpoints, the audit log, and the admin portal links handed to customers' IT
+administrators (each with its revocation, expiry and, for an embedded link, whether it was
+opened: a link revoked or used before the export stays so) — everything a user, an
+application, an API client or an administrator needs to carry on after the move. Secrets move as the
 digests that are stored, never in clear. Transient rows (sessions, codes, tokens, the
 e-mail outbox, lock-outs, webhook deliveries in flight) stay behind: people sign in again, clients fetch new tokens.
 A table another feature adds is exported by adding its name here.
+
+Importing an *older* export brings back what it held: a portal link revoked after that
+export works again until it expires (7 days by default), like an API client deleted since.
+After restoring an old export, revoke the links handed out before it
+(``tenantry portal-links revoke ORGANIZATION_ID`` revokes all of one organization's).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ EXPORTED_TABLES = (
     "permissions",
     "users",
     "organizations",
+    "portal_links",
     "roles",
     "role_permissions",
     "memberships",

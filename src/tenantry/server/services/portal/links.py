@@ -111,8 +111,11 @@ def create(
     embeddable: bool = False,
 ) -> LinkView:
     """A new link; its ``location`` is returned this once. Raises NotFound (organization),
-    InvalidArgument (features, validity)."""
+    InvalidArgument (features, validity), EmbeddingNeedsHttps (an embeddable link while
+    Tenantry is reached over plain http: it could never work)."""
     granted = rules.features(features)
+    if embeddable:
+        rules.ensure_embeddable(ctx.settings.https)
     token = new_secret(TOKEN_PREFIX)
     token_digest = _digest(ctx, token)  # before the transaction: the key may need its own
     with ctx.uow() as uow:
@@ -176,7 +179,9 @@ def _signature(ctx: Context, payload: str) -> str:
 
 def open_(ctx: Context, token: str | None) -> Opened:
     """Open the portal with a link's token: a signed session cookie for the browser. An
-    embeddable link opens once. Raises PortalLinkNotFound, PortalLinkUnusable."""
+    embeddable link opens once, and only over https (its cookie must work in another site's
+    frame): refused before it is used up. Raises PortalLinkNotFound, PortalLinkUnusable,
+    EmbeddingNeedsHttps."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise rules.PortalLinkNotFound()
     token_digest = _digest(ctx, token)
@@ -188,6 +193,7 @@ def open_(ctx: Context, token: str | None) -> Opened:
         now = ctx.clock.now()
         rules.ensure_usable(now, row.expires_at, row.revoked_at)
         if row.embeddable:  # single use: one conditional UPDATE decides who opened it
+            rules.ensure_embeddable(ctx.settings.https)
             claimed = uow.session.execute(
                 update(PortalLink)
                 .where(PortalLink.id == row.id, PortalLink.opened_at.is_(None))

@@ -32,7 +32,9 @@ class NewLink(BaseModel):
     embeddable: bool = Field(
         default=False,
         description="A link to open at once inside the application's page: valid 5 minutes, opens once, and "
-        "may be framed only by the origins of the registered applications' redirect URIs.",
+        "may be framed only by the origins of the registered applications' redirect URIs. Needs Tenantry on "
+        "https (its public URL): otherwise 409 failed_precondition, since browsers keep no cookie of another "
+        "site's frame over http.",
     )
 
 
