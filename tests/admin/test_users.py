@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.admin.signed_in import dashboard  # noqa: F401  (fixture)
 from tests.helpers import Api
-from tests.pages.conftest import shoot
+from tests.pages.conftest import code_in, latest_email, shoot
 
 
 def define(api: Api, key: str, type_: str, **fields: Any) -> None:
@@ -195,15 +195,17 @@ def test_edit_shows_the_validators_errors_inline_then_saves(dashboard: Page, sit
 
 
 def test_sign_out_everywhere_ends_the_users_sessions(dashboard: Page, site_api: Api, new_page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    response = site_api.signup("ada@engines.example", password="a long and unusual passphrase")
+    response = site_api.signup("ada@engines.example", password="a long and unusual passphrase", verified=False)
     assert response.status_code == 201, response.text
     user_id = response.json()["user"]["id"]
-    browser = new_page()  # Ada, signed in on the hosted pages
+    browser = new_page()  # Ada, signed in on the hosted pages (her one session)
     browser.goto("/login")
     browser.get_by_label("E-mail").fill("ada@engines.example")
     browser.get_by_label("Password").fill("a long and unusual passphrase")
     browser.get_by_role("button", name="Sign in").click()
-    expect(browser).not_to_have_url(re.compile(r"/login"))
+    browser.get_by_label("Code").fill(code_in(latest_email(site_api, "ada@engines.example", "verify_email")))
+    browser.get_by_role("button", name="Confirm").click()
+    expect(browser).to_have_url(re.compile(r"/organizations"))
 
     dashboard.goto(f"/admin/users/{user_id}")
     sessions = dashboard.get_by_role("table", name="Browser sessions")

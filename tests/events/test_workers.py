@@ -53,7 +53,7 @@ def test_signup_and_invitation_arrive_once_signed_and_in_order_across_a_worker_c
     # The receiver holds the very first request until the worker sending it is killed.
     receiver.behaviour = lambda r: (200, 60.0) if len(receiver.requests) == 1 else (200, 0)
     hook = register(api, receiver.url)
-    ada = api.signup("ada@example.com", PASSWORD).json()["user"]
+    ada = api.signup("ada@example.com", PASSWORD, verified=False).json()["user"]
     team = api.org("Team")
     api.post(f"/api/v1/memberships/organizations/{team['id']}/users/{ada['id']}", json={"roles": [{"name": "member"}]})
     assert api.accept(api.invitation_token("ada@example.com")).status_code == 200

@@ -54,7 +54,7 @@ def test_a_user_signs_in_and_the_tokens_name_them_their_organization_and_roles(s
     assert body["refresh_token"]
 
     id_token = verify(rp, body["id_token"], aud=[app.client_id], nonce="n0nce", sub=user["user"]["id"])
-    assert id_token["email"] == "ada@example.com" and id_token["email_verified"] is False
+    assert id_token["email"] == "ada@example.com" and id_token["email_verified"] is True
     assert id_token["given_name"] == "Ada" and id_token["name"] == "Ada Lovelace"
     assert id_token["oid"] == org_id and id_token["sid"]
     assert id_token["custom_attributes"] == {"department": "Engines"}

@@ -15,6 +15,7 @@ from tenantry.server.context import build_context
 from tests.helpers import Api, assert_problem
 from tests.oidc.conftest import form_token
 from tests.pages.conftest import code_in, latest_email
+from tests.security.legacy_sessions import session_from_before
 
 PASSWORD = "a long and unusual passphrase"
 LIMITS = {
@@ -76,11 +77,15 @@ def invitations_to(api: Api, email: str) -> list[dict]:
 def test_an_account_that_has_not_proved_its_address_cannot_invite(browsers, app_api):
     ada = browsers[0]
     sign_up(ada, "ada@example.com", "Acme\u00a0Payments")
-    # sign-up opens no session before the code; the password does (the address still unproved)
+    # neither sign-up nor the password opens a session before the code (SPEC §3) ...
     signed_in = ada.post(
         "/login", data={"email": "ada@example.com", "password": PASSWORD, "csrf_token": form_token(ada, "/login")}
     )
     assert signed_in.status_code == 303 and signed_in.headers["location"].startswith("/verify-email")
+    assert "tenantry_session" not in ada.cookies
+    # ... but a session opened by the password before that rule still cannot invite
+    token = session_from_before(ada.app.state.context, "ada@example.com")  # type: ignore[attr-defined]
+    ada.cookies.set("tenantry_session", token, domain="testserver.local")
     org = organization_of(app_api, "ada@example.com", "Acme\u00a0Payments")
     members = ada.get(f"/organizations/{org}/members")
     assert "data-unverified" in members.text and "Verify your e-mail address" in members.text

@@ -9,7 +9,7 @@ import pytest
 
 from tenantry import Client, OIDCClient
 from tenantry.sdk.oidc import OIDCError
-from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET
+from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, Api, confirm_address
 from tests.oidc import conftest as oidc_fixtures
 from tests.oidc.conftest import CALLBACK, PASSWORD, sign_in
 
@@ -30,6 +30,7 @@ def signed_in_user(sdk: Client, browser: httpx.Client) -> tuple[str, str]:
         user_profile={"given_name": "Ada", "custom_attributes": {"department": "Engines"}},
         organization_name="Analytical",
     )
+    confirm_address(browser, Api.login(browser), "ada@example.com", PASSWORD)  # a password alone opens nothing before
     sign_in(browser, "ada@example.com")
     return signed_up.user.id, signed_up.organization.id
 

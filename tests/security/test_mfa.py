@@ -147,7 +147,7 @@ def test_organization_requirement_and_reset_through_the_sdk(site: str, site_api:
         sdk.settings.update(mfa="optional")
         assert sdk.mfa.update_organization_settings(ada["organization"]["id"], mfa_required=True).mfa_required
         with httpx.Client(base_url=site) as browser:  # Eve's organization does not require it
-            assert _password_step(browser, "eve@example.com").headers["location"] == "/verify-email?next=/organizations"
+            assert _password_step(browser, "eve@example.com").headers["location"] == "/organizations"
         with httpx.Client(base_url=site) as browser:  # Ada's does: she enrols while signing in
             _enrolled(browser, "ada@example.com", clock)
         user_id = ada["user"]["id"]
@@ -206,3 +206,74 @@ def test_password_reset_does_not_skip_the_second_factor(site: str, users: Api, c
         )
         assert done.headers["location"].startswith("/login/mfa?")
         assert "tenantry_session" not in browser.cookies
+
+
+def _log_in(site: str, email: str, password: str) -> tuple[int, str | None, list[str], str]:
+    """What a visitor sees for a password log-in: status, destination, cookies set, page."""
+    with httpx.Client(base_url=site, timeout=30) as browser:
+        data = {"email": email, "password": password, "csrf_token": form_token(browser, "/login")}
+        answer = browser.post("/login", data=data)
+        page = re.sub(r'name="csrf_token" value="[0-9a-f]+"', "", answer.text).replace(email, "ADDRESS")
+        return answer.status_code, answer.headers.get("location"), sorted(answer.cookies.keys()), page
+
+
+def _squat(browser: httpx.Client, email: str) -> None:
+    """Sign ``email`` up on the hosted page, as somebody who does not own it would."""
+    data = {"email": email, "password": PASSWORD, "csrf_token": form_token(browser, "/signup")}
+    assert browser.post("/signup", data=data).status_code == 303
+
+
+def test_with_mfa_required_log_in_does_not_tell_addresses_apart(site: str, site_api: Api) -> None:
+    """Under the ``required`` policy (and an organization requiring it): an unknown address,
+    a wrong password (of an enrolled-to-be account or of an unproved one) answer alike; only
+    the right password reaches a second step — the enrolment for a proved address, the
+    e-mailed code (as after sign-up) for an unproved one, never its enrolment."""
+    ada = site_api.signup("ada@example.com", PASSWORD, organization={"display_name": "Strict"}).json()
+    strict = f"/api/v1/organizations/{ada['organization']['id']}/settings/mfa"
+    assert site_api.patch(strict, json={"settings": {"mfa_required": True}}).status_code == 200
+    site_api.settings(mfa="required")
+    with httpx.Client(base_url=site, timeout=30) as squatter:
+        _squat(squatter, "victim@example.com")
+
+    refused = _log_in(site, "nobody@example.com", "a wrong passphrase")
+    assert refused[:3] == (401, None, [])
+    assert _log_in(site, "ada@example.com", "a wrong passphrase") == refused
+    assert _log_in(site, "victim@example.com", "a wrong passphrase") == refused
+    assert _log_in(site, "nobody@example.com", PASSWORD) == refused
+
+    unproved = _log_in(site, "victim@example.com", PASSWORD)
+    assert unproved[:3] == (303, "/verify-email?next=/organizations", ["tenantry_signup"])
+    enrol = _log_in(site, "ada@example.com", PASSWORD)
+    assert enrol[0] == 303 and enrol[1].startswith("/login/mfa?")  # type: ignore[union-attr]
+    assert "tenantry_mfa" in enrol[2] and "tenantry_session" not in enrol[2]
+
+
+def test_proving_the_address_removes_the_squatters_authenticator(
+    site: str, site_api: Api, context, clock: FakeClock
+) -> None:  # type: ignore[no-untyped-def]
+    """A squatter holding a session of an unproved account (from before its password stopped
+    opening one) enrolled an authenticator: the owner's proof of address removes it, so it
+    neither stands between the owner and the account nor keeps a way in."""
+    from tests.pages.conftest import code_in, latest_email
+    from tests.security.legacy_sessions import session_from_before
+
+    site_api.settings(mfa="optional")
+    with httpx.Client(base_url=site, timeout=30) as squatter:
+        _squat(squatter, "victim@example.com")
+        squatter.cookies.set("tenantry_session", session_from_before(context, "victim@example.com"), domain="127.0.0.1")
+        begun = squatter.post("/profile/mfa/begin", data={"csrf_token": form_token(squatter, "/profile/mfa")})
+        totp = pyotp.TOTP(SECRET.search(begun.text).group(1))  # type: ignore[union-attr]
+        token = form_token(squatter, "/profile/mfa")
+        enrolled = squatter.post("/profile/mfa/setup", data={"code": totp.at(clock.now()), "csrf_token": token})
+        assert enrolled.status_code == 200 and RECOVERY.findall(enrolled.text)
+
+    with httpx.Client(base_url=site, timeout=30) as owner:  # the mailbox's owner signs in with an e-mailed code
+        owner.post("/login/code", data={"email": "victim@example.com", "csrf_token": form_token(owner, "/login/code")})
+        code = code_in(latest_email(site_api, "victim@example.com", "login_code"))
+        data = {"email": "victim@example.com", "code": code, "csrf_token": form_token(owner, "/login/code")}
+        signed_in = owner.post("/login/code/verify", data=data)
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/organizations"  # no second step
+        assert "tenantry_session" in owner.cookies
+    user_id = site_api.get("/api/v1/users", params={"page_size": 100}).json()["users"]
+    (victim,) = [u["id"] for u in user_id if u["email"] == "victim@example.com"]
+    assert site_api.get(f"/api/v1/users/{victim}/mfa/factors").json()["factors"] == []

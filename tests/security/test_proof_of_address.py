@@ -6,11 +6,13 @@ password, sessions and refresh tokens must die."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from tenantry.server.context import Context
 from tests.helpers import Api
 from tests.oidc.conftest import (
     App,
@@ -22,12 +24,14 @@ from tests.oidc.conftest import (
     refresh,
     register,
 )
+from tests.security.legacy_sessions import session_from_before
 
 VICTIM = "victim@corp.example"
 SQUATTER_PASSWORD = "the squatter's own passphrase"
 OWNER_PASSWORD = "the real owner's passphrase"
 CODE = re.compile(r"\b(\d{6})\b")
 TOKEN = re.compile(r"token=([A-Za-z0-9_\-]+)")
+LINK = re.compile(r"https?://[^/\s]+(/login/link\?token=[A-Za-z0-9_\-]+)")
 
 
 @pytest.fixture
@@ -37,22 +41,19 @@ def rp(site: str) -> Iterator[httpx.Client]:
         yield client
 
 
+def _sign_up(browser: httpx.Client, email: str = VICTIM) -> httpx.Response:
+    data = {"email": email, "password": SQUATTER_PASSWORD, "csrf_token": form_token(browser, "/signup")}
+    return browser.post("/signup", data=data)
+
+
 @pytest.fixture
-def squatter(site: str) -> Iterator[httpx.Client]:
-    """A browser that signed up as VICTIM through the hosted page (never verified), and is
-    signed in with the password it chose (sign-up itself opens no session before the code)."""
+def squatter(site: str, context: Context) -> Iterator[httpx.Client]:
+    """A browser that signed up as VICTIM through the hosted page (never verified); its
+    password opens no session, so it holds one from before that rule."""
     with httpx.Client(base_url=site, timeout=30) as browser:
-        response = browser.post(
-            "/signup",
-            data={"email": VICTIM, "password": SQUATTER_PASSWORD, "csrf_token": form_token(browser, "/signup")},
-        )
-        assert response.status_code == 303, response.text
-        response = browser.post(
-            "/login",
-            data={"email": VICTIM, "password": SQUATTER_PASSWORD, "csrf_token": form_token(browser, "/login")},
-        )
-        assert response.status_code == 303, response.text
-        assert "tenantry_session" in browser.cookies
+        assert _sign_up(browser).status_code == 303
+        browser.cookies.set("tenantry_session", session_from_before(context, VICTIM), domain="127.0.0.1")
+        assert browser.get("/organizations").status_code == 200
         yield browser
 
 
@@ -159,10 +160,85 @@ def test_a_password_reset_ends_the_squatters_tokens(site, site_api: Api, squatte
     assert _password_login(site, OWNER_PASSWORD) == 303
 
 
-def test_confirming_ones_own_sign_up_keeps_the_password_and_session(site, site_api: Api, squatter: httpx.Client):
-    """The code typed in the account's own session proves both the password and the mailbox."""
-    code = CODE.search(_newest(site_api, "verify_email")).group(1)  # type: ignore[union-attr]
-    response = squatter.post("/verify-email", data={"code": code, "csrf_token": form_token(squatter, "/verify-email")})
-    assert response.status_code == 303, response.text
-    assert squatter.get("/organizations").status_code == 200
-    assert _password_login(site, SQUATTER_PASSWORD) == 303
+def _log_in(browser: httpx.Client, email: str, password: str, next_url: str = "") -> httpx.Response:
+    data = {"email": email, "password": password, "csrf_token": form_token(browser, "/login"), "next": next_url}
+    return browser.post("/login", data=data)
+
+
+def _page(response: httpx.Response) -> str:
+    """A page without what differs per browser (its CSRF token)."""
+    return re.sub(r'name="csrf_token" value="[0-9a-f]+"', "", response.text)
+
+
+def test_a_password_alone_never_signs_an_unproved_address_in(site, site_api: Api, rp: httpx.Client):
+    """The squatter's password leads to the code step of a sign-up (the code goes to the
+    mailbox), never to a session or an application's tokens; the code then signs in."""
+    app = register(site_api)
+    with httpx.Client(base_url=site, timeout=30) as squatter:
+        assert _sign_up(squatter).status_code == 303
+        after_sign_up = _page(squatter.get("/verify-email"))
+    verifier, challenge = pkce()
+    with httpx.Client(base_url=site, timeout=30) as browser:
+        to_login = authorize(browser, app, challenge)  # an application's sign-in request
+        assert to_login.headers["location"].startswith("/login?")
+        next_url = parse_qs(urlsplit(to_login.headers["location"]).query)["next"][0]
+
+        answer = _log_in(browser, VICTIM, SQUATTER_PASSWORD, next_url)
+
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/verify-email?")
+        assert "tenantry_session" not in browser.cookies and "tenantry_mfa" not in browser.cookies
+        assert _page(browser.get("/verify-email")) == after_sign_up  # the sign-up's page, word for word
+        assert browser.get("/organizations").headers["location"].startswith("/login")
+        assert authorize(browser, app, challenge).headers["location"].startswith("/login?")  # no code
+        # whoever reads the mailbox finishes it, and the application's request goes on
+        code = CODE.search(_newest(site_api, "verify_email")).group(1)  # type: ignore[union-attr]
+        done = browser.post(
+            "/verify-email", data={"code": code, "next": next_url, "csrf_token": form_token(browser, "/verify-email")}
+        )
+        assert done.status_code == 303 and done.headers["location"] == next_url
+        tokens = exchange(rp, app, callback_params(browser.get(next_url))["code"], verifier)
+        assert tokens.status_code == 200, tokens.text
+    assert _password_login(site, SQUATTER_PASSWORD) == 303  # password and mailbox proved together: kept
+
+
+def test_log_in_answers_do_not_tell_an_unproved_account_from_an_unknown_address(site, site_api: Api):
+    """Wrong passwords (of a verified or an unproved account) and unknown addresses answer
+    alike; the right password of an unproved account answers as a sign-up does (whether the
+    address was new or registered), with the same cookies."""
+    assert site_api.signup("known@corp.example", OWNER_PASSWORD).status_code == 201
+    with httpx.Client(base_url=site, timeout=30) as browser:
+        assert _sign_up(browser).status_code == 303
+
+    def refused(email: str, password: str) -> tuple[int, str]:
+        with httpx.Client(base_url=site, timeout=30) as browser:
+            answer = _log_in(browser, email, password)
+            return answer.status_code, _page(answer).replace(email, "EMAIL")
+
+    wrong = refused("known@corp.example", "not the password at all")
+    assert wrong[0] == 401
+    assert refused(VICTIM, "not the password at all") == wrong
+    assert refused("nobody@corp.example", "not the password at all") == wrong
+    assert refused("nobody@corp.example", SQUATTER_PASSWORD) == wrong
+
+    def continued(step: Callable[[httpx.Client], httpx.Response]) -> tuple[int, str, set[str]]:
+        with httpx.Client(base_url=site, timeout=30) as browser:
+            answer = step(browser)
+            return answer.status_code, answer.headers["location"], set(answer.cookies.keys())
+
+    signed_up = continued(lambda b: _sign_up(b, "known@corp.example"))  # a registered address: no account made
+    assert signed_up == (303, "/verify-email?next=/organizations", {"tenantry_signup"})
+    assert continued(lambda b: _log_in(b, VICTIM, SQUATTER_PASSWORD)) == signed_up
+
+
+def test_opening_a_magic_link_ends_the_squatters_access(site, site_api: Api, squatter: httpx.Client, rp: httpx.Client):
+    app = register(site_api)
+    stolen_refresh = _refresh_token(squatter, rp, app)
+    site_api.settings(sign_in_methods={"magic_link": True, "magic_link_lifetime_seconds": 300})
+
+    with httpx.Client(base_url=site, timeout=30) as owner:
+        owner.post("/login/code", data={"email": VICTIM, "csrf_token": form_token(owner, "/login/code")})
+        link = LINK.search(_newest(site_api, "login_code")).group(1)  # type: ignore[union-attr]
+        assert owner.get(link).status_code == 303
+        assert owner.get("/organizations").status_code == 200
+
+    _assert_squatter_is_out(site, squatter, rp, app, stolen_refresh)

@@ -121,7 +121,7 @@ def link_outcome(
     if account_exists and not account_verified:
         raise SocialSignInRefused(
             "An account with this e-mail address exists, but its address is not confirmed yet, so it cannot be "
-            "linked. Sign in with your password or an e-mailed code first; then this provider works too.",
+            "linked. Sign in with an e-mailed code first (that proves it); then this provider works too.",
             reason="account_unverified",
         )
     if account_exists:

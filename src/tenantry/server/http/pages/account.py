@@ -90,8 +90,7 @@ async def signup_submit(request: Request) -> Response:
         # show the same "check your e-mail" page a new account gets, with the same cookie
         # (naming no account), so that no later page tells the two apart either.
         send_later = await run_in_threadpool(mail_requests.ask, ctx, mail_requests.ACCOUNT_EXISTS, text(form, "email"))
-        response = redirect(f"/verify-email?next={quote(next_url)}")
-        set_signup_cookie(request, response, PendingSignUp(text(form, "email"), new_id("usr")))
+        response = _to_code_step(request, text(form, "email"), new_id("usr"), next_url)
         response.background = BackgroundTask(send_later)
         return response
     except (ValidationError, TenantryError) as exc:
@@ -109,9 +108,7 @@ async def signup_submit(request: Request) -> Response:
     # No session yet: the e-mailed code signs the new account in (a session now would be
     # what a sign-up with a registered address cannot have, and tell the two apart).
     await run_in_threadpool(login.send_verification_code, ctx, result.user.id)
-    response = redirect(f"/verify-email?next={quote(next_url)}")
-    set_signup_cookie(request, response, PendingSignUp(text(form, "email"), result.user.id))
-    return response
+    return _to_code_step(request, text(form, "email"), result.user.id, next_url)
 
 
 @router.get("/verify-email")
@@ -253,7 +250,20 @@ async def login_submit(request: Request) -> Response:
     except TenantryError as exc:
         limiter(request).hit("password", address(request), text(form, "email"))
         return await render_login(request, status_code=401, values=form, error=exc, next=next_url)
+    if isinstance(token, login.ProveAddress):  # never verified: on to the code, as after sign-up
+        return _to_code_step(request, text(form, "email"), token.user_id, next_url)
     return await _signed_in(request, token, next_url)
+
+
+def _to_code_step(request: Request, email: str, user_id: str, next_url: str) -> Response:
+    """The "check your e-mail" step of a hosted sign-up (its code signs the account in), for
+    a sign-up (``user_id`` naming no account when the address was registered) and for a
+    password sign-in of an account whose address was never proved: the same page."""
+    response = redirect(f"/verify-email?next={quote(next_url)}")
+    if session_token(request):  # the code page serves a signed-in session first: not this one
+        clear_session_cookie(response)
+    set_signup_cookie(request, response, PendingSignUp(email, user_id))
+    return response
 
 
 async def _home_realm(request: Request, email: str, next_url: str) -> Response | None:

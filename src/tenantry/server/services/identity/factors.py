@@ -361,9 +361,15 @@ def reset(ctx: Context, user_id: str) -> int:
     """Remove every second factor of the user (administrator's reset). Returns how many."""
     with ctx.uow() as uow:
         repo.user(uow.session, user_id, for_update=True)
-        removed = _remove(uow.session, user_id, None, ctx.clock.now())
+        removed = remove_all_in(uow.session, user_id, ctx.clock.now())
         uow.commit()
         return removed
+
+
+def remove_all_in(session: Session, user_id: str, now: datetime) -> int:
+    """In the caller's transaction: every second factor, recovery code and pending sign-in
+    of the user (proof.take_over: whoever enrolled them may not be the mailbox's owner)."""
+    return _remove(session, user_id, None, now)
 
 
 def _remove(session: Session, user_id: str, factor_id: str | None, now: datetime) -> int:

@@ -19,6 +19,8 @@ e-mails through services/identity/mail_requests.py, which writes them after answ
 Codes are 6 digits, live 10 minutes, allow 5 tries, are consumed by one conditional UPDATE,
 and are stored as HMACs under a key kept outside the database (``server_secrets.code_key``).
 A code or reset link used on an account never verified takes it over for the mailbox's owner (``proof.take_over``).
+The password of such an account opens nothing (``ProveAddress``): anybody may have typed the
+address at sign-up, so its code step (``finish_sign_up``) comes first, as after a hosted sign-up.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import EmailCode, Membership, User
+from tenantry.server.db.models import EmailCode, EmailRecord, Membership, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain import lockout
 from tenantry.server.domain.errors import TenantryError, Unauthenticated
@@ -69,18 +71,34 @@ class InvalidResetLink(TenantryError):
 
 
 def _mail(ctx: Context, uow: UnitOfWork, kind: str, user: User, subject: str, **variables: object) -> None:
+    """In ``uow``: the e-mail to ``user``; for a ``stand_in`` the same work, then thrown away."""
     settings = environment.load(uow.session)
-    ctx.mailer.enqueue(
-        uow,
-        render(
-            kind,
-            to=user.email,
-            subject=subject.format(app=settings.branding.app_name),
-            branding=settings.branding,
-            meta_name=settings.organization_meta_name,
-            **variables,
-        ),
+    message = render(
+        kind,
+        to=user.email,
+        subject=subject.format(app=settings.branding.app_name),
+        branding=settings.branding,
+        meta_name=settings.organization_meta_name,
+        **variables,
     )
+    if user in uow.session:
+        ctx.mailer.enqueue(uow, message)
+        return
+    row = EmailRecord(id=new_id("eml"), kind=kind, to_address=user.email, subject="", status="discarded")
+    row.created_at, row.body_text = ctx.clock.now(), message.text
+    uow.session.add(row)
+    uow.session.flush()  # the INSERT a real message costs ...
+    uow.session.delete(row)
+    uow.session.flush()  # ... and gone again in the same transaction
+
+
+def stand_in(email: str) -> User:
+    """An unsaved account for an address nobody registered. The after-answer e-mail work of
+    the enumeration-safe pages (mail_requests.py) runs for it as for a real account — the
+    same statements, digest and rendering — and keeps nothing, so that work costs an unknown
+    address what it costs a registered one: it shares the processor with whatever request
+    comes next, whose time would tell them apart otherwise (bench/enumeration_profile.py)."""
+    return User(id=new_id("usr"), email=email)
 
 
 def _issue_code(
@@ -95,18 +113,18 @@ def _issue_code(
     )
     code = code or f"{secrets.randbelow(10**6):06d}"
     row_id = new_id("otc")
-    uow.session.add(
-        EmailCode(
-            id=row_id,
-            user_id=user.id,
-            purpose=purpose,
-            secret_hash=keyed_digest(server_secrets.code_key(ctx), f"{row_id}:{code}"),
-            attempts=0,
-            created_at=now,
-            expires_at=now + CODE_LIFETIME,
-            **link,
-        )
+    row = EmailCode(
+        id=row_id,
+        user_id=user.id,
+        purpose=purpose,
+        secret_hash=keyed_digest(server_secrets.code_key(ctx), f"{row_id}:{code}"),
+        attempts=0,
+        created_at=now,
+        expires_at=now + CODE_LIFETIME,
+        **link,
     )
+    if user in uow.session:  # a stand_in's code is computed like any, and kept nowhere
+        uow.session.add(row)
     return code
 
 
@@ -139,11 +157,23 @@ def _consume_code(ctx: Context, session: Session, user_id: str, purpose: str, co
     return bool(consumed)
 
 
+@dataclass(frozen=True)
+class ProveAddress:
+    """The password was right, but the account's address was never proved: anybody may
+    have typed it at sign-up (SPEC §3). No session, no second factor: the code e-mailed to
+    the address (``finish_sign_up``) is the way in, as after a hosted sign-up."""
+
+    user_id: str
+    email: str
+
+
 @counts_sign_in("password")
-def login_with_password(ctx: Context, email: str, password: str, user_agent: str | None = None) -> str:
-    """A session token for the right e-mail and password; raises Unauthenticated otherwise,
-    in the same time whether or not the account exists, and PasswordLoginLocked while
-    password sign-in for the address is paused (a pause never checks the password)."""
+def login_with_password(ctx: Context, email: str, password: str, user_agent: str | None = None) -> str | ProveAddress:
+    """A session token for the right e-mail and password of a verified account, or
+    ``ProveAddress`` for an account never verified (a code is e-mailed to it; at most
+    VERIFY_ON_LOGIN_PER_DAY, never while one still works). Raises Unauthenticated
+    otherwise, in the same time whether or not the account exists, and PasswordLoginLocked
+    while password sign-in for the address is paused (a pause never checks the password)."""
     signin.check_not_required(ctx, email)  # SPEC §11: an SSO-only domain refuses passwords
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
@@ -151,12 +181,16 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
         user = repo.user_by_email(uow.session, email)
         stored = user.password_hash if user else None
         user_id = user.id if user else None
+        verified = user.email_verified if user else False
     if not verify_password(password, stored) or user_id is None:
         with ctx.uow() as uow:
             state = lockouts.record_failure(uow.session, email, now)
             uow.commit()
         lockout.check(state, now)  # this failure may have started a pause: say so now
         raise Unauthenticated("The e-mail or password is not right.")
+    if not verified:  # a password alone never acts for an address nobody proved (SPEC §3)
+        send_verification_code(ctx, user_id, on_login=True)
+        return ProveAddress(user_id, email)
     with ctx.uow() as uow:
         lockouts.clear(uow.session, email)
         token = _sign_in(uow, user_id, now, user_agent, amr=["pwd"])
@@ -165,11 +199,10 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
 
 
 def login_code_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:
-    """In ``uow``: a sign-in code and its e-mail, if the account exists."""
-    user = repo.user_by_email(uow.session, email)
-    if user is not None:
-        code = _issue_code(ctx, uow, user, LOGIN, ctx.clock.now())
-        _mail(ctx, uow, "login_code", user, "Your {app} sign-in code", code=code)
+    """In ``uow``: a sign-in code and its e-mail, if the account exists (else the same work for a ``stand_in``)."""
+    user = repo.user_by_email(uow.session, email) or stand_in(email)
+    code = _issue_code(ctx, uow, user, LOGIN, ctx.clock.now())
+    _mail(ctx, uow, "login_code", user, "Your {app} sign-in code", code=code)
 
 
 @counts_sign_in("email_code")
@@ -278,28 +311,26 @@ def account_exists_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:
 
 
 def reset_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:
-    """In ``uow``: a reset link and its e-mail, if the account exists."""
+    """In ``uow``: a reset link and its e-mail, if the account exists (else the same work for a ``stand_in``)."""
     now = ctx.clock.now()
-    user = repo.user_by_email(uow.session, email)
-    if user is None:
-        return
+    user = repo.user_by_email(uow.session, email) or stand_in(email)
     uow.session.execute(
         update(EmailCode)
         .where(EmailCode.user_id == user.id, EmailCode.purpose == RESET, EmailCode.consumed_at.is_(None))
         .values(consumed_at=now)
     )
     token = new_secret()
-    uow.session.add(
-        EmailCode(
-            id=new_id("otc"),
-            user_id=user.id,
-            purpose=RESET,
-            secret_hash=digest(token),
-            attempts=0,
-            created_at=now,
-            expires_at=now + RESET_LIFETIME,
-        )
+    row = EmailCode(
+        id=new_id("otc"),
+        user_id=user.id,
+        purpose=RESET,
+        secret_hash=digest(token),
+        attempts=0,
+        created_at=now,
+        expires_at=now + RESET_LIFETIME,
     )
+    if user in uow.session:
+        uow.session.add(row)
     reset_url = f"{ctx.settings.public_url}/reset-password?{urlencode({'token': token})}"
     _mail(ctx, uow, "reset_password", user, "Reset your {app} password", reset_url=reset_url)
 
