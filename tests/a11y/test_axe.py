@@ -139,6 +139,19 @@ SCREENS = {
     "admin /admin/events": "admin-audit-log",
     "admin /admin/outbox": "admin-outbox",
     "e-mail invitation": "email-invitation",
+    "user /profile/mfa": "profile-two-step",
+    "admin /admin/roles": "admin-roles",
+    "admin /admin/mfa": "admin-mfa",
+    "admin /admin/organizations/{organization_id}/domains": "admin-domains",
+    "admin /admin/organizations/{organization_id}/connections": "admin-connections",
+    "admin /admin/organizations/{organization_id}/connections/{connection_id}": "admin-connection",
+    "admin /admin/organizations/{organization_id}/directories/{directory_id}": "admin-directory",
+    "admin /admin/organizations/{organization_id}/provisioning": "admin-provisioning-log",
+    "visitor /portal/domains": "portal-domains",
+    "visitor /portal/sso": "portal-sso",
+    "visitor /portal/sso/{connection_id}": "portal-connection-guide",
+    "visitor /portal/directories": "portal-directories",
+    "visitor /portal/log": "portal-log",
 }
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 

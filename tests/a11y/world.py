@@ -281,5 +281,16 @@ def build(api: Api, context: Context, clock: Any, brand_colour: str) -> World:
             f"/admin/organizations/{acme}": "/admin/organizations/{organization_id}",
             f"/admin/users/{owner_id}": "/admin/users/{user_id}",
             "/": "/organizations",
+            f"/admin/organizations/{acme}/domains": "/admin/organizations/{organization_id}/domains",
+            f"/admin/organizations/{acme}/connections": "/admin/organizations/{organization_id}/connections",
+            f"/admin/organizations/{acme}/connections/{connection['id']}": (
+                "/admin/organizations/{organization_id}/connections/{connection_id}"
+            ),
+            f"/admin/organizations/{acme}/directories/{directory_id}": (
+                "/admin/organizations/{organization_id}/directories/{directory_id}"
+            ),
+            f"/admin/organizations/{acme}/provisioning": "/admin/organizations/{organization_id}/provisioning",
+            **{page: page.split("?")[0] for page in portal_pages},
+            f"/portal/sso/{connection['id']}?session=open": "/portal/sso/{connection_id}",
         },
     )

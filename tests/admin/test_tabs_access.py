@@ -45,6 +45,7 @@ ROUTES = (  # (method, path template); {action} stands for both confirmation pag
     ("GET", "/admin/organizations/{organization_id}"),
     ("POST", "/admin/organizations/{organization_id}"),
     ("POST", "/admin/organizations/{organization_id}/limits"),
+    ("POST", "/admin/organizations/{organization_id}/mfa"),
     ("POST", "/admin/organizations/{organization_id}/portal-link"),
     ("GET", "/admin/organizations/{organization_id}/delete"),
     ("POST", "/admin/organizations/{organization_id}/delete"),

@@ -57,7 +57,7 @@ def test_a_passkey_registered_on_the_profile_page_signs_in_without_a_password(br
 
             # Where the browser offers passkeys in the e-mail field's autofill (conditional UI), the
             # virtual authenticator answers at once: the log-in page signs straight back in.
-            page.get_by_role("button", name="Sign out").click()
+            page.get_by_role("button", name="Sign out", exact=True).click()
             expect(page).to_have_url(re.compile(r"/organizations$"))
             expect(page.locator("main")).to_contain_text("Signed in as ada@example.com")
 
