@@ -3,20 +3,23 @@ one organization's directory against ``tenantry serve``, as Okta and Entra ID pu
 
 For each database: a scratch database, one ``tenantry serve``, an organization with a seat
 limit (so every create runs the seat check: the limit is N + 10), a directory and its
-token, two groups mapped to roles. Then, from ``--concurrency`` client threads:
+token. Then, from ``--concurrency`` client threads:
 
-1. **users**: ``POST /Users`` of N users (userName, name, work e-mail, externalId, the
+1. **groups**: ``POST /Groups`` of G empty groups; two of them are then mapped to roles;
+2. **users**: ``POST /Users`` of N users (userName, name, work e-mail, externalId, the
    enterprise extension's department), each answered 201;
-2. **groups**: ``POST /Groups`` of G empty groups, then their members added by
-   ``PATCH /Groups/{id}`` in batches of 100 (Entra ID's shape; Okta's is the same PATCH).
+3. **members**: the groups' members added by ``PATCH /Groups/{id}`` in batches of 100
+   (Entra ID's shape; Okta's is the same PATCH), recomputing mapped roles.
    Memberships are spread the way directories look: every user in exactly one of 20
    department groups, plus 0 to 4 of the other G - 20 groups (team, project, app-access),
    chosen with Zipf-like weights so a few groups are large and most are small.
 
-Prints elapsed time, requests/s and server CPU-seconds per phase, and whether the seat check
+Prints elapsed time, requests/s and server CPU-seconds per phase as each ends, whether the seat check
 stays constant-time: the median and p95 time per create of the first 1,000 creates against
 the last 1,000 (the organization then holds ~N members). Finally checks the result through
-the API (N directory users, G groups, N seats used) and shows the load average.
+the API (N directory users, G groups, N seats used) and shows the load average. With
+``--remap``, also times changing the group → role mapping once every user is in: that
+recomputes every member's roles in one transaction (slow at 10,000; see RESULTS.md).
 
     .venv/bin/python -m bench.scim_sync [sqlite] [postgresql] [--users 10000] [--groups 200] [--concurrency 4]
 """
@@ -24,6 +27,7 @@ the API (N directory users, G groups, N seats used) and shows the load average.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import threading
@@ -135,9 +139,10 @@ def timed(server: Server, name: str, action: Callable[[], Sequence[Any]]) -> tup
     return Phase(name, len(results), time.perf_counter() - started, cpu_seconds([server.pid]) - cpu, load), results
 
 
-def sync(kind: str, users: int, groups: int, concurrency: int, seed: int) -> None:
-    print(f"## {kind}: {users} users, {groups} groups, {concurrency} concurrent requests")
-    with scratch_database(kind, "tenantry_bench_scim") as url, running_server(url) as server, server.api() as api:
+def sync(kind: str, users: int, groups: int, concurrency: int, seed: int, remap_too: bool) -> None:
+    print(f"## {kind}: {users} users, {groups} groups, {concurrency} concurrent requests", flush=True)
+    name = f"tenantry_bench_scim_{os.getpid()}"  # runs on both databases may go side by side
+    with scratch_database(kind, name) as url, running_server(url) as server, server.api() as api:
         org = api.post("/api/v1/organizations", json={"display_name": "Directory sync"}).json()["organization"]["id"]
         limited = api.patch(
             f"/api/v1/organizations/{org}/settings/usermanagement", json={"settings": {"max_allowed_users": users + 10}}
@@ -149,27 +154,40 @@ def sync(kind: str, users: int, groups: int, concurrency: int, seed: int) -> Non
         pusher = Pusher(server, directory_id, token, concurrency)
         department_of, members = memberships(users, groups, seed)
 
-        def create_user(i: int) -> Callable[[httpx.Client], httpx.Response]:
-            return lambda client: client.post("/Users", json=user_body(i, department_of[i]))
-
-        user_phase, answers = timed(server, "users", lambda: pusher.run((create_user(i) for i in range(users)), 201))
-        user_ids = [answer["id"] for _, answer in answers]
-        per_create = [seconds for seconds, _ in answers]
-
         def create_group(g: int) -> Callable[[httpx.Client], httpx.Response]:
             name = f"Department {g}" if g < DEPARTMENTS else f"Team {g}"
             return lambda client: client.post("/Groups", json={"schemas": [CORE_GROUP], "displayName": name})
 
+        def create_user(i: int) -> Callable[[httpx.Client], httpx.Response]:
+            return lambda client: client.post("/Users", json=user_body(i, department_of[i]))
+
+        # The groups first, so the administrator maps two of them to roles before the users
+        # arrive (a mapping change recomputes every member's roles: timed on its own below).
         group_phase, made = timed(server, "groups", lambda: pusher.run((create_group(g) for g in range(groups)), 201))
+        print(group_phase.line(), flush=True)
         group_ids = [answer["id"] for _, answer in made]
-        # Two groups give roles (admins and a large team), so member changes recompute roles.
         assignments = [{"group_id": group_ids[0], "role_name": "admin"}]
         if groups > DEPARTMENTS:
             assignments.append({"group_id": group_ids[DEPARTMENTS], "role_name": "member"})
-        api.put(
-            f"/api/v1/organizations/{org}/directories/{directory_id}/groups/-/roles:assign",
-            json={"assignments": assignments},
-        ).raise_for_status()
+        remap = f"/api/v1/organizations/{org}/directories/{directory_id}/groups/-/roles:assign"
+        api.put(remap, json={"assignments": assignments}).raise_for_status()
+
+        user_phase, answers = timed(server, "users", lambda: pusher.run((create_user(i) for i in range(users)), 201))
+        print(user_phase.line(), flush=True)
+        user_ids = [answer["id"] for _, answer in answers]
+        per_create = [seconds for seconds, _ in answers]
+        window = min(WINDOW, max(1, users // 4))
+        first, last = per_create[:window], per_create[-window:]
+        print(
+            f"time per create, first {window} vs last {window} (the organization then has ~{users} members): "
+            f"median {statistics.median(first) * 1000:.1f} ms vs {statistics.median(last) * 1000:.1f} ms "
+            f"(x{statistics.median(last) / statistics.median(first):.2f}), "
+            f"p95 {percentile(first, 0.95) * 1000:.1f} ms vs {percentile(last, 0.95) * 1000:.1f} ms",
+            flush=True,
+        )
+        tenth = max(1, users // 10)
+        medians = [statistics.median(per_create[i : i + tenth]) * 1000 for i in range(0, users - tenth + 1, tenth)]
+        print("median ms per create by tenth of the sync: " + " ".join(f"{m:.0f}" for m in medians), flush=True)
 
         def add(group_id: str, batch: list[int]) -> Callable[[httpx.Client], httpx.Response]:
             value = [{"value": user_ids[u]} for u in batch]
@@ -182,20 +200,14 @@ def sync(kind: str, users: int, groups: int, concurrency: int, seed: int) -> Non
             for start in range(0, len(member_list), BATCH)
         ]
         member_phase, _ = timed(server, "members", lambda: pusher.run(patches, 200))
-
-        for phase in (user_phase, group_phase, member_phase):
-            print(phase.line())
+        print(member_phase.line(), flush=True)
         total = user_phase.seconds + group_phase.seconds + member_phase.seconds
         count = user_phase.requests + group_phase.requests + member_phase.requests
-        print(f"{'total':<8} {count:>6} requests in {total:7.1f} s = {count / total:6.1f} req/s")
-        window = min(WINDOW, max(1, users // 4))
-        first, last = per_create[:window], per_create[-window:]
-        print(
-            f"time per create, first {window} vs last {window} (the organization then has ~{users} members): "
-            f"median {statistics.median(first) * 1000:.1f} ms vs {statistics.median(last) * 1000:.1f} ms "
-            f"(x{statistics.median(last) / statistics.median(first):.2f}), "
-            f"p95 {percentile(first, 0.95) * 1000:.1f} ms vs {percentile(last, 0.95) * 1000:.1f} ms"
-        )
+        print(f"{'total':<8} {count:>6} requests in {total:7.1f} s = {count / total:6.1f} req/s", flush=True)
+        if remap_too:
+            started = time.perf_counter()
+            api.put(remap, json={"assignments": assignments[::-1]}, timeout=1800).raise_for_status()
+            print(f"re-mapping the group roles with {users} members: {time.perf_counter() - started:.1f} s")
         sizes = sorted((len(m) for m in members), reverse=True)
         print(
             f"memberships: {sum(sizes)} ({sum(sizes) / users:.1f} per user); group sizes largest {sizes[:3]}, "
@@ -217,10 +229,11 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4, help="simultaneous SCIM requests (default 4)")
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--remap", action="store_true", help="also time a group-role mapping change at the end")
     args = parser.parse_args()
     header("SCIM initial sync (bench/scim_sync.py)")
     for kind in args.databases:
-        sync(kind, args.users, args.groups, args.concurrency, args.seed)
+        sync(kind, args.users, args.groups, args.concurrency, args.seed, args.remap)
 
 
 if __name__ == "__main__":

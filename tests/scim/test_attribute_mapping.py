@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from tenantry.server.context import Context
@@ -16,6 +17,7 @@ from tests.helpers import Api, assert_problem
 from tests.scim.scim import CORE_USER, ENTERPRISE, Scim, directory, user_body
 
 DEPARTMENT = f"{ENTERPRISE}:department"
+pytestmark = pytest.mark.once  # path checks and the form: nothing here depends on the database
 
 
 def _attributes(api: Api, *keys: str) -> None:
