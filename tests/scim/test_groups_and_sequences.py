@@ -225,7 +225,14 @@ def test_the_directory_cannot_take_away_the_last_admin(api: Api, http: TestClien
     assert _roles(api, org, "ada@acme.com") == ["admin"] and _status(api, org, "ada@acme.com") == "ACTIVE"
     assert _members(scim, admins["id"]) == [ada["id"]]
     refused = api.get("/api/v1/events", params={"type": "directory.user_refused"}).json()["events"]
-    assert [e["data"]["code"] for e in refused] == ["last_admin"]
+    assert [e["data"]["code"] for e in refused] == ["last_admin"] * 4  # every refusal, oldest first
+    named = [e["data"].get("group") or e["data"]["user"] for e in refused]
+    assert [n.get("display_name") or n.get("user_name") for n in named] == [
+        "Admins",
+        "ada@acme.com",
+        "ada@acme.com",
+        "Admins",
+    ]
 
     # A second manager: now the directory may move the power from Ada to Bob.
     moved = scim.patch(

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
         "enumeration_timing",
         "ceilings",
         "roles_tokens",
+        "scim_sync",
     ],
 )
 def test_bench_script_starts(script):

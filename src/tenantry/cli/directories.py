@@ -1,8 +1,10 @@
 """``tenantry directories …``: an organization's SCIM directories from a shell, through the
 SDK: create one, generate or rotate its bearer token, map groups to roles and attributes,
-and see the users and groups its identity provider pushed."""
+and see the users and groups its identity provider pushed, and its provisioning log."""
 
 from __future__ import annotations
+
+from itertools import islice
 
 import typer
 
@@ -12,6 +14,7 @@ from tenantry.sdk.directories import DirectorySecretCreated
 DIRECTORY_COLUMNS = ["id", "name", "directory_provider", "enabled", "directory_endpoint", "total_users", "total_groups"]
 USER_COLUMNS = ["id", "preferred_username", "email", "active", "user_id"]
 GROUP_COLUMNS = ["id", "display_name", "total_users"]
+LOG_COLUMNS = ["create_time", "operation", "resource_type", "subject", "outcome"]  # --json: all fields
 
 
 def register(app: typer.Typer) -> None:
@@ -119,5 +122,35 @@ def _directories() -> typer.Typer:
     def groups(organization_id: str, directory_id: str, as_json: bool = JsonOption) -> None:
         with client() as sdk:
             show(sdk.directories.groups(organization_id, directory_id), GROUP_COLUMNS, as_json)
+
+    @directories.command("log")
+    @api_command
+    def log(
+        organization_id: str,
+        directory_id: str,
+        outcome: list[str] = typer.Option([], help="created, updated, … or a refusal's code (repeat)."),
+        operation: list[str] = typer.Option([], help="CREATE, REPLACE, UPDATE or DELETE (repeat)."),
+        resource_type: list[str] = typer.Option([], help="USER or GROUP (repeat)."),
+        failed: bool | None = typer.Option(None, "--failed/--succeeded", help="Only refused, or only done, calls."),
+        since: str | None = typer.Option(None, help="At or after this ISO 8601 time; without an offset, UTC."),
+        until: str | None = typer.Option(None, help="Before this ISO 8601 time; without an offset, UTC."),
+        limit: int = typer.Option(50, min=1, help="Show at most this many entries."),
+        as_json: bool = JsonOption,
+    ) -> None:
+        """The provisioning log, newest first: the SCIM writes of the identity provider and
+        how each ended (kept 30 days)."""
+        with client() as sdk:
+            rows = sdk.directories.operations(
+                organization_id,
+                directory_id,
+                outcomes=outcome,
+                operations=operation,
+                resource_types=resource_type,
+                succeeded=None if failed is None else not failed,
+                since=since,
+                until=until,
+                page_size=min(limit, 100),
+            )
+            show(list(islice(rows, limit)), LOG_COLUMNS, as_json)
 
     return directories

@@ -8,7 +8,7 @@ returned only in that answer.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -90,6 +90,22 @@ class DirectoryGroup(Model):
     group_detail: dict[str, Any] = {}
 
 
+class DirectoryOperation(Model):
+    """One SCIM write in a directory's provisioning log, and how it ended."""
+
+    id: str
+    directory_id: str
+    operation: str  # CREATE | REPLACE | UPDATE | DELETE
+    resource_type: str  # USER | GROUP
+    resource_id: str | None = None
+    subject: str | None = None  # the userName or group displayName sent
+    http_status: int
+    outcome: str  # created | replaced | updated | deleted, or the refusal's code
+    succeeded: bool
+    message: str | None = None
+    create_time: datetime
+
+
 def _base(organization_id: str) -> str:
     return f"/api/v1/organizations/{organization_id}/directories"
 
@@ -163,3 +179,32 @@ class Directories(Resource):
     def groups(self, organization_id: str, directory_id: str, *, page_size: int = 100) -> Iterator[DirectoryGroup]:
         path = f"{_base(organization_id)}/{directory_id}/groups"
         return self._r.pages(PageCall(path, "groups", DirectoryGroup, page_size=page_size))
+
+    def operations(
+        self,
+        organization_id: str,
+        directory_id: str,
+        *,
+        outcomes: Sequence[str] = (),
+        operations: Sequence[str] = (),
+        resource_types: Sequence[str] = (),
+        succeeded: bool | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[DirectoryOperation]:
+        """The provisioning log, newest first: the SCIM writes the identity provider made and
+        how each ended, narrowed by outcome (``created``, ``organization_user_limit_reached``…),
+        operation (CREATE, REPLACE, UPDATE, DELETE), resource type (USER, GROUP), success and
+        time (``since`` inclusive, ``until`` exclusive)."""
+        params: dict[str, Any] = {
+            "outcome": list(outcomes) or None,
+            "operation": [o.upper() for o in operations] or None,
+            "resource_type": [r.upper() for r in resource_types] or None,
+            "succeeded": None if succeeded is None else str(succeeded).lower(),
+            "since": since.isoformat() if isinstance(since, datetime) else since,
+            "until": until.isoformat() if isinstance(until, datetime) else until,
+        }
+        filters = {key: value for key, value in params.items() if value is not None}
+        path = f"{_base(organization_id)}/{directory_id}/operations"
+        return self._r.pages(PageCall(path, "operations", DirectoryOperation, filters, page_size))

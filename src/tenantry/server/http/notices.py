@@ -67,6 +67,7 @@ DASHBOARD: Mapping[str, str] = {
     "connection_deleted": "Connection deleted.",
     "directory_saved": "Directory saved.",
     "roles_saved": "Roles saved; members' roles follow their groups now.",
+    "attributes_mapped": "Attribute mapping saved; it applies to each user the next time the directory sends them.",
     "directory_deleted": "Directory deleted; its users keep their accounts and memberships.",
 }
 

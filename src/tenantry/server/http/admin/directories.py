@@ -1,5 +1,6 @@
 """An organization's directories on the dashboard (SPEC §12): create one (its SCIM base URL
-and bearer token, shown once), rotate the token, delete it."""
+and bearer token, shown once), rotate the token, map groups to roles and SCIM attributes to
+custom attributes, delete it."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from tenantry.server.http.notices import with_notice
 from tenantry.server.http.pages.forms import text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.services.directory import attributes
 from tenantry.server.services.membership import roles
-from tenantry.server.services.provisioning import directories
+from tenantry.server.services.provisioning import attribute_paths, directories
 
 router = APIRouter(
     route_class=RetryingRoute,
@@ -29,6 +31,17 @@ router = APIRouter(
 )
 PROVIDER_OPTIONS = provider_options(directories.PROVIDERS)
 GROUPS_SHOWN = PageRequest(100)  # the groups whose roles the page sets (the API pages through more)
+MAP_FIELD = "map."  # the form field of custom attribute <key> is "map.<key>"
+# Profile fields every directory fills the same way (resources.profile_values), shown beside
+# the editable mapping so an administrator sees the whole picture.
+FIXED_MAPPING = (
+    ("userName, emails (primary or work)", "E-mail address"),
+    ("name.givenName", "Given name"),
+    ("name.familyName", "Family name"),
+    ("displayName (else name.formatted)", "Name"),
+    ("locale", "Locale"),
+    ("phoneNumbers (primary)", "Phone number"),
+)
 
 
 async def list_page(request: Request, organization_id: str, **extra: Any) -> Response:
@@ -49,6 +62,7 @@ async def detail_page(request: Request, organization_id: str, directory_id: str,
     found = await run_in_threadpool(directories.get, ctx, organization_id, directory_id)
     groups = await run_in_threadpool(directories.list_groups, ctx, organization_id, directory_id, GROUPS_SHOWN)
     available = await run_in_threadpool(roles.list_roles, ctx, organization_id)
+    defined = await run_in_threadpool(attributes.list_all, ctx)
     return await section_page(
         request,
         organization_id,
@@ -58,6 +72,10 @@ async def detail_page(request: Request, organization_id: str, directory_id: str,
         groups=groups,
         mapped={a["group_id"]: a["role_name"] for a in found.role_assignments},
         role_options=[("", "Default role")] + [(r.name, r.display_name) for r in available],
+        definitions=[a.definition for a in defined],
+        attribute_map={m["key"]: m["map_to"] for m in found.attribute_mappings},
+        fixed_mapping=FIXED_MAPPING,
+        suggested_paths=attribute_paths.SUGGESTED,
         **extra,
     )
 
@@ -133,6 +151,30 @@ async def assign_roles(request: Request, organization_id: str, directory_id: str
     except TenantryError as exc:
         return await refused(partial(detail_page, request, organization_id, directory_id), exc, form, "roles")
     return redirect(with_notice(f"/admin/organizations/{organization_id}/directories/{directory_id}", "roles_saved"))
+
+
+@router.post("/{directory_id}/attributes")
+async def map_attributes(request: Request, organization_id: str, directory_id: str) -> Response:
+    """SCIM attribute → custom attribute: each ``map.<key>`` filled in (empty: not mapped)."""
+    form = await check_csrf(request)
+    chosen = [
+        {"key": name.removeprefix(MAP_FIELD), "map_to": value.strip()}
+        for name, value in form.items()
+        if name.startswith(MAP_FIELD) and value.strip()
+    ]
+
+    def field_of(service_field: str) -> str:  # attributes.<index>.map_to -> map.<key>
+        _, index, _ = service_field.split(".", 2)
+        return MAP_FIELD + chosen[int(index)]["key"]
+
+    try:
+        await run_in_threadpool(directories.update_attributes, context(request), organization_id, directory_id, chosen)
+    except TenantryError as exc:
+        page = partial(detail_page, request, organization_id, directory_id)
+        return await refused(page, exc, form, "attributes", field_of)
+    return redirect(
+        with_notice(f"/admin/organizations/{organization_id}/directories/{directory_id}", "attributes_mapped")
+    )
 
 
 @router.post("/{directory_id}/delete")

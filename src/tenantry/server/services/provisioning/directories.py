@@ -21,7 +21,7 @@ from tenantry.server.services.directory.attributes import load_definitions
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import ledger
 from tenantry.server.services.membership import roles as catalogue
-from tenantry.server.services.provisioning import resources, roles, tokens
+from tenantry.server.services.provisioning import attribute_paths, resources, roles, tokens
 
 NAME_MAX_LENGTH = 255  # the column's: every caller (API body, dashboard, portal) is held to it
 PROVIDERS = ("OKTA", "GOOGLE", "MICROSOFT_AD", "AUTH0", "ONELOGIN", "JUMPCLOUD", "PING_IDENTITY", "CUSTOM")
@@ -308,22 +308,47 @@ def update_attributes(
     ctx: Context, organization_id: str, directory_id: str, mappings: list[dict[str, str]]
 ) -> DirectoryView:
     """Replace the attribute mapping (custom attribute ``key`` ← SCIM path ``map_to``);
-    applied to users as the directory next pushes them. Raises InvalidArgument."""
+    applied to users as the directory next pushes them. Raises InvalidArgument naming every
+    bad entry (``attributes.<index>.key`` / ``.map_to``)."""
     with ctx.uow() as uow:
         session = uow.session
         row = _row(session, organization_id, directory_id, lock=True)
-        defined = {definition.key for definition in load_definitions(session)}
-        for index, mapping in enumerate(mappings):
-            if mapping["key"] not in defined:
-                raise InvalidArgument(
-                    f"No custom attribute {mapping['key']!r}.",
-                    [FieldError(f"attributes.{index}.key", "not_found", "define the attribute first")],
-                )
-        row.attribute_mappings = [{"key": m["key"], "map_to": m["map_to"]} for m in mappings]
-        row.updated_at = ctx.clock.now()
+        cleaned = [{"key": m["key"], "map_to": m["map_to"].strip()} for m in mappings]
+        problems = _mapping_problems(session, cleaned)
+        if problems:
+            raise InvalidArgument(problems[0].message, problems)
+        row.attribute_mappings = cleaned
+        now = ctx.clock.now()
+        row.updated_at = now
         view = _view(ctx, session, row)
+        _event(session, "directory.updated", view, now)
         uow.commit()
         return view
+
+
+def _mapping_problems(session: Session, mappings: list[dict[str, str]]) -> list[FieldError]:
+    defined = {definition.key for definition in load_definitions(session)}
+    problems: list[FieldError] = []
+    seen: set[str] = set()
+    for index, mapping in enumerate(mappings):
+        key = mapping["key"]
+        if key not in defined:
+            problems.append(
+                FieldError(
+                    f"attributes.{index}.key",
+                    "not_found",
+                    f"There is no custom attribute {key!r}: define it on the User Attributes tab first.",
+                )
+            )
+        elif key in seen:
+            problems.append(
+                FieldError(f"attributes.{index}.key", "already_mapped", f"{key!r} is mapped twice; map it once.")
+            )
+        seen.add(key)
+        wrong = attribute_paths.problem(mapping["map_to"], f"attributes.{index}.map_to")
+        if wrong is not None:
+            problems.append(wrong)
+    return problems
 
 
 def list_users(ctx: Context, organization_id: str, directory_id: str, request: PageRequest) -> Page[DirectoryUserView]:

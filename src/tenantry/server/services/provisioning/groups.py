@@ -18,7 +18,7 @@ from tenantry.server.db.models import Directory, DirectoryGroup, DirectoryGroupM
 from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, NotFound
 from tenantry.server.domain.ids import new_id
 from tenantry.server.services.membership import ledger
-from tenantry.server.services.provisioning import filters, resources, roles
+from tenantry.server.services.provisioning import filters, resources, roles, seats
 from tenantry.server.services.provisioning.protocol import POLICY, GroupModel
 from tenantry.server.services.provisioning.users import directory
 
@@ -180,7 +180,32 @@ def patch(ctx: Context, directory_id: str, group_id: str, operations: PatchOp[An
     return _change(ctx, directory_id, group_id, changed)
 
 
+def _who(group_id: str, resource: GroupModel | None = None) -> dict[str, Any]:
+    """What a ``directory.user_refused`` event says of a refused group change."""
+    name = resource.display_name if resource is not None else None
+    return {"group": {"id": group_id, "display_name": name}}
+
+
 def _change(ctx: Context, directory_id: str, group_id: str, change: Callable[[GroupModel], GroupModel]) -> GroupModel:
+    """Raises LastAdmin (recorded as a refusal) when the mapped roles would demote the
+    organization's last manager."""
+    holder: list[GroupModel] = []
+
+    def remember(old: GroupModel) -> GroupModel:
+        holder.append(change(old))
+        return holder[-1]
+
+    return seats.refusing(
+        ctx,
+        directory_id,
+        lambda: _who(group_id, holder[-1] if holder else None),
+        lambda: _write_change(ctx, directory_id, group_id, remember),
+    )
+
+
+def _write_change(
+    ctx: Context, directory_id: str, group_id: str, change: Callable[[GroupModel], GroupModel]
+) -> GroupModel:
     with ctx.uow() as uow:
         session = uow.session
         found = directory(session, directory_id)
@@ -199,11 +224,19 @@ def _change(ctx: Context, directory_id: str, group_id: str, change: Callable[[Gr
 
 
 def delete(ctx: Context, directory_id: str, group_id: str) -> None:
+    """Raises LastAdmin (recorded as a refusal) when the group's mapped roles were the
+    last manager's power."""
+    who = _who(group_id)
+    seats.refusing(ctx, directory_id, lambda: who, lambda: _delete(ctx, directory_id, group_id, who))
+
+
+def _delete(ctx: Context, directory_id: str, group_id: str, who: dict[str, Any]) -> None:
     with ctx.uow() as uow:
         session = uow.session
         found = directory(session, directory_id)
         ledger.lock_organization(session, found.organization_id)
         row = _row(session, directory_id, group_id)
+        who["group"]["display_name"] = row.display_name
         touched = _set_members(session, row, {})
         session.delete(row)
         session.flush()

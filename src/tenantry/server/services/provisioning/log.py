@@ -6,7 +6,8 @@ Rows older than ``RETENTION`` go when the worker calls ``prune``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 
@@ -16,7 +17,7 @@ from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_sequential_id
 from tenantry.server.domain.pagination import Page, PageRequest
-from tenantry.server.services.read_models.provisioning_log import ProvisioningOperation, operation
+from tenantry.server.services.read_models.provisioning_log import SUCCESSES, ProvisioningOperation, operation
 
 RETENTION = timedelta(days=30)
 
@@ -60,18 +61,54 @@ def record(ctx: Context, entry: Entry) -> None:
         uow.commit()
 
 
+@dataclass(frozen=True)
+class LogFilter:
+    """What narrows the log; each given filter narrows further. ``outcomes`` and ``methods``
+    match any of their values; ``since`` is inclusive, ``until`` exclusive."""
+
+    outcomes: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    resource_types: tuple[str, ...] = ()
+    succeeded: bool | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def where(self) -> list[Any]:
+        column = DirectoryOperation
+        clauses: list[Any] = []
+        if self.outcomes:
+            clauses.append(column.outcome.in_(self.outcomes))
+        if self.methods:
+            clauses.append(column.method.in_(self.methods))
+        if self.resource_types:
+            clauses.append(column.resource_type.in_(self.resource_types))
+        if self.succeeded is not None:
+            succeeded = column.outcome.in_(SUCCESSES)
+            clauses.append(succeeded if self.succeeded else ~succeeded)
+        if self.since is not None:
+            clauses.append(column.created_at >= self.since)
+        if self.until is not None:
+            clauses.append(column.created_at < self.until)
+        return clauses
+
+
 def page(
-    ctx: Context, organization_id: str, request: PageRequest, directory_id: str | None = None
+    ctx: Context,
+    organization_id: str,
+    request: PageRequest,
+    directory_id: str | None = None,
+    narrowed: LogFilter = LogFilter(),
 ) -> Page[ProvisioningOperation]:
-    """The organization's log, newest first, of one directory when ``directory_id`` is given.
-    Raises NotFound (organization, or a directory not of this organization)."""
+    """The organization's log, newest first, of one directory when ``directory_id`` is given,
+    narrowed by ``narrowed``. Raises NotFound (organization, or a directory not of this
+    organization)."""
     with ctx.uow(readonly=True) as uow:
         session = uow.session
         if session.get(Organization, organization_id) is None:
             raise NotFound(f"No organization with id {organization_id!r}.")
         rows = session.execute(select(Directory.id, Directory.name).where(Directory.organization_id == organization_id))
         names = {ident: name for ident, name in rows.all()}
-        where = [DirectoryOperation.organization_id == organization_id]
+        where = [DirectoryOperation.organization_id == organization_id, *narrowed.where()]
         if directory_id:
             if directory_id not in names:
                 raise NotFound(f"No directory with id {directory_id!r} in this organization.")

@@ -11,7 +11,8 @@ with LastAdmin, as everywhere else (SPEC §9).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,7 @@ from tenantry.server.services.integration import events
 from tenantry.server.services.membership import access, ledger, lifecycle
 
 UPDATED = "user.organization_membership_updated"
+T = TypeVar("T")
 
 
 def follow(
@@ -73,13 +75,27 @@ def end(ctx: Context, session: Session, org: Organization, user: User) -> None:
     sessions.end_for_organization(session, user.id, org.id, ctx.clock.now())
 
 
+def refusing(ctx: Context, directory_id: str, who: Callable[[], dict[str, Any]], action: Callable[[], T]) -> T:
+    """``action``; when it is refused (organization full, last admin), the refusal event
+    naming ``who()`` (``{"user": …}`` or ``{"group": …}``) is recorded in its own
+    transaction and the refusal raised."""
+    try:
+        return action()
+    except (OrganizationUserLimitReached, LastAdmin) as refusal:
+        record_refusal(ctx, directory_id, refusal, who())
+        raise
+
+
 def record_refusal(
-    ctx: Context, directory: Directory, refusal: OrganizationUserLimitReached | LastAdmin, who: dict[str, Any]
+    ctx: Context, directory_id: str, refusal: OrganizationUserLimitReached | LastAdmin, who: dict[str, Any]
 ) -> None:
     """The audit event (and webhook) for a provisioning call refused because the
     organization is full or would lose its last manager, in its own transaction: the
-    refused change was rolled back whole."""
+    refused change was rolled back whole. A directory deleted meanwhile leaves nothing."""
     with ctx.uow() as uow:
+        directory = uow.session.get(Directory, directory_id)
+        if directory is None:
+            return
         events.record(
             uow.session,
             "directory.user_refused",
@@ -88,7 +104,7 @@ def record_refusal(
                 "organization_id": directory.organization_id,
                 "code": refusal.code,
                 "message": refusal.message,
-                "user": who,
+                **who,
             },
             ordering_key=f"directory:{directory.id}",
             now=ctx.clock.now(),

@@ -24,9 +24,7 @@ from tenantry.server.domain.domains import email_domain
 from tenantry.server.domain.errors import (
     AlreadyExists,
     FieldError,
-    LastAdmin,
     NotFound,
-    OrganizationUserLimitReached,
 )
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.types import email_key
@@ -62,21 +60,7 @@ def _row(session: Session, directory_id: str, user_id: str) -> DirectoryUser:
 
 def _who(resource: UserModel) -> dict[str, Any]:
     emails = [e.value for e in resource.emails or [] if e.value]
-    return {"user_name": resource.user_name, "external_id": resource.external_id, "emails": emails}
-
-
-def _refusing(
-    ctx: Context, directory_id: str, who: Callable[[], dict[str, Any]], action: Callable[[], UserModel]
-) -> UserModel:
-    """``action``; when it is refused (organization full, last admin), the refusal event
-    naming ``who()`` is recorded in its own transaction and the refusal raised."""
-    try:
-        return action()
-    except (OrganizationUserLimitReached, LastAdmin) as refusal:
-        with ctx.uow(readonly=True) as uow:
-            found = directory(uow.session, directory_id)
-        seats.record_refusal(ctx, found, refusal, who())
-        raise
+    return {"user": {"user_name": resource.user_name, "external_id": resource.external_id, "emails": emails}}
 
 
 def _view(ctx: Context, session: Session, row: DirectoryUser) -> UserModel:
@@ -111,7 +95,7 @@ def create(ctx: Context, directory_id: str, resource: UserModel) -> tuple[UserMo
             uow.commit()
             return view
 
-    view = _refusing(ctx, directory_id, lambda: _who(resource), run)
+    view = seats.refusing(ctx, directory_id, lambda: _who(resource), run)
     return view, created
 
 
@@ -250,7 +234,7 @@ def _list_in_python(
 
 def replace(ctx: Context, directory_id: str, user_id: str, resource: UserModel) -> UserModel:
     """PUT: the resource becomes what was sent (``id`` stays)."""
-    return _refusing(
+    return seats.refusing(
         ctx, directory_id, lambda: _who(resource), lambda: _change(ctx, directory_id, user_id, lambda _old: resource)
     )
 
@@ -268,10 +252,10 @@ def patch(ctx: Context, directory_id: str, user_id: str, operations: PatchOp[Any
         holder.append(changed(old))
         return holder[-1]
 
-    return _refusing(
+    return seats.refusing(
         ctx,
         directory_id,
-        lambda: _who(holder[-1]) if holder else {"id": user_id},
+        lambda: _who(holder[-1]) if holder else {"user": {"id": user_id}},
         lambda: _change(ctx, directory_id, user_id, remember),
     )
 
@@ -315,21 +299,27 @@ def _follow_address(session: Session, row: DirectoryUser, user: User) -> None:
 def delete(ctx: Context, directory_id: str, user_id: str) -> None:
     """DELETE: the membership ends (seat back, tokens and sessions for this organization
     end); the Tenantry user goes too when this directory created it and it has no other
-    membership or directory left (SPEC §12)."""
-    with ctx.uow() as uow:
-        session = uow.session
-        found = directory(session, directory_id)
-        row = _row(session, directory_id, user_id)
-        user = ledger.lock_user(session, row.user_id)
-        org = ledger.lock_organization(session, found.organization_id)
-        seats.end(ctx, session, org, user)
-        created_user = row.created_user
-        session.delete(row)
-        session.flush()
-        if created_user and _unattached(session, user.id):
-            events.user_event(session, "user.deleted", user, ctx.clock.now())
-            session.delete(user)
-        uow.commit()
+    membership or directory left (SPEC §12). Raises LastAdmin (recorded as a refusal)."""
+    who: dict[str, Any] = {"user": {"id": user_id}}
+
+    def run() -> None:
+        with ctx.uow() as uow:
+            session = uow.session
+            found = directory(session, directory_id)
+            row = _row(session, directory_id, user_id)
+            who["user"] = {"id": row.id, "user_name": row.user_name, "external_id": row.external_id}
+            user = ledger.lock_user(session, row.user_id)
+            org = ledger.lock_organization(session, found.organization_id)
+            seats.end(ctx, session, org, user)
+            created_user = row.created_user
+            session.delete(row)
+            session.flush()
+            if created_user and _unattached(session, user.id):
+                events.user_event(session, "user.deleted", user, ctx.clock.now())
+                session.delete(user)
+            uow.commit()
+
+    seats.refusing(ctx, directory_id, lambda: who, run)
 
 
 def _unattached(session: Session, user_id: str) -> bool:

@@ -3,15 +3,18 @@ DirectoryService shapes: ``/api/v1/organizations/{organization_id}/directories``
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx, Paging
 from tenantry.server.http.retry import RetryingRoute
-from tenantry.server.services.provisioning import directories
+from tenantry.server.services.provisioning import directories, log
 from tenantry.server.services.read_models import directories as read
+from tenantry.server.services.read_models import provisioning_log
 from tenantry.server.services.read_models.directories import (
     AttributeMappings,
     Directory,
@@ -164,4 +167,86 @@ def list_directory_groups(ctx: Ctx, organization_id: str, directory_id: str, pag
         total_size=page.total_size,
         next_page_token=page.next_page_token,
         prev_page_token=page.prev_page_token,
+    )
+
+
+# The provisioning log: Scalekit has no such list, so it takes the shape of Tenantry's other
+# lists (cursor pages, upper-case enums, repeatable filters like GET /api/v1/events).
+Operation = Literal["CREATE", "REPLACE", "UPDATE", "DELETE"]
+ResourceType = Literal["USER", "GROUP"]
+METHODS: dict[str, str] = {"CREATE": "POST", "REPLACE": "PUT", "UPDATE": "PATCH", "DELETE": "DELETE"}
+OPERATIONS = {method: operation for operation, method in METHODS.items()}
+
+
+class DirectoryOperation(BaseModel):
+    id: str = Field(description="dop_…; ids grow with time")
+    directory_id: str
+    operation: Operation = Field(description="What the identity provider asked: POST, PUT, PATCH or DELETE")
+    resource_type: ResourceType
+    resource_id: str | None = Field(description="The SCIM id of the User or Group, when known")
+    subject: str | None = Field(description="The userName or group displayName, as sent")
+    http_status: int = Field(description="The HTTP status the SCIM call was answered with")
+    outcome: str = Field(
+        description="created, replaced, updated or deleted; else the refusal's stable code "
+        "(organization_user_limit_reached, last_admin, uniqueness, invalidValue…)"
+    )
+    succeeded: bool
+    message: str | None = Field(description="Why it was refused, for humans")
+    create_time: datetime
+
+
+class DirectoryOperationList(Paged):
+    operations: list[DirectoryOperation]
+
+
+def _operation(found: provisioning_log.ProvisioningOperation) -> DirectoryOperation:
+    return DirectoryOperation(
+        id=found.id,
+        directory_id=found.directory_id,
+        operation=OPERATIONS[found.method],  # type: ignore[arg-type]
+        resource_type=found.resource_type.upper(),  # type: ignore[arg-type]
+        resource_id=found.resource_id,
+        subject=found.subject,
+        http_status=found.status,
+        outcome=found.outcome,
+        succeeded=found.succeeded,
+        message=found.message,
+        create_time=found.create_time,
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+@router.get(ONE + "/operations", response_model=DirectoryOperationList)
+def list_directory_operations(
+    ctx: Ctx,
+    organization_id: str,
+    directory_id: str,
+    paging: Paging,
+    outcome: Annotated[list[str] | None, Query(description="An outcome or error code; repeat for several")] = None,
+    operation: Annotated[list[Operation] | None, Query(description="Repeat for several")] = None,
+    resource_type: Annotated[list[ResourceType] | None, Query(description="Repeat for both")] = None,
+    succeeded: Annotated[bool | None, Query(description="Only the calls that succeeded (true) or failed")] = None,
+    since: Annotated[datetime | None, Query(description="At or after; ISO 8601, without an offset UTC")] = None,
+    until: Annotated[datetime | None, Query(description="Before; ISO 8601, without an offset UTC")] = None,
+) -> DirectoryOperationList:
+    """The directory's provisioning log, newest first: every SCIM write (create, replace,
+    update, delete of a User or Group) its identity provider made in the last 30 days, with
+    how it ended, refused calls included. Reads are not logged."""
+    narrowed = log.LogFilter(
+        outcomes=tuple(outcome or ()),
+        methods=tuple(METHODS[o] for o in operation or ()),
+        resource_types=tuple(r.title() for r in resource_type or ()),
+        succeeded=succeeded,
+        since=_utc(since),
+        until=_utc(until),
+    )
+    page = log.page(ctx, organization_id, paging, directory_id, narrowed)
+    return DirectoryOperationList(
+        operations=[_operation(o) for o in page.items],
+        next_page_token=page.next_page_token,
+        prev_page_token=page.prev_page_token,
+        total_size=page.total_size,
     )
