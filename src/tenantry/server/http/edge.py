@@ -78,10 +78,12 @@ class Edge:
 
         cap = body_limit.cap_for(content_type, api_bytes=self.api_bytes, form_bytes=self.form_bytes)
         declared = body_limit.content_length(length)
-        # The server frames a body by its Content-Length, so one declared within the cap cannot
-        # pass it, and an HTTP/1 request with neither header has no body: no count needed.
-        bodiless = length is None and not chunked and scope.get("http_version", "1.1").startswith("1")
-        if not ((declared is not None and declared <= cap) or bodiless):
+        # Without Transfer-Encoding the server frames a body by its Content-Length, so one
+        # declared within the cap cannot pass it, and an HTTP/1 request with neither header has
+        # no body: no count needed. Anything else is counted as it arrives.
+        http1 = scope.get("http_version", "1.1").startswith("1")
+        framed = not chunked and ((declared is not None and declared <= cap) or (length is None and http1))
+        if not framed:
             receive = body_limit.limited(receive, cap, declared)
 
         if self.record_metrics:
