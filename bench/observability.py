@@ -1,5 +1,5 @@
-"""Per-request cost of the observability middleware (request id, metrics, no tracing): the same
-ASGI application called directly in-process, with the middleware and without it, in alternating
+"""Per-request cost of the request metrics in the edge middleware (http/edge.py): the same
+ASGI application called directly in-process, with metrics on and off, in alternating
 rounds, on ``GET /healthz`` and ``GET /api/v1/organizations/{id}`` (SQLite).
 
     python -m bench.observability [--requests 2000] [--rounds 5]
@@ -26,7 +26,7 @@ from bench.common import header
 from tenantry.server.app import create_app
 from tenantry.server.context import build_context
 from tenantry.server.db.migrate import upgrade
-from tenantry.server.http.observability import Observability
+from tenantry.server.http.edge import Edge
 from tenantry.server.settings import Settings
 
 
@@ -41,7 +41,9 @@ def build(database: Path, *, observed: bool) -> FastAPI:
     upgrade(ctx.engine)
     app = create_app(context=ctx)
     if not observed:
-        app.user_middleware = [m for m in app.user_middleware if m.cls is not Observability]
+        for middleware in app.user_middleware:
+            if middleware.cls is Edge:
+                middleware.kwargs["record_metrics"] = False
     return app
 
 
@@ -82,7 +84,7 @@ async def per_request(app: FastAPI, path: str, headers: list[tuple[bytes, bytes]
 
 
 async def bare_cost(count: int) -> tuple[float, float]:
-    """µs per request of an empty ASGI app, alone and inside the middleware (no routing noise)."""
+    """µs per request of an empty ASGI app, alone and inside the edge middleware (no routing noise)."""
 
     class Route:
         path_format = "/api/v1/organizations/{organization_id}"
@@ -92,7 +94,7 @@ async def bare_cost(count: int) -> tuple[float, float]:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    wrapped = Observability(empty, record_metrics=True, tracer=None)
+    wrapped = Edge(empty, record_metrics=True, tracer=None, hsts=False, api_bytes=1 << 20, form_bytes=1 << 16)
     scope = {"type": "http", "method": "GET", "path": "/x", "headers": [(b"host", b"bench")]}
 
     async def receive() -> dict[str, Any]:

@@ -8,12 +8,13 @@ token endpoint). A declared ``Content-Length`` over the cap is refused at the fi
 without reading the body; a body without one (``Transfer-Encoding: chunked``) is counted as it
 arrives and refused as soon as it passes the cap. The refusal is ``PayloadTooLarge``, which
 the application answers with ``413 payload_too_large`` (problem JSON, or a page for forms).
+The edge middleware (http/edge.py) applies it.
 """
 
 from __future__ import annotations
 
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive
 
 _FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
@@ -33,46 +34,33 @@ def _size(cap: int) -> str:
     return f"{cap // 1024} KiB" if cap % 1024 == 0 else f"{cap} bytes"
 
 
-class BodyLimit:
-    """ASGI middleware: wraps ``receive`` so that reading past the cap raises PayloadTooLarge
-    inside the application, where its exception handlers turn it into the right answer."""
-
-    def __init__(self, app: ASGIApp, *, api_bytes: int, form_bytes: int) -> None:
-        self.app = app
-        self.api_bytes = api_bytes
-        self.form_bytes = form_bytes
-
-    def cap_for(self, scope: Scope) -> int:
-        content_type = dict(scope.get("headers") or ()).get(b"content-type", b"").lower()
-        return self.form_bytes if content_type.startswith(_FORM_TYPES) else self.api_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        cap = self.cap_for(scope)
-        declared = _content_length(scope)
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
-            if declared is not None and declared > cap:
-                raise PayloadTooLarge(cap)  # refused before a byte of the body is read
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > cap:
-                    raise PayloadTooLarge(cap)
-            return message
-
-        await self.app(scope, limited, send)
+def cap_for(content_type: bytes | None, *, api_bytes: int, form_bytes: int) -> int:
+    return form_bytes if content_type is not None and content_type.lower().startswith(_FORM_TYPES) else api_bytes
 
 
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers") or ():
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+def limited(receive: Receive, cap: int, declared: int | None) -> Receive:
+    """``receive``, raising PayloadTooLarge inside the application (where its exception
+    handlers turn it into the right answer) once the body passes the cap."""
+    received = 0
+
+    async def limited_receive() -> Message:
+        nonlocal received
+        if declared is not None and declared > cap:
+            raise PayloadTooLarge(cap)  # refused before a byte of the body is read
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > cap:
+                raise PayloadTooLarge(cap)
+        return message
+
+    return limited_receive
+
+
+def content_length(value: bytes | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None

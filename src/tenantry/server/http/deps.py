@@ -22,7 +22,13 @@ def get_context(request: Request) -> Context:
     return context
 
 
-Ctx = Annotated[Context, Depends(get_context)]
+async def _context(request: Request) -> Context:
+    """``get_context`` as a dependency. Async because FastAPI runs a plain ``def`` dependency on
+    a worker thread: one more thread hop on every API request for an attribute read (issue 18)."""
+    return get_context(request)
+
+
+Ctx = Annotated[Context, Depends(_context)]
 
 
 async def require_client(ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
@@ -41,7 +47,7 @@ async def require_client(ctx: Ctx, credentials: Annotated[HTTPAuthorizationCrede
     return client_id
 
 
-def pagination(
+async def pagination(  # async: no worker-thread hop for parsing two query parameters
     page_size: Annotated[int | None, Query(description="Items per page (default 50, at most 100)")] = None,
     page_token: Annotated[
         str | None, Query(description="next_page_token or prev_page_token of an earlier page")

@@ -1,33 +1,26 @@
-"""Operations over HTTP: a request id on every answer, request metrics, traces, and the
-``/metrics`` and ``/readyz`` endpoints (``/healthz`` stays a liveness probe that touches nothing).
-
-The middleware is pure ASGI and does little per request: a header scan, two label look-ups and a
-clock read (bench/observability.py measures it).
+"""Operations over HTTP: the ``/metrics`` and ``/readyz`` endpoints (``/healthz`` stays a
+liveness probe that touches nothing) and the route label of a request. The request id, request
+metrics and traces are the edge middleware's (http/edge.py; bench/observability.py measures it).
 """
 
 from __future__ import annotations
 
 import hmac
-import time
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from tenantry.server.context import Context
-from tenantry.server.email.jobs import jobs
 from tenantry.server.http.retry import RetryingRoute
-from tenantry.server.observability import metrics, tracing
-from tenantry.server.observability.logs import request_id, request_id_from
-from tenantry.server.services.integration import operations, origins
+from tenantry.server.observability import metrics
+from tenantry.server.services.integration import operations
 
 # RetryingRoute like every route (tests/unit/test_layering.py), though neither runs a transaction
 readiness = APIRouter(include_in_schema=False, route_class=RetryingRoute)
 exposition = APIRouter(include_in_schema=False, route_class=RetryingRoute)
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def route_template(scope: Scope) -> str:
@@ -42,57 +35,6 @@ def route_template(scope: Scope) -> str:
         return template
     mounted = scope.get("root_path", "")[len(scope.get("app_root_path", "")) :]
     return f"{mounted}/{{path}}" if mounted else metrics.UNMATCHED_ROUTE
-
-
-def _incoming_request_id(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"x-request-id":
-            return value.decode("latin-1")
-    return None
-
-
-class Observability:
-    def __init__(self, app: ASGIApp, *, record_metrics: bool, tracer: Any | None) -> None:
-        self.app = app
-        self.record_metrics = record_metrics
-        self.tracer = tracer
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        rid = request_id_from(_incoming_request_id(scope))
-        token = request_id.set(rid)
-        client = scope.get("client")
-        origins.set_for_request(client[0] if client else None)  # sessions record it (services/integration/origins.py)
-        span = tracing.RequestSpan(self.tracer, scope["method"], scope["headers"]) if self.tracer else None
-        status = 500  # unless an answer starts: an exception escaped to the outermost handler
-        started = time.perf_counter()
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
-            await send(message)
-
-        if self.record_metrics:
-            metrics.http_in_flight.inc()
-        jobs.request_started()  # background e-mail work waits for the process to be idle
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            jobs.request_ended()
-            route = route_template(scope)
-            if self.record_metrics:
-                metrics.http_in_flight.dec()
-                method = scope["method"] if scope["method"] in _METHODS else "OTHER"  # clients choose methods
-                counted, timed = metrics.http_series(method, route, status)
-                counted.inc()
-                timed.observe(time.perf_counter() - started)
-            if span is not None:
-                span.end(scope["method"], route, status, rid)
-            request_id.reset(token)
 
 
 def _context(request: Request) -> Context:
@@ -131,7 +73,7 @@ async def metrics_endpoint(request: Request) -> Response:
 
 
 def install(app: FastAPI, ctx: Context) -> None:
-    """Add the middleware (outermost of ours, so it times everything) and the endpoints."""
+    """Add the endpoints (the per-request part is in the edge middleware, http/edge.py)."""
     settings = ctx.settings
     # Routes of the application itself, ahead of the included routers (which FastAPI walks
     # route by route): probes and scrapes are matched at once (issue 18).
@@ -139,4 +81,3 @@ def install(app: FastAPI, ctx: Context) -> None:
     if settings.metrics_enabled:
         metrics.watch_pool(ctx.engine)
         app.router.routes.extend(exposition.routes)
-    app.add_middleware(Observability, record_metrics=settings.metrics_enabled, tracer=tracing.tracer())

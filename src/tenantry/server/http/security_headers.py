@@ -1,4 +1,4 @@
-"""Security headers on every response (pure ASGI: no per-request overhead beyond a dict).
+"""Security headers on every response (added by the one edge middleware, http/edge.py).
 
 The CSP allows no inline script or style, no plugins and no framing (a response may set its
 own: the embedded admin portal allows the registered applications' origins to frame it, and
@@ -11,8 +11,6 @@ leaking to other sites.
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
     "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
@@ -23,27 +21,20 @@ _COMMON = [
     (b"x-frame-options", b"DENY"),
     (b"content-security-policy", CSP.encode()),
 ]
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+_OURS = frozenset(name for name, _ in [*_COMMON, _HSTS])
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
-        self.app = app
-        self.headers = _COMMON + ([(b"strict-transport-security", b"max-age=31536000")] if hsts else [])
+def headers_for(*, hsts: bool) -> list[tuple[bytes, bytes]]:
+    return _COMMON + ([_HSTS] if hsts else [])
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                own = dict(message.get("headers", []))
-                present = set(own)
-                if b"frame-ancestors 'none'" not in own.get(b"content-security-policy", b"frame-ancestors 'none'"):
-                    present.add(b"x-frame-options")  # a page that may be framed (the embedded portal)
-                message["headers"] = list(message.get("headers", [])) + [
-                    header for header in self.headers if header[0] not in present
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def completed(headers: list[tuple[bytes, bytes]], ours: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A response's headers plus each of ``ours`` it did not set itself."""
+    if not any(name in _OURS for name, _ in headers):
+        return [*headers, *ours]  # the usual case: a response that sets none of them
+    own = dict(headers)
+    present = set(own)
+    if b"frame-ancestors 'none'" not in own.get(b"content-security-policy", b"frame-ancestors 'none'"):
+        present.add(b"x-frame-options")  # a page that may be framed (the embedded portal)
+    return [*headers, *(header for header in ours if header[0] not in present)]
