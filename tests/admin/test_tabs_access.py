@@ -70,6 +70,7 @@ ROUTES = (  # (method, path template); {action} stands for both confirmation pag
     ("GET", "/admin/organizations/{organization_id}/directories"),
     ("POST", "/admin/organizations/{organization_id}/directories"),
     ("GET", "/admin/organizations/{organization_id}/directories/{directory_id}"),
+    ("POST", "/admin/organizations/{organization_id}/directories/{directory_id}/attributes"),
     ("POST", "/admin/organizations/{organization_id}/directories/{directory_id}"),
     ("POST", "/admin/organizations/{organization_id}/directories/{directory_id}/rotate"),
     ("POST", "/admin/organizations/{organization_id}/directories/{directory_id}/roles"),

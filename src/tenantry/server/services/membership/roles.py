@@ -159,7 +159,9 @@ def default_role(session: Session, kind: Literal["creator", "member"]) -> Role:
 def member_default(session: Session, organization_id: str) -> Role:
     """The role a new member of the organization gets when none is named: the organization's
     own choice (``set_organization_default``), else the environment's default member role."""
-    chosen = session.scalar(select(Organization.default_member_role_id).where(Organization.id == organization_id))
+    # The organization is usually loaded (and locked) already: the identity map answers, no statement.
+    org = session.get(Organization, organization_id)
+    chosen = org.default_member_role_id if org is not None else None
     found = session.get(Role, chosen) if chosen else None
     return found if found is not None else default_role(session, "member")
 
