@@ -231,21 +231,3 @@ def started_cluster(
         cluster = Cluster(urls, clock_file)
         stack.callback(cluster.close)
         yield cluster
-
-
-def confirm_signed_in(browser: httpx.Client, api: Api, email: str) -> None:
-    """The signed-in ``browser`` types the code e-mailed to ``email`` on the "Check your
-    e-mail" page, as the account's owner does: joining from the switcher needs a verified
-    address (SPEC §3, proof of address)."""
-    import re
-
-    emails = api.get("/api/v1/emails", params={"to": email, "page_size": 100}).json()["emails"]
-    sent = [e for e in emails if e["kind"] == "verify_email"]
-    assert sent, f"no verification e-mail for {email}"
-    found = re.search(r"\b(\d{6})\b", sent[-1]["text"])
-    assert found, sent[-1]["text"]
-    page = browser.get("/verify-email")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token, page.text[:300]
-    verified = browser.post("/verify-email", data={"code": found.group(1), "csrf_token": token.group(1)})
-    assert verified.status_code in (200, 303), verified.text[:300]

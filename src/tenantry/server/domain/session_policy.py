@@ -59,7 +59,8 @@ def minutes(value: int, unit: str | None, field: str) -> int:
     if factor is None:
         raise InvalidArgument.field(f"{field}_unit", "invalid", "MINUTES, HOURS or DAYS")
     total = value * factor
-    if not MINIMUM <= timedelta(minutes=total) <= MAXIMUM:
+    # Compared as minutes: a huge value must be refused, not overflow timedelta (a 500).
+    if not MINIMUM.total_seconds() // 60 <= total <= MAXIMUM.total_seconds() // 60:
         raise InvalidArgument.field(field, "out_of_range", "must be 5 minutes to 90 days")
     return total
 
