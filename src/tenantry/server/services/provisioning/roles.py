@@ -22,19 +22,28 @@ from tenantry.server.services.membership import roles as catalogue
 from tenantry.server.services.read_models.views import held_roles
 
 
-def mapped(session: Session, directory: Directory, directory_user_id: str) -> list[str]:
-    """The role names ``directory_user_id`` gets from its groups; empty = the default member
-    role."""
+def _roles_by_group(directory: Directory) -> dict[str, list[str]]:
+    """The directory's group → role mapping: role names by group id."""
     by_group: dict[str, list[str]] = {}
     for assignment in directory.role_assignments or []:
         by_group.setdefault(str(assignment["group_id"]), []).append(str(assignment["role_name"]))
+    return by_group
+
+
+def _names(by_group: dict[str, list[str]], group_ids: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({name for group_id in group_ids for name in by_group.get(group_id, [])}))
+
+
+def mapped(session: Session, directory: Directory, directory_user_id: str) -> list[str]:
+    """The role names ``directory_user_id`` gets from its groups; empty = the default member
+    role."""
+    by_group = _roles_by_group(directory)
     if not by_group:
         return []
     groups = session.scalars(
         select(DirectoryGroupMember.group_id).where(DirectoryGroupMember.directory_user_id == directory_user_id)
     )
-    names = sorted({name for group_id in groups for name in by_group.get(group_id, [])})
-    return catalogue.usable(session, directory.organization_id, names)
+    return catalogue.usable(session, directory.organization_id, _names(by_group, groups))
 
 
 # Members are read and locked this many at a time: one statement per step for a whole batch
@@ -49,9 +58,7 @@ def recompute(ctx: Context, session: Session, directory: Directory, directory_us
     when the new roles would leave nobody who can manage members (SPEC §9 holds for
     directories too: the change is refused whole)."""
     organization_id = directory.organization_id
-    by_group: dict[str, list[str]] = {}
-    for assignment in directory.role_assignments or []:
-        by_group.setdefault(str(assignment["group_id"]), []).append(str(assignment["role_name"]))
+    by_group = _roles_by_group(directory)
     wanted_for: dict[tuple[str, ...], list[Role]] = {}  # role names -> roles, resolved once each
     ids = sorted(set(directory_user_ids))
     pairs: list[tuple[str, str]] = []  # (user id, directory user id)
@@ -93,7 +100,7 @@ def recompute(ctx: Context, session: Session, directory: Directory, directory_us
                 membership = memberships.get(user_id)
                 if membership is None:  # not (or no longer) a member: nothing to map
                     continue
-                names = tuple(sorted({name for group_id in groups[row_id] for name in by_group.get(group_id, [])}))
+                names = _names(by_group, groups[row_id])
                 if names not in wanted_for:
                     usable = catalogue.usable(session, organization_id, names)
                     wanted_for[names] = catalogue.roles_for(session, organization_id, usable)
