@@ -34,7 +34,11 @@ from tests.scim.scim import CORE_GROUP, Scim, directory
 from tests.security.soft_authenticator import SoftAuthenticator
 from tests.security.test_mfa import _code_step, _enrolled, _password_step
 from tests.security.test_passkeys import add_passkey, login_options, passkey_sign_in
+from tests.sso.conftest import _fake_oidc  # noqa: F401 (the fake identity provider, a fixture)
+from tests.sso.fake_oidc import CLIENT_ID, CLIENT_SECRET, FakeOidc
+from tests.sso.flows import round_trip
 from tests.sso.portal.helpers import path_of
+from tests.sso.test_social import google, sign_in
 
 pytestmark = pytest.mark.live
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -76,19 +80,14 @@ def populate(api: Api) -> tuple[str, dict[str, str]]:
 
 PORTAL_LINKS = {"live": {"features": ["sso"]}, "revoked": {}, "used": {"embeddable": True}}
 ORIGIN, RP_ID = HTTPS["public_url"], "testserver"
+SAM = {"sub": "idp-sam", "email": "sam@acme-backup.com", "email_verified": True, "groups": ["Engineers"]}
 CODE_KEY = "the code key kept with the export, 32+ characters"  # recovery codes are digests under it
-OIDC = {
-    "client_id": "tenantry-at-idp",
-    "client_secret": "the IdP's secret for Tenantry",
-    "authorize_uri": "https://idp.acme-backup.com/authorize",
-    "token_uri": "https://idp.acme-backup.com/token",
-    "jwks_uri": "https://idp.acme-backup.com/jwks",
-}
 
 
-def federate(api: Api, browser: TestClient, clock: FakeClock) -> dict[str, object]:
+def federate(api: Api, browser: TestClient, clock: FakeClock, idp: FakeOidc) -> dict[str, object]:
     """What later features added, each through its public interface: a verified domain, an
-    OIDC connection with role and attribute mappings, a social connection, a session policy,
+    OIDC connection with role and attribute mappings and a user it signed in, a Google
+    connection and a user it signed up, a session policy,
     a SCIM directory with its token, a user it provisioned and a group mapped to a role, a user
     with an authenticator and recovery codes, another with a passkey."""
     acme = api.get("/api/v1/organizations:external/acme").json()["organization"]["id"]
@@ -96,18 +95,24 @@ def federate(api: Api, browser: TestClient, clock: FakeClock) -> dict[str, objec
     domain = api.post(f"{org}/domains", json={"domain": {"domain": "acme-backup.com"}}).json()["domain"]
     verified = api.patch(f"{org}/domains/{domain['id']}:verify", json={"verification_method": "ADMIN"})
     assert verified.status_code == 200, verified.text
+    api.limit(acme, 5)
     connection = {
         "type": "OIDC",
         "provider": "OKTA",
-        "oidc_config": OIDC,
+        "oidc_config": {"issuer": idp.issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
         "default_roles": ["billing"],
         "group_roles": {"Engineers": ["clerk"]},
         "attribute_mapping": {"given_name": "first", "custom_attributes.department": "dept"},
     }
-    created = api.post(f"{org}/connections", json={"connection": connection})
-    assert created.status_code == 201, created.text
-    social = {"provider": "GITHUB", "oauth_config": {"client_id": "gh-client", "client_secret": "gh-secret"}}
-    assert api.post("/api/v1/connections", json={"connection": social}).status_code == 201, "social"
+    created = api.post(f"{org}/connections", json={"connection": connection}).json()["connection"]
+    assert api.patch(f"{org}/connections/{created['id']}:enable").status_code == 200
+    idp.user = SAM
+    assert round_trip(browser, f"/sso/start?connection_id={created['id']}").status_code == 303  # JIT: a user, linked
+    browser.cookies.clear()
+    social = google(api, idp)
+    idp.user = {"sub": "g-gus", "email": "gus@gmail.example", "email_verified": True}
+    assert sign_in(browser, social["id"]).status_code == 303  # a user signed up through Google, linked
+    browser.cookies.clear()
     assert api.patch(f"{org}/session-policy", json=SESSION_POLICY).status_code == 200
 
     found = directory(api, acme)
@@ -131,7 +136,15 @@ def federate(api: Api, browser: TestClient, clock: FakeClock) -> dict[str, objec
     device = SoftAuthenticator(origin=ORIGIN, rp_id=RP_ID)
     assert add_passkey(browser, device) == "/profile?passkey=added#passkeys"
     browser.cookies.clear()
-    return {"scim": found, "totp": totp, "recovery_codes": codes, "passkey": device}
+    return {
+        "scim": found,
+        "totp": totp,
+        "recovery_codes": codes,
+        "passkey": device,
+        "sso": created,
+        "social": social,
+        "idp": idp,
+    }
 
 
 def answers(api: Api) -> dict[str, object]:
@@ -177,11 +190,11 @@ def answers(api: Api) -> dict[str, object]:
 
 
 def _settings(url: str) -> Settings:
-    return settings_for(url, code_key=CODE_KEY, **HTTPS)
+    return settings_for(url, code_key=CODE_KEY, sso_allowed_targets="127.0.0.1", **HTTPS)
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory):
+def source(tmp_path_factory, request):
     """A separate SQLite environment, filled through the API once for the module (the tests
     only read it)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('source') / 'source.db'}"
@@ -195,7 +208,7 @@ def source(tmp_path_factory):
         api = Api.login(client)
         token, portal_links = populate(api)
         browser.follow_redirects = False
-        moved = federate(api, browser, clock)
+        moved = federate(api, browser, clock, request.getfixturevalue("_fake_oidc"))
         yield url, answers(api), token, portal_links, moved
     engine.dispose()
 
@@ -209,13 +222,13 @@ def test_an_environment_moves_with_every_answer_intact(source, database_url, eng
     assert export_file.stat().st_mode & 0o077 == 0  # hashes and keys inside: owner only
     text_of_export = export_file.read_text()
     assert "ada@example.com" in text_of_export and PASSWORD not in text_of_export
-    for secret in (moved["scim"]["token"], OIDC["client_secret"], "gh-secret", moved["totp"].secret):
+    for secret in (moved["scim"]["token"], CLIENT_SECRET, moved["totp"].secret):
         assert secret not in text_of_export  # digests and sealed values only
     assert json.loads(text_of_export)["version"] == 2
 
     imported = tenantry(database_url, "import", str(export_file))
     assert imported.returncode == 0, imported.stderr + imported.stdout
-    assert "6 users" in imported.stdout and "1 directories" in imported.stdout
+    assert "8 users" in imported.stdout and "1 directories" in imported.stdout
     assert "TENANTRY_CODE_KEY" in imported.stderr  # the key that does not travel in the file
 
     clock.advance(seconds=30)  # past the step the enrolment used (a code is accepted once)
@@ -241,10 +254,20 @@ def test_an_environment_moves_with_every_answer_intact(source, database_url, eng
         browser.cookies.clear()
         assert passkey_sign_in(browser, moved["passkey"].get(login_options(browser))) == 303  # its public key moved
         browser.cookies.clear()
+        # The SSO and social identities moved (the provider's subject finds the same user,
+        # whatever address it sends now) and the sealed client secrets open (the IdP checks them).
+        users = api.get("/api/v1/users?page_size=100").json()["users"]
+        moved["idp"].user = {**SAM, "email": "sam.moved@acme-backup.com"}
+        assert round_trip(browser, f"/sso/start?connection_id={moved['sso']['id']}").status_code == 303
+        browser.cookies.clear()
+        moved["idp"].user = {"sub": "g-gus", "email": "gus.moved@gmail.example", "email_verified": True}
+        assert sign_in(browser, moved["social"]["id"]).status_code == 303  # and the Google one
+        assert len(api.get("/api/v1/users?page_size=100").json()["users"]) == len(users)
+        browser.cookies.clear()
         accepted = api.accept(invitation, password="dave's long passphrase")
         assert accepted.status_code == 200, accepted.text
         acme = api.get("/api/v1/organizations:external/acme").json()["organization"]
-        assert api.seats_used(acme["id"]) == 3
+        assert api.seats_used(acme["id"]) == 4
         # New events number on after the imported ones; the administrator still signs in.
         assert api.post("/api/v1/organizations", json={"display_name": "After the move"}).status_code == 201
         csrf = CSRF.search(target.get("/admin/login").text).group(1)
@@ -275,7 +298,7 @@ def test_import_refuses_a_non_empty_environment_unless_told_to_replace(exported,
     replaced = tenantry(database_url, "import", "--replace", str(export_file))
     assert replaced.returncode == 0, replaced.stderr
     with engine.connect() as connection:
-        assert connection.scalar(text("SELECT count(*) FROM users")) == 6
+        assert connection.scalar(text("SELECT count(*) FROM users")) == 8
 
 
 def test_a_broken_export_changes_nothing(exported, database_url, engine, tmp_path):
@@ -299,7 +322,7 @@ def test_export_to_stdout_is_the_same_document(source, exported):
     assert result.returncode == 0, result.stderr
     document, in_file = json.loads(result.stdout), json.loads(exported[0].read_text())
     assert document["format"] == "tenantry-export"
-    assert {name: len(rows) for name, rows in document["tables"].items()}["users"] == 6
+    assert {name: len(rows) for name, rows in document["tables"].items()}["users"] == 8
     assert document["tables"] == in_file["tables"]
 
 
