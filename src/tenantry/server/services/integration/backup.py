@@ -15,13 +15,15 @@ and invitations (and the links already spent), domains (verified ones stay verif
 connections, social connections, SCIM directories (their token's keyed digest, group →
 role and attribute mappings, directory users and groups with their members, the
 provisioning log), applications, dashboard administrators (with their authenticator),
-webhook endpoints with their deliveries and attempts, the audit log, admin portal links
-(revoked, expired, used ones stay so) and the SAML assertion IDs already accepted (so an
-assertion cannot be replayed into the restored environment while it is still valid).
+webhook endpoints with their deliveries and attempts (a delivery still pending is attempted
+again after the restore, with the same ``webhook-id``: receivers that dedupe see it once), the
+audit log, admin portal links (revoked, expired, used ones stay so) and the SAML assertion IDs
+already accepted (so an assertion cannot be replayed into the restored environment while it
+is still valid).
 
 Secrets move as they are stored, never in clear: digests stay digests; sealed values
 (``*_encrypted`` columns: TOTP secrets, OIDC client secrets, webhook signing secrets) stay
-sealed. Two keys live outside the database and must be kept with the export (the header's
+sealed. Two keys live outside the database and must be kept with the export (its
 ``keys_outside`` says which this one needs): the code key (``TENANTRY_CODE_KEY`` or the key
 file, ``tenantry.key``), under which recovery codes are digested, and
 ``TENANTRY_WEBHOOK_ENCRYPTION_KEY`` when set, under which sealed values marked ``env:`` are.
@@ -137,8 +139,8 @@ _SELF_REFERENCES = {"roles": "extends_id"}
 # Sealed with TENANTRY_WEBHOOK_ENCRYPTION_KEY (services/integration/webhook_secrets.py).
 _SEALED_SUFFIX, _ENV_SEALED = "_encrypted", "env:"
 KEYS_OUTSIDE = {
-    "code_key": "recovery codes are digests under the code key: set the same TENANTRY_CODE_KEY, or put the same "
-    "key file (tenantry.key, TENANTRY_CODE_KEY_FILE) beside the restored database",
+    "code_key": "recovery codes are digests under the code key: set the same TENANTRY_CODE_KEY, or give the "
+    "restored server the same key file (tenantry.key; TENANTRY_CODE_KEY_FILE)",
     "webhook_encryption_key": "secrets sealed under TENANTRY_WEBHOOK_ENCRYPTION_KEY (env:): set the same key",
 }
 
