@@ -189,12 +189,12 @@ def _load_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     return loaded
 
 
-def _needs(table: Table, row: Mapping[str, Any] | RowMapping) -> set[str]:
-    """The keys kept outside the database that this row needs to be of use."""
+def _needs(table: Table, sealed: list[str], row: RowMapping) -> set[str]:
+    """The keys kept outside the database that this row needs to be of use (``sealed``: the
+    table's ``*_encrypted`` columns)."""
     needs = {"code_key"} if table.name == "recovery_codes" else set()
-    for name, value in row.items():
-        if name.endswith(_SEALED_SUFFIX) and isinstance(value, str) and value.startswith(_ENV_SEALED):
-            needs.add("webhook_encryption_key")
+    if any(isinstance(row[name], str) and row[name].startswith(_ENV_SEALED) for name in sealed):
+        needs.add("webhook_encryption_key")
     return needs
 
 
@@ -230,11 +230,12 @@ def export(engine: Engine, out: TextIO) -> Exported:
         for index, table in enumerate(_tables()):
             out.write(("," if index else "") + f"\n{json.dumps(table.name)}: [")
             counts[table.name] = 0
+            sealed = [column.name for column in table.columns if column.name.endswith(_SEALED_SUFFIX)]
             for row in connection.execute(select(table).order_by(*table.primary_key.columns)).mappings():
                 out.write(("," if counts[table.name] else "") + "\n  ")
                 out.write(json.dumps({key: _dump_value(value) for key, value in row.items()}))
                 counts[table.name] += 1
-                needs |= _needs(table, row)
+                needs |= _needs(table, sealed, row)
             out.write("]")
         outside = [{"key": key, "why": KEYS_OUTSIDE[key]} for key in sorted(needs)]
         out.write(f'\n}}, "keys_outside": {json.dumps(outside)}}}\n')
