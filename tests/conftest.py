@@ -158,16 +158,21 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+def settings_for(database_url: str, **changes: Any) -> Settings:
+    """The settings tests run with (``settings`` below; a module-scoped fixture builds its own)."""
+    defaults: dict[str, Any] = {
+        "public_url": PUBLIC_URL,
+        "bootstrap_client_id": BOOTSTRAP_ID,
+        "bootstrap_client_secret": BOOTSTRAP_SECRET,
+        "smtp_host": None,
+        "rate_limits_enabled": False,  # tests/api/test_rate_limits.py turns them on
+    }
+    return Settings(database_url=database_url, **{**defaults, **changes})
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url,
-        public_url=PUBLIC_URL,
-        bootstrap_client_id=BOOTSTRAP_ID,
-        bootstrap_client_secret=BOOTSTRAP_SECRET,
-        smtp_host=None,
-        rate_limits_enabled=False,  # tests/api/test_rate_limits.py turns them on
-    )
+    return settings_for(database_url)
 
 
 @pytest.fixture

@@ -152,17 +152,29 @@ def migrate() -> None:
 def export_environment(
     file: Path = typer.Argument(..., help="Where to write the export (JSON); '-' for stdout."),
 ) -> None:
-    """Write the whole environment (settings, attributes, users with password hashes,
-    organizations, memberships, invitations, applications, API clients, signing keys) to FILE."""
+    """Write the whole environment to FILE: settings, users with password hashes and second
+    factors, organizations, memberships, invitations, roles, domains, SSO and social
+    connections, directories, applications, API clients, signing keys, webhooks, the audit log.
+    Sessions, codes, tokens and the outbox are left out. Keep the code key (TENANTRY_CODE_KEY
+    or tenantry.key) with it: recovery codes are digests under it (docs/production.md, section 8)."""
+    from tenantry.server.domain.errors import TenantryError
     from tenantry.server.services.integration import backup
 
     ctx = _migrated_context()
-    if str(file) == "-":
-        counts = backup.export(ctx.engine, sys.stdout)
-    else:
-        with _private_file(file) as out:
-            counts = backup.export(ctx.engine, out)
-    errors.print(f"Exported {backup.summary(counts.items())}.")
+    try:
+        if str(file) == "-":
+            exported = backup.export(ctx.engine, sys.stdout)
+        else:
+            with _private_file(file) as out:
+                exported = backup.export(ctx.engine, out)
+    except TenantryError as exc:
+        if str(file) != "-":
+            file.unlink(missing_ok=True)  # no half-written export left to be mistaken for one
+        errors.print(f"[red]Export refused:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    errors.print(f"Exported {backup.summary(exported.counts.items())}.")
+    for why in exported.keys_outside:
+        errors.print(f"[yellow]Keep with the export:[/yellow] {why}.")
 
 
 @app.command("import")
@@ -177,11 +189,14 @@ def import_environment(
     ctx = _migrated_context()
     try:
         with file.open(encoding="utf-8") as source:
-            counts = backup.import_(ctx.engine, source, replace=replace)
+            document = backup.read(source)
+        counts = backup.import_(ctx.engine, document, replace=replace)
     except (TenantryError, UnicodeDecodeError) as exc:
         errors.print(f"[red]Import refused:[/red] {getattr(exc, 'message', exc)}")
         raise typer.Exit(1) from exc
     console.print(f"Imported {backup.summary(counts.items())}.")
+    for why in backup.keys_outside(document):
+        errors.print(f"[yellow]This export needs a key kept outside the database:[/yellow] {why}.")
 
 
 @contextmanager
