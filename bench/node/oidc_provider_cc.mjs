@@ -2,6 +2,7 @@
 // tests/interop/node installs; `npm ci --prefix tests/interop/node`) issuing RS256-signed JWT
 // access tokens to one confidential client, with its default in-memory adapter.
 // Usage: node bench/node/oidc_provider_cc.mjs PORT CLIENT_ID CLIENT_SECRET
+// OIDC_PROVIDER_TOKEN_FORMAT=opaque issues opaque tokens, kept in the in-memory adapter, instead.
 // Serves the token endpoint at POST /oauth/token (client_secret_basic or client_secret_post)
 // and GET /healthz (so bench/common.py can wait for it like any other server).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -53,7 +54,7 @@ const provider = new Provider(issuer, {
         scope: 'api',
         audience: resource,
         accessTokenTTL: 3600,
-        accessTokenFormat: 'jwt',
+        accessTokenFormat: process.env.OIDC_PROVIDER_TOKEN_FORMAT || 'jwt',
         jwt: { sign: { alg: 'RS256' } },
       }),
     },
