@@ -20,4 +20,4 @@ class ApiClient(Base):
     created_at: Mapped[datetime]
     # Access tokens name the generation they were issued under (domain/api_tokens.py);
     # a new one revokes them all.
-    token_generation: Mapped[str] = mapped_column(String(32), default=new_generation)
+    token_generation: Mapped[str] = mapped_column(String(32), default=new_generation, server_default="0")
