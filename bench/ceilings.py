@@ -13,17 +13,24 @@ Systems, all on one SQLite file (the same database for Tenantry and the one-SELE
   select     a minimal FastAPI app with one SELECT by primary key on the same database
   argon2     raw argon2id verifications per CPU-second with the server's own parameters,
              one thread pinned to the server core
+  oidc-provider  Node's oidc-provider (bench/node/oidc_provider_cc.mjs, from tests/interop/node:
+             ``npm ci --prefix tests/interop/node``) issuing RS256 JWT access tokens for client
+             credentials with its in-memory adapter; same client id and secret, same request
+             (HTTP Basic), pinned to the server core like the others
 
 Scenarios: healthz (Tenantry vs bare), get_organization (vs select), invite (vs select),
-client_credentials, login (vs argon2). Targets of issue 18 are printed with met / not met.
+client_credentials (vs oidc-provider), login (vs argon2). Targets of issue 18 are printed with met / not met.
 
     .venv/bin/python -m bench.ceilings [--rounds 5] [--duration 5] [--only healthz get_organization ...]
+    .venv/bin/python -m bench.ceilings --only client_credentials --variants   # + no memory, opaque oidc-provider
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +40,8 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from bench.common import (
+    CLIENT_ID,
+    CLIENT_SECRET,
     ROOT,
     Server,
     Spread,
@@ -80,6 +89,27 @@ def ceiling_server(target: str, database_url: str) -> Iterator[Server]:
             process.wait(timeout=20)
 
 
+@contextmanager
+def oidc_provider_server(token_format: str = "jwt") -> Iterator[Server]:
+    """Node's oidc-provider with the bench client, pinned to the server core; ``token_format``
+    ``opaque`` keeps its tokens in its in-memory adapter instead of signing JWTs."""
+    script = ROOT / "bench" / "node" / "oidc_provider_cc.mjs"
+    if not (ROOT / "tests" / "interop" / "node" / "node_modules" / "oidc-provider").is_dir():
+        raise SystemExit("oidc-provider is not installed: npm ci --prefix tests/interop/node")
+    port = free_port()
+    node = shutil.which("node") or "node"
+    command = ["taskset", "-c", str(SERVER_CORE), node, str(script), str(port), CLIENT_ID, CLIENT_SECRET]
+    with tempfile.TemporaryFile() as log:
+        env = {**os.environ, "OIDC_PROVIDER_TOKEN_FORMAT": token_format}
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_up(process, f"http://127.0.0.1:{port}", log)
+            yield Server(process, f"http://127.0.0.1:{port}", "")
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
 def argon2_per_cpu_second(seconds: float) -> float:
     """Raw argon2id verifications per CPU-second, the server's parameters, on the server core."""
     code = (
@@ -109,6 +139,12 @@ def main() -> None:
         metavar="SRC",
         help="also serve another checkout's src/ (e.g. the commit before a change), interleaved",
     )
+    parser.add_argument(
+        "--variants",
+        action="store_true",
+        help="client_credentials also with Tenantry's credentials memory off (every grant reads the client: "
+        "TENANTRY_API_TOKEN_CACHE_SECONDS=0) and oidc-provider with opaque, in-memory tokens",
+    )
     args = parser.parse_args()
     os.sched_setaffinity(0, {CLIENT_CORE})  # wrk (our child) runs beside, not on, the server core
     chosen = [name for name in SCENARIOS if not args.only or name in args.only]
@@ -124,13 +160,26 @@ def main() -> None:
             ours["before"] = (before, prepare(before))
         bare = stack.enter_context(ceiling_server("bench.ceiling_apps:bare", url))
         select = stack.enter_context(ceiling_server("bench.ceiling_apps:select_app()", url))
+        provider = stack.enter_context(oidc_provider_server()) if "client_credentials" in chosen else None
+        variants: list[tuple[str, Server]] = []
+        if args.variants and "client_credentials" in chosen:
+            no_memory = running_server(url, pin=SERVER_CORE, TENANTRY_API_TOKEN_CACHE_SECONDS="0")
+            variants = [("no-memory", stack.enter_context(no_memory))]
+            variants.append(("opaque-oidc-provider", stack.enter_context(oidc_provider_server("opaque"))))
+        # the same request to every system: credentials in HTTP Basic (RFC 6749 §2.3.1)
+        basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
         read_org = ours["tenantry"][1]["read_org"]
         for round_ in range(args.rounds):
             for name in chosen:
                 runs: list[tuple[str, Server, str, int, dict[str, Any]]] = []
                 for system, (server, data) in ours.items():
                     script, expect, variables = scenarios(data)[name]
+                    if name == "client_credentials":
+                        variables = {"BASIC": basic}
                     runs.append((system, server, script, expect, variables))
+                if name == "client_credentials" and provider is not None:
+                    runs.append(("oidc-provider", provider, "client_credentials", 200, {"BASIC": basic}))
+                    runs += [(system, other, "client_credentials", 200, {"BASIC": basic}) for system, other in variants]
                 if name == "healthz":
                     runs.append(("bare", bare, "healthz", 200, {}))
                 if name == "get_organization" or (name == "invite" and "get_organization" not in chosen):
@@ -166,6 +215,7 @@ def main() -> None:
         "bare": ("bare", "healthz"),
         "select": ("select", "get_organization"),
         "argon2": ("argon2", "verify"),
+        "oidc-provider": ("oidc-provider", "client_credentials"),
     }
     for name in chosen:
         mine = figures[("tenantry", name)]
@@ -174,11 +224,17 @@ def main() -> None:
         if ceiling is None or not ceiling.values:
             print(f"| {name} | {mine} | {system}: not in this run | – | {wanted:.0%} | – |")
             continue
-        ratio = mine.median / ceiling.median
-        print(
-            f"| {name} | {mine} | {system} {ceiling} | {ratio:.0%} | ≥ {wanted:.0%} | "
-            f"{'met' if ratio >= wanted else 'not met'} |"
-        )
+        rows = [(name, mine, system, ceiling)]
+        if name == "client_credentials" and args.variants:
+            rows.append(("client_credentials, no memory", figures[("no-memory", name)], system, ceiling))
+            opaque = figures[("opaque-oidc-provider", name)]
+            rows.append((name, mine, "oidc-provider (opaque tokens)", opaque))
+        for label, value, against, base in rows:
+            ratio = value.median / base.median
+            print(
+                f"| {label} | {value} | {against} {base} | {ratio:.0%} | ≥ {wanted:.0%} | "
+                f"{'met' if ratio >= wanted else 'not met'} |"
+            )
 
 
 if __name__ == "__main__":

@@ -51,6 +51,9 @@ def main() -> None:
     parser.add_argument("scenario")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--top", type=int, default=60)
+    parser.add_argument(
+        "--gil", action="store_true", help="sample only the thread holding the GIL (on-CPU Python, no lock waits)"
+    )
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     header(f"Profile of {args.scenario} on {args.kind}")
@@ -60,6 +63,8 @@ def main() -> None:
         script, expect, variables = scenarios(prepare(server))[args.scenario]
         command = [py_spy, "record", "--pid", str(server.pid), "--duration", str(args.duration), "--rate", "250",
                    "--format", "raw", "--output", str(out), "--nonblocking"]  # fmt: skip
+        if args.gil:
+            command.append("--gil")
         recorder = threading.Thread(target=subprocess.run, args=(command,), kwargs={"capture_output": True})
         recorder.start()
         result = wrk(

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
+from datetime import timedelta
 
+from tenantry.server.db.models import AccessToken
+from tenantry.server.domain.secrets import digest
+from tenantry.server.services.integration import clients
 from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET, Api
 
 
@@ -89,3 +94,51 @@ def test_openapi_document_lists_every_contract_route(http):
     for path, methods in expected.items():
         assert path in paths, path
         assert methods <= set(paths[path]), (path, set(paths[path]))
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_a_token_cannot_be_altered(http, context):
+    """Tokens are signed, not stored: changing the client, the expiry or the signature makes one worthless."""
+    other = clients.create_client(context, "another")
+    token = Api.login(http).headers["Authorization"].removeprefix("Bearer ")
+    signed, _, tag = token.rpartition(".")
+    claims = json.loads(_unb64(signed.removeprefix("tat_")))
+    forged = [
+        "tat_" + _b64(json.dumps({**claims, "c": other.id}).encode()) + "." + tag,
+        "tat_" + _b64(json.dumps({**claims, "x": claims["x"] + 10**12}).encode()) + "." + tag,
+        signed + "." + tag[:-2] + ("AA" if not tag.endswith("AA") else "BB"),
+        signed + ".",
+        signed,
+    ]
+    assert http.get("/api/v1/organizations", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    for value in forged:
+        response = http.get("/api/v1/organizations", headers={"Authorization": f"Bearer {value}"})
+        assert response.status_code == 401, value
+
+
+def test_a_token_stored_before_tokens_were_signed_works_until_revoked(http, context, clock):
+    """Tokens issued by an earlier release (a row each) stay good after the upgrade, until they
+    expire or their client's secret is rotated."""
+    client = clients.create_client(context, "upgraded")
+    old_token = "tat_" + "x" * 43
+    with context.uow() as uow:
+        uow.session.add(
+            AccessToken(
+                token_hash=digest(old_token),
+                client_id=client.id,
+                created_at=clock.now(),
+                expires_at=clock.now() + timedelta(hours=1),
+            )
+        )
+        uow.commit()
+    headers = {"Authorization": f"Bearer {old_token}"}
+    assert http.get("/api/v1/organizations", headers=headers).status_code == 200
+    clients.rotate_client_secret(context, client.id)
+    assert http.get("/api/v1/organizations", headers=headers).status_code == 401

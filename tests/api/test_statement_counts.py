@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import event
 
+from tests.helpers import BOOTSTRAP_ID, BOOTSTRAP_SECRET
+
 
 @contextmanager
 def counted(engine: Any) -> Iterator[list[str]]:
@@ -81,3 +83,15 @@ def test_the_switcher_reads_seats_in_one_statement_however_many_invitations(api,
         page = http.get("/organizations")
     assert page.status_code == 200 and page.text.count("/join") >= 4
     assert len(four) == len(one), (one, four)
+
+
+def test_a_client_credentials_grant_writes_nothing(http, context):
+    """Tokens are signed, not stored: a grant reads the client once, then not at all while
+    its credentials are remembered (TENANTRY_API_TOKEN_CACHE_SECONDS)."""
+    form = {"grant_type": "client_credentials", "client_id": BOOTSTRAP_ID, "client_secret": BOOTSTRAP_SECRET}
+    with counted(context.engine) as first:
+        assert http.post("/oauth/token", data=form).status_code == 200
+    assert len(first) <= 2 and "FROM api_clients" in first[-1], first  # (BEGIN and) one SELECT
+    with counted(context.engine) as again:
+        assert http.post("/oauth/token", data=form).status_code == 200
+    assert again == [], again

@@ -18,11 +18,12 @@ from tests.helpers import token_for
 
 @contextmanager
 def token_lookups(engine: Any) -> Iterator[list[str]]:
-    """The SQL statements that read access tokens while the block runs."""
+    """The SQL statements that check access tokens while the block runs: a signed token is
+    checked against its client's row, a token stored before tokens were signed against its own."""
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "FROM access_tokens" in statement:
+        if "FROM access_tokens" in statement or "FROM api_clients" in statement:
             seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
@@ -97,3 +98,23 @@ def test_deleting_or_rotating_through_the_api_cuts_tokens_off_at_once(http):
         else:
             assert http.post(f"/api/v1/clients/{client_id}:rotate-secret", headers=admin).status_code == 200
         assert http.get("/api/v1/organizations", headers=headers).status_code == 401, action  # no waiting
+
+
+def test_a_secret_rotated_by_another_process_works_at_once_and_the_old_one_reaches_nothing(
+    http, context, settings, clock, engine
+):
+    client = clients.create_client(context, "rotated elsewhere")
+    assert token_for(http, client.id, client.secret)  # the server now remembers the client's credentials
+    elsewhere = build_context(settings, clock, engine=engine)  # `tenantry clients rotate-secret`, say
+    rotated = clients.rotate_client_secret(elsewhere, client.id)
+    headers = {"Authorization": f"Bearer {token_for(http, client.id, rotated.secret)}"}  # no waiting
+    assert http.get("/api/v1/organizations", headers=headers).status_code == 200
+    old = http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client.id, "client_secret": client.secret},
+    )
+    if old.status_code == 200:  # minted from remembered credentials: it names the old token generation
+        stale = {"Authorization": f"Bearer {old.json()['access_token']}"}
+        assert http.get("/api/v1/organizations", headers=stale).status_code == 401
+    else:
+        assert old.status_code == 401

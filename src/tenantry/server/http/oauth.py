@@ -86,8 +86,11 @@ async def token(request: Request, ctx: Ctx) -> Response:
             error="slow_down",
             error_description=exc.message,
         )
+    # Remembered credentials that match: no database, no worker thread (issue 18).
+    issued = clients.issue_token_from_memory(ctx, client_id, client_secret)
     try:
-        issued = await run_in_threadpool(clients.issue_token, ctx, client_id, client_secret)
+        if issued is None:
+            issued = await run_in_threadpool(clients.issue_token, ctx, client_id, client_secret)
     except Unauthenticated as exc:
         ctx.limiter.hit("client_secret", address(request), client_id)
         return problem(

@@ -6,6 +6,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.server.db.base import Base
+from tenantry.server.domain.api_tokens import new_generation
 
 
 class ApiClient(Base):
@@ -17,3 +18,6 @@ class ApiClient(Base):
     name: Mapped[str] = mapped_column(String(200))
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    # Access tokens name the generation they were issued under (domain/api_tokens.py);
+    # a new one revokes them all.
+    token_generation: Mapped[str] = mapped_column(String(32), default=new_generation, server_default="0")

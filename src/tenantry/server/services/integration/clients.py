@@ -1,8 +1,11 @@
 """Management API clients and their bearer tokens (OAuth2 client credentials).
 
-Secrets and tokens are stored as SHA-256 digests only. Tokens are opaque and checked
-against the database, so deleting a client cuts off its tokens: at once here, and within
-TENANTRY_API_TOKEN_CACHE_SECONDS in server processes that checked them (http/token_cache.py).
+Secrets are stored as SHA-256 digests only. Tokens are signed and stored nowhere
+(domain/api_tokens.py): a token names its client's token generation, and is checked against
+the client's row, so deleting a client or rotating its secret (a new generation) cuts off its
+tokens: at once here, and within TENANTRY_API_TOKEN_CACHE_SECONDS in server processes that
+checked them (token_cache.py). Tokens issued before were stored as digests in access_tokens;
+they stay good until they expire (an hour at most), and are cut off the same way.
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db.models import AccessToken, ApiClient
+from tenantry.server.domain import api_tokens
 from tenantry.server.domain.errors import NotFound, Unauthenticated
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import digest, matches, new_secret
-from tenantry.server.services.integration import token_cache
+from tenantry.server.services.integration import server_secrets, token_cache
+from tenantry.server.services.integration.token_cache import ClientCredentials
 
 _DUMMY_DIGEST = digest("no such client")
 
@@ -68,9 +74,17 @@ def ensure_bootstrap_client(ctx: Context) -> bool:
             )
         elif not matches(secret, client.secret_hash):
             client.secret_hash = digest(secret)
-            uow.session.execute(delete(AccessToken).where(AccessToken.client_id == client_id))
+            _revoke_tokens(uow.session, client)
         uow.commit()
+    token_cache.for_context(ctx).forget_client(client_id)
     return created
+
+
+def _revoke_tokens(session: Session, client: ApiClient) -> None:
+    """Every token issued to the client so far stops working: signed ones name the old
+    generation, stored ones (issued before tokens were signed) are deleted."""
+    client.token_generation = api_tokens.new_generation()
+    session.execute(delete(AccessToken).where(AccessToken.client_id == client.id))
 
 
 def list_clients(ctx: Context) -> list[ClientView]:
@@ -107,36 +121,58 @@ def rotate_client_secret(ctx: Context, client_id: str) -> NewClient:
         if client is None:
             raise NotFound(f"No API client {client_id!r}.")
         client.secret_hash = digest(secret)
-        uow.session.execute(delete(AccessToken).where(AccessToken.client_id == client_id))
+        _revoke_tokens(uow.session, client)
         uow.commit()
         rotated = NewClient(id=client.id, name=client.name, secret=secret, created_at=client.created_at)
     token_cache.for_context(ctx).forget_client(client_id)
     return rotated
 
 
+def _token_key(ctx: Context) -> bytes:
+    key = ctx.cache.get(("secret", "api_token_key"))
+    if key is None:
+        key = ctx.cache["secret", "api_token_key"] = api_tokens.signing_key(server_secrets.code_key(ctx))
+    return bytes(key)
+
+
+def _load_credentials(ctx: Context, client_id: str) -> ClientCredentials | None:
+    with ctx.uow(readonly=True) as uow:
+        row = uow.session.get(ApiClient, client_id)
+        if row is None:
+            return None
+        credentials = ClientCredentials(row.id, row.secret_hash, row.token_generation)
+    token_cache.for_context(ctx).remember_credentials(credentials)
+    return credentials
+
+
+def _mint(ctx: Context, credentials: ClientCredentials) -> IssuedToken:
+    ttl = ctx.settings.api_token_ttl_seconds
+    expires_at = ctx.clock.now() + timedelta(seconds=ttl)
+    token = api_tokens.mint(_token_key(ctx), credentials.client_id, credentials.token_generation, expires_at)
+    return IssuedToken(token, ttl)
+
+
+def issue_token_from_memory(ctx: Context, client_id: str, client_secret: str) -> IssuedToken | None:
+    """A new bearer token when the client's credentials are remembered and the secret matches
+    them; None otherwise (then ``issue_token``, which reads the database, decides). No I/O:
+    fit for the event loop."""
+    credentials = token_cache.for_context(ctx).credentials(client_id)
+    if credentials is None or not matches(client_secret, credentials.secret_hash):
+        return None
+    return _mint(ctx, credentials)
+
+
 def issue_token(ctx: Context, client_id: str, client_secret: str) -> IssuedToken:
     """A new bearer token for valid client credentials; raises Unauthenticated otherwise.
 
-    The secret is compared in constant time, and an unknown client costs the same digest
-    comparison as a known one.
+    The client is read from the database (and remembered, see token_cache.py); nothing is
+    written. The secret is compared in constant time, and an unknown client costs the same
+    digest comparison as a known one.
     """
-    now = ctx.clock.now()
-    token = new_secret("tat_")
-    ttl = ctx.settings.api_token_ttl_seconds
-    with ctx.uow() as uow:
-        client = uow.session.get(ApiClient, client_id)
-        if not matches(client_secret, client.secret_hash if client else _DUMMY_DIGEST) or client is None:
-            raise Unauthenticated("Invalid client credentials.")
-        uow.session.execute(
-            delete(AccessToken).where(AccessToken.client_id == client_id, AccessToken.expires_at <= now)
-        )
-        uow.session.add(
-            AccessToken(
-                token_hash=digest(token), client_id=client_id, created_at=now, expires_at=now + timedelta(seconds=ttl)
-            )
-        )
-        uow.commit()
-    return IssuedToken(token, ttl)
+    credentials = _load_credentials(ctx, client_id)
+    if not matches(client_secret, credentials.secret_hash if credentials else _DUMMY_DIGEST) or credentials is None:
+        raise Unauthenticated("Invalid client credentials.")
+    return _mint(ctx, credentials)
 
 
 @dataclass(frozen=True)
@@ -147,18 +183,20 @@ class TokenOwner:
 
 def token_owner(ctx: Context, token: str) -> TokenOwner:
     """The client a bearer token belongs to and when the token expires; raises
-    Unauthenticated when it is unknown or expired."""
-    with ctx.uow(readonly=True) as uow:
+    Unauthenticated when it is unknown, expired or revoked. Reads the database."""
+    invalid = Unauthenticated("Missing, invalid or expired access token.")
+    now = ctx.clock.now()
+    if api_tokens.is_signed(token):
+        claims = api_tokens.read(_token_key(ctx), token)
+        if claims is None or claims.expires_at <= now:
+            raise invalid
+        with ctx.uow(readonly=True) as uow:
+            generation = uow.session.scalar(select(ApiClient.token_generation).where(ApiClient.id == claims.client_id))
+        if generation is None or generation != claims.generation:
+            raise invalid
+        return TokenOwner(claims.client_id, claims.expires_at)
+    with ctx.uow(readonly=True) as uow:  # a token stored before tokens were signed
         row = uow.session.get(AccessToken, digest(token))
-        if row is None or row.expires_at <= ctx.clock.now():
-            raise Unauthenticated("Missing, invalid or expired access token.")
+        if row is None or row.expires_at <= now:
+            raise invalid
         return TokenOwner(row.client_id, row.expires_at)
-
-
-def authenticate(ctx: Context, token: str) -> str:
-    """The client id a bearer token belongs to; raises Unauthenticated when it is unknown or expired."""
-    with ctx.uow(readonly=True) as uow:
-        row = uow.session.get(AccessToken, digest(token))
-        if row is None or row.expires_at <= ctx.clock.now():
-            raise Unauthenticated("Missing, invalid or expired access token.")
-        return row.client_id

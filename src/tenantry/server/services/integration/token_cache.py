@@ -1,4 +1,5 @@
-"""A short-lived, per-process memory of management API tokens already checked.
+"""A short-lived, per-process memory of management API tokens already checked, and of API
+clients' credentials for the client-credentials grant.
 
 Why: every API request checked its bearer token in the database (a pool checkout, a
 transaction and a primary-key read, on a worker thread) before doing its own work; a
@@ -11,10 +12,18 @@ client or rotating its secret forgets its tokens at once in the process that did
 API, the dashboard); other server processes, and a ``tenantry clients delete`` run in a
 process of its own, cut them off within that many seconds. Only successful checks are remembered; keys are SHA-256
 digests, so the memory holds no usable token.
+
+Clients' credentials (secret digest, token generation) are remembered for as long, so a
+grant needs no database read: a secret that does not match what is remembered is checked
+against the database before it is refused (a secret rotated by another process works at
+once), and a token issued on stale credentials names a stale generation, which the token
+check (always against the database) refuses. So the memory never lets a rotated-away secret
+reach the API.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -27,11 +36,19 @@ if TYPE_CHECKING:
 MAX_ENTRIES = 10_000  # far more than the live tokens of any deployment; a bound on memory
 
 
+@dataclass(frozen=True)
+class ClientCredentials:
+    client_id: str
+    secret_hash: str
+    token_generation: str
+
+
 class TokenCache:
     def __init__(self, clock: Clock, seconds: float) -> None:
         self._clock = clock
         self._ttl = timedelta(seconds=seconds)
         self._entries: dict[str, tuple[str, datetime]] = {}
+        self._clients: dict[str, tuple[ClientCredentials, datetime]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -55,8 +72,26 @@ class TokenCache:
             self._entries.clear()  # rare: dropping everything costs one database read per token
         self._entries[token_digest] = (client_id, min(self._clock.now() + self._ttl, token_expires_at))
 
+    def credentials(self, client_id: str) -> ClientCredentials | None:
+        """The credentials remembered for this client, if still fresh."""
+        entry = self._clients.get(client_id)
+        if entry is None:
+            return None
+        if entry[1] <= self._clock.now():
+            self._clients.pop(client_id, None)
+            return None
+        return entry[0]
+
+    def remember_credentials(self, credentials: ClientCredentials) -> None:
+        if not self.enabled:
+            return
+        if len(self._clients) >= MAX_ENTRIES:
+            self._clients.clear()
+        self._clients[credentials.client_id] = (credentials, self._clock.now() + self._ttl)
+
     def forget_client(self, client_id: str) -> None:
-        """Drop every remembered token of ``client_id`` (deleted, or its secret rotated)."""
+        """Drop every remembered token of ``client_id``, and its credentials (deleted, or its secret rotated)."""
+        self._clients.pop(client_id, None)
         for token_digest, (owner, _) in list(self._entries.items()):
             if owner == client_id:
                 self._entries.pop(token_digest, None)
