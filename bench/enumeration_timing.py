@@ -1,13 +1,16 @@
-"""Can the answer time of "forgot password" and "send me a sign-in code" tell a registered
-address from an unknown one? (issue 15 item 7)
+"""Can the answer time of "forgot password", "send me a sign-in code", hosted sign-up and the
+log-in after a sign-up tell a registered address from an unknown one? (issue 15 item 7)
 
 Starts ``tenantry serve`` on a scratch SQLite database (rate limits off), signs one user
 up, then sends ``--requests`` requests for the registered address and as many for unknown
 addresses to each form, interleaved (so both see the same machine load), and prints per
 form: the median and p90 answer time of each kind, the difference of the medians, and the
 accuracy of the best single-request guess (a threshold on the time: 50% = no better than a
-coin). ``--src DIR`` runs the server from another checkout's ``src`` (e.g. main's, to
-measure "before")::
+coin). ``/signup`` signs up the registered address again and again (a pending sign-up each
+time) and a new address each time; ``/login`` then logs in with the password chosen at
+those sign-ups (the registered address's pending sign-up, each new address's own account):
+both answers are the code step. ``--forms`` picks some. ``--src DIR`` runs the server from
+another checkout's ``src`` (e.g. main's, to measure "before")::
 
     python -m bench.enumeration_timing [--requests 200] [--gap-ms 30] [--src /tmp/main/src]
 
@@ -47,17 +50,30 @@ def best_threshold_accuracy(registered: list[float], unknown: list[float]) -> fl
     return best
 
 
+SIGN_UP_PASSWORD = "chosen at sign-up, long enough"
+# form → (page with the CSRF token, more fields, the answer expected for both kinds)
+FORMS: dict[str, tuple[str, dict[str, str], int]] = {
+    "/forgot-password": ("/forgot-password", {}, 200),
+    "/login/code": ("/login/code", {}, 200),
+    "/signup": ("/signup", {"password": SIGN_UP_PASSWORD}, 303),
+    "/login": ("/login", {"password": SIGN_UP_PASSWORD}, 303),  # after /signup: its addresses
+}
+
+
 def measure(site: str, path: str, requests: int, gap_ms: float) -> tuple[list[float], list[float]]:
     registered: list[float] = []
     unknown: list[float] = []
+    page, fields, expected = FORMS[path]
     with httpx.Client(base_url=site, timeout=30) as browser:
-        token = CSRF.search(browser.get(path).text).group(1)  # type: ignore[union-attr]
+        token = CSRF.search(browser.get(page).text).group(1)  # type: ignore[union-attr]
         for i in range(requests * 2 + 20):
             email = REGISTERED if i % 2 == 0 else f"nobody{i}@example.com"
             started = time.perf_counter()
-            answer = browser.post(path, data={"email": email, "csrf_token": token})
+            answer = browser.post(path, data={"email": email, "csrf_token": token, **fields})
             elapsed = (time.perf_counter() - started) * 1000
-            assert answer.status_code == 200, answer.text
+            assert answer.status_code == expected, (email, answer.status_code, answer.text)
+            for name in ("tenantry_signup", "tenantry_session"):  # each request as from a new browser
+                browser.cookies.delete(name)
             if i < 20:
                 continue  # warm-up
             (registered if email == REGISTERED else unknown).append(elapsed)
@@ -70,6 +86,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--src", help="run the server from this source folder (PYTHONPATH)")
     parser.add_argument("--gap-ms", type=float, default=0, help="pause between requests (lets background work end)")
+    parser.add_argument("--forms", default=",".join(FORMS), help="comma-separated: " + ", ".join(FORMS))
     args = parser.parse_args()
     source = f", server from {args.src}" if args.src else ""
     header(f"Enumeration by timing: {args.requests} requests per kind, {args.gap_ms:g} ms apart{source}")
@@ -79,7 +96,7 @@ def main() -> None:
     with scratch_database("sqlite", "tenantry_bench_enumeration") as url, running_server(url, **env) as server:
         with server.api() as api:
             assert api.post("/api/v1/signup", json={"email": REGISTERED, "password": "a long passphrase"}).is_success
-        for path in ("/forgot-password", "/login/code"):
+        for path in args.forms.split(","):
             registered, unknown = measure(server.url, path, args.requests, args.gap_ms)
             r_median, u_median = statistics.median(registered), statistics.median(unknown)
             print(

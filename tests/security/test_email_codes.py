@@ -76,7 +76,11 @@ def test_signing_in_to_an_unverified_account_does_not_flood_its_mailbox(http: Te
     clock.advance(minutes=11)  # that code has expired: the next sign-in sends a new one
     sign_in()
     assert len(emails(api, "ada@example.com", "verify_email")) == 2
+    sent = []
     for _ in range(4):  # three more codes make five; the fourth sign-in sends none
         clock.advance(minutes=11)
         sign_in()
-    assert len(emails(api, "ada@example.com", "verify_email")) == 5  # at most 5 a day
+        # read before the clock moves on: the code is e-mailed after the answer (reading the
+        # outbox writes what was asked for), and whether one still works is judged then
+        sent.append(len(emails(api, "ada@example.com", "verify_email")))
+    assert sent == [3, 4, 5, 5]  # at most 5 a day

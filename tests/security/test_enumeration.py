@@ -1,7 +1,10 @@
 """Enumeration: whether an address has an account must not show in what the hosted pages
-answer. Sign-up answers alike (status, destination, cookies); an organization admin sees
-an invitation only as the address they typed, never the account's casing, name or id.
-(Forgot-password and code sign-in timings: bench/enumeration_timing.py, bench/RESULTS.md.)"""
+answer. Sign-up answers alike (status, destination, cookies), and so does logging in after
+it with the password just chosen (a pending sign-up stands for the new account); only the
+mailbox's owner, with the code e-mailed to it, learns which it was. An organization admin
+sees an invitation only as the address they typed, never the account's casing, name or id.
+(Timings of forgot-password, code sign-in and sign-up: bench/enumeration_timing.py,
+bench/RESULTS.md.)"""
 
 from __future__ import annotations
 
@@ -9,7 +12,9 @@ import re
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import FakeClock
 from tests.helpers import Api
+from tests.pages.conftest import code_in, latest_email
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 PASSWORD = "a long enough passphrase"
@@ -57,6 +62,111 @@ def test_sign_up_answers_new_and_registered_addresses_alike(http: TestClient, ap
     assert registered == new
     assert "ADDRESS" in registered[2][-1]  # the code page names the address typed, for both
     assert {name for name, _ in registered[0][2]} == {"tenantry_signup"}  # no session for either yet
+
+
+def form_token(http: TestClient, path: str) -> str:
+    return CSRF.search(http.get(path).text).group(1)  # type: ignore[union-attr]
+
+
+def sign_up(http: TestClient, email: str, password: str) -> None:
+    """A hosted sign-up in a fresh browser, which is then forgotten (cookies cleared)."""
+    http.cookies.clear()
+    data = {"email": email, "password": password, "csrf_token": form_token(http, "/signup")}
+    answer = http.post("/signup", data=data, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    http.cookies.clear()
+
+
+def log_in(http: TestClient, email: str, password: str):  # type: ignore[no-untyped-def]
+    data = {"email": email, "password": password, "csrf_token": form_token(http, "/login")}
+    return http.post("/login", data=data, follow_redirects=False)
+
+
+def test_logging_in_after_signing_up_answers_new_and_registered_addresses_alike(http: TestClient, api: Api):
+    """The probe: sign up with an address, then log in (in a fresh browser) with the password
+    just chosen. A new address reaches the code step (its sign-up made the account); so must a
+    registered one, whose account has another password — before, it answered 401."""
+    assert api.signup("taken@example.com", "the owner's own passphrase").status_code == 201
+
+    def journey(email: str) -> list[tuple[object, ...]]:
+        sign_up(http, email, PASSWORD)
+        seen: list[tuple[object, ...]] = []
+        for password in ("not what was chosen", PASSWORD):  # a wrong password, then the chosen one
+            http.cookies.clear()
+            answer = log_in(http, email, password)
+            body = CSRF.sub("", answer.text).replace(email, "ADDRESS")
+            seen.append((answer.status_code, answer.headers.get("location"), cookie_shapes(answer), body))
+        seen.append((len(http.cookies.get("tenantry_signup", "")),))
+        page = http.get("/verify-email")
+        seen.append((page.status_code, CSRF.sub("", page.text).replace(email, "ADDRESS")))
+        data = {"code": "000000", "csrf_token": CSRF.search(page.text).group(1)}  # type: ignore[union-attr]
+        wrong = http.post("/verify-email", data=data, follow_redirects=False)
+        seen.append((wrong.status_code, CSRF.sub("", wrong.text).replace(email, "ADDRESS"), cookie_shapes(wrong)))
+        return seen
+
+    registered, new = journey("taken@example.com"), journey("fresh@example.com")
+    assert registered == new
+    assert registered[0][0] == 401  # a wrong password is wrong for both
+    assert registered[1][:2] == (303, "/verify-email?next=/organizations")  # the chosen one: the code step
+    assert "ADDRESS" in registered[3][1]
+
+
+def test_the_owner_proving_a_sign_up_with_their_address_keeps_their_account_and_password(
+    http: TestClient, api: Api, clock: FakeClock
+):
+    own, typed = "the owner's own passphrase", "a passphrase typed at sign-up"
+    owner = api.signup("owner@example.com", own, organization={"display_name": "Owner's"}).json()["user"]
+    before = [e["id"] for e in api.get("/api/v1/events", params={"page_size": 100}).json()["events"]]
+    assert before
+    sign_up(http, "owner@example.com", typed)
+    # Nothing of the new account a sign-up with a new address makes (the stand-in's rows are
+    # undone): no user, organization or event.
+    assert [e["id"] for e in api.get("/api/v1/events", params={"page_size": 100}).json()["events"]] == before
+    assert [o["display_name"] for o in api.get("/api/v1/organizations").json()["organizations"]] == ["Owner's"]
+    assert log_in(http, "owner@example.com", typed).headers["location"].startswith("/verify-email")
+
+    # The owner is told, with the code: the mail says someone tried to sign up.
+    mail = latest_email(api, "owner@example.com", "account_exists")
+    assert "tried to sign up" in mail and "Your password has not changed" in mail
+    data = {"code": code_in(mail), "csrf_token": form_token(http, "/verify-email")}
+    proved = http.post("/verify-email", data=data, follow_redirects=False)
+    assert proved.status_code == 303, proved.text
+    assert proved.headers["location"] == "/organizations?notice=existing_account"
+    switcher = http.get(proved.headers["location"]).text
+    assert "You already had an account with this address" in switcher and "Owner&#39;s" in switcher
+
+    # Into the account that existed: no second one, the owner's password unchanged, the one
+    # typed at sign-up kept nowhere (its pending sign-up is used up).
+    assert [u["id"] for u in api.get("/api/v1/users").json()["users"]] == [owner["id"]]
+    assert log_in(http, "owner@example.com", typed).status_code == 401
+    http.cookies.clear()
+    assert log_in(http, "owner@example.com", own).headers["location"] == "/organizations"
+
+    # A pending sign-up lives a day: after that its password is wrong like any other.
+    sign_up(http, "owner@example.com", typed)
+    clock.advance(hours=24, seconds=1)
+    assert log_in(http, "owner@example.com", typed).status_code == 401
+
+
+def test_a_run_of_sign_ups_leaves_the_same_passwords_working_for_new_and_registered_addresses(
+    http: TestClient, api: Api
+):
+    """Pending sign-ups are bounded per address (4 passwords, an unverified account's own
+    among them); past the bound the newest is replaced, so that five sign-ups in a row leave
+    the same passwords reaching the code step whether the first one made the account."""
+    assert api.signup("taken@example.com", "the owner's own passphrase").status_code == 201
+
+    def working(email: str) -> list[int]:
+        passwords = [f"attempt number {n} passphrase" for n in range(5)]
+        for password in passwords:
+            sign_up(http, email, password)
+        answers = []
+        for password in passwords:
+            http.cookies.clear()
+            answers.append(log_in(http, email, password).status_code)
+        return answers
+
+    assert working("taken@example.com") == working("fresh@example.com") == [303, 303, 303, 401, 303]
 
 
 def test_the_members_page_shows_an_invitation_only_as_typed(http: TestClient, api: Api):

@@ -13,11 +13,15 @@ most one block per core.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import hmac
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters, low_level
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from tenantry.server.domain.errors import InvalidArgument
@@ -92,6 +96,49 @@ def _verify(password: str, stored_hash: str | None) -> bool:
         return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def hash_like(password: str, reference: str) -> str:
+    """A hash of ``password`` made with the salt and parameters of ``reference`` (an argon2
+    hash), so that one computation later checks a password against both (``matching``);
+    a hash with a fresh salt when ``reference`` is not readable."""
+    return _pool.submit(_hash_like, password, reference).result()
+
+
+def _hash_like(password: str, reference: str) -> str:
+    try:
+        parameters = extract_parameters(reference)
+        encoded_salt = reference.split("$")[4]
+        salt = base64.b64decode(encoded_salt + "=" * (-len(encoded_salt) % 4), validate=True)
+    except (InvalidHashError, IndexError, ValueError, binascii.Error):
+        return _hasher.hash(password)
+    return low_level.hash_secret(
+        password.encode(),
+        salt,
+        time_cost=parameters.time_cost,
+        memory_cost=parameters.memory_cost,
+        parallelism=parameters.parallelism,
+        hash_len=parameters.hash_len,
+        type=parameters.type,
+        version=parameters.version,
+    ).decode()
+
+
+def matching(password: str, hashes: Sequence[str | None]) -> int | None:
+    """The index of the first of ``hashes`` that ``password`` matches, or None — for the cost
+    of ONE argon2 computation however many there are, so that the time says nothing about
+    how many were checked: it is made with the salt and parameters of the first hash given
+    (the dummy's when there is none); the others match only when ``hash_like`` made them
+    from that one (services/identity/pending_signups.py)."""
+    return _pool.submit(_matching, password, list(hashes)).result()
+
+
+def _matching(password: str, hashes: list[str | None]) -> int | None:
+    computed = _hash_like(password, next((h for h in hashes if h), None) or _dummy_hash()).encode()
+    for index, stored in enumerate(hashes):
+        if stored and hmac.compare_digest(computed, stored.encode()):
+            return index
+    return None
 
 
 def needs_rehash(stored_hash: str) -> bool:

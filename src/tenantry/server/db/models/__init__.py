@@ -23,6 +23,7 @@ from tenantry.server.db.models.organization import Organization
 from tenantry.server.db.models.organization_domain import OrganizationDomain
 from tenantry.server.db.models.passkey import Passkey, WebauthnChallenge
 from tenantry.server.db.models.pending_sign_in import PendingSignIn
+from tenantry.server.db.models.pending_sign_up import PendingSignUp
 from tenantry.server.db.models.portal_link import PortalLink
 from tenantry.server.db.models.recovery_code import RecoveryCode
 from tenantry.server.db.models.refresh_token import RefreshToken
@@ -68,6 +69,7 @@ __all__ = [
     "OrganizationDomain",
     "Passkey",
     "PendingSignIn",
+    "PendingSignUp",
     "Permission",
     "PortalLink",
     "RecoveryCode",

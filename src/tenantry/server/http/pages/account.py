@@ -12,8 +12,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
-from tenantry.server.domain.errors import AlreadyExists, InvalidArgument, TenantryError
-from tenantry.server.domain.ids import new_id
+from tenantry.server.domain.errors import InvalidArgument, TenantryError
 from tenantry.server.domain.lockout import PasswordLoginLocked
 from tenantry.server.domain.types import normalize_email
 from tenantry.server.http.pages.forms import errors_of, profile_from_form, text
@@ -85,15 +84,7 @@ async def signup_submit(request: Request) -> Response:
                 "organization": {"display_name": organization_name} if organization_name else None,
             }
         )
-        result = await run_in_threadpool(signup.sign_up, ctx, command)
-    except AlreadyExists:
-        # Say nothing here about the address being registered: tell its owner by e-mail and
-        # show the same "check your e-mail" page a new account gets, with the same cookie
-        # (naming no account), so that no later page tells the two apart either.
-        send_later = await run_in_threadpool(mail_requests.ask, ctx, mail_requests.ACCOUNT_EXISTS, text(form, "email"))
-        response = _to_code_step(request, text(form, "email"), new_id("usr"), next_url)
-        response.background = BackgroundTask(send_later)
-        return response
+        result = await run_in_threadpool(signup.sign_up_hosted, ctx, command)
     except (ValidationError, TenantryError) as exc:
         message, errors = errors_of(exc)
         return await render(
@@ -106,10 +97,12 @@ async def signup_submit(request: Request) -> Response:
             error=message,
             next=next_url,
         )
-    # No session yet: the e-mailed code signs the new account in (a session now would be
-    # what a sign-up with a registered address cannot have, and tell the two apart).
-    await run_in_threadpool(login.send_verification_code, ctx, result.user.id)
-    return _to_code_step(request, text(form, "email"), result.user.id, next_url)
+    # A registered address says nothing here: a pending sign-up stands for the account a new
+    # address makes (the same cookie, pages and log-in after: services/identity/pending_signups.py),
+    # and the owner is e-mailed a code. No session for either: the code signs in. Both
+    # e-mails are written after the answer, so its time does not tell them apart either.
+    sign_up_id = result.pending_id if isinstance(result, signup.AlreadyRegistered) else result.user.id
+    return await _to_code_step_mailed(request, command.email, text(form, "email"), sign_up_id, next_url)
 
 
 @router.get("/verify-email")
@@ -144,17 +137,18 @@ async def verify_submit(request: Request) -> Response:
     next_url = safe_next(form.get("next"))
     account = session.user.id if session else pending.user_id if pending else None
     limiter(request).check("code", address(request), account)
-    token = None
+    finished = None
     try:
         if session is not None:
             await run_in_threadpool(login.verify_email, ctx, session.user.id, text(form, "code"))
         elif pending is not None:  # a hosted sign-up: the code also signs the account in
-            token = await run_in_threadpool(
+            finished = await run_in_threadpool(
                 login.finish_sign_up, ctx, pending.user_id, text(form, "code"), _agent(request)
             )
         if account is None:
             raise login.InvalidCode()
-        await run_in_threadpool(domains.join_automatically, ctx, account)  # now the address is proved
+        proved = finished.user_id if finished else account  # a pending sign-up's: the account it was for
+        await run_in_threadpool(domains.join_automatically, ctx, proved)  # now the address is proved
     except TenantryError as exc:
         limiter(request).hit("code", address(request), account)
         return await render(
@@ -166,9 +160,11 @@ async def verify_submit(request: Request) -> Response:
             next=next_url,
             errors=[InvalidArgument.field("code", exc.code, exc.message).details[0]],
         )
-    response = redirect(_with_notice(next_url, "verified"))
-    if token is not None:
-        set_session_cookie(request, response, token)
+    # Only the mailbox's owner gets here: after a sign-up with their registered address, say
+    # that they are in the account they already had, with its password unchanged.
+    response = redirect(_with_notice(next_url, "existing_account" if finished and finished.existing else "verified"))
+    if finished is not None:
+        set_session_cookie(request, response, finished.token)
         clear_signup_cookie(response)
     return response
 
@@ -187,10 +183,15 @@ async def verify_resend(request: Request) -> Response:
         limiter(request).check("email", address(request), session.user.id)
         limiter(request).hit("email", address(request), session.user.id)
         await run_in_threadpool(login.send_verification_code, context(request), session.user.id)
-    elif pending is not None:  # the same for an id that names no account (sign-up with a registered address)
+    elif pending is not None:  # a new account's or a pending sign-up's: written after the answer alike
         limiter(request).check("email", address(request), pending.user_id)
         limiter(request).hit("email", address(request), pending.user_id)
-        await run_in_threadpool(login.resend_sign_up_code, context(request), pending.user_id)
+        send_later = await run_in_threadpool(
+            mail_requests.ask, context(request), mail_requests.SIGN_UP_CODE_AGAIN, pending.email, pending.user_id
+        )
+        response = redirect("/verify-email?resent=true")
+        response.background = BackgroundTask(send_later)
+        return response
     return redirect("/verify-email?resent=true")
 
 
@@ -256,15 +257,27 @@ async def login_submit(request: Request) -> Response:
     except TenantryError as exc:
         limiter(request).hit("password", address(request), text(form, "email"))
         return await render_login(request, status_code=401, values=form, error=exc, next=next_url)
-    if isinstance(token, login.ProveAddress):  # never verified: on to the code, as after sign-up
-        return _to_code_step(request, text(form, "email"), token.user_id, next_url)
+    if isinstance(token, login.ProveAddress):  # never verified, or a pending sign-up: on to the code, as after sign-up
+        return await _to_code_step_mailed(request, token.email, text(form, "email"), token.user_id, next_url)
     return await _signed_in(request, token, next_url)
+
+
+async def _to_code_step_mailed(request: Request, address_: str, typed: str, sign_up_id: str, next_url: str) -> Response:
+    """The code step, its code e-mailed once the answer is out (the same outbox row now,
+    the same after-answer work, for a new account and a pending sign-up)."""
+    send_later = await run_in_threadpool(
+        mail_requests.ask, context(request), mail_requests.SIGN_UP_CODE, address_, sign_up_id
+    )
+    response = _to_code_step(request, typed, sign_up_id, next_url)
+    response.background = BackgroundTask(send_later)
+    return response
 
 
 def _to_code_step(request: Request, email: str, user_id: str, next_url: str) -> Response:
     """The "check your e-mail" step of a hosted sign-up (its code signs the account in), for
-    a sign-up (``user_id`` naming no account when the address was registered) and for a
-    password sign-in of an account whose address was never proved: the same page."""
+    a sign-up (``user_id`` naming a pending sign-up when the address was registered) and for
+    a password sign-in of an account whose address was never proved, or with a pending
+    sign-up's password: the same page."""
     response = redirect(f"/verify-email?next={quote(next_url)}")
     if session_token(request):  # the code page serves a signed-in session first: not this one
         clear_session_cookie(response)

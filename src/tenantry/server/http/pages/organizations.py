@@ -41,6 +41,8 @@ NOTICES = {
     "switched": "You are now working in {name}.",
     "created": "{name} is ready, and you are its administrator. Invite your team from its members page.",
     "verified": "Your e-mail address is confirmed.",
+    "existing_account": "You already had an account with this address: you are signed in to it. "
+    "Its password has not changed.",
 }
 
 

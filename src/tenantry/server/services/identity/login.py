@@ -21,6 +21,8 @@ and are stored as HMACs under a key kept outside the database (``server_secrets.
 A code or reset link used on an account never verified takes it over for the mailbox's owner (``proof.take_over``).
 The password of such an account opens nothing (``ProveAddress``): anybody may have typed the
 address at sign-up, so its code step (``finish_sign_up``) comes first, as after a hosted sign-up.
+A hosted sign-up with a registered address leaves a pending sign-up (pending_signups.py) whose
+password reaches that same step, for the same single argon2 computation.
 """
 
 from __future__ import annotations
@@ -37,19 +39,19 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import EmailCode, EmailRecord, Membership, User
+from tenantry.server.db.models import EmailCode, EmailRecord, Membership, PendingSignUp, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain import lockout
 from tenantry.server.domain.errors import TenantryError, Unauthenticated
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus
-from tenantry.server.domain.passwords import check_password_policy, hash_password, verify_password
+from tenantry.server.domain.passwords import check_password_policy, hash_password, matching
 from tenantry.server.domain.secrets import digest, keyed_digest, new_secret
 from tenantry.server.email.message import render
 from tenantry.server.observability.metrics import counts_sign_in
 from tenantry.server.services.directory import environment
 from tenantry.server.services.federation import signin
-from tenantry.server.services.identity import lockouts, mfa, proof, sessions
+from tenantry.server.services.identity import lockouts, mfa, pending_signups, proof, sessions
 from tenantry.server.services.identity.sessions import SessionView
 from tenantry.server.services.integration import server_secrets
 from tenantry.server.services.read_models.views import UserView
@@ -161,7 +163,10 @@ def _consume_code(ctx: Context, session: Session, user_id: str, purpose: str, co
 class ProveAddress:
     """The password was right, but the account's address was never proved: anybody may
     have typed it at sign-up (SPEC §3). No session, no second factor: the code e-mailed to
-    the address (``finish_sign_up``) is the way in, as after a hosted sign-up."""
+    the address (``finish_sign_up``) is the way in, as after a hosted sign-up. Also the
+    answer to the password of a pending sign-up (``user_id`` then names it): the step a
+    sign-up with a new address leads to. The caller asks for the code's e-mail
+    (``sign_up_code_mail``, after its answer)."""
 
     user_id: str
     email: str
@@ -170,10 +175,12 @@ class ProveAddress:
 @counts_sign_in("password")
 def login_with_password(ctx: Context, email: str, password: str, user_agent: str | None = None) -> str | ProveAddress:
     """A session token for the right e-mail and password of a verified account, or
-    ``ProveAddress`` for an account never verified (a code is e-mailed to it; at most
-    VERIFY_ON_LOGIN_PER_DAY, never while one still works). Raises Unauthenticated
-    otherwise, in the same time whether or not the account exists, and PasswordLoginLocked
-    while password sign-in for the address is paused (a pause never checks the password)."""
+    ``ProveAddress`` for an account never verified and for the password of a pending
+    sign-up of the address (the caller e-mails the code). Raises Unauthenticated
+    otherwise, in the same time whether or not the account exists and however many pending
+    sign-ups it has (one argon2 computation: ``passwords.matching``), and
+    PasswordLoginLocked while password sign-in for the address is paused (a pause never
+    checks the password)."""
     signin.check_not_required(ctx, email)  # SPEC §11: an SSO-only domain refuses passwords
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
@@ -182,14 +189,17 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
         stored = user.password_hash if user else None
         user_id = user.id if user else None
         verified = user.email_verified if user else False
-    if not verify_password(password, stored) or user_id is None:
+        pending = pending_signups.live(ctx, uow.session, user_id, email, now)
+    matched = matching(password, [stored, *(p.password_hash for p in pending)])
+    if matched is None or user_id is None:
         with ctx.uow() as uow:
             state = lockouts.record_failure(uow.session, email, now)
             uow.commit()
         lockout.check(state, now)  # this failure may have started a pause: say so now
         raise Unauthenticated("The e-mail or password is not right.")
+    if matched > 0:  # the password typed at a sign-up with this registered address: its code step
+        return ProveAddress(pending[matched - 1].id, email)
     if not verified:  # a password alone never acts for an address nobody proved (SPEC §3)
-        send_verification_code(ctx, user_id, on_login=True)
         return ProveAddress(user_id, email)
     with ctx.uow() as uow:
         lockouts.clear(uow.session, email)
@@ -229,16 +239,42 @@ def send_verification_code(ctx: Context, user_id: str, *, on_login: bool = False
     because the account signed in; then nothing is sent while an earlier code still works,
     nor past VERIFY_ON_LOGIN_PER_DAY a day (whoever knows the password must not flood the
     mailbox by signing in again and again)."""
-    now = ctx.clock.now()
     with ctx.uow() as uow:
-        user = repo.user(uow.session, user_id, for_update=on_login)
-        if user.email_verified:
-            return
-        if on_login and _verification_sent_recently(uow.session, user.id, now):
-            return
-        code = _issue_code(ctx, uow, user, VERIFY, now)
-        _mail(ctx, uow, "verify_email", user, "Confirm your e-mail for {app}", code=code)
+        _verification_mail(ctx, uow, repo.user(uow.session, user_id, for_update=on_login), fresh=not on_login)
         uow.commit()
+
+
+def _verification_mail(ctx: Context, uow: UnitOfWork, user: User, *, fresh: bool) -> None:
+    """In ``uow``: a code confirming ``user``'s address and its e-mail (not ``fresh``: only
+    when no earlier code still works, and at most VERIFY_ON_LOGIN_PER_DAY a day)."""
+    now = ctx.clock.now()
+    if user.email_verified:
+        return
+    if not fresh and _verification_sent_recently(uow.session, user.id, now):
+        return
+    code = _issue_code(ctx, uow, user, VERIFY, now)
+    _mail(ctx, uow, "verify_email", user, "Confirm your e-mail for {app}", code=code)
+
+
+def sign_up_code_mail(ctx: Context, uow: UnitOfWork, email: str, sign_up_id: str, *, fresh: bool) -> None:
+    """In ``uow`` (after the answer: mail_requests.py): the code of a hosted sign-up's code
+    step, for the account it made (``verify_email``) or for a pending sign-up of a registered
+    address (``account_exists``, naming the code: someone tried to sign up with the address).
+    ``fresh``: a new code even if one still works (the page's "send it again"); else none
+    while one works, and a bounded number a day."""
+    if not pending_signups.is_pending(sign_up_id):
+        user = uow.session.get(User, sign_up_id, with_for_update=True)
+        if user is not None:
+            _verification_mail(ctx, uow, user, fresh=fresh)
+        return
+    now = ctx.clock.now()
+    row = uow.session.get(PendingSignUp, sign_up_id, with_for_update=True)
+    if row is None or row.expires_at <= now or row.codes_sent >= pending_signups.CODES_PER_SIGN_UP:
+        return
+    if not fresh and row.code_expires_at is not None and row.code_expires_at > now and row.code_hash is not None:
+        return
+    code = pending_signups.new_code(ctx, row, now, CODE_LIFETIME)
+    _account_exists(ctx, uow, repo.user(uow.session, row.user_id), code)
 
 
 VERIFY_ON_LOGIN_PER_DAY = 5
@@ -268,14 +304,27 @@ def verify_email(ctx: Context, user_id: str, code: str) -> None:
         uow.commit()
 
 
+@dataclass(frozen=True)
+class Finished:
+    """A hosted sign-up's code step done: the session token (or ``mfa.PendingToken``), the
+    account signed in, and whether it existed before the sign-up (a registered address)."""
+
+    token: str
+    user_id: str
+    existing: bool
+
+
 @counts_sign_in("sign_up_code")
-def finish_sign_up(ctx: Context, user_id: str, code: str, user_agent: str | None = None) -> str:
-    """The code e-mailed after a hosted sign-up proves the address and signs the new account
-    in; returns the session token. Raises InvalidCode, also when ``user_id`` names no
-    account (a sign-up with a registered address gets such an id: it answers alike)."""
+def finish_sign_up(ctx: Context, sign_up_id: str, code: str, user_agent: str | None = None) -> Finished:
+    """The code e-mailed at a hosted sign-up's code step proves the address and signs in the
+    account it made — or, for a pending sign-up (pending_signups.py), the account the address
+    already had, as an e-mailed sign-in code would: its password is left as it is and nothing
+    is created. Raises InvalidCode (also for an id naming nothing), SsoRequired."""
+    if pending_signups.is_pending(sign_up_id):
+        return _finish_pending(ctx, sign_up_id, code, user_agent)
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        user = uow.session.get(User, user_id)
+        user = uow.session.get(User, sign_up_id)
         if user is None or user.email_verified or not _consume_code(ctx, uow.session, user.id, VERIFY, code, now):
             uow.commit()  # keep the attempt count
             raise InvalidCode()
@@ -283,31 +332,58 @@ def finish_sign_up(ctx: Context, user_id: str, code: str, user_agent: str | None
         user.updated_at = now
         token = _sign_in(uow, user.id, now, user_agent)
         uow.commit()
-    return token
+    return Finished(token, user.id, existing=False)
 
 
-def resend_sign_up_code(ctx: Context, user_id: str) -> None:
-    """Another code for a sign-up still waiting for one (nothing for an id naming no account)."""
+def _finish_pending(ctx: Context, pending_id: str, code: str, user_agent: str | None) -> Finished:
+    now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
-        user = uow.session.get(User, user_id)
-        waiting = user is not None and not user.email_verified
-    if waiting:
-        send_verification_code(ctx, user_id)
+        owner = uow.session.scalar(
+            select(User.email)
+            .join(PendingSignUp, PendingSignUp.user_id == User.id)
+            .where(PendingSignUp.id == pending_id)
+        )
+    if owner is not None:
+        signin.check_not_required(ctx, owner)  # as for an e-mailed sign-in code (SPEC §11)
+    with ctx.uow() as uow:
+        row = uow.session.get(PendingSignUp, pending_id, with_for_update=True)
+        if row is None or row.expires_at <= now or row.code_hash is None or row.code_expires_at is None:
+            raise InvalidCode()
+        expected = keyed_digest(server_secrets.code_key(ctx), f"{row.id}:{code.strip()}")
+        if row.code_expires_at <= now or not hmac.compare_digest(expected, row.code_hash):
+            row.attempts += 1
+            if row.attempts >= MAX_CODE_ATTEMPTS:
+                row.code_hash = None
+            uow.commit()  # keep the attempt count
+            raise InvalidCode()
+        user = repo.user(uow.session, row.user_id, for_update=True)
+        pending_signups.forget_all(uow.session, user.id)  # this one used up, the others moot
+        proof.take_over(uow.session, user, now)  # the code reached the mailbox (SPEC §3)
+        lockouts.clear(uow.session, user.email)
+        token = _sign_in(uow, user.id, now, user_agent, amr=["otp"])
+        uow.commit()
+    return Finished(token, user.id, existing=True)
 
 
 def account_exists_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:
-    """In ``uow``: the "you already have an account" e-mail, if the account exists."""
+    """In ``uow``: the "you already have an account" e-mail, if the account exists (a
+    request queued by a version before pending sign-ups; they now carry a code)."""
     user = repo.user_by_email(uow.session, email)
     if user is not None:
-        _mail(
-            ctx,
-            uow,
-            "account_exists",
-            user,
-            "You already have a {app} account",
-            login_url=f"{ctx.settings.public_url}/login",
-            reset_url=f"{ctx.settings.public_url}/forgot-password",
-        )
+        _account_exists(ctx, uow, user, None)
+
+
+def _account_exists(ctx: Context, uow: UnitOfWork, user: User, code: str | None) -> None:
+    _mail(
+        ctx,
+        uow,
+        "account_exists",
+        user,
+        "You already have a {app} account",
+        code=code,
+        login_url=f"{ctx.settings.public_url}/login",
+        reset_url=f"{ctx.settings.public_url}/forgot-password",
+    )
 
 
 def reset_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:

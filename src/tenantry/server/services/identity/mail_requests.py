@@ -23,11 +23,17 @@ log = logging.getLogger(__name__)
 
 LOGIN_CODE, PASSWORD_RESET, ACCOUNT_EXISTS = "login_code", "reset_password", "account_exists"
 MAGIC_LINK = "magic_link"  # a sign-in code with a link bound to the asking browser (data: magic_links)
+# The code of a hosted sign-up's code step (data: the id its cookie names, a new account's or a
+# pending sign-up's), asked for by the sign-up and by a log-in that leads there; ``…_again``:
+# the page's "send it again". A new and a registered address cost the answer the same row.
+SIGN_UP_CODE, SIGN_UP_CODE_AGAIN = "sign_up_code", "sign_up_code_again"
 _WRITERS: dict[str, Callable[[Context, UnitOfWork, str, str], None]] = {
     LOGIN_CODE: lambda ctx, uow, email, _: login.login_code_mail(ctx, uow, email),
     PASSWORD_RESET: lambda ctx, uow, email, _: login.reset_mail(ctx, uow, email),
     ACCOUNT_EXISTS: lambda ctx, uow, email, _: login.account_exists_mail(ctx, uow, email),
     MAGIC_LINK: magic_links.link_mail,
+    SIGN_UP_CODE: lambda ctx, uow, email, data: login.sign_up_code_mail(ctx, uow, email, data, fresh=False),
+    SIGN_UP_CODE_AGAIN: lambda ctx, uow, email, data: login.sign_up_code_mail(ctx, uow, email, data, fresh=True),
 }
 
 

@@ -138,7 +138,8 @@ def _row(event: Event) -> dict[str, Any]:
 
 
 @sa_event.listens_for(Session, "after_rollback")
-def _forget_pending(session: Session) -> None:
+def forget_pending(session: Session) -> None:
+    """Events recorded and not written: the transaction (or a savepoint) they belong to is gone."""
     session.info.pop(_PENDING_KEY, None)
 
 
