@@ -38,6 +38,7 @@ ON_SERVER = not SERVER_URL.startswith("sqlite")
 # started once per module keep using the bootstrap client they created at start-up.
 TABLES = (
     "pending_sign_ins",
+    "pending_sign_ups",
     "recovery_codes",
     "mfa_factors",
     "saml_assertions_seen",

@@ -112,6 +112,7 @@ EPHEMERAL_TABLES: Mapping[str, str] = {
     "browser_sessions": "signed-in browsers: people sign in again",
     "admin_sessions": "signed-in dashboard browsers: administrators sign in again",
     "pending_sign_ins": "sign-ins between their first and second step (minutes)",
+    "pending_sign_ups": "sign-ups with an already registered address waiting for the e-mailed code (a day)",
     "webauthn_challenges": "challenges of passkey and security-key ceremonies under way (minutes)",
     "sso_requests": "sign-ins waiting for an identity provider's answer (minutes)",
     "authorization_codes": "OAuth codes waiting to be exchanged (a minute)",
