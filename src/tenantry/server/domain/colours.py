@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 TEXT = 4.5  # WCAG AA, normal text
 UI = 3.0  # WCAG AA, user-interface components and focus indicators
@@ -99,6 +100,7 @@ class Palette:
         return notes
 
 
+@lru_cache(maxsize=64)  # every branded e-mail and page asks, for one or two colours (issue 18)
 def palette(primary: str) -> Palette:
     primary = primary.lower()
     ink = darkened_until(primary, SURFACES, TEXT)

@@ -15,6 +15,7 @@ _templates = Environment(
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # packaged files: compiled once, not checked on disk for every e-mail (issue 18)
 )
 
 

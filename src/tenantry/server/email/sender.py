@@ -31,6 +31,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine, or_, select, update
 
+from tenantry.server.db.inserts import insert_now
 from tenantry.server.db.models import EmailRecord
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.clock import Clock
@@ -62,7 +63,8 @@ class OutboxMailer:
         self._clock = clock
 
     def enqueue(self, uow: UnitOfWork, message: Message) -> None:
-        uow.session.add(
+        insert_now(
+            uow.session,
             EmailRecord(
                 id=new_id("eml"),
                 kind=message.kind,
@@ -72,7 +74,7 @@ class OutboxMailer:
                 body_html=message.html,
                 status="outbox",
                 created_at=self._clock.now(),
-            )
+            ),
         )
         uow.after_commit(lambda: metrics.emails.labels("outbox").inc())
 
@@ -100,7 +102,8 @@ class SmtpMailer:
     def enqueue(self, uow: UnitOfWork, message: Message) -> None:
         record_id = new_id("eml")
         now = self._clock.now()
-        uow.session.add(
+        insert_now(
+            uow.session,
             EmailRecord(
                 id=record_id,
                 kind=message.kind,
@@ -111,7 +114,7 @@ class SmtpMailer:
                 attempts=0,
                 next_attempt_at=now,
                 sealed=_seal(self._key(), record_id, message),
-            )
+            ),
         )
         uow.after_commit(lambda: jobs.prepare(self.deliver_due)())
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
@@ -10,11 +13,24 @@ from tenantry.server.db.models.environment import SETTINGS_ROW_ID
 from tenantry.server.domain.environment import EnvironmentSettings, EnvironmentSettingsPatch, apply_patch
 from tenantry.server.services.integration import events
 
+# The last document read and its validated settings: every invitation and sign-in reads the
+# row, which seldom changes, and validating it was most of load()'s cost (issue 18). The row
+# is still read each time, so a change made by another process is seen at once. Nobody
+# modifies a loaded EnvironmentSettings (updates build a new one), so one object can be shared.
+_parsed: tuple[dict[str, Any], EnvironmentSettings] | None = None
+
 
 def load(session: Session) -> EnvironmentSettings:
     """The settings in force, for use inside another use case's transaction."""
+    global _parsed
     row = session.get(EnvironmentSettingsRow, SETTINGS_ROW_ID)
-    return EnvironmentSettings.model_validate(row.document if row else {})
+    document = row.document if row else {}
+    parsed = _parsed
+    if parsed is not None and parsed[0] == document:
+        return parsed[1]
+    settings = EnvironmentSettings.model_validate(document)
+    _parsed = (copy.deepcopy(document), settings)
+    return settings
 
 
 def get_settings(ctx: Context) -> EnvironmentSettings:

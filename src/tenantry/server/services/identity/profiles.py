@@ -25,9 +25,11 @@ def apply_profile(session: Session, user: User, profile: UserProfileInput | None
             setattr(user, name, list(dict.fromkeys(value or [])) if name == "groups" else value)
     if "metadata" in profile.model_fields_set:
         user.profile_metadata = profile.metadata or {}
-    user.custom_attributes = validate_custom_attributes(
-        profile.custom_attributes or {}, load_definitions(session), user.custom_attributes or {}, requirement
-    )
+    incoming, current = profile.custom_attributes or {}, user.custom_attributes or {}
+    if not incoming and not current and requirement is Requirement.NONE:
+        user.custom_attributes = {}  # nothing to check, whatever is defined: no need to read the definitions
+        return
+    user.custom_attributes = validate_custom_attributes(incoming, load_definitions(session), current, requirement)
 
 
 def additions_only(profile: UserProfileInput | None) -> UserProfileInput | None:

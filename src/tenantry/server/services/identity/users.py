@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tenantry.server.context import Context
 from tenantry.server.db import attribute_values
 from tenantry.server.db import repositories as repo
+from tenantry.server.db.inserts import insert_now
 from tenantry.server.db.models import Membership, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.db.search import users_matching
@@ -74,8 +75,7 @@ def new_user(
         updated_at=now,
     )
     apply_profile(session, user, profile, requirement)
-    session.add(user)
-    session.flush()
+    insert_now(session, user)
     return user
 
 
@@ -148,8 +148,8 @@ def create_in_organization(
 
 def _lock_by_email(session: Session, email: str) -> User | None:
     """The existing user with this e-mail, locked first (the ledger's lock order), or None."""
-    found = repo.user_by_email(session, email)
-    return ledger.lock_user(session, found.id) if found is not None else None
+    found = session.scalar(select(User.id).where(User.email_key == email_key(email)))  # the id: lock_user loads
+    return ledger.lock_user(session, found) if found is not None else None
 
 
 def get(ctx: Context, user_id: str) -> UserView:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Row, Table, insert, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -143,10 +143,11 @@ def forget_pending(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
 
 
-def _endpoints(session: Session) -> list[WebhookEndpoint]:
+def _endpoints(session: Session) -> list[Row[tuple[str, list[str]]]]:
     cached = session.info.get(_ENDPOINTS_KEY)
-    if cached is None:
-        cached = list(session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))))
+    if cached is None:  # two columns, not the objects: every write transaction asks (issue 18)
+        columns = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(WebhookEndpoint.enabled.is_(True))
+        cached = list(session.execute(columns))
         session.info[_ENDPOINTS_KEY] = cached
     return list(cached)
 

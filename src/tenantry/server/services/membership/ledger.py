@@ -349,18 +349,19 @@ def _unseated_active(session: Session, organization_id: str) -> int:
 
 
 def _try_increment(session: Session, organization: Organization) -> bool:
-    taken = session.execute(
+    # On the connection: a plain UPDATE, without the ORM's bulk-update set-up (the
+    # organization's object is brought in step just below).
+    taken = session.connection().execute(
         update(Organization)
         .where(
             Organization.id == organization.id,
             Organization.max_allowed_users.is_(None) | (Organization.seats_held < Organization.max_allowed_users),
         )
         .values(seats_held=Organization.seats_held + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if taken == 1:
+    )
+    if taken.rowcount == 1:
         set_committed_value(organization, "seats_held", organization.seats_held + 1)
-    return bool(taken == 1)
+    return bool(taken.rowcount == 1)
 
 
 def _add(session: Session, organization_id: str, delta: int) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
+from tenantry.server.db.inserts import insert_now
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.environment import EnvironmentSettings
@@ -95,8 +96,7 @@ def start(
         invitations.issue(ctx, uow, membership, org, user, settings, now)
     else:
         membership.accepted_at = now
-    session.add(membership)
-    session.flush()
+    insert_now(session, membership)
     catalogue.assign(session, membership, held, new=True)
     events.membership_event(session, "user.organization_membership_created", membership, now)
     if invite:

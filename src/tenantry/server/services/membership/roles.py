@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
@@ -187,11 +187,9 @@ def assign(session: Session, membership: Membership, roles: list[Role], *, new: 
     session.flush()
     if not new:
         session.execute(delete(MembershipRole).where(MembershipRole.membership_id == membership.id))
-    session.add_all(
-        MembershipRole(membership_id=membership.id, role_id=role.id, position=position)
-        for position, role in enumerate(roles)
-    )
-    session.flush()
+    rows = [{"membership_id": membership.id, "role_id": role.id, "position": p} for p, role in enumerate(roles)]
+    if rows:  # Core, not add + flush: nothing in this unit of work reads these rows as objects (issue 18)
+        session.connection().execute(insert(MembershipRole), rows)
     remember_assigned(session, membership.id, roles)
 
 
