@@ -51,15 +51,19 @@ def main() -> None:
     parser.add_argument("scenario")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--top", type=int, default=60)
+    parser.add_argument(
+        "--gil", action="store_true", help="sample only the thread holding the GIL (where the CPU goes, no waits)"
+    )
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     header(f"Profile of {args.scenario} on {args.kind}")
     PROFILES.mkdir(exist_ok=True)
-    out = PROFILES / f"{args.scenario}-{args.kind}.collapsed"
+    out = PROFILES / f"{args.scenario}-{args.kind}{'-gil' if args.gil else ''}.collapsed"
     with scratch_database(args.kind, f"tenantry_bench_profile_{args.kind}") as url, running_server(url) as server:
         script, expect, variables = scenarios(prepare(server))[args.scenario]
         command = [py_spy, "record", "--pid", str(server.pid), "--duration", str(args.duration), "--rate", "250",
                    "--format", "raw", "--output", str(out), "--nonblocking"]  # fmt: skip
+        command += ["--gil"] if args.gil else []
         recorder = threading.Thread(target=subprocess.run, args=(command,), kwargs={"capture_output": True})
         recorder.start()
         result = wrk(
