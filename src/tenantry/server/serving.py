@@ -47,7 +47,9 @@ def prepare(workers: int) -> Callable[[], None]:
 
 def announcing(app: FastAPI) -> FastAPI:
     """Print READY once the application has started; on the way out, tidy this process's metrics
-    and send buffered traces."""
+    and send buffered traces. Every served application passes here: its access log starts
+    (the edge middleware writes it, http/access_log.py; uvicorn's own is off)."""
+    app.state.access_log.start(app.state.context.settings.log_format)
     started = app.router.lifespan_context
 
     @asynccontextmanager
@@ -86,6 +88,7 @@ def run(ctx: Context, *, host: str, port: int, workers: int, webhook_worker: boo
         "forwarded_allow_ips": settings.trusted_proxies,
         "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
         "log_config": uvicorn_log_config(settings.log_format) or LOGGING_CONFIG,
+        "access_log": False,  # the application writes it (http/access_log.py), cheaper (issue 18)
     }
     if workers > 1:
         ctx.engine.dispose()  # the processes open their own connections

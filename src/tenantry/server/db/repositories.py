@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import Membership, Organization, User
@@ -40,11 +40,47 @@ def ensure_slug_free(session: Session, slug: str | None, except_id: str | None =
 def organization(session: Session, organization_id: str) -> Organization:
     org = session.get(Organization, organization_id)
     if org is None:
-        raise NotFound(
-            f"No organization with id {organization_id!r}.",
-            [FieldError("organization_id", "not_found", "unknown organization")],
-        )
+        raise _no_organization(organization_id)
     return org
+
+
+def _no_organization(organization_id: str) -> NotFound:
+    return NotFound(
+        f"No organization with id {organization_id!r}.",
+        [FieldError("organization_id", "not_found", "unknown organization")],
+    )
+
+
+_ORGANIZATIONS = Organization.__table__.c
+# What an organization's view shows, by primary key, in one statement built once and read as
+# plain columns named as the model's attributes: no identity map, no per-call statement to
+# build and cache-key (issue 18: ~100 of the ~200 µs a GET of one organization spent here).
+_ORGANIZATION_FIELDS = select(
+    *(_ORGANIZATIONS[name] for name in ("id", "display_name", "external_id")),
+    _ORGANIZATIONS["metadata"].label("metadata_"),
+    *(
+        _ORGANIZATIONS[name]
+        for name in (
+            "max_allowed_users",
+            "created_by_user_id",
+            "created_at",
+            "updated_at",
+            "slug",
+            "logo_url",
+            "region_code",
+            "features",
+        )
+    ),
+).where(_ORGANIZATIONS["id"] == bindparam("organization_id"))
+
+
+def organization_fields(session: Session, organization_id: str) -> Any:
+    """The columns ``views.organization_view`` reads, as attributes of a row (a read-only use
+    case that shows an organization and changes nothing). Raises NotFound as ``organization``."""
+    row = session.execute(_ORGANIZATION_FIELDS, {"organization_id": organization_id}).first()
+    if row is None:
+        raise _no_organization(organization_id)
+    return row
 
 
 def organization_by_external_id(session: Session, external_id: str) -> Organization:

@@ -1,6 +1,7 @@
 """The one ASGI middleware every HTTP request passes through before routing: its request id,
-metrics and trace (http/observability.py), the body cap (http/body_limit.py) and the security
-headers (http/security_headers.py).
+metrics and trace (http/observability.py), the body cap (http/body_limit.py), the security
+headers (http/security_headers.py) and, under ``tenantry serve``, the access log
+(http/access_log.py).
 
 One layer, not three (issue 18): one scan of the request headers, one wrapper around ``send``,
 a wrapper around ``receive`` only when a body could pass the cap, and what can be computed
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenantry.server.email.jobs import jobs
 from tenantry.server.http import body_limit, security_headers
+from tenantry.server.http.access_log import AccessLog
 from tenantry.server.http.observability import route_template
 from tenantry.server.observability import metrics, tracing
 from tenantry.server.observability.logs import request_id, request_id_from
@@ -34,8 +36,10 @@ class Edge:
         hsts: bool,
         api_bytes: int,
         form_bytes: int,
+        access_log: AccessLog | None = None,
     ) -> None:
         self.app = app
+        self.access_log = access_log or AccessLog()
         self.record_metrics = record_metrics
         self.tracer = tracer
         self.security_headers = security_headers.headers_for(hsts=hsts)
@@ -109,4 +113,6 @@ class Edge:
                 timed.observe(time.perf_counter() - started)
             if span is not None:
                 span.end(method, route, status, rid)
+            if self.access_log.on:
+                self.access_log.write(scope, status, rid)
             request_id.reset(token)

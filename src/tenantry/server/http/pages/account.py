@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.server.context import Context
 from tenantry.server.domain.errors import InvalidArgument, TenantryError
 from tenantry.server.domain.lockout import PasswordLoginLocked
 from tenantry.server.domain.types import normalize_email
@@ -214,21 +213,14 @@ async def login_page(request: Request, next: str | None = None, login_hint: str 
 async def _signed_in(request: Request, token: str, next_url: str) -> Response:
     """Set the session cookie and go on: to e-mail verification first if still unverified."""
     ctx = context(request)
-    view = await run_in_threadpool(_after_sign_in, ctx, token)  # one worker-thread hop, not two
-    if view is not None and not view.user.email_verified:
-        await run_in_threadpool(lambda: login.send_verification_code(ctx, view.user.id, on_login=True))
+    holder = await run_in_threadpool(login.after_sign_in, ctx, token)  # with SPEC §10 domain join "auto"
+    if holder is not None and not holder.email_verified:
+        await run_in_threadpool(lambda: login.send_verification_code(ctx, holder.user_id, on_login=True))
         response = redirect(f"/verify-email?next={quote(next_url)}")
     else:
         response = redirect(next_url)
     set_session_cookie(request, response, token)
     return response
-
-
-def _after_sign_in(ctx: Context, token: str) -> sessions.SessionView | None:
-    view = sessions.resolve(ctx, token)
-    if view is not None and view.user.email_verified:
-        domains.join_automatically(ctx, view.user.id)  # SPEC §10 domain join "auto"
-    return view
 
 
 signed_in = _signed_in  # the second-factor page (pages/mfa.py) goes on the same way

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import Organization, OrganizationDomain
+from tenantry.server.db.models import Organization, OrganizationDomain, User
 from tenantry.server.domain import domains as rules
 from tenantry.server.domain.domains import DomainJoin, DomainType, VerificationMethod
 from tenantry.server.domain.errors import (
@@ -287,13 +287,17 @@ def offers(ctx: Context, user_id: str, wanted: DomainJoin = "suggest") -> list[O
     """Organizations that verified the domain of the user's (verified) address, with domain
     join at least ``wanted``, that the user has no membership in (of any status)."""
     with ctx.uow(readonly=True) as uow:
-        user = repo.user(uow.session, user_id)
-        org = owner_of(uow.session, user.email)
-        if org is None or not rules.may_join_by_domain(user.email_verified, org.domain_join, wanted):  # type: ignore[arg-type]
-            return []
-        if repo.find_membership(uow.session, org.id, user.id) is not None:
-            return []
-        return [Offer(org.id, org.display_name, org.domain_join)]  # type: ignore[arg-type]
+        return offers_in(uow.session, repo.user(uow.session, user_id), wanted)
+
+
+def offers_in(session: Session, user: User, wanted: DomainJoin = "suggest") -> list[Offer]:
+    """``offers`` inside the caller's transaction."""
+    org = owner_of(session, user.email)
+    if org is None or not rules.may_join_by_domain(user.email_verified, org.domain_join, wanted):  # type: ignore[arg-type]
+        return []
+    if repo.find_membership(session, org.id, user.id) is not None:
+        return []
+    return [Offer(org.id, org.display_name, org.domain_join)]  # type: ignore[arg-type]
 
 
 def join(ctx: Context, user_id: str, organization_id: str, wanted: DomainJoin = "suggest") -> None:
@@ -329,12 +333,12 @@ def join(ctx: Context, user_id: str, organization_id: str, wanted: DomainJoin = 
         uow.commit()
 
 
-def join_automatically(ctx: Context, user_id: str) -> list[str]:
+def join_automatically(ctx: Context, user_id: str, found: list[Offer] | None = None) -> list[str]:
     """At sign-in: join every ``auto`` organization the user's verified address qualifies
     for; a full organization is skipped (the user keeps everything else). Returns the ids
-    of the organizations joined."""
+    of the organizations joined. ``found``: the ``auto`` offers the caller already read."""
     joined = []
-    for offer in offers(ctx, user_id, "auto"):
+    for offer in offers(ctx, user_id, "auto") if found is None else found:
         try:
             join(ctx, user_id, offer.organization_id, "auto")
         except (OrganizationUserLimitReached, AlreadyExists, NotFound):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -188,7 +189,8 @@ def creation_allowance(ctx: Context, user_id: str) -> CreationAllowance:
 
 def get(ctx: Context, organization_id: str) -> OrganizationView:
     with ctx.uow(readonly=True) as uow:
-        return organization_view(repo.organization(uow.session, organization_id))
+        row = repo.organization_fields(uow.session, organization_id)
+    return organization_view(cast(Organization, row))  # the row has the attributes the view reads
 
 
 def get_by_external_id(ctx: Context, external_id: str) -> OrganizationView:

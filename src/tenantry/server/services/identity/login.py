@@ -49,7 +49,7 @@ from tenantry.server.domain.passwords import check_password_policy, hash_passwor
 from tenantry.server.domain.secrets import digest, keyed_digest, new_secret
 from tenantry.server.email.message import render
 from tenantry.server.observability.metrics import counts_sign_in
-from tenantry.server.services.directory import environment
+from tenantry.server.services.directory import domains, environment
 from tenantry.server.services.federation import signin
 from tenantry.server.services.identity import lockouts, mfa, pending_signups, proof, sessions
 from tenantry.server.services.identity.sessions import SessionView
@@ -181,9 +181,9 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
     sign-ups it has (one argon2 computation: ``passwords.matching``), and
     PasswordLoginLocked while password sign-in for the address is paused (a pause never
     checks the password)."""
-    signin.check_not_required(ctx, email)  # SPEC §11: an SSO-only domain refuses passwords
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
+        signin.check_not_required_in(uow.session, email)  # SPEC §11: an SSO-only domain refuses passwords
         lockouts.check(uow.session, email, now)
         user = repo.user_by_email(uow.session, email)
         stored = user.password_hash if user else None
@@ -469,6 +469,30 @@ def complete_sign_in(uow: UnitOfWork, user_id: str, now: datetime, user_agent: s
     """The end of a method kept in its own module, whose proof (``amr``, RFC 8176) was
     checked in ``uow``: on through the rest of the pipeline."""
     return _sign_in(uow, user_id, now, user_agent, amr=amr)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user_id: str
+    email_verified: bool
+
+
+def after_sign_in(ctx: Context, token: str) -> SignedIn | None:
+    """Right after a sign-in, for the page that goes on: whose live session ``token`` opened
+    (None for a sign-in still waiting for its second factor), and the ``auto`` organizations
+    a verified address joins (SPEC §10), read in one transaction, then joined. Only what the
+    page needs: not the full user view of ``sessions.resolve``."""
+    now = ctx.clock.now()
+    with ctx.uow(readonly=True) as uow:
+        row = sessions.live_row(uow.session, token, now)
+        if row is None:
+            return None
+        user = repo.user(uow.session, row.user_id)
+        found = domains.offers_in(uow.session, user, "auto") if user.email_verified else []
+        signed_in = SignedIn(user.id, user.email_verified)
+    if found:
+        domains.join_automatically(ctx, signed_in.user_id, found)
+    return signed_in
 
 
 def _sign_in(

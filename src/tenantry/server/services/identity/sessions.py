@@ -81,8 +81,8 @@ def resolve(ctx: Context, token: str | None) -> SessionView | None:
         return None
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
-        row = uow.session.get(BrowserSession, digest(token))
-        if row is None or not session_policy.is_live(row, now):
+        row = live_row(uow.session, token, now)
+        if row is None:
             return None
         policy = session_policy.for_organization(uow.session, row.organization_id)
         view = SessionView(
@@ -102,6 +102,12 @@ def resolve(ctx: Context, token: str | None) -> SessionView | None:
             )
             uow.commit()
     return view
+
+
+def live_row(session: Session, token: str, now: datetime) -> BrowserSession | None:
+    """The live session row behind a cookie token, in the caller's transaction."""
+    row = session.get(BrowserSession, digest(token))
+    return row if row is not None and session_policy.is_live(row, now) else None
 
 
 def end(ctx: Context, token: str | None) -> None:

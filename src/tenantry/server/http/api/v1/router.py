@@ -27,7 +27,7 @@ from tenantry.server.http.api.v1 import (
     users,
     webhooks,
 )
-from tenantry.server.http.deps import bearer, get_context, require_client
+from tenantry.server.http.deps import bearer, client_behind, get_context, require_client
 from tenantry.server.http.retry import RetryingRoute
 
 protected = APIRouter(route_class=RetryingRoute, dependencies=[Depends(require_client)])
@@ -56,7 +56,7 @@ async def authentication_refusal(request: Request) -> Unauthenticated | None:
         return None
     credentials: HTTPAuthorizationCredentials | None = await bearer(request)
     try:
-        await require_client(get_context(request), credentials)
+        await client_behind(get_context(request), credentials)
     except Unauthenticated as exc:
         return exc
     return None
