@@ -21,7 +21,7 @@ from tenantry.server.domain.ids import new_id
 from tenantry.server.services.membership import ledger
 from tenantry.server.services.provisioning import filters, resources, roles, seats
 from tenantry.server.services.provisioning.protocol import POLICY, GroupModel
-from tenantry.server.services.provisioning.users import directory
+from tenantry.server.services.provisioning.users import directory, lock_organization
 
 
 @dataclass(frozen=True)
@@ -295,7 +295,7 @@ def _locked(
     """The directory and the group, under the organization's lock; ``who`` (what a refusal
     event says) learns the group's name."""
     found = directory(session, directory_id)
-    ledger.lock_organization(session, found.organization_id)
+    lock_organization(session, found)
     row = _row(session, directory_id, group_id)
     who["group"]["display_name"] = row.display_name
     return found, row
@@ -336,7 +336,7 @@ def _write_change(
     with ctx.uow() as uow:
         session = uow.session
         found = directory(session, directory_id)
-        ledger.lock_organization(session, found.organization_id)
+        lock_organization(session, found)
         row = _row(session, directory_id, group_id)
         base = resources.base_url(ctx.settings.public_url, directory_id)
         resource = change(resources.group_model(row, base, resources.members_of(session, [row.id])[row.id]))

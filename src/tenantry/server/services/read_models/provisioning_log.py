@@ -10,7 +10,7 @@ from tenantry.server.db.models import DirectoryOperation
 
 # already_provisioned: a create of a user the directory had already pushed (answered 200
 # with that user; nothing created)
-SUCCESSES = frozenset({"created", "already_provisioned", "replaced", "updated", "deleted"})
+SUCCESSES = ("created", "already_provisioned", "replaced", "updated", "deleted")  # in the order shown
 
 
 @dataclass(frozen=True)
