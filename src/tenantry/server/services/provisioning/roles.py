@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
+from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import (
     Directory,
     DirectoryGroupMember,
@@ -135,6 +136,9 @@ def recompute(
     if not changed:
         return
     now = ctx.clock.now()
+    # Held while the events are built: the session's identity map keeps objects weakly, and
+    # each event names the organization (a dropped one would be read again per event).
+    organization = repo.organization(session, organization_id)
     with access.keeping_last_admin(session, organization_id):
         for chunk in _chunks(sorted(changed)):
             session.execute(delete(MembershipRole).where(MembershipRole.membership_id.in_(chunk)))
@@ -156,3 +160,4 @@ def recompute(
         ):
             remember_assigned(session, membership.id, changed[membership.id])
             events.membership_event(session, "user.organization_membership_updated", membership, now)
+    del organization
