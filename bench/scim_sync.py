@@ -18,10 +18,14 @@ Prints elapsed time, requests/s and server CPU-seconds per phase as each ends, w
 stays constant-time: the median and p95 time per create of the first 1,000 creates against
 the last 1,000 (the organization then holds ~N members). Finally checks the result through
 the API (N directory users, G groups, N seats used) and shows the load average. With
-``--remap``, also times changing the group → role mapping once every user is in: that
-recomputes every member's roles in one transaction (slow at 10,000; see RESULTS.md).
+``--remap``, also times changing the group → role mapping once every user is in, three times:
+the same roles reordered (every member re-checked, none changes), every department group mapped
+to admin (nearly every member's roles change, one membership event each), and back. With
+``--probe M``, also times single-member PATCHes (Okta's and Entra ID's remove shapes, an add)
+of a group of M members, wall time and server CPU per PATCH.
 
     .venv/bin/python -m bench.scim_sync [sqlite] [postgresql] [--users 10000] [--groups 200] [--concurrency 4]
+        [--remap] [--probe 3000]
 """
 
 from __future__ import annotations
@@ -139,7 +143,49 @@ def timed(server: Server, name: str, action: Callable[[], Sequence[Any]]) -> tup
     return Phase(name, len(results), time.perf_counter() - started, cpu_seconds([server.pid]) - cpu, load), results
 
 
-def sync(kind: str, users: int, groups: int, concurrency: int, seed: int, remap_too: bool) -> None:
+def probe_patches(server: Server, pusher: Pusher, members: list[str], rounds: int = 20) -> None:
+    """Time single-member PATCHes of a group of ``len(members)`` members, one at a time:
+    Okta's remove (``members[value eq "…"]``), Entra ID's remove (``members`` with a value
+    list) and an add, ``rounds`` of each, as wall time and server CPU per PATCH."""
+    client = pusher.client()
+    made = client.post("/Groups", json={"schemas": [CORE_GROUP], "displayName": "Probe"})
+    made.raise_for_status()
+    group = made.json()["id"]
+    for start in range(0, len(members), BATCH):
+        value = [{"value": member} for member in members[start : start + BATCH]]
+        body = {"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": value}]}
+        client.patch(f"/Groups/{group}?excludedAttributes=members", json=body).raise_for_status()
+    shapes: dict[str, Callable[[str], dict[str, Any]]] = {
+        "remove, Okta's members[value eq]": lambda m: {"op": "remove", "path": f'members[value eq "{m}"]'},
+        "add one member": lambda m: {"op": "add", "path": "members", "value": [{"value": m}]},
+        "remove, Entra ID's value list": lambda m: {"op": "remove", "path": "members", "value": [{"value": m}]},
+    }
+    times: dict[str, list[float]] = {name: [] for name in shapes}
+    cpu: dict[str, float] = dict.fromkeys(shapes, 0.0)
+    for member in members[-rounds:]:
+        for name, operation in shapes.items():
+            before = cpu_seconds([server.pid])
+            started = time.perf_counter()
+            body = {"schemas": [PATCH_OP], "Operations": [operation(member)]}
+            response = client.patch(f"/Groups/{group}?excludedAttributes=members", json=body)
+            if response.status_code not in (200, 204):
+                raise SystemExit(f"probe PATCH: {response.status_code} {response.text[:300]}")
+            times[name].append(time.perf_counter() - started)
+            cpu[name] += cpu_seconds([server.pid]) - before
+        # the Entra remove took the member out again: put it back for the next round's shapes
+        client.patch(
+            f"/Groups/{group}?excludedAttributes=members",
+            json={"schemas": [PATCH_OP], "Operations": [shapes["add one member"](member)]},
+        ).raise_for_status()
+    for name, seconds in times.items():
+        print(
+            f"PATCH of a {len(members)}-member group, {name}: median {statistics.median(seconds) * 1000:.1f} ms, "
+            f"server CPU {cpu[name] / len(seconds) * 1000:.1f} ms per PATCH ({len(seconds)} PATCHes)",
+            flush=True,
+        )
+
+
+def sync(kind: str, users: int, groups: int, concurrency: int, seed: int, remap_too: bool, probe: int = 0) -> None:
     print(f"## {kind}: {users} users, {groups} groups, {concurrency} concurrent requests", flush=True)
     name = f"tenantry_bench_scim_{os.getpid()}"  # runs on both databases may go side by side
     with scratch_database(kind, name) as url, running_server(url) as server, server.api() as api:
@@ -205,9 +251,26 @@ def sync(kind: str, users: int, groups: int, concurrency: int, seed: int, remap_
         count = user_phase.requests + group_phase.requests + member_phase.requests
         print(f"{'total':<8} {count:>6} requests in {total:7.1f} s = {count / total:6.1f} req/s", flush=True)
         if remap_too:
-            started = time.perf_counter()
-            api.put(remap, json={"assignments": assignments[::-1]}, timeout=1800).raise_for_status()
-            print(f"re-mapping the group roles with {users} members: {time.perf_counter() - started:.1f} s")
+            remapped = [
+                ("same roles in another order (every member re-checked, none changes)", assignments[::-1]),
+                # every user is in exactly one department group: nearly every member's roles change
+                (
+                    "every department group mapped to admin (nearly every member's roles change)",
+                    assignments + [{"group_id": group_ids[g], "role_name": "admin"} for g in range(1, DEPARTMENTS)],
+                ),
+                ("back to the first mapping (the same members change back)", assignments),
+            ]
+            for what, mapping in remapped:
+                cpu = cpu_seconds([server.pid])
+                started = time.perf_counter()
+                api.put(remap, json={"assignments": mapping}, timeout=1800).raise_for_status()
+                print(
+                    f"re-mapping the group roles with {users} members, {what}: "
+                    f"{time.perf_counter() - started:.1f} s, server CPU {cpu_seconds([server.pid]) - cpu:.1f} s",
+                    flush=True,
+                )
+        if probe:
+            probe_patches(server, pusher, user_ids[:probe])
         sizes = sorted((len(m) for m in members), reverse=True)
         print(
             f"memberships: {sum(sizes)} ({sum(sizes) / users:.1f} per user); group sizes largest {sizes[:3]}, "
@@ -215,7 +278,7 @@ def sync(kind: str, users: int, groups: int, concurrency: int, seed: int, remap_
         )
         found = api.get(f"/api/v1/organizations/{org}/directories/{directory_id}").json()["directory"]
         seats = api.get(f"/api/v1/organizations/{org}/settings/usermanagement").json()["seats_used"]
-        ok = (found["total_users"], found["total_groups"], seats) == (users, groups, users)
+        ok = (found["total_users"], found["total_groups"], seats) == (users, groups + (1 if probe else 0), users)
         print(
             f"check: {found['total_users']} directory users, {found['total_groups']} groups, {seats} seats used "
             f"-> {'OK' if ok else 'WRONG'}; load average at end: {load_average()}\n"
@@ -229,11 +292,14 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4, help="simultaneous SCIM requests (default 4)")
     parser.add_argument("--seed", type=int, default=21)
-    parser.add_argument("--remap", action="store_true", help="also time a group-role mapping change at the end")
+    parser.add_argument("--remap", action="store_true", help="also time group-role mapping changes at the end")
+    parser.add_argument(
+        "--probe", type=int, default=0, metavar="M", help="also time single-member PATCHes of an M-member group"
+    )
     args = parser.parse_args()
     header("SCIM initial sync (bench/scim_sync.py)")
     for kind in args.databases:
-        sync(kind, args.users, args.groups, args.concurrency, args.seed, args.remap)
+        sync(kind, args.users, args.groups, args.concurrency, args.seed, args.remap, args.probe)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,9 @@ class Api:
     def patch(self, path: str, **kw: Any) -> httpx.Response:
         return self._send("PATCH", path, **kw)
 
+    def put(self, path: str, **kw: Any) -> httpx.Response:
+        return self._send("PUT", path, **kw)
+
     def delete(self, path: str, **kw: Any) -> httpx.Response:
         return self._send("DELETE", path, **kw)
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.helpers import Api
 from tests.live.test_concurrency import fire_at_once
-from tests.scim.scim import directory, user_body
+from tests.scim.scim import CORE_GROUP, PATCH_OP, directory, user_body
 from tests.sso.flows import org_with_domain
 from tests.sso.test_domain_join import memberships, verified_user
 
@@ -75,3 +75,67 @@ def test_simultaneous_creates_of_a_verified_account_link_it_once(live_servers, l
     assert live_api.seats_used(org) == 1
     log = live_api.get(f"/api/v1/organizations/{org}/directories/{found['id']}/operations").json()
     assert [o["http_status"] for o in log["operations"]].count(201) == 1
+
+
+def test_a_mapping_change_racing_member_removals_and_deletions_ends_consistent(live_servers, live_api: Api) -> None:
+    """Group → role mapping changes, member removals (Okta's and Entra ID's shapes) and user
+    deletions at once through both processes: every call succeeds (no 5xx, no deadlock
+    answer), and afterwards every remaining member holds exactly what the last mapping
+    gives their groups, removed members are out of the group and deleted users are gone."""
+    org = live_api.org("Remapped")["id"]
+    live_api.user_in(org, "owner@example.com", invite=False, membership={"roles": [{"name": "admin"}]})
+    found = directory(live_api, org)
+    headers = {"Authorization": f"Bearer {found['token']}", "Content-Type": "application/scim+json"}
+    scim = f"/scim/v2/{found['id']}"
+    http = live_api.http
+    ids = [
+        http.post(f"{scim}/Users", headers=headers, json=user_body(f"p{i}@example.com")).json()["id"] for i in range(12)
+    ]
+
+    def group(name: str, members: list[str]) -> str:
+        body = {"schemas": [CORE_GROUP], "displayName": name, "members": [{"value": m} for m in members]}
+        made = http.post(f"{scim}/Groups", headers=headers, json=body)
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
+
+    everyone, half = group("Everyone", ids), group("Half", ids[::2])
+    base = f"/api/v1/organizations/{org}/directories/{found['id']}"
+    mappings = [
+        [{"group_id": everyone, "role_name": "admin"}, {"group_id": half, "role_name": "member"}],
+        [{"group_id": everyone, "role_name": "member"}, {"group_id": half, "role_name": "admin"}],
+    ]
+    assign = f"{base}/groups/-/roles:assign"
+    assert live_api.put(assign, json={"assignments": mappings[0]}).status_code == 200
+    removed, deleted = ids[:4], ids[4:8]
+
+    def act(client: httpx.Client, i: int) -> httpx.Response:
+        if i < 4:  # mapping changes, alternating
+            return client.put(assign, headers=live_api.headers, json={"assignments": mappings[(i + 1) % 2]})
+        if i < 8:  # removals from both groups, in Okta's and Entra ID's shapes
+            user = removed[i - 4]
+            okta = {"op": "remove", "path": f'members[value eq "{user}"]'}
+            entra = {"op": "Remove", "path": "members", "value": [{"value": user}]}
+            body = {"schemas": [PATCH_OP], "Operations": [okta if i % 2 else entra]}
+            return client.patch(f"{scim}/Groups/{everyone if i % 2 else half}", headers=headers, json=body)
+        return client.delete(f"{scim}/Users/{deleted[i - 8]}", headers=headers)
+
+    responses = fire_at_once(12, live_servers, act)
+    assert [r.status_code for r in responses] == [200] * 8 + [204] * 4, [r.text for r in responses]
+
+    def members(group_id: str) -> set[str]:
+        return {m["value"] for m in http.get(f"{scim}/Groups/{group_id}", headers=headers).json().get("members", [])}
+
+    in_group = {everyone: members(everyone), half: members(half)}
+    assert in_group[everyone] == set(ids) - set(removed[1::2]) - set(deleted)
+    assert in_group[half] == set(ids[::2]) - set(removed[::2]) - set(deleted)
+    mapping = live_api.get(base).json()["directory"]["role_assignments"]["assignments"]
+    assert mapping in mappings
+    role_of = {a["group_id"]: a["role_name"] for a in mapping}
+    users = live_api.get(f"/api/v1/organizations/{org}/users", params={"page_size": 100}).json()["users"]
+    held = {u["email"]: [r["name"] for r in u["memberships"][0]["roles"]] for u in users}
+    assert set(held) == {"owner@example.com"} | {f"p{i}@example.com" for i in range(12) if ids[i] not in deleted}
+    for i, user in enumerate(ids):
+        if user in deleted:
+            continue
+        wanted = sorted({role_of[g] for g, found_in in in_group.items() if user in found_in}) or ["member"]
+        assert held[f"p{i}@example.com"] == wanted, (i, held)

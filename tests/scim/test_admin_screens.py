@@ -1,6 +1,6 @@
 """The dashboard's directory screens and provisioning log, in Chromium, as one journey:
 create a directory (its token shown once), provision through it, rotate the token, read
-the log filtered by directory, delete the directory."""
+the log filtered by directory, outcome, operation, who and dates, delete the directory."""
 
 from __future__ import annotations
 
@@ -67,9 +67,34 @@ def test_directories_and_provisioning_log_journey(
     expect(rows.nth(2)).to_contain_text("ada@example.com")
     expect(rows.nth(2)).to_contain_text("Created")
     page.get_by_label("Directory").select_option("")
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Filter").click()
     expect(rows).to_have_count(4)
     expect(rows.nth(0)).to_contain_text("cy@example.com")
+    # narrowed by outcome and by who, in the address (a GET form), then cleared
+    page.get_by_label("Outcome").select_option("failed")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(2)
+    page.get_by_label("User or group").fill("BOB@")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0)).to_contain_text("bob@example.com")
+    assert "outcome=failed" in page.url and "q=BOB%40" in page.url
+    page.get_by_role("link", name="Clear filters").click()
+    expect(rows).to_have_count(4)
+    page.get_by_label("Operation", exact=True).select_option("PATCH")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("No operations match.")).to_be_visible()
+    page.get_by_label("Operation", exact=True).select_option("POST")
+    page.get_by_label("To (UTC, inclusive)").fill("2000-01-01")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(0)
+    page.get_by_label("From (UTC)").fill("2000-01-01")
+    page.get_by_label("To (UTC, inclusive)").fill("")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(4)
+    refused = page.goto(f"/admin/organizations/{org['id']}/provisioning?since=yesterday")
+    assert refused is not None and refused.status == 400
+    expect(page.locator("#since-error")).to_be_visible()
 
     page.goto(f"/admin/organizations/{org['id']}/directories/{directory_id}")
     page.get_by_role("button", name="Delete", exact=True).click()

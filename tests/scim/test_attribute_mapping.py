@@ -1,6 +1,7 @@
 """A directory's attribute mapping (SCIM attribute → custom attribute): every surface refuses
 a path the SCIM User schema has no single simple value at, naming each bad entry; the
-dashboard's directory screen shows the mapping, edits it and words its refusals plainly."""
+dashboard's directory screen and the admin portal show the mapping, edit it and word its
+refusals plainly."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tenantry.server.context import Context
 from tests.admin.conftest import signed_in_dashboard
 from tests.helpers import Api, assert_problem
 from tests.scim.scim import CORE_USER, ENTERPRISE, Scim, directory, user_body
+from tests.sso.portal.helpers import new_link, path_of
 
 DEPARTMENT = f"{ENTERPRISE}:department"
 pytestmark = pytest.mark.once  # path checks and the form: nothing here depends on the database
@@ -87,3 +89,41 @@ def test_the_dashboard_edits_the_attribute_mapping(
         assert Scim(http, found).post("/Users", pushed).status_code == 201
     [ada] = site_api.get(f"/api/v1/organizations/{org}/users").json()["users"]
     assert ada["user_profile"]["custom_attributes"] == {"department": "Research"}
+
+
+def test_the_admin_portal_edits_the_attribute_mapping_with_the_dashboards_rules(
+    site: str, site_api: Api, new_page: Callable[[], Page]
+) -> None:
+    """The customer's IT administrator maps SCIM attributes in the portal: the same service
+    and checks as the dashboard (refusals worded under their field, nothing half-saved), one
+    form per directory, each change an audit event of the portal link."""
+    _attributes(site_api, "division", "badge")
+    org = site_api.org("Initech")["id"]
+    first, second = directory(site_api, org), directory(site_api, org, "MICROSOFT_AD")
+    link = new_link(site_api, org, features=["directory_sync"])
+    page = new_page()
+    page.goto(path_of(link["location"]))
+    page.get_by_role("navigation", name="Admin portal").get_by_role("link", name="Directory sync").click()
+    panel = page.locator(f"[data-directory='{first['id']}']").get_by_role("form", name=re.compile("Attribute mapping"))
+    division, badge = panel.get_by_label("Division (division)"), panel.get_by_label("Badge (badge)")
+
+    division.fill("titel")
+    badge.fill("emails")
+    panel.get_by_role("button", name=re.compile("Save the attribute mapping")).click()
+    expect(division).to_have_value("titel")
+    expect(division).to_have_accessible_description(re.compile("The SCIM User schema has no attribute by this name"))
+    expect(badge).to_have_attribute("aria-invalid", "true")
+    other = page.locator(f"[data-directory='{second['id']}']").get_by_label("Division (division)")
+    expect(other).to_have_value("")  # the other directory's form keeps its own values
+    url = f"/api/v1/organizations/{org}/directories/{first['id']}"
+    assert site_api.get(url).json()["directory"]["attribute_mappings"] == {"attributes": []}
+
+    division.fill(DEPARTMENT)
+    badge.fill("")
+    panel.get_by_role("button", name=re.compile("Save the attribute mapping")).click()
+    expect(page.get_by_role("status")).to_contain_text("attribute mapping is saved")
+    expect(division).to_have_value(DEPARTMENT)
+    saved = site_api.get(url).json()["directory"]["attribute_mappings"]
+    assert saved == {"attributes": [{"key": "division", "map_to": DEPARTMENT}]}
+    events = site_api.get("/api/v1/events", params={"type": "directory.updated"}).json()["events"]
+    assert events[-1]["actor"]["type"] == "PORTAL_LINK"

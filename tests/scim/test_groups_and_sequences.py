@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.helpers import Api
-from tests.scim.scim import CORE_GROUP, CORE_USER, Scim, assert_scim_error, directory
+from tests.scim.scim import CORE_GROUP, CORE_USER, PATCH_OP, Scim, assert_scim_error, directory
 
 
 def _put(api: Api, path: str, json: dict[str, Any]) -> Any:
@@ -243,3 +243,61 @@ def test_the_directory_cannot_take_away_the_last_admin(api: Api, http: TestClien
     assert moved.status_code == 200, moved.text
     assert _roles(api, org, "ada@acme.com") == ["member"] and _roles(api, org, "bob@acme.com") == ["admin"]
     assert scim.delete(f"/Users/{ada['id']}").status_code == 204
+
+
+def _updates(api: Api) -> list[str]:
+    """The users whose memberships' update events were recorded, oldest first."""
+    found = api.get("/api/v1/events", params={"type": "user.organization_membership_updated", "page_size": 100})
+    return [event["data"]["user_id"] for event in found.json()["events"]]
+
+
+def test_member_patches_touch_the_named_members_and_mapping_changes_recompute_roles(api: Api, http: TestClient) -> None:
+    org = _owned_org(api)
+    found = directory(api, org)
+    scim = Scim(http, found)
+    base = f"/api/v1/organizations/{org}/directories/{found['id']}"
+    ada, bob, cy = (scim.user(f"{name}@acme.com") for name in ("ada", "bob", "cy"))
+    eng = scim.post("/Groups", {"schemas": [CORE_GROUP], "displayName": "Eng", "members": [{"value": bob["id"]}]})
+    ops = scim.post("/Groups", {"schemas": [CORE_GROUP], "displayName": "Ops"}).json()
+    group = eng.json()["id"]
+    mapping = [{"group_id": group, "role_name": "admin"}]
+    assert _put(api, f"{base}/groups/-/roles:assign", json={"assignments": mapping}).status_code == 200
+    assert [_roles(api, org, f"{n}@acme.com") for n in ("ada", "bob", "cy")] == [["member"], ["admin"], ["member"]]
+    user_id = {m["email"]: m["id"] for m in api.get(f"/api/v1/organizations/{org}/users").json()["users"]}
+    assert _updates(api)[-1:] == [user_id["bob@acme.com"]]  # only bob's roles changed
+
+    # Okta's and Entra ID's shapes in one PATCH: applied in order, to the named members only
+    patched = scim.patch(
+        f"/Groups/{group}",
+        {"op": "add", "path": "members", "value": [{"value": ada["id"], "display": "Ada"}, {"value": cy["id"]}]},
+        {"op": "Remove", "path": "members", "value": [{"value": bob["id"]}]},
+        {"op": "remove", "path": f'members[value eq "{cy["id"]}"]'},
+        {"op": "remove", "path": 'members[value eq "diru_not_a_member"]'},  # nothing to remove: no error
+        {"op": "Add", "path": "Members", "value": [{"value": ada["id"], "display": "Ada L"}]},
+    )
+    assert patched.status_code == 200, patched.text
+    assert [(m["value"], m["display"]) for m in patched.json()["members"]] == [(ada["id"], "Ada L")]
+    assert [_roles(api, org, f"{n}@acme.com") for n in ("ada", "bob", "cy")] == [["admin"], ["member"], ["member"]]
+    assert sorted(_updates(api)[-2:]) == sorted([user_id["ada@acme.com"], user_id["bob@acme.com"]])
+    unknown = scim.patch(f"/Groups/{group}", {"op": "add", "path": "members", "value": [{"value": "diru_nope"}]})
+    assert_scim_error(unknown, 400, "invalidValue")
+    quiet = scim.request(
+        "PATCH",
+        f"/Groups/{group}",
+        params={"excludedAttributes": "members"},
+        json={"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": [{"value": cy["id"]}]}]},
+    )
+    assert quiet.status_code == 200 and "members" not in quiet.json() and quiet.json()["displayName"] == "Eng"
+    assert _members(scim, group) == sorted([ada["id"], cy["id"]]) and _roles(api, org, "cy@acme.com") == ["admin"]
+
+    # a mapping change recomputes every member; only those whose roles change get an event
+    before = len(_updates(api))
+    scim.patch(f"/Groups/{ops['id']}", {"op": "add", "path": "members", "value": [{"value": bob["id"]}]})
+    remapped = [{"group_id": ops["id"], "role_name": "admin"}, {"group_id": group, "role_name": "member"}]
+    assert _put(api, f"{base}/groups/-/roles:assign", json={"assignments": remapped}).status_code == 200
+    assert [_roles(api, org, f"{n}@acme.com") for n in ("ada", "bob", "cy")] == [["member"], ["admin"], ["member"]]
+    assert sorted(_updates(api)[before:]) == sorted(user_id[f"{n}@acme.com"] for n in ("ada", "bob", "cy"))
+    both = [*remapped, {"group_id": ops["id"], "role_name": "member"}]
+    assert _put(api, f"{base}/groups/-/roles:assign", json={"assignments": both}).status_code == 200
+    assert _roles(api, org, "bob@acme.com") == ["admin", "member"]
+    assert _updates(api)[before + 3 :] == [user_id["bob@acme.com"]]

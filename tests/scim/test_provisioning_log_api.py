@@ -73,3 +73,27 @@ def test_the_log_lists_what_the_identity_provider_did_and_narrows_it(site: str, 
     assert_problem(
         site_api.get(f"/api/v1/organizations/{elsewhere}/directories/{found['id']}/operations"), 404, "not_found"
     )
+
+
+def test_a_create_sent_again_is_logged_as_what_it_did(site: str, site_api: Api) -> None:
+    """The same user pushed again: with the same externalId it is answered with the user
+    already there (200, nothing created); with another it is refused (409). Neither is
+    logged as created."""
+    org = site_api.org("Acme")["id"]
+    found = directory(site_api, org)
+    headers = {"Authorization": f"Bearer {found['token']}"}
+    body = user_body("ada@example.com", externalId="00u1")
+    with httpx.Client(base_url=f"{site}/scim/v2/{found['id']}", headers=headers, timeout=30) as scim:
+        ada = scim.post("/Users", json=body)
+        again = scim.post("/Users", json=body)
+        clash = scim.post("/Users", json={**body, "externalId": "00u2"})
+    assert (ada.status_code, again.status_code, clash.status_code) == (201, 200, 409)
+    assert again.json()["id"] == ada.json()["id"]
+    with Client(site, BOOTSTRAP_ID, BOOTSTRAP_SECRET) as sdk:
+        logged = list(sdk.directories.operations(org, found["id"]))
+        assert [(o.outcome, o.http_status, o.succeeded, o.resource_id) for o in logged] == [
+            ("already_exists", 409, False, None),
+            ("already_provisioned", 200, True, ada.json()["id"]),
+            ("created", 201, True, ada.json()["id"]),
+        ]
+        assert [o.outcome for o in sdk.directories.operations(org, found["id"], outcomes=["created"])] == ["created"]

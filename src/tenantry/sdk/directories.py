@@ -100,7 +100,7 @@ class DirectoryOperation(Model):
     resource_id: str | None = None
     subject: str | None = None  # the userName or group displayName sent
     http_status: int
-    outcome: str  # created | replaced | updated | deleted, or the refusal's code
+    outcome: str  # created | already_provisioned | replaced | updated | deleted, or the refusal's code
     succeeded: bool
     message: str | None = None
     create_time: datetime

@@ -93,6 +93,7 @@ def test_a_link_for_one_organization_never_touches_another(api: Api, http: TestC
         ("POST", f"/portal/sso/{connection['id']}/enable"),
         ("POST", f"/portal/directories/{directory['id']}/token"),
         ("POST", f"/portal/directories/{directory['id']}/roles"),
+        ("POST", f"/portal/directories/{directory['id']}/attributes"),
     ]
     for method, path in attempts:
         answer = http.request(

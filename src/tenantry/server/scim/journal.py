@@ -13,6 +13,9 @@ from tenantry.server.domain.errors import TenantryError
 from tenantry.server.services.provisioning.log import Entry
 
 WRITES = {"POST": "created", "PUT": "replaced", "PATCH": "updated", "DELETE": "deleted"}
+# A create answered 200, not 201: the same userName and externalId sent again (a create
+# whose answer was lost), answered with the user already there; nothing was created.
+ALREADY = "already_provisioned"
 KINDS = {"Users": "User", "Groups": "Group"}
 
 
@@ -30,6 +33,8 @@ def _subject(document: dict[str, Any]) -> str | None:
 
 
 def _outcome(method: str, status: int, answer: dict[str, Any], failure: Exception | None) -> tuple[str, str | None]:
+    if method == "POST" and status == 200:
+        return ALREADY, None
     if status < 400:
         return WRITES[method], None
     if isinstance(failure, TenantryError):

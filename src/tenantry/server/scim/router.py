@@ -249,7 +249,9 @@ async def patch_group(request: Request, directory_id: str, group_id: str) -> JSO
     operations = _read(
         params.patch_body(await params.json_body(request)), PatchOp[GroupModel], ScimContext.RESOURCE_PATCH_REQUEST
     )
-    return _single(request, await run_in_threadpool(groups.patch, ctx, directory_id, group_id, operations))
+    members = _wants_members(params.listing(dict(request.query_params), GroupModel))
+    model = await run_in_threadpool(lambda: groups.patch(ctx, directory_id, group_id, operations, members=members))
+    return _single(request, model)
 
 
 @router.delete("/Groups/{group_id}", status_code=204)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,9 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.server.domain.errors import InvalidArgument, TenantryError
+from tenantry.server.domain.errors import TenantryError
 from tenantry.server.domain.events import EVENT_TYPES
-from tenantry.server.http.admin.web import page_request, render, signed_in_admin
+from tenantry.server.http.admin.web import page_request, render, signed_in_admin, utc_moment
 from tenantry.server.http.pages.web import context
 from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.integration import event_log
@@ -21,17 +20,6 @@ from tenantry.server.services.integration import event_log
 router = APIRouter(
     route_class=RetryingRoute, prefix="/admin/events", include_in_schema=False, dependencies=[Depends(signed_in_admin)]
 )
-
-
-def _since(raw: str) -> datetime | None:
-    """The date (or date and time, UTC) typed into the filter. Raises InvalidArgument."""
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidArgument.field("since", "invalid", "use a date like 2026-11-25 or 2026-11-25T14:00") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.get("")
@@ -51,9 +39,8 @@ async def audit_log(
     query = urlencode({key: value for key, value in values.items() if value})
     common: dict[str, Any] = {"tab": "events", "types": EVENT_TYPES, "values": values, "base": f"/admin/events?{query}"}
     try:
-        filters = event_log.EventFilter(
-            (type,) if type else (), values["organization_id"] or None, values["user_id"] or None, _since(since)
-        )
+        organization, user = values["organization_id"] or None, values["user_id"] or None
+        filters = event_log.EventFilter((type,) if type else (), organization, user, utc_moment(since, "since"))
         page = await run_in_threadpool(
             lambda: event_log.list_page(context(request), page_request(page_token), filters, newest_first=newest_first)
         )

@@ -16,6 +16,7 @@ from tenantry.server.domain.pagination import PageRequest
 from tenantry.server.http.admin.organization_sections import provider_options, refused, section_page
 from tenantry.server.http.admin.web import signed_in_admin
 from tenantry.server.http.notices import with_notice
+from tenantry.server.http.pages import attribute_mapping
 from tenantry.server.http.pages.forms import text
 from tenantry.server.http.pages.web import check_csrf, context, redirect
 from tenantry.server.http.retry import RetryingRoute
@@ -32,16 +33,6 @@ router = APIRouter(
 PROVIDER_OPTIONS = provider_options(directories.PROVIDERS)
 GROUPS_SHOWN = PageRequest(100)  # the groups whose roles the page sets (the API pages through more)
 MAP_FIELD = "map."  # the form field of custom attribute <key> is "map.<key>"
-# Profile fields every directory fills the same way (resources.profile_values), shown beside
-# the editable mapping so an administrator sees the whole picture.
-FIXED_MAPPING = (
-    ("userName, emails (primary or work)", "E-mail address"),
-    ("name.givenName", "Given name"),
-    ("name.familyName", "Family name"),
-    ("displayName (else name.formatted)", "Name"),
-    ("locale", "Locale"),
-    ("phoneNumbers (primary)", "Phone number"),
-)
 
 
 async def list_page(request: Request, organization_id: str, **extra: Any) -> Response:
@@ -74,7 +65,7 @@ async def detail_page(request: Request, organization_id: str, directory_id: str,
         role_options=[("", "Default role")] + [(r.name, r.display_name) for r in available],
         definitions=[a.definition for a in defined],
         attribute_map={m["key"]: m["map_to"] for m in found.attribute_mappings},
-        fixed_mapping=FIXED_MAPPING,
+        fixed_mapping=attribute_mapping.FIXED_MAPPING,
         suggested_paths=attribute_paths.SUGGESTED,
         **extra,
     )
@@ -157,16 +148,7 @@ async def assign_roles(request: Request, organization_id: str, directory_id: str
 async def map_attributes(request: Request, organization_id: str, directory_id: str) -> Response:
     """SCIM attribute → custom attribute: each ``map.<key>`` filled in (empty: not mapped)."""
     form = await check_csrf(request)
-    chosen = [
-        {"key": name.removeprefix(MAP_FIELD), "map_to": value.strip()}
-        for name, value in form.items()
-        if name.startswith(MAP_FIELD) and value.strip()
-    ]
-
-    def field_of(service_field: str) -> str:  # attributes.<index>.map_to -> map.<key>
-        _, index, _ = service_field.split(".", 2)
-        return MAP_FIELD + chosen[int(index)]["key"]
-
+    chosen, field_of = attribute_mapping.read(form, MAP_FIELD)
     try:
         await run_in_threadpool(directories.update_attributes, context(request), organization_id, directory_id, chosen)
     except TenantryError as exc:

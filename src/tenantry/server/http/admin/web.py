@@ -7,6 +7,7 @@ the same services as the API, so a rule and its error message live in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -112,6 +113,20 @@ def sorting(request: Request, allowed: tuple[str, ...], base: str, default: str 
     if key not in allowed:
         key = default
     return Sorting(key, request.query_params.get("dir") == "desc", base)
+
+
+def utc_moment(raw: str, field: str, *, whole_day: bool = False) -> datetime | None:
+    """The date (or date and time, UTC when no offset is given) typed into a list's filter;
+    with ``whole_day``, a date alone means the end of that day (an inclusive "to" date).
+    Raises InvalidArgument naming ``field``."""
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise InvalidArgument.field(field, "invalid", "use a date like 2026-11-25 or 2026-11-25T14:00") from exc
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment + timedelta(days=1) if whole_day and len(raw.strip()) == 10 else moment
 
 
 def page_request(page_token: str | None, page_size: int = PAGE_SIZE) -> PageRequest:

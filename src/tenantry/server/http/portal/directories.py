@@ -1,8 +1,9 @@
 """The portal's directory pages: create a SCIM directory and see its token once, rotate the
-token, and map the directory's groups to roles."""
+token, map the directory's groups to roles and SCIM attributes to custom attributes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,11 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import TenantryError
 from tenantry.server.domain.pagination import PageRequest
+from tenantry.server.http.pages import attribute_mapping
 from tenantry.server.http.pages.forms import errors_of, status_of, text
 from tenantry.server.http.pages.web import check_csrf, context
 from tenantry.server.http.portal.web import page, portal_access
 from tenantry.server.http.retry import RetryingRoute
-from tenantry.server.services.provisioning import directories
+from tenantry.server.services.directory import attributes
+from tenantry.server.services.provisioning import attribute_paths, directories
 from tenantry.server.services.provisioning.directories import PROVIDERS, DirectoryGroupView, DirectoryView
 
 router = APIRouter(route_class=RetryingRoute, include_in_schema=False)
@@ -44,6 +47,7 @@ def _listing(ctx: Context, organization_id: str) -> list[tuple[DirectoryView, li
 async def _page(request: Request, status_code: int = 200, **variables: Any) -> Response:
     access = await portal_access(request, FEATURE)
     listing = await run_in_threadpool(_listing, context(request), access.organization_id)
+    defined = await run_in_threadpool(attributes.list_all, context(request))
     return await page(
         request,
         "portal/directories.html",
@@ -51,8 +55,16 @@ async def _page(request: Request, status_code: int = 200, **variables: Any) -> R
         status_code=status_code,
         listing=listing,
         providers=[(p, PROVIDER_NAMES.get(p, p)) for p in PROVIDERS],
+        definitions=[a.definition for a in defined],
+        suggested_paths=attribute_paths.SUGGESTED,
         **variables,
     )
+
+
+def _map_field(directory_id: str) -> str:
+    """The form field of custom attribute <key> for one directory: ``map.<directory id>.<key>``
+    (the page shows every directory's form)."""
+    return f"map.{directory_id}."
 
 
 @router.get("/portal/directories")
@@ -110,3 +122,23 @@ async def map_groups(request: Request, directory_id: str) -> Response:
         error, errors = errors_of(exc)
         return await _page(request, status_of(exc), error=error or exc, errors=errors)
     return await _page(request, notice="The group roles are saved.")
+
+
+@router.post("/portal/directories/{directory_id}/attributes")
+async def map_attributes(request: Request, directory_id: str) -> Response:
+    """SCIM attribute → custom attribute, as on the dashboard: one field per custom
+    attribute (empty: not mapped); every bad entry is refused under its field."""
+    form = await check_csrf(request)
+    access = await portal_access(request, FEATURE)
+    chosen, field_of = attribute_mapping.read(form, _map_field(directory_id))
+    try:
+        await run_in_threadpool(
+            directories.update_attributes, context(request), access.organization_id, directory_id, chosen
+        )
+    except TenantryError as exc:
+        error, errors = errors_of(exc)
+        errors = [replace(e, field=field_of(e.field)) for e in errors]
+        return await _page(
+            request, status_of(exc), error=error, errors=errors, mapping_sent=form, mapping_for=directory_id
+        )
+    return await _page(request, notice="The attribute mapping is saved.")

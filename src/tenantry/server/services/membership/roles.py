@@ -176,10 +176,17 @@ def usable(session: Session, organization_id: str, names: Iterable[str]) -> list
     """Those of ``names`` the organization can use (environment roles or its own), in order,
     without repeats: a mapping written before a role was deleted skips it."""
     wanted = list(dict.fromkeys(names))
-    if not wanted:
-        return []
-    known = set(session.scalars(select(Role.name).where(Role.name.in_(wanted), _visible(organization_id))))
+    known = usable_roles(session, organization_id, wanted)
     return [name for name in wanted if name in known]
+
+
+def usable_roles(session: Session, organization_id: str, names: Iterable[str]) -> dict[str, Role]:
+    """Those of the roles named that the organization can use, by name, in one statement."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return {}
+    found = session.scalars(select(Role).where(Role.name.in_(wanted), _visible(organization_id)))
+    return {role.name: role for role in found}
 
 
 def assign(session: Session, membership: Membership, roles: list[Role], *, new: bool = False) -> None:

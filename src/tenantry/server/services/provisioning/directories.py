@@ -295,9 +295,7 @@ def assign_roles(
         now = ctx.clock.now()
         row.updated_at = now
         session.flush()
-        roles.recompute(
-            ctx, session, row, session.scalars(select(DirectoryUser.id).where(DirectoryUser.directory_id == row.id))
-        )
+        roles.recompute(ctx, session, row)
         view = _view(ctx, session, row)
         _event(session, "directory.updated", view, now)
         uow.commit()

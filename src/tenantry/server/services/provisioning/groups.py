@@ -4,7 +4,8 @@ transaction, under the organization's lock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from tenantry.server.domain.ids import new_id
 from tenantry.server.services.membership import ledger
 from tenantry.server.services.provisioning import filters, resources, roles, seats
 from tenantry.server.services.provisioning.protocol import POLICY, GroupModel
-from tenantry.server.services.provisioning.users import directory
+from tenantry.server.services.provisioning.users import directory, lock_organization
 
 
 @dataclass(frozen=True)
@@ -48,20 +49,32 @@ def _members(session: Session, directory_id: str, resource: GroupModel) -> dict[
     """The directory users ``resource`` lists as members, with the ``display`` sent for
     each. Raises InvalidArgument for a value that is not a User of this directory."""
     wanted = {str(member.value): member.display for member in resource.members or [] if member.value}
+    _check_users(session, directory_id, wanted)
+    return wanted
+
+
+def _check_users(session: Session, directory_id: str, wanted: Collection[str]) -> None:
+    """Raises InvalidArgument for a member value that is not a User of this directory."""
     if not wanted:
-        return {}
-    known = set(
-        session.scalars(
-            select(DirectoryUser.id).where(DirectoryUser.directory_id == directory_id, DirectoryUser.id.in_(wanted))
+        return
+    known: set[str] = set()
+    for chunk in _chunks(sorted(wanted)):
+        known.update(
+            session.scalars(
+                select(DirectoryUser.id).where(DirectoryUser.directory_id == directory_id, DirectoryUser.id.in_(chunk))
+            )
         )
-    )
     unknown = sorted(set(wanted) - known)
     if unknown:
         raise InvalidArgument(
             f"members: no User with id {unknown[0]!r} in this directory.",
             [FieldError("members", "invalidValue", "every member must be a User of this directory")],
         )
-    return wanted
+
+
+def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _write(session: Session, row: DirectoryGroup, resource: GroupModel) -> None:
@@ -172,12 +185,120 @@ def replace(ctx: Context, directory_id: str, group_id: str, resource: GroupModel
     return _change(ctx, directory_id, group_id, lambda _old: resource)
 
 
-def patch(ctx: Context, directory_id: str, group_id: str, operations: PatchOp[Any]) -> GroupModel:
+def patch(
+    ctx: Context, directory_id: str, group_id: str, operations: PatchOp[Any], *, members: bool = True
+) -> GroupModel:
+    """``members``: whether the answer lists the group's members (not when the request
+    excludes them). A PATCH that only adds and removes members, in the shapes Okta and Entra
+    ID send, touches only the members it names; any other is applied to the whole group."""
+    changes = _member_changes(operations)
+    if changes is not None:
+        who = _who(group_id)
+        return seats.refusing(
+            ctx, directory_id, lambda: who, lambda: _patch_members(ctx, directory_id, group_id, changes, who, members)
+        )
+
     def changed(old: GroupModel) -> GroupModel:
         operations.patch(old, scim_policy=POLICY)
         return old
 
-    return _change(ctx, directory_id, group_id, changed)
+    return _change(ctx, directory_id, group_id, changed, members)
+
+
+# Okta's remove of one member: ``members[value eq "<id>"]`` (attribute names are case-insensitive).
+_ONE_MEMBER = re.compile(r'^members\[value eq "([^"\\]+)"\]$', re.IGNORECASE)
+_ADDED_KEYS = {"value", "display", "type", "$ref"}  # what an added member may carry
+
+
+def _member_changes(operations: PatchOp[Any]) -> list[tuple[bool, dict[str, str | None]]] | None:
+    """The operations as member additions (True) and removals (False) in order, each with
+    the user ids it names and the ``display`` sent for them; None when any operation is
+    something else (or a shape whose meaning needs the whole group, like removing every
+    member), which is then applied to the whole group."""
+    changes: list[tuple[bool, dict[str, str | None]]] = []
+    for operation in operations.operations or []:
+        op = operation.op.value
+        path = str(operation.path) if operation.path is not None else ""
+        one = _ONE_MEMBER.match(path)
+        if op == "remove" and one is not None and operation.value is None:
+            changes.append((False, {one.group(1): None}))
+            continue
+        items = operation.value
+        if op not in ("add", "remove") or path.lower() != "members" or not isinstance(items, list) or not items:
+            return None
+        allowed = _ADDED_KEYS if op == "add" else {"value"}
+        for item in items:
+            if not (isinstance(item, dict) and set(item) <= allowed and isinstance(item.get("value"), str)):
+                return None
+            if not isinstance(item.get("display"), str | None) or not item["value"]:
+                return None
+        changes.append((op == "add", {item["value"]: item.get("display") for item in items}))
+    return changes
+
+
+def _patch_members(
+    ctx: Context,
+    directory_id: str,
+    group_id: str,
+    changes: list[tuple[bool, dict[str, str | None]]],
+    who: dict[str, Any],
+    members: bool,
+) -> GroupModel:
+    """Member additions and removals applied to the named members only: their rows are
+    read, written and (in a mapped group) their roles recomputed; the rest of the group is
+    not loaded. The outcome is the one applying the operations to the whole group gives."""
+    with ctx.uow() as uow:
+        session = uow.session
+        found, row = _locked(session, directory_id, group_id, who)
+        final: dict[str, tuple[bool, str | None]] = {}  # user id -> (a member after, display)
+        for add, named in changes:
+            final.update((user_id, (add, display)) for user_id, display in named.items())
+        current: dict[str, DirectoryGroupMember] = {}
+        for chunk in _chunks(sorted(final)):
+            current.update(
+                (member.directory_user_id, member)
+                for member in session.scalars(
+                    select(DirectoryGroupMember).where(
+                        DirectoryGroupMember.group_id == row.id, DirectoryGroupMember.directory_user_id.in_(chunk)
+                    )
+                )
+            )
+        added = sorted(user_id for user_id, (member, _) in final.items() if member and user_id not in current)
+        gone = sorted(user_id for user_id, (member, _) in final.items() if not member and user_id in current)
+        _check_users(session, directory_id, added)
+        for chunk in _chunks(gone):
+            session.execute(
+                delete_rows(DirectoryGroupMember).where(
+                    DirectoryGroupMember.group_id == row.id, DirectoryGroupMember.directory_user_id.in_(chunk)
+                )
+            )
+        for user_id, member in current.items():
+            still, display = final[user_id]
+            if still and member.display != display:
+                member.display = display
+        session.add_all(
+            DirectoryGroupMember(group_id=row.id, directory_user_id=user_id, display=final[user_id][1])
+            for user_id in added
+        )
+        row.updated_at = ctx.clock.now()
+        session.flush()
+        if (added or gone) and _mapped(found, row.id):
+            roles.recompute(ctx, session, found, [*added, *gone])
+        view = _view(ctx, session, row, members=members)
+        uow.commit()
+        return view
+
+
+def _locked(
+    session: Session, directory_id: str, group_id: str, who: dict[str, Any]
+) -> tuple[Directory, DirectoryGroup]:
+    """The directory and the group, under the organization's lock; ``who`` (what a refusal
+    event says) learns the group's name."""
+    found = directory(session, directory_id)
+    lock_organization(session, found)
+    row = _row(session, directory_id, group_id)
+    who["group"]["display_name"] = row.display_name
+    return found, row
 
 
 def _who(group_id: str, resource: GroupModel | None = None) -> dict[str, Any]:
@@ -186,7 +307,13 @@ def _who(group_id: str, resource: GroupModel | None = None) -> dict[str, Any]:
     return {"group": {"id": group_id, "display_name": name}}
 
 
-def _change(ctx: Context, directory_id: str, group_id: str, change: Callable[[GroupModel], GroupModel]) -> GroupModel:
+def _change(
+    ctx: Context,
+    directory_id: str,
+    group_id: str,
+    change: Callable[[GroupModel], GroupModel],
+    members: bool = True,
+) -> GroupModel:
     """Raises LastAdmin (recorded as a refusal) when the mapped roles would demote the
     organization's last manager."""
     holder: list[GroupModel] = []
@@ -199,17 +326,17 @@ def _change(ctx: Context, directory_id: str, group_id: str, change: Callable[[Gr
         ctx,
         directory_id,
         lambda: _who(group_id, holder[-1] if holder else None),
-        lambda: _write_change(ctx, directory_id, group_id, remember),
+        lambda: _write_change(ctx, directory_id, group_id, remember, members),
     )
 
 
 def _write_change(
-    ctx: Context, directory_id: str, group_id: str, change: Callable[[GroupModel], GroupModel]
+    ctx: Context, directory_id: str, group_id: str, change: Callable[[GroupModel], GroupModel], members: bool
 ) -> GroupModel:
     with ctx.uow() as uow:
         session = uow.session
         found = directory(session, directory_id)
-        ledger.lock_organization(session, found.organization_id)
+        lock_organization(session, found)
         row = _row(session, directory_id, group_id)
         base = resources.base_url(ctx.settings.public_url, directory_id)
         resource = change(resources.group_model(row, base, resources.members_of(session, [row.id])[row.id]))
@@ -218,7 +345,7 @@ def _write_change(
         touched = _set_members(session, row, _members(session, directory_id, resource))
         if touched and _mapped(found, row.id):
             roles.recompute(ctx, session, found, touched)
-        view = _view(ctx, session, row)
+        view = _view(ctx, session, row, members=members)
         uow.commit()
         return view
 
@@ -233,10 +360,7 @@ def delete(ctx: Context, directory_id: str, group_id: str) -> None:
 def _delete(ctx: Context, directory_id: str, group_id: str, who: dict[str, Any]) -> None:
     with ctx.uow() as uow:
         session = uow.session
-        found = directory(session, directory_id)
-        ledger.lock_organization(session, found.organization_id)
-        row = _row(session, directory_id, group_id)
-        who["group"]["display_name"] = row.display_name
+        found, row = _locked(session, directory_id, group_id, who)
         touched = _set_members(session, row, {})
         session.delete(row)
         session.flush()

@@ -64,7 +64,8 @@ def record(ctx: Context, entry: Entry) -> None:
 @dataclass(frozen=True)
 class LogFilter:
     """What narrows the log; each given filter narrows further. ``outcomes`` and ``methods``
-    match any of their values; ``since`` is inclusive, ``until`` exclusive."""
+    match any of their values; ``since`` is inclusive, ``until`` exclusive; ``subject``
+    finds the entries whose userName or group name contains it."""
 
     outcomes: tuple[str, ...] = ()
     methods: tuple[str, ...] = ()
@@ -72,6 +73,7 @@ class LogFilter:
     succeeded: bool | None = None
     since: datetime | None = None
     until: datetime | None = None
+    subject: str = ""  # part of the userName or group name, any case
 
     def where(self) -> list[Any]:
         column = DirectoryOperation
@@ -89,6 +91,8 @@ class LogFilter:
             clauses.append(column.created_at >= self.since)
         if self.until is not None:
             clauses.append(column.created_at < self.until)
+        if self.subject.strip():
+            clauses.append(func.lower(column.subject).contains(self.subject.strip().lower(), autoescape=True))
         return clauses
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import Directory, DirectoryUser, Membership, User
+from tenantry.server.db.models import Directory, DirectoryUser, Membership, Organization, User
 from tenantry.server.domain.attributes import Requirement
 from tenantry.server.domain.domains import email_domain
 from tenantry.server.domain.errors import (
@@ -49,6 +49,14 @@ def directory(session: Session, directory_id: str) -> Directory:
     if found is None:
         raise NotFound(f"No directory with id {directory_id!r}.")
     return found
+
+
+def lock_organization(session: Session, found: Directory) -> Organization:
+    """The directory's organization, locked; then the directory read again, so that a group
+    → role mapping committed while we waited for the lock is the one applied."""
+    org = ledger.lock_organization(session, found.organization_id)
+    session.refresh(found)
+    return org
 
 
 def _row(session: Session, directory_id: str, user_id: str) -> DirectoryUser:
@@ -83,7 +91,7 @@ def create(ctx: Context, directory_id: str, resource: UserModel) -> tuple[UserMo
             address = resources.address(resource)
             existing = repo.user_by_email(session, address)
             user = ledger.lock_user(session, existing.id) if existing else None
-            org = ledger.lock_organization(session, found.organization_id)
+            org = lock_organization(session, found)
             same = _same_user(session, found, resource)
             if same is not None:
                 created = False
@@ -266,7 +274,7 @@ def _change(ctx: Context, directory_id: str, user_id: str, change: Callable[[Use
         found = directory(session, directory_id)
         row = _row(session, directory_id, user_id)
         user = ledger.lock_user(session, row.user_id)
-        org = ledger.lock_organization(session, found.organization_id)
+        org = lock_organization(session, found)
         base = resources.base_url(ctx.settings.public_url, directory_id)
         resource = change(resources.user_model(row, base))
         resources.columns(row, resource)

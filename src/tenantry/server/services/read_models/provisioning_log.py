@@ -8,7 +8,9 @@ from datetime import datetime
 
 from tenantry.server.db.models import DirectoryOperation
 
-SUCCESSES = frozenset({"created", "replaced", "updated", "deleted"})
+# already_provisioned: a create of a user the directory had already pushed (answered 200
+# with that user; nothing created)
+SUCCESSES = ("created", "already_provisioned", "replaced", "updated", "deleted")  # in the order shown
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class ProvisioningOperation:
     resource_id: str | None
     subject: str | None
     status: int
-    outcome: str  # created | replaced | updated | deleted, or the refusal's stable code
+    outcome: str  # created | already_provisioned | replaced | updated | deleted, or the refusal's stable code
     message: str | None
     create_time: datetime
 

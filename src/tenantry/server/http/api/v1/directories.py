@@ -187,8 +187,9 @@ class DirectoryOperation(BaseModel):
     subject: str | None = Field(description="The userName or group displayName, as sent")
     http_status: int = Field(description="The HTTP status the SCIM call was answered with")
     outcome: str = Field(
-        description="created, replaced, updated or deleted; else the refusal's stable code "
-        "(organization_user_limit_reached, last_admin, uniqueness, invalidValue…)"
+        description="created, already_provisioned (a create of a user already pushed: nothing created), "
+        "replaced, updated or deleted; else the refusal's stable code "
+        "(organization_user_limit_reached, last_admin, already_exists, invalidValue…)"
     )
     succeeded: bool
     message: str | None = Field(description="Why it was refused, for humans")
