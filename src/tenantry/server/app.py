@@ -83,14 +83,11 @@ def create_app(
     openapi.install(app)
     observability.install(app, ctx)  # /metrics and /readyz
     app.add_middleware(Edge, **edge)  # request ids, metrics, traces, the body cap, security headers: one layer
-    app.include_router(oauth.router)
-    app.include_router(api_v1)
-    app.include_router(scim_router)
-    app.include_router(pages)
-    app.include_router(oidc.router)
+    for router in (oauth.router, api_v1, scim_router, pages, oidc.router):
+        flat_routes.include(app, router)  # flat: FastAPI walks nested routers per request
     admin_dashboard.install(app)
     admin_portal.install(app)
-    flat_routes.flatten(app)  # after every inclusion: FastAPI walks nested routers per request
+    flat_routes.flatten(app)  # after every inclusion: anything still nested
     app.mount("/static", STATIC, name="static")
 
     @app.exception_handler(RateLimited)

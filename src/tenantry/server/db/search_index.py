@@ -52,6 +52,15 @@ def ensure(connection: Connection) -> bool:
     return True
 
 
+def is_whole(connection: Connection) -> bool:
+    """Whether ``ensure`` would find nothing to do (read only): PostgreSQL, or an SQLite
+    database with the table and its triggers."""
+    if connection.dialect.name != "sqlite":
+        return True
+    present = set(connection.scalars(text("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")))
+    return {TABLE, *_TRIGGERS} <= present
+
+
 def available(connection: Connection) -> bool:
     """Whether this SQLite database has the index (it answers the users search)."""
     return bool(connection.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = :name"), {"name": TABLE}))

@@ -4,7 +4,8 @@ Tenantry's rule errors map by code; errors scim2-models raises while reading a p
 a filter or a PATCH already carry their status and ``scimType``. A full organization is
 ``403`` with ``scimType: organization_user_limit_reached``: not ``409`` (Entra reads that as
 a matching failure), not ``401`` (quarantine), not ``429``/``5xx`` (aggressive retries). The
-last-admin rule refuses the same way (``403``, ``scimType: last_admin``).
+last-admin rule refuses the same way (``403``, ``scimType: last_admin``). scim2-models is
+imported at the first error (see ``endpoints.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from scim2_models import Error, SCIMException
 from sqlalchemy.exc import DBAPIError
 
 from tenantry.server.domain.errors import TenantryError
@@ -48,6 +48,8 @@ SCIM_TYPES = frozenset(
 
 
 def body(status: int, detail: str, scim_type: str | None = None) -> dict[str, Any]:
+    from scim2_models import Error
+
     return Error(status=status, scim_type=scim_type, detail=detail).model_dump()
 
 
@@ -59,6 +61,8 @@ def respond(
 
 def response_for(exc: Exception) -> JSONResponse:
     """The SCIM error response for ``exc``; anything unexpected is logged and a 500."""
+    from scim2_models import Error, SCIMException
+
     if isinstance(exc, SCIMException):
         error = exc.to_error()
         return respond(int(error.status or 400), error.detail or str(exc), error.scim_type)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from tenantry.server.domain.errors import NotFound
+from tenantry.server.http import flat_routes
 from tenantry.server.http.admin import (
     api_clients,
     applications,
@@ -61,7 +62,7 @@ for module in TABS:
 
 
 def install(app: FastAPI) -> None:
-    app.include_router(dashboard)
+    flat_routes.include(app, dashboard)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:

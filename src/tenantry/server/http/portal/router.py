@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
+from tenantry.server.http import flat_routes
 from tenantry.server.http.portal import directories, pages, sso, web
 from tenantry.server.http.retry import RetryingRoute
 
@@ -13,5 +14,5 @@ for module in (pages, sso, directories):
 
 
 def install(app: FastAPI) -> None:
-    app.include_router(portal)
+    flat_routes.include(app, portal)
     web.install(app)

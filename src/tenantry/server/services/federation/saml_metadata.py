@@ -1,12 +1,10 @@
 """Reading a SAML identity provider's metadata (by URL or XML) with pysaml2: its entity ID,
-its single sign-on URL (HTTP-Redirect binding) and its signing certificates."""
+its single sign-on URL (HTTP-Redirect binding) and its signing certificates. pysaml2 is
+imported on first use (see ``saml_sp``)."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from saml2 import BINDING_HTTP_REDIRECT, md
-from saml2.s_utils import UnknownSystemEntity
 
 from tenantry.server.context import Context
 from tenantry.server.domain.errors import FieldError, InvalidArgument
@@ -31,6 +29,9 @@ def from_url(ctx: Context, url: str) -> dict[str, Any]:
 
 def parse(xml: str, field: str) -> dict[str, Any]:
     """Raises InvalidArgument (``invalid_metadata``)."""
+    from saml2 import BINDING_HTTP_REDIRECT, md
+    from saml2.s_utils import UnknownSystemEntity
+
     if len(xml) > MAX_METADATA_BYTES or "<!DOCTYPE" in xml.upper():  # no DTDs: entity expansion attacks
         raise _invalid(field, "too large or has a DOCTYPE")
     try:

@@ -3,20 +3,19 @@ for every XML signature: SP metadata, the AuthnRequest (HTTP-Redirect) and the R
 ACS (HTTP-POST). pysaml2 checks the signatures (assertion signature required), audience,
 recipient and destination, InResponseTo against the request we sent, and NotBefore /
 NotOnOrAfter with ``TENANTRY_SAML_CLOCK_SKEW_SECONDS``; assertion IDs are recorded here so
-none is accepted twice (replay), whichever server process receives it."""
+none is accepted twice (replay), whichever server process receives it.
+
+pysaml2 (with xmlschema) is imported when a SAML connection is first used: loading it took a
+third of ``tenantry serve``'s start-up (issue 17), and a missing xmlsec1 is refused per request
+anyway (``xmlsec_binary``)."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import create_metadata_string
-from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +23,9 @@ from tenantry.server.context import Context
 from tenantry.server.db.models import SamlAssertionSeen, SsoConnection
 from tenantry.server.domain.sso import SsoRefused
 from tenantry.server.services.federation.oidc_rp import IdpAnswer
+
+if TYPE_CHECKING:
+    from saml2.config import SPConfig
 
 MAX_RESPONSE_BYTES = 256 * 1024
 
@@ -40,6 +42,10 @@ def _base(ctx: Context, row: SsoConnection) -> str:
 
 
 def _config(ctx: Context, row: SsoConnection, *, with_idp: bool = True) -> SPConfig:
+    from saml2 import BINDING_HTTP_POST
+    from saml2.config import SPConfig
+    from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
+
     base = _base(ctx, row)
     settings: dict[str, Any] = {
         "entityid": f"{base}/metadata",
@@ -67,12 +73,17 @@ def _config(ctx: Context, row: SsoConnection, *, with_idp: bool = True) -> SPCon
 
 def sp_metadata(ctx: Context, row: SsoConnection) -> str:
     """This connection's SP metadata (entity ID, ACS, NameID format) for the IdP's administrator."""
+    from saml2.metadata import create_metadata_string
+
     return create_metadata_string(None, config=_config(ctx, row, with_idp=False)).decode("utf-8")
 
 
 def authn_request(ctx: Context, row: SsoConnection) -> tuple[str, Callable[[str], str]]:
     """A new AuthnRequest: its ID (the answer's InResponseTo must name it) and a function
     giving the IdP's HTTP-Redirect URL for a RelayState."""
+    from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.client import Saml2Client
+
     client = Saml2Client(config=_config(ctx, row))
     destination = row.config["idp_sso_url"]
     request_id, request = client.create_authn_request(destination, binding=BINDING_HTTP_REDIRECT)
@@ -86,6 +97,10 @@ def authn_request(ctx: Context, row: SsoConnection) -> tuple[str, Callable[[str]
 
 def consume(ctx: Context, row: SsoConnection, saml_response: str, request_id: str | None) -> IdpAnswer:
     """The identity in a Response posted to the ACS, once every check passed. Raises SsoRefused."""
+    from saml2 import BINDING_HTTP_POST
+    from saml2.client import Saml2Client
+    from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
+
     if not saml_response or len(saml_response) > MAX_RESPONSE_BYTES:
         raise SsoRefused("The identity provider's answer is missing or too large.", reason="saml")
     client = Saml2Client(config=_config(ctx, row))

@@ -1,13 +1,11 @@
 """Which SCIM attribute paths an attribute mapping may name (SPEC §12): an attribute of the
 User resource or its enterprise extension holding one simple value — what ``resources.lookup``
-can read and a custom attribute can hold. Resolved against the schema with scim2-models."""
+can read and a custom attribute can hold. Resolved against the schema with scim2-models,
+imported when a mapping is first checked (issue 17: not at start-up)."""
 
 from __future__ import annotations
 
-from scim2_models import InvalidPathException, Path
-
 from tenantry.server.domain.errors import FieldError
-from tenantry.server.services.provisioning.protocol import UserModel
 
 MAX_LENGTH = 300
 SIMPLE = (str, int, float, bool)
@@ -34,6 +32,10 @@ def problem(path: str, field: str) -> FieldError | None:
         return FieldError(field, "required", "Enter a SCIM attribute, like title.")
     if len(path) > MAX_LENGTH:
         return FieldError(field, "too_long", "too long", {"max_length": MAX_LENGTH})
+    from scim2_models import InvalidPathException, Path
+
+    from tenantry.server.services.provisioning.protocol import UserModel
+
     try:
         binding = Path[UserModel](path.strip()).resolve()
     except InvalidPathException:

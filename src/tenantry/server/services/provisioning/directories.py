@@ -21,7 +21,7 @@ from tenantry.server.services.directory.attributes import load_definitions
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import ledger
 from tenantry.server.services.membership import roles as catalogue
-from tenantry.server.services.provisioning import attribute_paths, resources, roles, tokens
+from tenantry.server.services.provisioning import attribute_paths, related, roles, tokens
 
 NAME_MAX_LENGTH = 255  # the column's: every caller (API body, dashboard, portal) is held to it
 PROVIDERS = ("OKTA", "GOOGLE", "MICROSOFT_AD", "AUTH0", "ONELOGIN", "JUMPCLOUD", "PING_IDENTITY", "CUSTOM")
@@ -115,7 +115,7 @@ def _view(ctx: Context, session: Session, row: Directory) -> DirectoryView:
         name=row.name,
         provider=row.provider,
         enabled=row.enabled,
-        endpoint=resources.base_url(ctx.settings.public_url, row.id),
+        endpoint=related.base_url(ctx.settings.public_url, row.id),
         total_users=int(session.scalar(count_users) or 0),
         total_groups=int(session.scalar(count_groups) or 0),
         secrets=secrets,
@@ -356,7 +356,7 @@ def list_users(ctx: Context, organization_id: str, directory_id: str, request: P
         page = fetch_page(
             session, select(DirectoryUser).where(DirectoryUser.directory_id == directory_id), DirectoryUser.id, request
         )
-        groups = resources.groups_of(session, [row.id for row in page.items])
+        groups = related.groups_of(session, [row.id for row in page.items])
         return Page(
             [_user_view(row, groups[row.id]) for row in page.items],
             page.next_page_token,
@@ -396,7 +396,7 @@ def list_groups(
             DirectoryGroup.id,
             request,
         )
-        members = resources.members_of(session, [row.id for row in page.items])
+        members = related.members_of(session, [row.id for row in page.items])
         views = [
             DirectoryGroupView(row.id, row.display_name, len(members[row.id]), row.updated_at, row.document or {})
             for row in page.items

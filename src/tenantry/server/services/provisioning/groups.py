@@ -19,7 +19,7 @@ from tenantry.server.db.models import Directory, DirectoryGroup, DirectoryGroupM
 from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, NotFound
 from tenantry.server.domain.ids import new_id
 from tenantry.server.services.membership import ledger
-from tenantry.server.services.provisioning import filters, resources, roles, seats
+from tenantry.server.services.provisioning import filters, related, resources, roles, seats
 from tenantry.server.services.provisioning.protocol import POLICY, GroupModel
 from tenantry.server.services.provisioning.users import directory, lock_organization
 
@@ -40,8 +40,8 @@ def _row(session: Session, directory_id: str, group_id: str) -> DirectoryGroup:
 
 def _view(ctx: Context, session: Session, row: DirectoryGroup, *, members: bool = True) -> GroupModel:
     session.flush()
-    base = resources.base_url(ctx.settings.public_url, row.directory_id)
-    found = resources.members_of(session, [row.id])[row.id] if members else []
+    base = related.base_url(ctx.settings.public_url, row.directory_id)
+    found = related.members_of(session, [row.id])[row.id] if members else []
     return resources.group_model(row, base, found)
 
 
@@ -160,7 +160,7 @@ def list_(
     with ctx.uow(readonly=True) as uow:
         session = uow.session
         directory(session, directory_id)
-        base = resources.base_url(ctx.settings.public_url, directory_id)
+        base = related.base_url(ctx.settings.public_url, directory_id)
         where = [DirectoryGroup.directory_id == directory_id]
         clause = filters.groups_where(scim_filter.ast) if scim_filter is not None else None
         ordered = select(DirectoryGroup).order_by(DirectoryGroup.created_at, DirectoryGroup.id)
@@ -177,7 +177,7 @@ def list_(
 
 
 def _models(session: Session, rows: list[DirectoryGroup], base: str, members: bool) -> list[GroupModel]:
-    found = resources.members_of(session, [row.id for row in rows]) if members else {}
+    found = related.members_of(session, [row.id for row in rows]) if members else {}
     return [resources.group_model(row, base, found.get(row.id, [])) for row in rows]
 
 
@@ -338,8 +338,8 @@ def _write_change(
         found = directory(session, directory_id)
         lock_organization(session, found)
         row = _row(session, directory_id, group_id)
-        base = resources.base_url(ctx.settings.public_url, directory_id)
-        resource = change(resources.group_model(row, base, resources.members_of(session, [row.id])[row.id]))
+        base = related.base_url(ctx.settings.public_url, directory_id)
+        resource = change(resources.group_model(row, base, related.members_of(session, [row.id])[row.id]))
         _write(session, row, resource)
         row.updated_at = ctx.clock.now()
         touched = _set_members(session, row, _members(session, directory_id, resource))

@@ -14,8 +14,6 @@ from tenantry.server.context import Context
 from tenantry.server.db.models import Directory, DirectoryUser
 from tenantry.server.domain.errors import FieldError, InvalidArgument
 from tenantry.server.services.commands import UserProfileInput
-from tenantry.server.services.provisioning.protocol import UserModel
-from tenantry.server.services.provisioning.resources import STORED_CTX, lookup, profile_values
 
 CUSTOM = "custom_attributes."
 
@@ -28,7 +26,14 @@ def owned_fields(session: Session, user_id: str) -> frozenset[str]:
         .join(Directory, Directory.id == DirectoryUser.directory_id)
         .where(DirectoryUser.user_id == user_id)
     )
-    for document, mappings in rows.all():
+    found = rows.all()
+    if not found:
+        return frozenset()
+    # SCIM's models (scim2-models) only for a provisioned user: not at start-up (issue 17)
+    from tenantry.server.services.provisioning.protocol import UserModel
+    from tenantry.server.services.provisioning.resources import STORED_CTX, lookup, profile_values
+
+    for document, mappings in found:
         resource = UserModel.model_validate(document)
         sent = resource.model_dump(scim_ctx=STORED_CTX)
         owned.update(name for name, value in profile_values(resource).items() if value is not None)

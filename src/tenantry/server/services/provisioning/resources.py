@@ -16,10 +16,9 @@ from typing import Any
 from pydantic import ValidationError
 from scim2_models import Context as ScimContext
 from scim2_models import GroupMember, GroupMembership, Meta, Reference
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenantry.server.db.models import Directory, DirectoryGroup, DirectoryGroupMember, DirectoryUser, User
+from tenantry.server.db.models import Directory, DirectoryGroup, DirectoryUser, User
 from tenantry.server.domain.attributes import Requirement, validate_custom_attributes
 from tenantry.server.domain.errors import InvalidArgument, TenantryError
 from tenantry.server.domain.types import email_key, normalize_email
@@ -39,10 +38,6 @@ def stored(resource: UserModel | GroupModel) -> dict[str, Any]:
     for key in COMPUTED:
         document.pop(key, None)
     return document
-
-
-def base_url(public_url: str, directory_id: str) -> str:
-    return f"{public_url.rstrip('/')}/scim/v2/{directory_id}"
 
 
 def user_model(row: DirectoryUser, base: str, groups: Sequence[DirectoryGroup] = ()) -> UserModel:
@@ -76,37 +71,6 @@ def group_model(row: DirectoryGroup, base: str, members: Sequence[tuple[Director
         for user, display in members
     ] or None
     return model
-
-
-def groups_of(session: Session, user_ids: Sequence[str]) -> dict[str, list[DirectoryGroup]]:
-    found: dict[str, list[DirectoryGroup]] = {user_id: [] for user_id in user_ids}
-    if not user_ids:
-        return found
-    rows = session.execute(
-        select(DirectoryGroupMember.directory_user_id, DirectoryGroup)
-        .join(DirectoryGroup, DirectoryGroup.id == DirectoryGroupMember.group_id)
-        .where(DirectoryGroupMember.directory_user_id.in_(list(user_ids)))
-        .order_by(DirectoryGroup.display_name_key)
-    )
-    for user_id, group in rows:
-        found[user_id].append(group)
-    return found
-
-
-def members_of(session: Session, group_ids: Sequence[str]) -> dict[str, list[tuple[DirectoryUser, str | None]]]:
-    """Each group's members with the ``display`` the provider sent for them."""
-    found: dict[str, list[tuple[DirectoryUser, str | None]]] = {group_id: [] for group_id in group_ids}
-    if not group_ids:
-        return found
-    rows = session.execute(
-        select(DirectoryGroupMember.group_id, DirectoryUser, DirectoryGroupMember.display)
-        .join(DirectoryUser, DirectoryUser.id == DirectoryGroupMember.directory_user_id)
-        .where(DirectoryGroupMember.group_id.in_(list(group_ids)))
-        .order_by(DirectoryUser.created_at, DirectoryUser.id)
-    )
-    for group_id, user, display in rows:
-        found[group_id].append((user, display))
-    return found
 
 
 def address(resource: UserModel) -> str:

@@ -33,7 +33,7 @@ from tenantry.server.services.directory import domains
 from tenantry.server.services.identity.users import new_user
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import ledger
-from tenantry.server.services.provisioning import filters, resources, roles, seats
+from tenantry.server.services.provisioning import filters, related, resources, roles, seats
 from tenantry.server.services.provisioning.protocol import POLICY, UserModel
 
 
@@ -73,8 +73,8 @@ def _who(resource: UserModel) -> dict[str, Any]:
 
 def _view(ctx: Context, session: Session, row: DirectoryUser) -> UserModel:
     session.flush()
-    base = resources.base_url(ctx.settings.public_url, row.directory_id)
-    return resources.user_model(row, base, resources.groups_of(session, [row.id])[row.id])
+    base = related.base_url(ctx.settings.public_url, row.directory_id)
+    return resources.user_model(row, base, related.groups_of(session, [row.id])[row.id])
 
 
 def create(ctx: Context, directory_id: str, resource: UserModel) -> tuple[UserModel, bool]:
@@ -196,7 +196,7 @@ def list_(ctx: Context, directory_id: str, scim_filter: ScimFilter[Any] | None, 
     with ctx.uow(readonly=True) as uow:
         session = uow.session
         directory(session, directory_id)
-        base = resources.base_url(ctx.settings.public_url, directory_id)
+        base = related.base_url(ctx.settings.public_url, directory_id)
         where = [DirectoryUser.directory_id == directory_id]
         clause = filters.users_where(scim_filter.ast) if scim_filter is not None else None
         if scim_filter is not None and clause is None:
@@ -221,7 +221,7 @@ def list_(ctx: Context, directory_id: str, scim_filter: ScimFilter[Any] | None, 
 
 
 def _models(session: Session, rows: list[DirectoryUser], base: str) -> list[UserModel]:
-    groups = resources.groups_of(session, [row.id for row in rows])
+    groups = related.groups_of(session, [row.id for row in rows])
     return [resources.user_model(row, base, groups[row.id]) for row in rows]
 
 
@@ -275,7 +275,7 @@ def _change(ctx: Context, directory_id: str, user_id: str, change: Callable[[Use
         row = _row(session, directory_id, user_id)
         user = ledger.lock_user(session, row.user_id)
         org = lock_organization(session, found)
-        base = resources.base_url(ctx.settings.public_url, directory_id)
+        base = related.base_url(ctx.settings.public_url, directory_id)
         resource = change(resources.user_model(row, base))
         resources.columns(row, resource)
         _ensure_unique(session, directory_id, row)

@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.integration import applications, signing_keys
 from tenantry.server.services.integration.applications import ApplicationView, CreateApplication, UpdateApplication
 
-router = APIRouter(route_class=RetryingRoute, tags=["applications"])
+router = routers.protected("applications")
 
 
 class Application(BaseModel):

@@ -2,15 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from tenantry.server.domain.attributes import AttributeDefinition, AttributeDefinitionPatch
-from tenantry.server.http.api.v1 import schemas
+from tenantry.server.http.api.v1 import routers, schemas
 from tenantry.server.http.deps import Ctx
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.directory import attributes
 
-router = APIRouter(route_class=RetryingRoute, tags=["user attributes"])
+router = routers.protected("user attributes")
 
 
 @router.get("/user-attributes", response_model=schemas.UserAttributeList)

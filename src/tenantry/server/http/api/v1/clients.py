@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tenantry.server.domain.types import DisplayName
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import Strict
 from tenantry.server.services.integration import clients
 
-router = APIRouter(route_class=RetryingRoute, tags=["api clients"])
+router = routers.protected("api clients")
 
 
 class ApiClient(BaseModel):

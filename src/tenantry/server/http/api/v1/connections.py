@@ -4,17 +4,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.deps import Ctx
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.federation import connections, social_connections
 from tenantry.server.services.federation.commands import ConnectionInput, SocialConnectionInput
 from tenantry.server.services.read_models.connections import Connection
 from tenantry.server.services.read_models.social_connections import SocialConnection
 
-router = APIRouter(route_class=RetryingRoute, tags=["connections"])
+router = routers.protected("connections")
 PATH = "/organizations/{organization_id}/connections"
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx, Paging
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.provisioning import directories, log
 from tenantry.server.services.read_models import directories as read
 from tenantry.server.services.read_models import provisioning_log
@@ -24,7 +24,7 @@ from tenantry.server.services.read_models.directories import (
     Secret,
 )
 
-router = APIRouter(route_class=RetryingRoute, tags=["directories"])
+router = routers.protected("directories")
 BASE = "/organizations/{organization_id}/directories"
 ONE = BASE + "/{directory_id}"
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenantry.server.domain.domains import DomainJoin, DomainType, VerificationMethod
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.deps import Ctx
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.directory import domains
 from tenantry.server.services.read_models.domains import Domain, DomainSettings
 
-router = APIRouter(route_class=RetryingRoute, tags=["domains"])
+router = routers.protected("domains")
 
 
 class _Strict(BaseModel):

@@ -2,15 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from tenantry.server.domain.types import EmailAddress
-from tenantry.server.http.api.v1 import schemas
+from tenantry.server.http.api.v1 import routers, schemas
 from tenantry.server.http.deps import Ctx, Paging
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.integration import emails
 
-router = APIRouter(route_class=RetryingRoute, tags=["outbox"])
+router = routers.protected("outbox")
 
 
 @router.get("/emails", response_model=schemas.EmailList)

@@ -3,15 +3,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx, Paging
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.integration import event_log
 
-router = APIRouter(route_class=RetryingRoute, tags=["events"])
+router = routers.protected("events")
 
 
 class Actor(BaseModel):

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-
-from tenantry.server.http.api.v1 import schemas
+from tenantry.server.http.api.v1 import routers, schemas
 from tenantry.server.http.deps import Ctx
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import AcceptInvitation
 from tenantry.server.services.membership import invitations
 
-router = APIRouter(route_class=RetryingRoute, tags=["invitations"])
-public_router = APIRouter(route_class=RetryingRoute, tags=["invitations"])
+router = routers.protected("invitations")
+public_router = routers.public("invitations")
 
 
 @router.patch("/invites/organizations/{organization_id}/users/{user_id}/resend", response_model=schemas.InviteEnvelope)

@@ -2,19 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenantry.server.domain.errors import InvalidArgument
 from tenantry.server.domain.types import Metadata
-from tenantry.server.http.api.v1 import schemas
+from tenantry.server.http.api.v1 import routers, schemas
 from tenantry.server.http.deps import Ctx
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import MembershipInput, RoleInput
 from tenantry.server.services.identity import users
 from tenantry.server.services.membership import lifecycle
 
-router = APIRouter(route_class=RetryingRoute, tags=["memberships"])
+router = routers.protected("memberships")
 PATH = "/memberships/organizations/{organization_id}/users/{user_id}"
 # Scalekit's variant addressing the user by the application's external id.
 EXTERNAL_PATH = "/memberships/organizations/{organization_id}/users:external/{external_id}"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.deps import Ctx
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.directory import organization_mfa
 from tenantry.server.services.identity import factors
 
-router = APIRouter(route_class=RetryingRoute, tags=["users"])
+router = routers.protected("users")
 
 
 class Factor(BaseModel):

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel
 
-from tenantry.server.http.api.v1 import schemas
+from tenantry.server.http.api.v1 import routers, schemas
 from tenantry.server.http.deps import Ctx, Paging, attribute_filters
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import (
     CreateOrganization,
     CreateUserInOrganization,
@@ -18,7 +17,7 @@ from tenantry.server.services.directory import organizations
 from tenantry.server.services.identity import session_policy, users
 from tenantry.server.services.identity.session_policy import SessionPolicyInput, SessionPolicyView
 
-router = APIRouter(route_class=RetryingRoute, tags=["organizations"])
+router = routers.protected("organizations")
 
 
 @router.post("/organizations", status_code=201, response_model=schemas.OrganizationEnvelope)

@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenantry.server.domain import portal
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.deps import Ctx
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.portal import links
 from tenantry.server.services.portal.links import LinkView
 
-router = APIRouter(route_class=RetryingRoute, tags=["portal"])
+router = routers.protected("portal")
 PATH = "/organizations/{organization_id}/portal_links"
 
 

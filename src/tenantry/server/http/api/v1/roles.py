@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenantry.server.domain.errors import InvalidArgument
 from tenantry.server.domain.pagination import page_request
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.deps import Ctx
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import (
     CreatePermission,
     CreateRole,
@@ -23,7 +23,7 @@ from tenantry.server.services.commands import (
 from tenantry.server.services.membership import access, lifecycle, roles
 from tenantry.server.services.read_models import representations as rep
 
-router = APIRouter(route_class=RetryingRoute, tags=["roles"])
+router = routers.protected("roles")
 
 Include = Annotated[Literal["", "permissions", "permissions:all"], Query()]
 

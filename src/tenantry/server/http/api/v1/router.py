@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from tenantry.server.domain.errors import Unauthenticated
@@ -21,30 +21,27 @@ from tenantry.server.http.api.v1 import (
     organizations,
     portal_links,
     roles,
+    routers,
     sessions,
     settings,
     signup,
     users,
     webhooks,
 )
-from tenantry.server.http.deps import bearer, client_behind, get_context, require_client
+from tenantry.server.http.deps import bearer, client_behind, get_context
 from tenantry.server.http.retry import RetryingRoute
 
-protected = APIRouter(route_class=RetryingRoute, dependencies=[Depends(require_client)])
+# The modules' routes carry their full path and the token check (routers.py): api_v1 only
+# groups them, in order.
+api_v1 = APIRouter(route_class=RetryingRoute)
 for module in (settings, organizations, users, memberships, invitations, attributes, applications, clients, emails):
-    protected.include_router(module.router)
+    api_v1.include_router(module.router)
 for module in (roles, events, webhooks, sessions, domains, connections, directories, mfa, portal_links):
-    protected.include_router(module.router)
-
-api_v1 = APIRouter(route_class=RetryingRoute, prefix="/api/v1")
-api_v1.include_router(protected)
+    api_v1.include_router(module.router)
 api_v1.include_router(signup.public_router)
 api_v1.include_router(invitations.public_router)
 
-PUBLIC_PATHS = frozenset(
-    f"{api_v1.prefix}{route.path}"  # type: ignore[attr-defined]
-    for route in (*signup.public_router.routes, *invitations.public_router.routes)
-)
+PUBLIC_PATHS = frozenset(route.path for route in (*signup.public_router.routes, *invitations.public_router.routes))  # type: ignore[attr-defined]
 
 
 async def authentication_refusal(request: Request) -> Unauthenticated | None:
@@ -52,7 +49,7 @@ async def authentication_refusal(request: Request) -> Unauthenticated | None:
     before the route's dependencies ran (FastAPI reads the body first): unauthenticated
     callers learn nothing about the input a route accepts."""
     path = request.url.path
-    if not path.startswith(f"{api_v1.prefix}/") or path in PUBLIC_PATHS:
+    if not path.startswith(f"{routers.PREFIX}/") or path in PUBLIC_PATHS:
         return None
     credentials: HTTPAuthorizationCredentials | None = await bearer(request)
     try:

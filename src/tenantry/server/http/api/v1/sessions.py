@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.deps import Ctx, Paging
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.identity import session_records
 from tenantry.server.services.identity.session_records import SessionRecord
 
-router = APIRouter(route_class=RetryingRoute, tags=["sessions"])
+router = routers.protected("sessions")
 
 
 class Device(BaseModel):

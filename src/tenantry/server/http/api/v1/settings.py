@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from tenantry.server.domain.environment import EnvironmentSettingsPatch
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.api.v1.schemas import SettingsEnvelope
 from tenantry.server.http.deps import Ctx
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.directory import environment
 
-router = APIRouter(route_class=RetryingRoute, tags=["environment"])
+router = routers.protected("environment")
 
 
 @router.get("/environment/settings", response_model=SettingsEnvelope)

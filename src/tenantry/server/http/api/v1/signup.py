@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
-from tenantry.server.http.api.v1 import schemas
+from tenantry.server.http.api.v1 import routers, schemas
 from tenantry.server.http.deps import Ctx
 from tenantry.server.http.pages.web import address
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import SignUp
 from tenantry.server.services.identity import signup
 
-public_router = APIRouter(route_class=RetryingRoute, tags=["signup"])
+public_router = routers.public("signup")
 
 
 @public_router.post("/signup", status_code=201, response_model=schemas.UserAndOrganization)

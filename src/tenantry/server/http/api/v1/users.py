@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
-from tenantry.server.http.api.v1 import schemas
+from tenantry.server.http.api.v1 import routers, schemas
 from tenantry.server.http.deps import Ctx, Paging, attribute_filters
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.commands import UpdateUser
 from tenantry.server.services.identity import users
 
-router = APIRouter(route_class=RetryingRoute, tags=["users"])
+router = routers.protected("users")
 
 
 @router.get("/users", response_model=schemas.UserList)

@@ -4,16 +4,16 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
+from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx, Paging
-from tenantry.server.http.retry import RetryingRoute
 from tenantry.server.services.integration import webhooks
 from tenantry.server.services.integration.webhooks import CreateWebhook, UpdateWebhook
 
-router = APIRouter(route_class=RetryingRoute, tags=["webhooks"])
+router = routers.protected("webhooks")
 
 
 class Webhook(BaseModel):
