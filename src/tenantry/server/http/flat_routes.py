@@ -14,7 +14,10 @@ every parameter and the response), the largest part of creating the application.
 effective routes once more; ``include`` reads the inclusion's settings instead, so each route is
 analysed at most twice (where it is declared, and here with its final path and dependencies),
 not four or five times; once when the inclusion changes nothing the analysis depends on (no
-prefix, dependencies or responses: the pages, the dashboard, OIDC), its analysis is reused.
+prefix, dependencies or responses). Every route of Tenantry's is declared with its full path and
+dependencies (``api/v1/routers.py``), so each is analysed once, and the application's routes are
+the declared ones: building another application in the same process (the test suite builds one
+per test) analyses nothing again.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, routing
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.routing import APIRoute
 from fastapi.utils import get_value_or_default
 from starlette import routing as starlette_routing
@@ -93,14 +97,14 @@ def _routes(router: APIRouter, context: Any) -> Iterator[BaseRoute | None]:
 
 
 def _api_route(route: APIRoute, context: Any) -> APIRoute:
-    """The route FastAPI's inclusion makes of ``route`` (``from_api_route``'s merging)."""
+    """The route FastAPI's inclusion makes of ``route`` (``from_api_route``'s merging): the
+    declared route itself when the inclusion changes nothing, else a copy."""
     included = context.included_router
     settings: dict[str, Any] = {
         "tags": [*context.tags, *route.tags],
         "deprecated": route.deprecated or context.deprecated,
         "include_in_schema": route.include_in_schema and context.include_in_schema,
         "callbacks": [*context.callbacks, *(route.callbacks or [])],
-        "dependency_overrides_provider": context.dependency_overrides_provider,
         "response_class": get_value_or_default(
             route.response_class, included.default_response_class, context.default_response_class
         ),
@@ -113,20 +117,20 @@ def _api_route(route: APIRoute, context: Any) -> APIRoute:
             route.strict_content_type, included.strict_content_type, context.strict_content_type
         ),
         "max_body_size": _body_size_limit(route.max_body_size, context.max_body_size),
+        # None, not the application: routes are shared by every application a process builds
+        # (the test suite builds one per test), and Tenantry has no ``dependency_overrides``.
+        "dependency_overrides_provider": None,
     }
-    analysed_alike = (
-        not context.prefix
-        and not context.dependencies
-        and not context.responses
-        and settings["response_class"] == route.response_class
-        and settings["generate_unique_id_function"] == route.generate_unique_id_function
-    )
-    if analysed_alike:  # the same path, parameters and fields: only settings the handler reads differ
-        flat = copy.copy(route)
-        for name, value in settings.items():
-            setattr(flat, name, value)
-        flat.app = _with_body_limit(routing.request_response(flat.get_route_handler()), flat.max_body_size)
-        return flat
+    if not context.prefix and not context.dependencies and not context.responses:
+        differing = {name: value for name, value in settings.items() if not _same(value, getattr(route, name))}
+        if not differing:
+            return route  # the declared route is the flat route (every /api/v1 route, page, tab)
+        if not {"response_class", "generate_unique_id_function"} & differing.keys():
+            flat = copy.copy(route)  # the same path, parameters and fields: only what the handler reads
+            for name, value in differing.items():
+                setattr(flat, name, value)
+            flat.app = _with_body_limit(routing.request_response(flat.get_route_handler()), flat.max_body_size)
+            return flat
     return type(route)(
         context.path_for(route),
         route.endpoint,
@@ -150,3 +154,10 @@ def _api_route(route: APIRoute, context: Any) -> APIRoute:
         form_limits=getattr(route, "form_limits", None),
         **settings,
     )
+
+
+def _same(value: Any, declared: Any) -> bool:
+    """Equal in effect: a default that was left a default counts as the value it stands for."""
+    if isinstance(value, DefaultPlaceholder) != isinstance(declared, DefaultPlaceholder):
+        value, declared = getattr(value, "value", value), getattr(declared, "value", declared)
+    return bool(value == declared)
