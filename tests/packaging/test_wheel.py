@@ -184,6 +184,31 @@ for module in pkgutil.walk_packages(tenantry.server.__path__, "tenantry.server."
         except ModuleNotFoundError as missing:
             if not (module.name.startswith(OPTIONAL_PACKAGE) and missing.name in OPTIONAL_IMPORTS):
                 raise
+# Libraries imported inside functions, at their first use (issue 17: SAML, SCIM, DNS…), are
+# checked too: every import statement of the server's source, at any depth.
+import ast, pathlib
+server = pathlib.Path(tenantry.server.__path__[0])
+for path in server.rglob("*.py"):
+    if "versions" in path.parts:
+        continue
+    # the gRPC front (above) and the OTLP exporter (tenantry[otel]) are optional extras
+    optional = path.relative_to(server).parts[0] == "grpc" or path.name == "tracing.py"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if top == "tenantry":
+                continue
+            try:
+                importlib.import_module(name)
+            except ModuleNotFoundError:
+                if not optional:
+                    raise
 import tenantry.cli.main
 print("DECLARED")
 """
