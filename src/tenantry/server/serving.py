@@ -10,12 +10,19 @@ Stopping (SIGTERM or Ctrl-C): uvicorn stops accepting connections, lets requests
 finish (at most ``TENANTRY_SHUTDOWN_TIMEOUT_SECONDS``), and the webhook worker finishes the
 deliveries it is sending; then the process exits with status 0.
 
+Once ready, each server process loads in the background what the first request of a rarely
+used feature would otherwise load (SCIM's models, pysaml2, dnspython: ``WARM_UP``). They are
+left out of start-up (issue 17: they were half of it), but on a busy machine loading them took
+seconds, long enough for that first request's client to give up.
+
 Only the standard library is imported at module level: ``prepare`` must run before anything
 imports prometheus-client (which picks its multiprocess mode on import).
 """
 
 from __future__ import annotations
 
+import importlib
+import logging
 import os
 import shutil
 import signal
@@ -32,6 +39,8 @@ if TYPE_CHECKING:
     from tenantry.server.context import Context
 
 READY = "Tenantry ready"
+WARM_UP = ("tenantry.server.scim.endpoints", "saml2.client", "saml2.metadata", "dns.resolver")
+log = logging.getLogger(__name__)
 _SHARED_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
@@ -58,12 +67,21 @@ def announcing(app: FastAPI) -> FastAPI:
 
         async with started(inner) as state:
             print(f"{READY} (process {os.getpid()})", flush=True)
+            threading.Thread(target=_warm_up, name="tenantry-warm-up", daemon=True).start()
             yield state
         metrics.process_exited()
         tracing.flush()
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def _warm_up() -> None:
+    for name in WARM_UP:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the request that needs it will say what is wrong; this only warns early
+            log.warning("could not load %s ahead of its first use", name, exc_info=True)
 
 
 def worker_process_app() -> FastAPI:
