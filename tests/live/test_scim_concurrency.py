@@ -139,3 +139,82 @@ def test_a_mapping_change_racing_member_removals_and_deletions_ends_consistent(l
             continue
         wanted = sorted({role_of[g] for g, found_in in in_group.items() if user in found_in}) or ["member"]
         assert held[f"p{i}@example.com"] == wanted, (i, held)
+
+
+def test_user_replaces_patches_and_deletes_racing_a_remap_and_removals_end_consistent(
+    live_servers, live_api: Api
+) -> None:
+    """The same SCIM users PUT (a new name), PATCHed ``active: false`` and DELETEd at once
+    through both processes, while the group → role mapping changes and members are removed
+    through the management API: no 5xx and no deadlock answer; afterwards each user's
+    membership agrees with its SCIM ``active`` (or is gone, when removed last), its roles are
+    what the last mapping gives, no write was lost (the PUT's name survives a PATCH after
+    it) and the seats held are the active and invited members."""
+    org = live_api.org("Raced")["id"]
+    live_api.user_in(org, "race-owner@example.com", invite=False, membership={"roles": [{"name": "admin"}]})
+    linked = [f"race-linked{i}@example.com" for i in range(3)]  # accounts of members: the directory links them
+    for email in linked:
+        live_api.user_in(org, email, invite=False)
+    found = directory(live_api, org)
+    headers = {"Authorization": f"Bearer {found['token']}", "Content-Type": "application/scim+json"}
+    scim, http = f"/scim/v2/{found['id']}", live_api.http
+    emails = (
+        [f"race-put{i}@example.com" for i in range(4)] + linked + [f"race-removed{i}@example.com" for i in range(2)]
+    )
+    ids = {e: http.post(f"{scim}/Users", headers=headers, json=user_body(e)).json()["id"] for e in emails}
+    group = {"schemas": [CORE_GROUP], "displayName": "Everyone", "members": [{"value": i} for i in ids.values()]}
+    everyone = http.post(f"{scim}/Groups", headers=headers, json=group).json()["id"]
+    base = f"/api/v1/organizations/{org}/directories/{found['id']}"
+    assign = f"{base}/groups/-/roles:assign"
+    mappings = [[{"group_id": everyone, "role_name": "admin"}], [{"group_id": everyone, "role_name": "member"}]]
+    assert live_api.put(assign, json={"assignments": mappings[0]}).status_code == 200
+    members = live_api.get(f"/api/v1/organizations/{org}/users", params={"page_size": 100}).json()["users"]
+    tenantry_id = {u["email"]: u["id"] for u in members}
+    grace = {"givenName": "Grace", "familyName": "Hopper"}
+    deactivate = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": False}]}
+    calls: list[tuple[str, str]] = [("remap", "")] * 2
+    calls += [(op, e) for e in emails[:4] for op in ("put", "patch")]
+    calls += [(op, e) for e in linked for op in ("put", "patch", "delete")]
+    calls += [(op, e) for e in emails[7:] for op in ("put", "patch", "remove")]
+
+    def act(client: httpx.Client, i: int) -> httpx.Response:
+        op, email = calls[i]
+        if op == "remap":
+            return client.put(assign, headers=live_api.headers, json={"assignments": mappings[i % 2]})
+        if op == "remove":
+            return client.delete(
+                f"/api/v1/memberships/organizations/{org}/users/{tenantry_id[email]}", headers=live_api.headers
+            )
+        user = f"{scim}/Users/{ids[email]}"
+        if op == "put":
+            return client.put(user, headers=headers, json=user_body(email, name=grace))
+        if op == "patch":
+            return client.patch(user, headers=headers, json=deactivate)
+        return client.delete(user, headers=headers)
+
+    responses = fire_at_once(len(calls), live_servers, act)
+    for (op, email), response in zip(calls, responses, strict=True):
+        allowed = {200, 404} if email in linked and op != "delete" else {204} if op == "delete" else {200}
+        assert response.status_code in allowed, (op, email, response.status_code, response.text)
+
+    (last,) = live_api.get(base).json()["directory"]["role_assignments"]["assignments"]
+    role = [last["role_name"]]
+    for email in emails:
+        scim_user = http.get(f"{scim}/Users/{ids[email]}", headers=headers)
+        membership = memberships(live_api, tenantry_id[email]).get(org)
+        if email in linked:  # deleted: the directory user goes, the account stays without the membership
+            assert (scim_user.status_code, membership) == (404, None), (email, scim_user.text, membership)
+            continue
+        assert scim_user.json()["name"]["givenName"] == "Grace", (email, scim_user.json())  # the PUT is not lost
+        if membership is None:  # removed through the management API after the last SCIM call
+            assert email in emails[7:], email
+            continue
+        status = "ACTIVE" if scim_user.json()["active"] else "INACTIVE"
+        assert (membership["membership_status"], [r["name"] for r in membership["roles"]]) == (status, role), (
+            email,
+            scim_user.json(),
+            membership,
+        )
+    listed = live_api.get(f"/api/v1/organizations/{org}/users", params={"page_size": 100}).json()["users"]
+    statuses = Counter(m["membership_status"] for u in listed for m in u["memberships"] if m["organization_id"] == org)
+    assert live_api.seats_used(org) == statuses["ACTIVE"] + statuses["PENDING_INVITE"], statuses

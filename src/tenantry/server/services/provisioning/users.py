@@ -1,7 +1,9 @@
 """SCIM Users of a directory (RFC 7644 §3): create, read, list, replace, patch, delete —
 each one transaction, provisioning the Tenantry user and its membership through the ledger.
 
-Lock order (the ledger's): the Tenantry user, then the organization, then the membership.
+Lock order (the ledger's): the Tenantry user, then the organization, then the membership;
+the directory and the directory user are read again once they are held, and every decision
+is made on what that reading found.
 A call refused because the organization is full leaves nothing behind and records a
 ``directory.user_refused`` event (audit log and webhook) in a transaction of its own.
 """
@@ -53,17 +55,34 @@ def directory(session: Session, directory_id: str) -> Directory:
 
 def lock_organization(session: Session, found: Directory) -> Organization:
     """The directory's organization, locked; then the directory read again, so that a group
-    → role mapping committed while we waited for the lock is the one applied."""
+    → role mapping committed while we waited for the lock is the one applied (NotFound
+    when the directory was deleted meanwhile)."""
     org = ledger.lock_organization(session, found.organization_id)
-    session.refresh(found)
+    if session.get(Directory, found.id, populate_existing=True) is None:
+        raise NotFound(f"No directory with id {found.id!r}.")
     return org
 
 
-def _row(session: Session, directory_id: str, user_id: str) -> DirectoryUser:
-    row = session.get(DirectoryUser, user_id)
+def _row(session: Session, directory_id: str, user_id: str, *, again: bool = False) -> DirectoryUser:
+    """The directory user; ``again`` reads it from the database even when the session
+    already holds it."""
+    row = session.get(DirectoryUser, user_id, populate_existing=again)
     if row is None or row.directory_id != directory_id:
         raise NotFound(f"No User with id {user_id!r} in this directory.")
     return row
+
+
+def _locked(session: Session, found: Directory, user_id: str) -> tuple[DirectoryUser, User, Organization]:
+    """The directory user, its Tenantry user and the organization, the last two locked in
+    the ledger's order; the directory user (and the directory) read again once the locks
+    are held (SCIM writes of the row hold its user's lock), so a replace, patch or
+    delete committed while we waited is built on, never overwritten or written to."""
+    try:
+        user = ledger.lock_user(session, _row(session, found.id, user_id).user_id)
+    except NotFound:  # the directory deleted the user it created meanwhile
+        raise NotFound(f"No User with id {user_id!r} in this directory.") from None
+    org = lock_organization(session, found)
+    return _row(session, found.id, user_id, again=True), user, org
 
 
 def _who(resource: UserModel) -> dict[str, Any]:
@@ -272,9 +291,7 @@ def _change(ctx: Context, directory_id: str, user_id: str, change: Callable[[Use
     with ctx.uow() as uow:
         session = uow.session
         found = directory(session, directory_id)
-        row = _row(session, directory_id, user_id)
-        user = ledger.lock_user(session, row.user_id)
-        org = lock_organization(session, found)
+        row, user, org = _locked(session, found, user_id)
         base = related.base_url(ctx.settings.public_url, directory_id)
         resource = change(resources.user_model(row, base))
         resources.columns(row, resource)
@@ -314,10 +331,8 @@ def delete(ctx: Context, directory_id: str, user_id: str) -> None:
         with ctx.uow() as uow:
             session = uow.session
             found = directory(session, directory_id)
-            row = _row(session, directory_id, user_id)
+            row, user, org = _locked(session, found, user_id)
             who["user"] = {"id": row.id, "user_name": row.user_name, "external_id": row.external_id}
-            user = ledger.lock_user(session, row.user_id)
-            org = ledger.lock_organization(session, found.organization_id)
             seats.end(ctx, session, org, user)
             created_user = row.created_user
             session.delete(row)
