@@ -171,6 +171,13 @@ def main() -> None:
             for name, call, expect in cases(api, seeded):
                 if not args.only or any(part in name for part in args.only):
                     timed(name, call, expect, args.samples)
+            print()
+            for key, value in (("badge", "B0000001"), ("department", DEPARTMENTS[0])):
+                answer = api.get("/api/v1/users", params={f"custom_attributes.{key}": value, "page_size": "50"}).json()
+                print(
+                    f"filter custom_attributes.{key}={value}: total_size {answer.get('total_size')}, "
+                    f"total_size_estimated {answer.get('total_size_estimated')}"
+                )
             print(f"\nserver RSS after the run: {memory_mib(server.pid)['rss']:.0f} MiB")
         explain(url, seeded)
 
