@@ -63,6 +63,39 @@ def test_past_the_exact_count_a_search_total_is_an_estimate_flagged_as_such(api:
     assert listed["total_size_estimated"] is False and listed["total_size"] >= 7
 
 
+def test_past_the_exact_count_an_attribute_filter_total_is_an_estimate_flagged_as_such(api: Api, context, monkeypatch):
+    """An attribute filter (``custom_attributes.<key>=`` or a ``key=value`` search) counts
+    like a text search: exact with the flag false up to the threshold (3 here), then on
+    PostgreSQL the planner's estimate, never below what was counted, flagged; SQLite counts all."""
+    from tenantry.server.services.identity import users
+    from tests.api.test_user_attributes import define
+
+    monkeypatch.setattr(users, "EXACT_COUNT_UP_TO", 3)
+    define(api, "estimate_team", "string")
+    org = api.org()["id"]
+    for n, team in enumerate(["big"] * 5 + ["small"] * 2):
+        custom = {"custom_attributes": {"estimate_team": team}}
+        api.user_in(org, f"team{n}@example.com", invite=False, user_profile=custom)
+
+    def totals(path: str, **params: str) -> tuple[int, bool]:
+        response = api.get(path, params={**params, "page_size": 2})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len(body["users"]) == 2, body
+        return body["total_size"], body["total_size_estimated"]
+
+    for path in ("/api/v1/users", f"/api/v1/organizations/{org}/users"):
+        assert totals(path, **{"custom_attributes.estimate_team": "small"}) == (2, False)
+        many = totals(path, **{"custom_attributes.estimate_team": "big"})
+        if context.engine.dialect.name == "postgresql":
+            assert many[1] is True and many[0] >= 4, (path, many)
+        else:
+            assert many == (5, False), path
+    assert totals("/api/v1/users:search", query="estimate_team=small") == (2, False)
+    searched = totals("/api/v1/users:search", query="estimate_team=big")
+    assert searched[1] is (context.engine.dialect.name == "postgresql") and searched[0] >= 4
+
+
 def test_a_search_with_no_word_of_three_characters_matches_the_start_of_an_email(api: Api, http, context):
     """No trigram index finds a word shorter than three characters, so such a search (the
     dashboard's; the API asks for three characters) looks at the start of the e-mail, served

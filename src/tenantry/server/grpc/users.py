@@ -22,6 +22,8 @@ from tenantry.server.services.read_models.views import RoleRef, UserView
 
 
 def _list(page: Page[UserView], answer: Any) -> Any:
+    # Scalekit's answers have no "estimated" field: past EXACT_COUNT_UP_TO matches of a search
+    # or an attribute filter, total_size is the planner's estimate, unflagged (docs/scalekit.md).
     return answer(
         users=[convert.user(u) for u in page.items],
         next_page_token=page.next_page_token,

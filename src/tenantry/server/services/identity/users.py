@@ -167,8 +167,8 @@ def get_by_external_id(ctx: Context, external_id: str) -> UserView:
 
 
 SORTS = {"created": None, "email": User.email_key}  # the dashboard's sortable columns
-# A text search counts its matches up to this many; past it (PostgreSQL) the total is the
-# planner's estimate, flagged as such (db/paging.py ``_total``).
+# A text search or an attribute filter counts its matches up to this many; past it
+# (PostgreSQL) the total is the planner's estimate, flagged as such (db/paging.py ``_total``).
 EXACT_COUNT_UP_TO = 1000
 
 
@@ -223,7 +223,7 @@ def list_page(
             count,
             descending=descending,
             sort_column=SORTS.get(sort),
-            exact_up_to=EXACT_COUNT_UP_TO if text else None,
+            exact_up_to=EXACT_COUNT_UP_TO if text or parsed else None,
         )
         views = user_views(uow.session, page.items, ctx.clock.now())
         return Page(views, page.next_page_token, page.prev_page_token, page.total_size, page.total_estimated)
