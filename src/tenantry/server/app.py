@@ -87,7 +87,6 @@ def create_app(
         flat_routes.include(app, router)  # flat: FastAPI walks nested routers per request
     admin_dashboard.install(app)
     admin_portal.install(app)
-    flat_routes.flatten(app)  # after every inclusion: anything still nested
     app.mount("/static", STATIC, name="static")
 
     @app.exception_handler(RateLimited)

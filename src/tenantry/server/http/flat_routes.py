@@ -59,23 +59,6 @@ def include(app: FastAPI, router: APIRouter) -> None:
     app.router.lifespan_context = _merge_lifespan(app.router.lifespan_context, router.lifespan_context)
 
 
-def flatten(app: FastAPI) -> None:
-    """Replace what ``app.include_router`` left nested by its routes, flat."""
-    if None in (_IncludedRouter, _body_size_limit, _with_body_limit):  # pragma: no cover
-        return
-    flat: list[BaseRoute] = []
-    for route in app.router.routes:
-        if not isinstance(route, _IncludedRouter):
-            flat.append(route)
-            continue
-        copies = list(_routes(route.original_router, route.include_context))
-        if any(copy is None for copy in copies):
-            flat.append(route)  # something this does not know how to copy: keep the inclusion
-        else:
-            flat.extend(copy for copy in copies if copy is not None)
-    app.router.routes[:] = flat
-
-
 def _routes(router: APIRouter, context: Any) -> Iterator[BaseRoute | None]:
     """The routes of ``router`` included with ``context``, nested inclusions walked; None for
     a route this cannot copy (the caller then leaves the inclusion to FastAPI)."""
