@@ -1,10 +1,10 @@
 """The one way tests start ``tenantry serve`` as a real process.
 
 Readiness comes from the server itself: it prints ``Tenantry ready`` once its application has
-started (its socket is bound before that), so there is no polling and no wall-clock guess that
-a loaded machine can outlast. A server that exits before it is ready fails the test at once with
-its output; one that neither gets ready nor exits is a hang, caught by a last-resort deadline
-far above any honest start-up (TENANTRY_TEST_START_DEADLINE, default 300 s).
+started (its socket listens before that, so no connection is refused after it), so there is no
+polling and no wall-clock guess that a loaded machine can outlast. A server that exits before it
+is ready fails the test at once with its output; one that neither gets ready nor exits is a hang,
+caught by a last-resort deadline far above any honest start-up (TENANTRY_TEST_START_DEADLINE, default 300 s).
 """
 
 from __future__ import annotations
@@ -53,14 +53,23 @@ class ServeProcess:
 
     def start(self) -> ServeProcess:
         """Start and return once every server process said it is ready."""
+        self.launch()
+        self._wait_until_ready()
+        return self
+
+    def launch(self) -> ServeProcess:
+        """Start and return at once; ``ready`` tells when every process has said it is ready."""
         self._ready.clear()
         self._seen = 0
         self.process = subprocess.Popen(
             self.command, env=self.env, cwd=self.cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
         threading.Thread(target=self._read, args=(self.process,), daemon=True).start()
-        self._wait_until_ready()
         return self
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
 
     def _read(self, process: subprocess.Popen[bytes]) -> None:
         assert process.stdout is not None

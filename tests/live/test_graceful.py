@@ -1,8 +1,10 @@
 """SIGTERM is a graceful stop: requests and webhook deliveries in flight finish, then the process
-exits 0; two processes restarted one after the other lose no acknowledged write."""
+exits 0; two processes restarted one after the other lose no acknowledged write. And starting:
+connections that arrive while the server starts wait and are answered, never refused."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -186,5 +188,31 @@ def test_sigterm_finishes_a_request_and_a_webhook_delivery_in_flight(database_ur
             assert api.get("/api/v1/organizations:external/in-flight").status_code == 200
             (delivery,) = [d for d in deliveries(api, hook["webhook"]["id"]) if d["id"] == in_flight.id]
             assert (delivery["status"], delivery["attempts"]) == ("DELIVERED", 1), delivery  # finished, not cut
+    finally:
+        server.close()
+
+
+def test_a_connection_made_while_the_server_starts_waits_and_is_answered(database_url, engine):
+    # The socket listens before the application is built. It once listened only after READY
+    # was printed, so a client told "ready" could be refused (a CI failure of the test above).
+    server = ServeProcess(server_env(database_url), free_port())
+    try:
+        server.launch()
+        deadline = time.monotonic() + 120
+        while True:
+            assert not server.ready, "the socket did not listen before the application started"
+            assert server.process is not None and server.process.poll() is None, server.output()
+            assert time.monotonic() < deadline, server.output()
+            try:
+                early = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.005)
+        with early:
+            early.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := early.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200"), answer
     finally:
         server.close()

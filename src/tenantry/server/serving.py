@@ -1,8 +1,8 @@
 """Running ``tenantry serve``: one process or several, the webhook worker beside them, a line
 that says when the server is ready, and a graceful stop.
 
-Ready: the listening socket is bound before the application starts, and once the application
-has started, each server process prints ``READY`` (with its process id) on standard output.
+Ready: the socket is bound and listening before the application is built, and once the
+application has started, each server process prints ``READY`` (with its process id) on standard output.
 From then on connections are answered; before it they wait in the socket's queue. Process
 managers and tests wait for that line instead of polling.
 
@@ -108,6 +108,7 @@ def run(ctx: Context, *, host: str, port: int, workers: int, webhook_worker: boo
         "log_config": uvicorn_log_config(settings.log_format) or LOGGING_CONFIG,
         "access_log": False,  # the application writes it (http/access_log.py), cheaper (issue 18)
     }
+    socket = _listening_socket(options)
     if workers > 1:
         ctx.engine.dispose()  # the processes open their own connections
         config = uvicorn.Config("tenantry.server.serving:worker_process_app", factory=True, workers=workers, **options)
@@ -118,7 +119,6 @@ def run(ctx: Context, *, host: str, port: int, workers: int, webhook_worker: boo
     stopping = threading.Event()
     _stop_quietly_on(stopping)
     background = _start_webhook_worker(ctx, stopping) if webhook_worker else None
-    socket = config.bind_socket()  # listening before the application starts: early clients queue
     try:
         if stopping.is_set():  # stopped while starting, before uvicorn took the signals over
             return
@@ -135,6 +135,21 @@ def run(ctx: Context, *, host: str, port: int, workers: int, webhook_worker: boo
         stopping.set()
         if background is not None:
             background.join(timeout=settings.webhook_timeout_seconds + 5)
+
+
+def _listening_socket(options: dict[str, Any]) -> Any:
+    """The server's socket, bound and LISTENING before the application is built. uvicorn's
+    ``bind_socket`` only binds; it listens once the application has started, after READY is
+    printed. A client that connected between READY and that moment was refused (a flaky CI
+    failure). Listening first, connections queue in the backlog while the application starts
+    and are answered once it has; and a port in use fails at once, before any building."""
+    import uvicorn
+
+    # A configuration only for uvicorn's binding (address family, socket options); no app loaded.
+    config = uvicorn.Config("tenantry.server.serving:worker_process_app", **options)
+    socket = config.bind_socket()
+    socket.listen(config.backlog)
+    return socket
 
 
 def _run_processes(ctx: Context, config: Any, socket: Any) -> None:
