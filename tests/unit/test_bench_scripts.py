@@ -3,6 +3,7 @@ it would its own (so a schema change cannot silently break bench/scale.py)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,36 @@ def test_bench_script_starts(script):
     )
     assert result.returncode == 0, result.stderr
     assert "usage:" in result.stdout
+
+
+BETTER_AUTH = ROOT / "bench" / "node" / "better_auth"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_better_auth_server_parses():
+    result = subprocess.run(
+        ["node", "--check", str(BETTER_AUTH / "server.mjs")], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(
+    not (BETTER_AUTH / "node_modules" / "better-auth").is_dir() or shutil.which("wrk") is None,
+    reason="the better-auth reference is not installed (npm ci --prefix bench/node/better_auth) or wrk is missing",
+)
+def test_better_auth_reference_counts_its_invitations(tmp_path, monkeypatch):
+    """bench.ceilings' better-auth server seeds an owner and an organization, and the wrk
+    scenario's invitations come back 200 (each a fresh address) and count as done work."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.ceilings import better_auth_server
+    from bench.common import wrk
+
+    with better_auth_server(str(tmp_path / "better_auth.db")) as (server, seed):
+        variables = {"COOKIE": seed["cookie"], "ORIGIN": seed["origin"], "ORGANIZATION": seed["organizationId"]}
+        result = wrk(server, "better_auth_invite", expect=200, duration=1, connections=2, variables=variables)
+    assert result.ok > 0
+    assert (result.bad, result.first_bad) == (0, "")
+    assert result.server_cpu_s > 0
 
 
 def test_seeded_rows_read_back_through_the_api(database_url, api, monkeypatch):
