@@ -147,9 +147,10 @@ def better_auth_server(database_file: str) -> Iterator[tuple[Server, dict[str, s
 
 def settle(pid: int, *, interval: float = 0.5, quiet: float = 0.05, patience: float = 60.0) -> float:
     """Wait until the server is quiet (under ``quiet`` of a core over ``interval``), and return
-    the CPU seconds it spent meanwhile: the work a run left behind (Tenantry's worker sends the
-    outbox's e-mail after the invitations), which is not counted in the run's figure but would
-    otherwise run beside, and steal the pinned core from, the next system's run."""
+    the CPU seconds it spent meanwhile: the work a run left behind (mostly the requests still in
+    flight when wrk stopped, up to one per connection; any background work), which is not counted
+    in the run's figure but would otherwise run beside, and steal the pinned core from, the next
+    system's run."""
     start = last = cpu_seconds([pid])
     deadline = time.monotonic() + patience
     while time.monotonic() < deadline:
