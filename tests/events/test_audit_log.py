@@ -268,3 +268,27 @@ def test_invitation_expired_is_recorded_once_under_concurrent_reads_and_sweeps(s
         assert [r.result() for r in reads] == [200] * 8
         assert sum(s.result() for s in sweeps) in (0, 1)
     assert len(events(site_api, type="invitation.expired")) == 1
+
+
+def test_the_log_in_event_names_the_user_as_the_api_shows_them(api, http, clock):
+    """``user.login`` carries the user as ``GET /api/v1/users/{id}`` answers right after the
+    log-in: every membership (active with several roles, an open invitation), in the API's
+    order, with profile, metadata and the new ``last_login_time``."""
+    ada = api.signup("ada@example.com", PASSWORD, organization={"display_name": "Engines"}).json()["user"]
+    second, third = api.org("Second"), api.org("Third")
+    roles = {"roles": [{"name": "member"}, {"name": "admin"}]}
+    assert api.add_user(second["id"], "ada@example.com", invite=False, membership=roles).status_code == 201
+    assert api.add_user(third["id"], "ada@example.com").status_code == 201  # an open invitation
+    changed = {"metadata": {"tier": 2}, "user_profile": {"given_name": "Ada", "locale": "en-GB"}}
+    assert api.patch(f"/api/v1/users/{ada['id']}", json=changed).status_code == 200
+    clock.advance(minutes=5)
+
+    form_post(http, "/login", {"email": "ada@example.com", "password": PASSWORD})
+
+    shown = api.get(f"/api/v1/users/{ada['id']}").json()["user"]
+    logged = events(api, type="user.login")[-1]["data"]["user"]
+    assert logged == shown
+    assert [m["organization_id"] for m in logged["memberships"]] == [m["organization_id"] for m in shown["memberships"]]
+    assert when(shown["last_login_time"]) == clock.now()
+    assert [m["membership_status"] for m in shown["memberships"]] == ["ACTIVE", "ACTIVE", "PENDING_INVITE"]
+    assert [r["name"] for r in shown["memberships"][1]["roles"]] == ["member", "admin"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from tenantry.server.context import Context
 from tenantry.server.domain.errors import InvalidArgument, TenantryError
 from tenantry.server.domain.lockout import PasswordLoginLocked
 from tenantry.server.domain.types import normalize_email
@@ -212,9 +214,14 @@ async def login_page(request: Request, next: str | None = None, login_hint: str 
 
 async def _signed_in(request: Request, token: str, next_url: str) -> Response:
     """Set the session cookie and go on: to e-mail verification first if still unverified."""
-    ctx = context(request)
-    holder = await run_in_threadpool(login.after_sign_in, ctx, token)  # with SPEC §10 domain join "auto"
+    holder = await run_in_threadpool(login.after_sign_in, context(request), token)  # with SPEC §10 domain join "auto"
+    return await _go_on(request, token, next_url, holder)
+
+
+async def _go_on(request: Request, token: str, next_url: str, holder: login.SignedIn | None) -> Response:
+    """``_signed_in`` once ``login.after_sign_in`` has run."""
     if holder is not None and not holder.email_verified:
+        ctx = context(request)
         await run_in_threadpool(lambda: login.send_verification_code(ctx, holder.user_id, on_login=True))
         response = redirect(f"/verify-email?next={quote(next_url)}")
     else:
@@ -226,32 +233,56 @@ async def _signed_in(request: Request, token: str, next_url: str) -> Response:
 signed_in = _signed_in  # the second-factor page (pages/mfa.py) goes on the same way
 
 
+@dataclass(frozen=True)
+class _Steps:
+    """How the steps of a password log-in ended: at the identity provider (``sso``), refused
+    (``refused``), at the code step (``prove``), or signed in (``token``, ``holder``)."""
+
+    sso: str | None = None
+    refused: TenantryError | None = None
+    prove: login.ProveAddress | None = None
+    token: str | None = None  # or an mfa.PendingToken
+    holder: login.SignedIn | None = None
+
+
+def _password_sign_in(ctx: Context, client: str, email: str, password: str, agent: str | None) -> _Steps:
+    """The steps of a password log-in, in order, on one worker thread (issue 18: one hop
+    instead of three): home-realm discovery (SPEC §11), the rate limit (its refusal is
+    raised, as everywhere), the sign-in, and what the page needs after it."""
+    connection_id = signin.discover(ctx, login_hint=email)
+    if connection_id:
+        return _Steps(sso=connection_id)
+    ctx.limiter.check("password", client, email)
+    try:
+        token = login.login_with_password(ctx, email, password, agent)
+    except TenantryError as exc:
+        return _Steps(refused=exc)
+    if isinstance(token, login.ProveAddress):
+        return _Steps(prove=token)
+    return _Steps(token=token, holder=login.after_sign_in(ctx, token))  # with SPEC §10 domain join "auto"
+
+
 @router.post("/login")
 async def login_submit(request: Request) -> Response:
     form = await check_csrf(request)
     next_url = safe_next(form.get("next"))
-    sso = await _home_realm(request, text(form, "email"), next_url)
-    if sso is not None:  # SPEC §11: an address on a verified domain with SSO goes to its identity provider
-        return sso
-    limiter(request).check("password", address(request), text(form, "email"))
-    try:
-        token = await run_in_threadpool(
-            login.login_with_password,
-            context(request),
-            text(form, "email"),
-            form.get("password", ""),
-            _agent(request),
-        )
-    except PasswordLoginLocked as exc:  # the page's links (code, reset) still get the owner in
-        response = await render_login(request, status_code=429, values=form, error=exc, next=next_url)
-        response.headers["Retry-After"] = str(exc.retry_after)
+    email = text(form, "email")
+    steps = await run_in_threadpool(
+        _password_sign_in, context(request), address(request), email, form.get("password", ""), _agent(request)
+    )
+    if steps.sso:  # SPEC §11: an address on a verified domain with SSO goes to its identity provider
+        return redirect(sso_start_url(steps.sso, next_url, email))
+    if isinstance(steps.refused, PasswordLoginLocked):  # the page's links (code, reset) still get the owner in
+        response = await render_login(request, status_code=429, values=form, error=steps.refused, next=next_url)
+        response.headers["Retry-After"] = str(steps.refused.retry_after)
         return response
-    except TenantryError as exc:
-        limiter(request).hit("password", address(request), text(form, "email"))
-        return await render_login(request, status_code=401, values=form, error=exc, next=next_url)
-    if isinstance(token, login.ProveAddress):  # never verified, or a pending sign-up: on to the code, as after sign-up
-        return await _to_code_step_mailed(request, token.email, text(form, "email"), token.user_id, next_url)
-    return await _signed_in(request, token, next_url)
+    if steps.refused is not None:
+        limiter(request).hit("password", address(request), email)
+        return await render_login(request, status_code=401, values=form, error=steps.refused, next=next_url)
+    if steps.prove is not None:  # never verified, or a pending sign-up: on to the code, as after sign-up
+        return await _to_code_step_mailed(request, steps.prove.email, email, steps.prove.user_id, next_url)
+    assert steps.token is not None
+    return await _go_on(request, steps.token, next_url, steps.holder)
 
 
 async def _to_code_step_mailed(request: Request, address_: str, typed: str, sign_up_id: str, next_url: str) -> Response:

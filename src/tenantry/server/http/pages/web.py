@@ -85,8 +85,11 @@ def _browser_secret(request: Request) -> str:
 
 
 def csrf_token(ctx: Context, request: Request) -> str:
-    browser_secret = _browser_secret(request)
-    return hmac.new(_csrf_key(ctx), browser_secret.encode(), hashlib.sha256).hexdigest()
+    return _expected_csrf(ctx, _browser_secret(request))
+
+
+def _expected_csrf(ctx: Context, cookie: str) -> str:
+    return hmac.new(_csrf_key(ctx), cookie.encode(), hashlib.sha256).hexdigest()
 
 
 async def check_csrf(request: Request) -> dict[str, str]:
@@ -97,7 +100,11 @@ async def check_csrf(request: Request) -> dict[str, str]:
     cookie = request.cookies.get(CSRF_COOKIE)
     if not isinstance(sent, str) or not cookie:
         raise CsrfFailed()
-    expected = await run_in_threadpool(lambda: hmac.new(_csrf_key(ctx), cookie.encode(), hashlib.sha256).hexdigest())
+    expected = (
+        _expected_csrf(ctx, cookie)  # the key in memory: no worker thread for an HMAC (issue 18)
+        if server_secrets.known(ctx, "csrf")
+        else await run_in_threadpool(_expected_csrf, ctx, cookie)
+    )
     if not hmac.compare_digest(sent, expected):
         raise CsrfFailed()
     return {key: value for key, value in form.multi_items() if isinstance(value, str)}

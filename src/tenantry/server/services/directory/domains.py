@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import Organization, OrganizationDomain, User
+from tenantry.server.db.models import Membership, Organization, OrganizationDomain, User
 from tenantry.server.domain import domains as rules
 from tenantry.server.domain.domains import DomainJoin, DomainType, VerificationMethod
 from tenantry.server.domain.errors import (
@@ -290,14 +290,39 @@ def offers(ctx: Context, user_id: str, wanted: DomainJoin = "suggest") -> list[O
         return offers_in(uow.session, repo.user(uow.session, user_id), wanted)
 
 
-def offers_in(session: Session, user: User, wanted: DomainJoin = "suggest") -> list[Offer]:
-    """``offers`` inside the caller's transaction."""
-    org = owner_of(session, user.email)
-    if org is None or not rules.may_join_by_domain(user.email_verified, org.domain_join, wanted):  # type: ignore[arg-type]
+def offers_in(session: Session, user: User | Any, wanted: DomainJoin = "suggest") -> list[Offer]:
+    """``offers`` inside the caller's transaction (``user``: the model, or a row with its
+    ``id``, ``email`` and ``email_verified``)."""
+    session.flush()  # read on the connection: what this unit of work changed first
+    values = {"domain": rules.email_domain(user.email), "user_id": user.id}
+    org = session.connection().execute(_OFFER, values).first()
+    if org is None or org.member or not rules.may_join_by_domain(user.email_verified, org.domain_join, wanted):
         return []
-    if repo.find_membership(session, org.id, user.id) is not None:
-        return []
-    return [Offer(org.id, org.display_name, org.domain_join)]  # type: ignore[arg-type]
+    return [Offer(org.id, org.display_name, org.domain_join)]
+
+
+_ORGANIZATIONS = Organization.__table__.c
+_DOMAINS = OrganizationDomain.__table__.c
+_MEMBERSHIPS = Membership.__table__.c
+
+
+def owner_columns(*columns: Any) -> Select[Any]:
+    """A statement of ``columns`` of the organization that verified the domain bound as
+    ``domain`` (``owner_of``'s), to build once and run on the connection (issue 18)."""
+    owned = OrganizationDomain.__table__.join(Organization.__table__, _ORGANIZATIONS.id == _DOMAINS.organization_id)
+    return select(*columns).select_from(owned).where(_DOMAINS.verified_domain == bindparam("domain"))
+
+
+# ``owner_of`` and whether the user has a membership in it (``repo.find_membership``) in one
+# statement: every sign-in on the hosted pages asks.
+_OFFER = owner_columns(
+    _ORGANIZATIONS.id,
+    _ORGANIZATIONS.display_name,
+    _ORGANIZATIONS.domain_join,
+    exists()
+    .where(_MEMBERSHIPS.organization_id == _ORGANIZATIONS.id, _MEMBERSHIPS.user_id == bindparam("user_id"))
+    .label("member"),
+)
 
 
 def join(ctx: Context, user_id: str, organization_id: str, wanted: DomainJoin = "suggest") -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
-from tenantry.server.db.models import SsoConnection
+from tenantry.server.db.models import Organization, SsoConnection
 from tenantry.server.domain import sso as rules
 from tenantry.server.domain.domains import email_domain
 from tenantry.server.services.directory import domains
@@ -53,9 +53,8 @@ def discover(
         )
         if not domain:
             return None
-        org = domains.owner_of(session, domain)
-        row = _enabled_of(session, org.id) if org else None
-        return row.id if row else None
+        owner = _domain_sso(session, domain)
+        return owner.connection_id if owner is not None else None
 
 
 def check_not_required(ctx: Context, email: str) -> None:
@@ -66,9 +65,29 @@ def check_not_required(ctx: Context, email: str) -> None:
 
 def check_not_required_in(session: Session, email: str) -> None:
     """``check_not_required`` inside the caller's transaction."""
-    org = domains.owner_of(session, email) if "@" in email else None
-    if org is not None and org.sso_required and _enabled_of(session, org.id) is not None:
+    owner = _domain_sso(session, email_domain(email)) if "@" in email else None
+    if owner is not None and owner.sso_required and owner.connection_id is not None:
         raise rules.SsoRequired()
+
+
+_ORGANIZATIONS = Organization.__table__.c
+_CONNECTIONS = SsoConnection.__table__.c
+# ``domains.owner_of`` and its first enabled connection (``_enabled_of``) in one statement
+# built once, read on the connection: every password sign-in asks, twice (issue 18).
+_DOMAIN_SSO = domains.owner_columns(
+    _ORGANIZATIONS.sso_required,
+    select(_CONNECTIONS.id)
+    .where(_CONNECTIONS.organization_id == _ORGANIZATIONS.id, _CONNECTIONS.enabled.is_(True))
+    .order_by(_CONNECTIONS.id)
+    .limit(1)
+    .scalar_subquery()
+    .label("connection_id"),
+)
+
+
+def _domain_sso(session: Session, domain: str) -> Any:
+    """``sso_required`` and ``connection_id`` (None: no enabled connection) of the domain's owner, if any."""
+    return session.connection().execute(_DOMAIN_SSO, {"domain": domain.lower()}).first()
 
 
 def start(ctx: Context, connection_id: str, next_url: str, *, login_hint: str | None = None, test: bool = False) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -25,9 +25,19 @@ def _state(row: LoginLockout | None) -> lockout.LockoutState | None:
     return lockout.LockoutState(row.failures, row.level, row.locked_until, row.last_failure_at)
 
 
-def check(session: Session, email: str, now: datetime) -> None:
-    """Raise PasswordLoginLocked while password sign-in for ``email`` is paused."""
-    lockout.check(_state(session.get(LoginLockout, _key(email))), now)
+def check(session: Session, email: str, now: datetime) -> bool:
+    """Raise PasswordLoginLocked while password sign-in for ``email`` is paused; returns
+    whether anything is stored for it (failures or pauses: what ``clear`` would forget)."""
+    row = session.connection().execute(_STATE, {"key": _key(email)}).first()
+    lockout.check(None if row is None else lockout.LockoutState(*row), now)
+    return row is not None
+
+
+_LOCKOUTS = LoginLockout.__table__.c
+# Built once, read on the connection (issue 18: every password sign-in asks).
+_STATE = select(_LOCKOUTS.failures, _LOCKOUTS.level, _LOCKOUTS.locked_until, _LOCKOUTS.last_failure_at).where(
+    _LOCKOUTS.email_key == bindparam("key")
+)
 
 
 def record_failure(session: Session, email: str, now: datetime) -> lockout.LockoutState:

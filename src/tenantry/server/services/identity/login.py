@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
@@ -47,6 +47,7 @@ from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.passwords import check_password_policy, hash_password, matching
 from tenantry.server.domain.secrets import digest, keyed_digest, new_secret
+from tenantry.server.domain.types import email_key
 from tenantry.server.email.message import render
 from tenantry.server.observability.metrics import counts_sign_in
 from tenantry.server.services.directory import domains, environment
@@ -184,8 +185,8 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
         signin.check_not_required_in(uow.session, email)  # SPEC §11: an SSO-only domain refuses passwords
-        lockouts.check(uow.session, email, now)
-        user = repo.user_by_email(uow.session, email)
+        failures_stored = lockouts.check(uow.session, email, now)
+        user = uow.session.connection().execute(_PASSWORD_OF, {"key": email_key(email)}).first()
         stored = user.password_hash if user else None
         user_id = user.id if user else None
         verified = user.email_verified if user else False
@@ -202,10 +203,18 @@ def login_with_password(ctx: Context, email: str, password: str, user_agent: str
     if not verified:  # a password alone never acts for an address nobody proved (SPEC §3)
         return ProveAddress(user_id, email)
     with ctx.uow() as uow:
-        lockouts.clear(uow.session, email)
+        if failures_stored:  # nothing stored a moment ago: nothing to forget (a failure since then stays counted)
+            lockouts.clear(uow.session, email)
         token = _sign_in(uow, user_id, now, user_agent, amr=["pwd"])
         uow.commit()
     return token
+
+
+_USERS = User.__table__.c
+# What a password sign-in needs of the account, built once, read on the connection (issue 18).
+_PASSWORD_OF = select(_USERS.id, _USERS.password_hash, _USERS.email_verified).where(
+    _USERS.email_key == bindparam("key")
+)
 
 
 def login_code_mail(ctx: Context, uow: UnitOfWork, email: str) -> None:
@@ -484,10 +493,9 @@ def after_sign_in(ctx: Context, token: str) -> SignedIn | None:
     page needs: not the full user view of ``sessions.resolve``."""
     now = ctx.clock.now()
     with ctx.uow(readonly=True) as uow:
-        row = sessions.live_row(uow.session, token, now)
-        if row is None:
+        user = sessions.live_user(uow.session, token, now)
+        if user is None:
             return None
-        user = repo.user(uow.session, row.user_id)
         found = domains.offers_in(uow.session, user, "auto") if user.email_verified else []
         signed_in = SignedIn(user.id, user.email_verified)
     if found:
@@ -514,12 +522,22 @@ def _sign_in(
 
 
 def _first_active_organization(uow: UnitOfWork, user_id: str) -> str | None:
-    return uow.session.scalar(
-        select(Membership.organization_id)
-        .where(Membership.user_id == user_id, Membership.accepted_at.is_not(None), Membership.deactivated_at.is_(None))
-        .order_by(Membership.accepted_at, Membership.id)
-        .limit(1)
+    uow.session.flush()  # read on the connection: what this unit of work changed first
+    found = uow.session.connection().execute(_FIRST_ACTIVE, {"user_id": user_id}).scalar()
+    return None if found is None else str(found)
+
+
+_MEMBERSHIPS = Membership.__table__.c
+_FIRST_ACTIVE = (
+    select(_MEMBERSHIPS.organization_id)
+    .where(
+        _MEMBERSHIPS.user_id == bindparam("user_id"),
+        _MEMBERSHIPS.accepted_at.is_not(None),
+        _MEMBERSHIPS.deactivated_at.is_(None),
     )
+    .order_by(_MEMBERSHIPS.accepted_at, _MEMBERSHIPS.id)
+    .limit(1)
+)
 
 
 # --- policy and organization: an application's sign-in request (OpenID Connect) ---------

@@ -32,7 +32,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
@@ -66,17 +66,22 @@ class Live:
 def live(ctx: Context, session: Session, user_id: str | None, address: str, now: datetime) -> list[Live]:
     """The live pending sign-ups of ``address``'s account, newest first (the same query
     for an unknown address, ``user_id`` None: the time of a log-in must not tell)."""
-    rows = session.execute(
-        select(PendingSignUp.id, PendingSignUp.password_hash)
-        .where(
-            PendingSignUp.user_id == (user_id or ""),
-            PendingSignUp.address_hash == _address_hash(ctx, address),
-            PendingSignUp.expires_at > now,
-        )
-        .order_by(PendingSignUp.created_at.desc(), PendingSignUp.id.desc())
-        .limit(PASSWORDS_PER_ADDRESS)
-    ).all()
-    return [Live(row.id, row.password_hash) for row in rows]
+    values = {"user_id": user_id or "", "address_hash": _address_hash(ctx, address), "now": now}
+    return [Live(row.id, row.password_hash) for row in session.connection().execute(_LIVE, values)]
+
+
+_PENDING = PendingSignUp.__table__.c
+# Built once, read on the connection: every password sign-in asks (issue 18).
+_LIVE = (
+    select(_PENDING.id, _PENDING.password_hash)
+    .where(
+        _PENDING.user_id == bindparam("user_id"),
+        _PENDING.address_hash == bindparam("address_hash"),
+        _PENDING.expires_at > bindparam("now"),
+    )
+    .order_by(_PENDING.created_at.desc(), _PENDING.id.desc())
+    .limit(PASSWORDS_PER_ADDRESS)
+)
 
 
 def note(

@@ -10,11 +10,12 @@ timeout.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
@@ -74,10 +75,24 @@ def of(org: Organization | None) -> SessionPolicy:
 
 def for_organization(session: Session, organization_id: str | None) -> SessionPolicy:
     """The policy of sessions signed in to the organization (none: the application's)."""
-    return of(session.get(Organization, organization_id) if organization_id else None)
+    if not organization_id:
+        return rules.APPLICATION
+    loaded = session.identity_map.get(identity_key(Organization, organization_id))
+    if loaded is not None:  # as this unit of work has it, changes not yet flushed included
+        return of(loaded)
+    row = session.connection().execute(_POLICY_COLUMNS, {"organization_id": organization_id}).first()
+    return rules.APPLICATION if row is None else SessionPolicy.stored(*row)
 
 
-def is_live(row: BrowserSession, now: datetime) -> bool:
+_ORGANIZATIONS = Organization.__table__.c
+# Two columns by primary key, built once, read on the connection (issue 18: not the whole
+# organization through the identity map on every sign-in).
+_POLICY_COLUMNS = select(
+    _ORGANIZATIONS.session_absolute_timeout_minutes, _ORGANIZATIONS.session_idle_timeout_minutes
+).where(_ORGANIZATIONS.id == bindparam("organization_id"))
+
+
+def is_live(row: BrowserSession | Any, now: datetime) -> bool:
     return row.expires_at > now and (row.idle_expires_at is None or row.idle_expires_at > now)
 
 

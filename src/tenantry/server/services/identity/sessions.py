@@ -7,13 +7,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from tenantry.server.context import Context
+from tenantry.server.db import inserts
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import BrowserSession
+from tenantry.server.db.models import BrowserSession, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
@@ -22,7 +26,7 @@ from tenantry.server.domain.secrets import digest, new_secret
 from tenantry.server.domain.session_policy import MAXIMUM
 from tenantry.server.services.identity import session_policy
 from tenantry.server.services.integration import actors, events, oauth_grants, origins
-from tenantry.server.services.read_models.views import UserView, user_view
+from tenantry.server.services.read_models.views import UserView, user_view, user_view_by_id
 
 SESSION_LIFETIME = MAXIMUM  # the cookie's lifetime; the server ends the session (its policy)
 
@@ -52,7 +56,8 @@ def start(
     the user signed in (tokens carry them), and the ``acr`` stored follows from ``amr``."""
     token = new_secret()
     policy = session_policy.for_organization(uow.session, organization_id)
-    uow.session.add(
+    inserts.insert_now(  # one Core INSERT, no unit of work (issue 18)
+        uow.session,
         BrowserSession(
             token_hash=digest(token),
             id=new_id("ses"),
@@ -67,12 +72,19 @@ def start(
             last_seen_at=now,
             expires_at=now + policy.absolute,
             idle_expires_at=policy.idle_expires_at(now),
-        )
+        ),
     )
-    user = repo.user(uow.session, user_id)
-    user.last_login_at = now
-    events.user_event(uow.session, "user.login", user, now, actor=actors.user(user_id))
+    uow.session.connection().execute(_LAST_LOGIN, {"user": user_id, "now": now})
+    loaded = uow.session.identity_map.get(identity_key(User, user_id))
+    if loaded is not None:  # the stored value, as a loaded (not a changed) attribute
+        set_committed_value(loaded, "last_login_at", now)
+    view = user_view_by_id(uow.session, user_id, now)
+    events.user_view_event(uow.session, "user.login", view, now, actor=actors.user(user_id))
     return token
+
+
+_USERS = User.__table__.c
+_LAST_LOGIN = update(User).where(_USERS.id == bindparam("user")).values(last_login_at=bindparam("now"))
 
 
 def resolve(ctx: Context, token: str | None) -> SessionView | None:
@@ -108,6 +120,21 @@ def live_row(session: Session, token: str, now: datetime) -> BrowserSession | No
     """The live session row behind a cookie token, in the caller's transaction."""
     row = session.get(BrowserSession, digest(token))
     return row if row is not None and session_policy.is_live(row, now) else None
+
+
+def live_user(session: Session, token: str, now: datetime) -> Any:
+    """The ``id``, ``email`` and ``email_verified`` of the user of the live session behind a
+    cookie token, in the caller's transaction, in one statement built once."""
+    row = session.connection().execute(_LIVE_USER, {"token_hash": digest(token)}).first()
+    return row if row is not None and session_policy.is_live(row, now) else None
+
+
+_SESSIONS = BrowserSession.__table__.c
+_LIVE_USER = (
+    select(_USERS.id, _USERS.email, _USERS.email_verified, _SESSIONS.expires_at, _SESSIONS.idle_expires_at)
+    .select_from(BrowserSession.__table__.join(User.__table__, _USERS.id == _SESSIONS.user_id))
+    .where(_SESSIONS.token_hash == bindparam("token_hash"))
+)
 
 
 def end(ctx: Context, token: str | None) -> None:

@@ -30,6 +30,7 @@ from tenantry.server.services.read_models import representations
 from tenantry.server.services.read_models.views import (
     AttributeView,
     MembershipView,
+    UserView,
     held_roles,
     invite_view,
     membership_view,
@@ -186,7 +187,20 @@ def user_event(
     ``user.deleted``); ``extra`` adds objects (``organization`` for ``user.signup``);
     ``memberships`` as in ``user_json``."""
     data = {"user": user_json(session, user, now, memberships), **extra}
-    return record(session, event_type, data, ordering_key=f"user:{user.id}", now=now, user_id=user.id, actor=actor)
+    return _user_record(session, event_type, user.id, data, now, actor)
+
+
+def user_view_event(
+    session: Session, event_type: str, view: UserView, now: datetime, *, actor: actors.Actor | None = None
+) -> Event:
+    """``user_event`` for a user whose view the caller has just read (``views.user_view_by_id``)."""
+    return _user_record(session, event_type, view.id, {"user": _json(representations.user(view))}, now, actor)
+
+
+def _user_record(
+    session: Session, event_type: str, user_id: str, data: dict[str, Any], now: datetime, actor: actors.Actor | None
+) -> Event:
+    return record(session, event_type, data, ordering_key=f"user:{user_id}", now=now, user_id=user_id, actor=actor)
 
 
 def organization_json(org: Organization) -> dict[str, Any]:

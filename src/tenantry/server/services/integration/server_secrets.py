@@ -42,6 +42,11 @@ def get(ctx: Context, name: str, generate: Callable[[], str] | None = None) -> s
     return value
 
 
+def known(ctx: Context, name: str) -> bool:
+    """Whether ``get`` would answer from this process's memory (no database, no waiting)."""
+    return ("secret", name) in ctx.cache
+
+
 def code_key_path(settings: Settings) -> Path:
     """Where the code key file lives: TENANTRY_CODE_KEY_FILE, else next to a SQLite database
     file, else the working directory."""

@@ -9,12 +9,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import Membership, MembershipRole, Organization, Role, User
 from tenantry.server.domain.attributes import AttributeDefinition
-from tenantry.server.domain.memberships import INVITATION_STATUSES, MembershipStatus, ProvisioningMethod
+from tenantry.server.domain.errors import FieldError, NotFound
+from tenantry.server.domain.memberships import (
+    INVITATION_STATUSES,
+    MembershipStatus,
+    ProvisioningMethod,
+    membership_status,
+)
 
 PROFILE_FIELDS = ("given_name", "family_name", "name", "picture", "phone_number", "locale")
 # Scalekit's further profile fields (SPEC §15): API-only (no dashboard or file columns).
@@ -154,9 +160,10 @@ def held_roles(session: Session, membership_ids: Sequence[str]) -> dict[str, lis
 
 
 def membership_view(
-    membership: Membership, organization_name: str, now: datetime, roles: list[RoleRef]
+    membership: Membership | Any, organization_name: str, now: datetime, roles: list[RoleRef]
 ) -> MembershipView:
-    status = membership.status(now)
+    """``membership``: the model, or a row of its columns named as the model's attributes."""
+    status = membership_status(membership.accepted_at, membership.expires_at, now, membership.deactivated_at)
     return MembershipView(
         organization_id=membership.organization_id,
         organization_name=organization_name,
@@ -207,8 +214,9 @@ def user_view(session: Session, user: User, now: datetime) -> UserView:
     return user_views(session, [user], now)[0]
 
 
-def user_view_of(user: User, memberships: list[MembershipView]) -> UserView:
-    """The view of a user whose memberships the caller already knows (a user it just created)."""
+def user_view_of(user: User | Any, memberships: list[MembershipView]) -> UserView:
+    """The view of a user whose memberships the caller already knows (a user it just created);
+    ``user``: the model, or a row of its columns named as the model's attributes."""
     return UserView(
         id=user.id,
         email=user.email,
@@ -223,3 +231,54 @@ def user_view_of(user: User, memberships: list[MembershipView]) -> UserView:
         memberships=memberships,
         profile_metadata=dict(user.profile_metadata or {}),
     )
+
+
+def _named_as_attributes(model: type[User] | type[Membership]) -> list[Any]:
+    """The model's columns, each labelled with its attribute's name (``metadata_``)."""
+    mapper = model.__mapper__
+    return [prop.columns[0].label(prop.key) for prop in mapper.column_attrs]
+
+
+_MEMBERSHIPS = Membership.__table__.c
+_MEMBERSHIP_ROLES = MembershipRole.__table__.c
+_ROLES = Role.__table__.c
+_ORGANIZATIONS = Organization.__table__.c
+# ``user_view`` of one user in two statements built once, read as plain rows on the
+# connection (no identity map, no statement built and cache-keyed per call): the user, then
+# their memberships with organization names and roles, in ``user_views``' order (issue 18:
+# the ``user.login`` event's payload).
+_USER_ROW = select(*_named_as_attributes(User)).where(User.__table__.c.id == bindparam("user_id"))
+_MEMBERSHIP_ROWS = (
+    select(
+        *_named_as_attributes(Membership),
+        _ORGANIZATIONS.display_name.label("organization_name"),
+        _ROLES.id.label("role_id"),
+        _ROLES.name.label("role_name"),
+        _ROLES.display_name.label("role_display_name"),
+    )
+    .select_from(
+        Membership.__table__.join(Organization.__table__, _ORGANIZATIONS.id == _MEMBERSHIPS.organization_id)
+        .outerjoin(MembershipRole.__table__, _MEMBERSHIP_ROLES.membership_id == _MEMBERSHIPS.id)
+        .outerjoin(Role.__table__, _ROLES.id == _MEMBERSHIP_ROLES.role_id)
+    )
+    .where(_MEMBERSHIPS.user_id == bindparam("user_id"))
+    .order_by(_MEMBERSHIPS.created_at, _MEMBERSHIPS.id, _MEMBERSHIP_ROLES.position)
+)
+
+
+def user_view_by_id(session: Session, user_id: str, now: datetime) -> UserView:
+    """``user_view`` of the stored user (the session's pending changes flushed first), read
+    with two prebuilt statements. Raises NotFound as ``repositories.user``."""
+    session.flush()
+    connection = session.connection()
+    user = connection.execute(_USER_ROW, {"user_id": user_id}).first()
+    if user is None:
+        raise NotFound(f"No user with id {user_id!r}.", [FieldError("user_id", "not_found", "unknown user")])
+    firsts: dict[str, Any] = {}  # a membership's first row (one a role), in order
+    held: dict[str, list[RoleRef]] = defaultdict(list)
+    for row in connection.execute(_MEMBERSHIP_ROWS, {"user_id": user_id}):
+        firsts.setdefault(row.id, row)
+        if row.role_id is not None:
+            held[row.id].append(RoleRef(row.role_id, row.role_name, row.role_display_name))
+    memberships = [membership_view(row, row.organization_name, now, held[key]) for key, row in firsts.items()]
+    return user_view_of(user, memberships)
