@@ -120,3 +120,24 @@ def test_a_search_with_no_word_of_three_characters_matches_the_start_of_an_email
     assert listed("j%") == {"j%x"}  # a wildcard is a character here too
     assert listed("anjo") == {"banjo.b"}  # three characters or more: anywhere
     assert api.get("/api/v1/users:search", params={"query": "jo n"}).json()["users"] == []
+
+
+def test_search_follows_a_renamed_user_and_ignores_other_updates(api: Api):
+    """SQLite's index is kept by triggers: the one for updates fires only when a searched
+    column changes (issue 18: a log-in's last_login_at rewrote the trigrams every time)."""
+    org = api.org()["id"]
+    user = api.user_in(org, "renamed@example.com", invite=False, user_profile={"family_name": "Quixotic"})
+
+    def found(query: str) -> list[str]:
+        response = api.get("/api/v1/users:search", params={"query": query})
+        assert response.status_code == 200, response.text
+        return [u["email"] for u in response.json()["users"]]
+
+    assert found("quixotic") == ["renamed@example.com"]
+    response = api.patch(f"/api/v1/users/{user['id']}", json={"user_profile": {"family_name": "Zanzibar"}})
+    assert response.status_code == 200, response.text
+    assert found("quixotic") == []
+    assert found("zanzibar") == ["renamed@example.com"]
+    response = api.patch(f"/api/v1/users/{user['id']}", json={"user_profile": {"metadata": {"team": "blue"}}})
+    assert response.status_code == 200, response.text
+    assert found("zanzibar") == ["renamed@example.com"]

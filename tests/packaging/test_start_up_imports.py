@@ -106,7 +106,25 @@ def test_a_database_behind_or_without_its_search_index_is_brought_up_to_date(tmp
     with sqlite3.connect(database) as raw:
         triggers = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert "users_search_ai" in triggers
+
+    # An older version's trigger (it fired on every UPDATE of users, a log-in's too) is replaced.
+    with sqlite3.connect(database) as raw:
+        raw.execute("DROP TRIGGER users_search_au")
+        raw.execute(
+            "CREATE TRIGGER users_search_au AFTER UPDATE ON users BEGIN UPDATE users_search "
+            "SET haystack = lower(new.email_key) WHERE rowid = old.rowid; END"
+        )
+    migrate.upgrade(engine)
+    assert "AFTER UPDATE OF email_key, name, given_name, family_name ON users" in trigger_sql(
+        database, "users_search_au"
+    )
     engine.dispose()
+
+
+def trigger_sql(database: Path, name: str) -> str:
+    with sqlite3.connect(database) as raw:
+        (sql,) = raw.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    return str(sql)
 
 
 def test_the_newest_revisions_read_from_the_files_are_alembics() -> None:

@@ -2,10 +2,10 @@
 user (its rowid is the user's rowid) holding the lower-cased e-mail and names, kept by
 triggers. PostgreSQL's equivalent is a pg_trgm index (migration 0009).
 
-``ensure`` runs after every migration: it creates the table and triggers where missing and
-refills the table when the triggers were missing (a batch migration that rebuilds ``users``
-drops its triggers and renumbers rows). On an SQLite without FTS5 or its trigram tokenizer
-(before 3.34) it does nothing, and search scans.
+``ensure`` runs after every migration: it creates the table and triggers where missing or
+defined differently (an older version's), and refills the table when triggers were missing
+(a batch migration that rebuilds ``users`` drops its triggers and renumbers rows). On an
+SQLite without FTS5 or its trigram tokenizer (before 3.34) it does nothing, and search scans.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ _HAYSTACK = (
 _TRIGGERS = {
     "users_search_ai": f"AFTER INSERT ON users BEGIN INSERT INTO {TABLE}(rowid, haystack) "
     f"VALUES (new.rowid, {_HAYSTACK.format(p='new.')}); END",
-    "users_search_au": f"AFTER UPDATE ON users BEGIN UPDATE {TABLE} SET haystack = {_HAYSTACK.format(p='new.')} "
-    "WHERE rowid = old.rowid; END",
+    # Only when an indexed column is set: a log-in's last_login_at UPDATE (issue 18) or a
+    # profile field's rewrote the user's trigrams for nothing.
+    "users_search_au": f"AFTER UPDATE OF email_key, name, given_name, family_name ON users BEGIN UPDATE {TABLE} "
+    f"SET haystack = {_HAYSTACK.format(p='new.')} WHERE rowid = old.rowid; END",
     "users_search_ad": f"AFTER DELETE ON users BEGIN DELETE FROM {TABLE} WHERE rowid = old.rowid; END",
 }
 
@@ -41,15 +43,27 @@ def ensure(connection: Connection) -> bool:
     except OperationalError:
         log.warning("this SQLite has no FTS5 trigram tokenizer: user search will scan instead of using an index")
         return False
-    present = set(connection.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
-    if set(_TRIGGERS) <= present:
-        return True
-    for name, body in _TRIGGERS.items():
+    present = _triggers(connection)
+    outdated = [name for name in _TRIGGERS if present.get(name) != _definition(name)]
+    for name in outdated:
         connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
-        connection.execute(text(f"CREATE TRIGGER {name} {body}"))
-    connection.execute(text(f"DELETE FROM {TABLE}"))
-    connection.execute(text(f"INSERT INTO {TABLE}(rowid, haystack) SELECT rowid, {_HAYSTACK.format(p='')} FROM users"))
+        connection.execute(text(_definition(name)))
+    if any(name not in present for name in _TRIGGERS):  # rows may have gone unindexed: refill
+        connection.execute(text(f"DELETE FROM {TABLE}"))
+        connection.execute(
+            text(f"INSERT INTO {TABLE}(rowid, haystack) SELECT rowid, {_HAYSTACK.format(p='')} FROM users")
+        )
     return True
+
+
+def _definition(name: str) -> str:
+    return f"CREATE TRIGGER {name} {_TRIGGERS[name]}"
+
+
+def _triggers(connection: Connection) -> dict[str, str]:
+    """The triggers present, by name, with the statement that created them (SQLite keeps it verbatim)."""
+    rows = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+    return {name: sql for name, sql in rows}
 
 
 def is_whole(connection: Connection) -> bool:
@@ -57,8 +71,12 @@ def is_whole(connection: Connection) -> bool:
     database with the table and its triggers."""
     if connection.dialect.name != "sqlite":
         return True
-    present = set(connection.scalars(text("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")))
-    return {TABLE, *_TRIGGERS} <= present
+    if not connection.scalar(
+        text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": TABLE}
+    ):
+        return False
+    present = _triggers(connection)
+    return all(present.get(name) == _definition(name) for name in _TRIGGERS)
 
 
 def available(connection: Connection) -> bool:
