@@ -81,8 +81,24 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
             _release(connection.info)
             raise
 
-    for name in ("commit", "rollback"):
-        event.listen(engine, name, lambda connection: _release(connection.info))
+    # Released once SQLite's COMMIT has returned, not at SQLAlchemy's "commit" event, which
+    # fires before it: released there, the next writer reached BEGIN IMMEDIATE while this
+    # transaction still held SQLite's write lock, and waited in busy_timeout's sleeps.
+    do_commit = engine.dialect.do_commit
+
+    def _commit_then_release(dbapi_connection: Any) -> None:
+        try:
+            do_commit(dbapi_connection)
+        finally:
+            try:
+                info = dbapi_connection.info
+            except NotImplementedError:  # first_connect's ad hoc connection: it never takes the lock
+                info = None
+            if info is not None:
+                _release(info)
+
+    engine.dialect.do_commit = _commit_then_release  # type: ignore[method-assign]
+    event.listen(engine, "rollback", lambda connection: _release(connection.info))
     for name in ("checkin", "invalidate"):
         event.listen(engine, name, lambda _dbapi, record, *_: _release(record.info))
 

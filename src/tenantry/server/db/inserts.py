@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Table, insert, inspect
+from sqlalchemy import Column, Insert, Table, insert, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
 
@@ -24,7 +24,7 @@ from tenantry.server.db.base import Base
 
 
 @cache
-def _columns(model: type[Base]) -> tuple[Table, tuple[tuple[str, Column[Any]], ...]]:
+def _columns(model: type[Base]) -> tuple[Insert, tuple[tuple[str, Column[Any]], ...]]:
     mapper = inspect(model)
     table = mapper.local_table
     assert isinstance(table, Table)
@@ -34,7 +34,7 @@ def _columns(model: type[Base]) -> tuple[Table, tuple[tuple[str, Column[Any]], .
         assert isinstance(column, Column) and column.table is table, (model, prop.key)
         assert column.server_default is None or column.default is not None, (model, prop.key)  # set it here
         columns.append((prop.key, column))
-    return table, tuple(columns)
+    return insert(table), tuple(columns)  # the statement built once: its cache key is memoized
 
 
 def _default(column: Column[Any]) -> Any:
@@ -51,7 +51,7 @@ def _default(column: Column[Any]) -> Any:
 def insert_now(session: Session, obj: Base) -> None:
     """INSERT ``obj`` (a new mapped object, not added to any session) now and make it a
     persistent object of ``session``."""
-    table, columns = _columns(type(obj))
+    statement, columns = _columns(type(obj))
     values = instance_dict(obj)
     row: dict[str, Any] = {}
     for key, column in columns:
@@ -59,6 +59,6 @@ def insert_now(session: Session, obj: Base) -> None:
             setattr(obj, key, _default(column))
         row[column.key] = values[key]
     session.flush()  # nothing to do unless the ORM holds pending rows (this one may refer to them)
-    session.connection().execute(insert(table), row)
+    session.connection().execute(statement, row)
     make_transient_to_detached(obj)
     session.add(obj)

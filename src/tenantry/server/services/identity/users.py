@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
@@ -146,9 +146,12 @@ def create_in_organization(
         return view
 
 
+_ID_BY_EMAIL = select(User.id).where(User.email_key == bindparam("key"))  # built once (issue 18)
+
+
 def _lock_by_email(session: Session, email: str) -> User | None:
     """The existing user with this e-mail, locked first (the ledger's lock order), or None."""
-    found = session.scalar(select(User.id).where(User.email_key == email_key(email)))  # the id: lock_user loads
+    found = session.scalar(_ID_BY_EMAIL, {"key": email_key(email)})  # the id: lock_user loads
     return ledger.lock_user(session, found) if found is not None else None
 
 

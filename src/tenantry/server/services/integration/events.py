@@ -87,7 +87,7 @@ def write_pending(session: Session) -> None:
     if not pending:
         return
     # Core, not ORM bulk: the ORM would split the rows by which columns are None.
-    session.connection().execute(insert(_table(Event)), [_row(event) for event in pending])
+    session.connection().execute(_INSERT_EVENTS, [_row(event) for event in pending])
     endpoints = _endpoints(session)
     wanted = [
         (event, endpoint)
@@ -124,6 +124,11 @@ def _table(model: type[Event] | type[WebhookDelivery]) -> Table:
     return table
 
 
+# Built once, as every write transaction sends them (issue 18).
+_INSERT_EVENTS = insert(_table(Event))
+_ENABLED_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(WebhookEndpoint.enabled.is_(True))
+
+
 def _row(event: Event) -> dict[str, Any]:
     return {
         "id": event.id,
@@ -147,8 +152,7 @@ def forget_pending(session: Session) -> None:
 def _endpoints(session: Session) -> list[Row[tuple[str, list[str]]]]:
     cached = session.info.get(_ENDPOINTS_KEY)
     if cached is None:  # two columns, not the objects: every write transaction asks (issue 18)
-        columns = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(WebhookEndpoint.enabled.is_(True))
-        cached = list(session.execute(columns))
+        cached = list(session.execute(_ENABLED_ENDPOINTS))
         session.info[_ENDPOINTS_KEY] = cached
     return list(cached)
 

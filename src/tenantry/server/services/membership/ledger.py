@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, select, true, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, delete, func, select, true, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -37,13 +37,29 @@ from tenantry.server.domain import seats
 from tenantry.server.domain.errors import FieldError, InvitationExpired, InvitationInvalid, NotFound
 from tenantry.server.services.membership import spent_links
 
+# The hot statements, built once: building a statement and computing its cache key on
+# every call cost more than running it (issue 18, invitation profile).
+_LOCK_USER = select(User).where(User.id == bindparam("id")).with_for_update().execution_options(populate_existing=True)
+_LOCK_ORGANIZATION = (
+    select(Organization)
+    .where(Organization.id == bindparam("id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_TAKE_SEAT = (
+    update(Organization)
+    .where(
+        Organization.id == bindparam("organization_id"),
+        Organization.max_allowed_users.is_(None) | (Organization.seats_held < Organization.max_allowed_users),
+    )
+    .values(seats_held=Organization.seats_held + 1)
+)
+
 
 def lock_user(session: Session, user_id: str) -> User:
     """The user row, locked until the end of the transaction (first in the lock order).
     Raises NotFound when it does not exist (or was deleted while we waited)."""
-    found = session.scalar(
-        select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
-    )
+    found = session.scalar(_LOCK_USER, {"id": user_id})
     if found is None:
         raise NotFound(f"No user with id {user_id!r}.", [FieldError("user_id", "not_found", "unknown user")])
     return found
@@ -52,12 +68,7 @@ def lock_user(session: Session, user_id: str) -> User:
 def lock_organization(session: Session, organization_id: str) -> Organization:
     """The organization row, locked until the end of the transaction. Raises NotFound when
     it does not exist (or was deleted while we waited for it)."""
-    found = session.scalar(
-        select(Organization)
-        .where(Organization.id == organization_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    found = session.scalar(_LOCK_ORGANIZATION, {"id": organization_id})
     if found is None:
         raise NotFound(
             f"No organization with id {organization_id!r}.",
@@ -351,14 +362,7 @@ def _unseated_active(session: Session, organization_id: str) -> int:
 def _try_increment(session: Session, organization: Organization) -> bool:
     # On the connection: a plain UPDATE, without the ORM's bulk-update set-up (the
     # organization's object is brought in step just below).
-    taken = session.connection().execute(
-        update(Organization)
-        .where(
-            Organization.id == organization.id,
-            Organization.max_allowed_users.is_(None) | (Organization.seats_held < Organization.max_allowed_users),
-        )
-        .values(seats_held=Organization.seats_held + 1)
-    )
+    taken = session.connection().execute(_TAKE_SEAT, {"organization_id": organization.id})
     if taken.rowcount == 1:
         set_committed_value(organization, "seats_held", organization.seats_held + 1)
     return bool(taken.rowcount == 1)

@@ -147,9 +147,15 @@ def resolve(session: Session, organization_id: str, names: Iterable[str], field:
     return [found[name] for name in wanted]
 
 
+# Built once: every invitation without roles asks (issue 18).
+_DEFAULT_ROLE = {
+    kind: select(Role).where(column.is_(True), Role.organization_id.is_(None))
+    for kind, column in (("creator", Role.default_creator), ("member", Role.default_member))
+}
+
+
 def default_role(session: Session, kind: Literal["creator", "member"]) -> Role:
-    column = Role.default_creator if kind == "creator" else Role.default_member
-    found = session.scalar(select(Role).where(column.is_(True), Role.organization_id.is_(None)))
+    found = session.scalar(_DEFAULT_ROLE[kind])
     if found is None:  # the flags are moved, never cleared; a fresh database seeds them
         found = session.scalar(select(Role).where(Role.name == (ADMIN if kind == "creator" else MEMBER)))
     assert found is not None

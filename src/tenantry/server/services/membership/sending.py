@@ -51,9 +51,8 @@ def check(ctx: Context, session: Session, org: Organization, meta: MetaName, now
         by_members = (Event.organization_id == org.id, Event.actor_type == "USER")
         members = f"The members of this {meta.singular_lower} have"
         _within(session, now, settings.invitations_per_organization_per_hour, by_members, members)
-    else:
+    elif bound := settings.api_invitations_per_organization_per_hour:  # 0: no limit, nothing to build
         by_application = (Event.organization_id == org.id, Event.actor_type != "USER")
-        bound = settings.api_invitations_per_organization_per_hour
         _within(session, now, bound, by_application, f"This {meta.singular_lower} has")
 
 
