@@ -1,7 +1,8 @@
 """Can the answer time of "forgot password", "send me a sign-in code", hosted sign-up and the
 log-in after a sign-up tell a registered address from an unknown one? (issue 15 item 7)
 
-Starts ``tenantry serve`` on a scratch SQLite database (rate limits off), signs one user
+Starts ``tenantry serve`` on a scratch database (SQLite, or PostgreSQL with ``--database
+postgresql``; rate limits off), signs one user
 up, then sends ``--requests`` requests for the registered address and as many for unknown
 addresses to each form, interleaved (so both see the same machine load), and prints per
 form: the median and p90 answer time of each kind, the difference of the medians, and the
@@ -12,7 +13,7 @@ those sign-ups (the registered address's pending sign-up, each new address's own
 both answers are the code step. ``--forms`` picks some. ``--src DIR`` runs the server from
 another checkout's ``src`` (e.g. main's, to measure "before")::
 
-    python -m bench.enumeration_timing [--requests 200] [--gap-ms 30] [--src /tmp/main/src]
+    python -m bench.enumeration_timing [--requests 200] [--gap-ms 30] [--src /tmp/main/src] [--database postgresql]
 
 Back to back (``--gap-ms 0``), the e-mail a registered request queues is still being
 written while the next request is answered, which slows that one instead: a gap of a few
@@ -22,6 +23,7 @@ tens of milliseconds measures each answer on its own, as a single-request guess 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import time
@@ -87,13 +89,17 @@ def main() -> None:
     parser.add_argument("--src", help="run the server from this source folder (PYTHONPATH)")
     parser.add_argument("--gap-ms", type=float, default=0, help="pause between requests (lets background work end)")
     parser.add_argument("--forms", default=",".join(FORMS), help="comma-separated: " + ", ".join(FORMS))
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
     source = f", server from {args.src}" if args.src else ""
-    header(f"Enumeration by timing: {args.requests} requests per kind, {args.gap_ms:g} ms apart{source}")
+    header(
+        f"Enumeration by timing: {args.requests} requests per kind, {args.gap_ms:g} ms apart, {args.database}{source}"
+    )
     env = {"TENANTRY_RATE_LIMITS_ENABLED": "false"}
     if args.src:
         env["PYTHONPATH"] = args.src
-    with scratch_database("sqlite", "tenantry_bench_enumeration") as url, running_server(url, **env) as server:
+    name = f"tenantry_bench_enumeration_{os.getpid()}"  # another session may run it at the same time
+    with scratch_database(args.database, name) as url, running_server(url, **env) as server:
         with server.api() as api:
             assert api.post("/api/v1/signup", json={"email": REGISTERED, "password": "a long passphrase"}).is_success
         for path in args.forms.split(","):

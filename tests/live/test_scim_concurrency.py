@@ -218,3 +218,93 @@ def test_user_replaces_patches_and_deletes_racing_a_remap_and_removals_end_consi
     listed = live_api.get(f"/api/v1/organizations/{org}/users", params={"page_size": 100}).json()["users"]
     statuses = Counter(m["membership_status"] for u in listed for m in u["memberships"] if m["organization_id"] == org)
     assert live_api.seats_used(org) == statuses["ACTIVE"] + statuses["PENDING_INVITE"], statuses
+
+
+def test_one_new_address_pushed_into_two_directories_at_once_makes_one_account(live_servers, live_api: Api) -> None:
+    """Two directories of one organization push the same new person at once, through both
+    processes, each under several userNames: the address is looked up again once the locks
+    are held, so whichever create makes the account, every other one finds it. One account,
+    one membership; in each directory one create links it (201) and the others clash on it
+    (409 uniqueness): never a 5xx, never a second account, never a directory left without
+    the person because its creates read the address before the account existed."""
+    org = live_api.org("Two directories")["id"]
+    found = [directory(live_api, org), directory(live_api, org, provider="MICROSOFT_AD")]
+    address = "nova@race-new.com"
+
+    def create(client: httpx.Client, i: int) -> httpx.Response:
+        pushed = found[i % 2]
+        headers = {"Authorization": f"Bearer {pushed['token']}", "Content-Type": "application/scim+json"}
+        body = user_body(f"nova{i}", emails=[{"value": address, "type": "work", "primary": True}])
+        return client.post(f"/scim/v2/{pushed['id']}/Users", headers=headers, json=body)
+
+    responses = fire_at_once(20, live_servers, create)
+
+    for side in (0, 1):
+        answers = responses[side::2]
+        assert Counter(r.status_code for r in answers) == {201: 1, 409: 9}, [(r.status_code, r.text) for r in answers]
+        assert {r.json().get("scimType") for r in answers if r.status_code == 409} == {"uniqueness"}
+    users = live_api.get("/api/v1/users", params={"page_size": 100}).json()["users"]
+    (account,) = [u["id"] for u in users if u["email"] == address]
+    assert list(memberships(live_api, account)) == [org]
+    assert memberships(live_api, account)[org]["membership_status"] == "ACTIVE"
+    assert live_api.seats_used(org) == 1
+    for pushed in found:
+        listed = live_api.get(f"/api/v1/organizations/{org}/directories/{pushed['id']}/users").json()
+        assert [u["user_id"] for u in listed["users"]] == [account]
+
+
+def test_deleting_a_directory_while_it_provisions_leaves_no_half_and_no_500(live_servers, live_api: Api) -> None:
+    """The directory is deleted (twice, through both processes) while its identity provider
+    creates users and adds members to a group mapped to ``admin``: the delete waits for
+    the provisioning calls under way, and the calls that come after it find no directory
+    (404, or 401 once its token opens nothing). No 5xx; a user whose create answered 201
+    keeps its account and membership (the organization keeps its members), a refused one
+    left nothing behind; a member a PATCH answered 200 for holds ``admin``, one refused for
+    kept the default role;
+    the seats held are the members'."""
+    org = live_api.org("Deleted under load")["id"]
+    live_api.user_in(org, "keeper@example.com", invite=False, membership={"roles": [{"name": "admin"}]})
+    found = directory(live_api, org)
+    headers = {"Authorization": f"Bearer {found['token']}", "Content-Type": "application/scim+json"}
+    scim, http = f"/scim/v2/{found['id']}", live_api.http
+    early = [http.post(f"{scim}/Users", headers=headers, json=user_body(f"early{i}@example.com")) for i in range(6)]
+    ids = [r.json()["id"] for r in early]
+    group = {"schemas": [CORE_GROUP], "displayName": "Admins", "members": []}
+    admins = http.post(f"{scim}/Groups", headers=headers, json=group).json()["id"]
+    base = f"/api/v1/organizations/{org}/directories/{found['id']}"
+    mapping = {"assignments": [{"group_id": admins, "role_name": "admin"}]}
+    assert live_api.put(f"{base}/groups/-/roles:assign", json=mapping).status_code == 200
+
+    def act(client: httpx.Client, i: int) -> httpx.Response:
+        if i in (9, 10):
+            return client.delete(base, headers=live_api.headers)
+        if i < 6:
+            add = {"op": "add", "path": "members", "value": [{"value": ids[i]}]}
+            return client.patch(
+                f"{scim}/Groups/{admins}", headers=headers, json={"schemas": [PATCH_OP], "Operations": [add]}
+            )
+        return client.post(f"{scim}/Users", headers=headers, json=user_body(f"late{i}@example.com"))
+
+    responses = fire_at_once(20, live_servers, act)
+
+    answered = "; ".join(
+        f"{i}: {r.status_code} {r.text[:160] if r.status_code >= 500 else ''}" for i, r in enumerate(responses)
+    )
+    assert sorted(responses[i].status_code for i in (9, 10)) == [200, 404], answered
+    gone = {401, 404}  # after the delete: its token opens nothing, or the directory went while the call waited
+    assert all(r.status_code in {200} | gone for r in responses[:6]), answered
+    assert all(r.status_code in {201} | gone for i, r in enumerate(responses) if i >= 6 and i not in (9, 10)), answered
+    assert live_api.get(base).status_code == 404
+    users = live_api.get(f"/api/v1/organizations/{org}/users", params={"page_size": 100}).json()["users"]
+    held = {u["email"]: [r["name"] for r in u["memberships"][0]["roles"]] for u in users}
+    everyone = {u["email"] for u in live_api.get("/api/v1/users", params={"page_size": 100}).json()["users"]}
+    for i, response in enumerate(responses):
+        if i < 6:
+            wanted = ["admin"] if response.status_code == 200 else ["member"]
+            assert held[f"early{i}@example.com"] == wanted, (i, response.text, held)
+        elif i not in (9, 10):
+            email = f"late{i}@example.com"
+            assert (email in held, email in everyone) == (
+                (True, True) if response.status_code == 201 else (False, False)
+            )
+    assert live_api.seats_used(org) == len(held)

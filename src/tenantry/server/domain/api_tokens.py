@@ -14,7 +14,6 @@ Tokens of the earlier kind (``tat_`` + 43 random characters, stored as a digest)
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -22,6 +21,8 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from tenantry.server.domain import base64url
 
 PREFIX = "tat_"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,16 +48,8 @@ class TokenClaims:
     expires_at: datetime
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _tag(key: bytes, signed_part: str) -> str:
-    return _b64(hmac.new(key, signed_part.encode("ascii"), hashlib.sha256).digest())
+    return base64url.encode(hmac.new(key, signed_part.encode("ascii"), hashlib.sha256).digest())
 
 
 def mint(key: bytes, client_id: str, generation: str, expires_at: datetime) -> str:
@@ -64,7 +57,7 @@ def mint(key: bytes, client_id: str, generation: str, expires_at: datetime) -> s
     payload = json.dumps(
         {"c": client_id, "g": generation, "x": expiry, "n": secrets.token_urlsafe(12)}, separators=(",", ":")
     )
-    signed_part = PREFIX + _b64(payload.encode("utf-8"))
+    signed_part = PREFIX + base64url.encode(payload.encode("utf-8"))
     return f"{signed_part}.{_tag(key, signed_part)}"
 
 
@@ -81,7 +74,7 @@ def read(key: bytes, token: str) -> TokenClaims | None:
     if not hmac.compare_digest(_tag(key, signed_part), tag):
         return None
     try:
-        claims = json.loads(_unb64(signed_part.removeprefix(PREFIX)))
+        claims = json.loads(base64url.decode(signed_part.removeprefix(PREFIX)))
         return TokenClaims(
             client_id=str(claims["c"]),
             generation=str(claims["g"]),

@@ -7,13 +7,13 @@ constant cost whatever the page number.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
+from tenantry.server.domain import base64url
 from tenantry.server.domain.errors import InvalidArgument
 
 DEFAULT_PAGE_SIZE = 50
@@ -42,7 +42,7 @@ class Page(Generic[T]):
 
 def encode_token(direction: Direction, pivot: str) -> str:
     raw = json.dumps({"d": direction, "k": pivot}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return base64url.encode(raw)
 
 
 def page_request(page_size: int | None, page_token: str | None) -> PageRequest:
@@ -57,8 +57,7 @@ def page_request(page_size: int | None, page_token: str | None) -> PageRequest:
     if not page_token:
         return PageRequest(size)
     try:
-        padded = page_token + "=" * (-len(page_token) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = json.loads(base64url.decode(page_token))
         direction, pivot = data["d"], data["k"]
         if direction not in ("next", "prev") or not isinstance(pivot, str) or not _ID.fullmatch(pivot):
             raise ValueError(direction)

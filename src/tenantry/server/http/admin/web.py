@@ -7,7 +7,7 @@ the same services as the API, so a rule and its error message live in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from tenantry.server.domain.clock import assume_utc
 from tenantry.server.domain.errors import FieldError, InvalidArgument, TenantryError
 from tenantry.server.domain.pagination import PageRequest
 from tenantry.server.domain.pagination import page_request as parse_page_request
@@ -125,7 +126,7 @@ def utc_moment(raw: str, field: str, *, whole_day: bool = False) -> datetime | N
         moment = datetime.fromisoformat(raw)
     except ValueError as exc:
         raise InvalidArgument.field(field, "invalid", "use a date like 2026-11-25 or 2026-11-25T14:00") from exc
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = assume_utc(moment)
     return moment + timedelta(days=1) if whole_day and len(raw.strip()) == 10 else moment
 
 

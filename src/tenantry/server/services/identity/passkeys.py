@@ -15,7 +15,6 @@ and used to sign in without a password.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from webauthn.helpers.structs import (
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Passkey, WebauthnChallenge
+from tenantry.server.domain import base64url
 from tenantry.server.domain.errors import NotFound, TenantryError
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import digest
@@ -148,9 +148,9 @@ def client_challenge(credential: dict[str, Any]) -> bytes:
     """The challenge the browser signed, read from the answer's client data."""
     try:
         encoded = credential["response"]["clientDataJSON"]
-        client_data = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+        client_data = json.loads(base64url.decode(encoded))
         challenge = client_data["challenge"]
-        return base64.urlsafe_b64decode(challenge + "=" * (-len(challenge) % 4))
+        return base64url.decode(challenge)
     except (KeyError, TypeError, ValueError, binascii.Error) as exc:
         raise PasskeyRefused() from exc
 
@@ -220,7 +220,7 @@ def registration_options(ctx: Context, session: SessionView, browser: str) -> st
 
 
 def raw_id(credential_id: str) -> bytes:
-    return base64.urlsafe_b64decode(credential_id + "=" * (-len(credential_id) % 4))
+    return base64url.decode(credential_id)
 
 
 def register(ctx: Context, session: SessionView, browser: str, credential_json: str, name: str) -> PasskeyView:

@@ -242,8 +242,12 @@ def update(
 
 def delete(ctx: Context, organization_id: str, directory_id: str) -> None:
     """The directory, its token, users and groups go; the Tenantry users and their
-    memberships stay (the organization keeps its members)."""
+    memberships stay (the organization keeps its members). The organization is locked
+    first, then the directory (the ledger's order): every SCIM write holds the
+    organization's lock while it writes the directory's rows, so the delete waits for
+    those under way and the ones after it find no directory (NotFound). Raises NotFound."""
     with ctx.uow() as uow:
+        ledger.lock_organizations(uow.session, [organization_id])  # none when unknown: _row says NotFound
         row = _row(uow.session, organization_id, directory_id, lock=True)
         view = _view(ctx, uow.session, row)
         uow.session.delete(row)

@@ -18,7 +18,6 @@ from tenantry.server.context import Context
 from tenantry.server.db.models import Directory, DirectoryGroup, DirectoryGroupMember, DirectoryUser
 from tenantry.server.domain.errors import AlreadyExists, FieldError, InvalidArgument, NotFound
 from tenantry.server.domain.ids import new_id
-from tenantry.server.services.membership import ledger
 from tenantry.server.services.provisioning import filters, related, resources, roles, seats
 from tenantry.server.services.provisioning.protocol import POLICY, GroupModel
 from tenantry.server.services.provisioning.users import directory, lock_organization
@@ -131,7 +130,7 @@ def create(ctx: Context, directory_id: str, resource: GroupModel) -> GroupModel:
     with ctx.uow() as uow:
         session = uow.session
         found = directory(session, directory_id)
-        ledger.lock_organization(session, found.organization_id)
+        lock_organization(session, found)  # and the directory read again: deleted meanwhile, NotFound
         now = ctx.clock.now()
         row = DirectoryGroup(id=new_id("dirg"), directory_id=directory_id, created_at=now, updated_at=now)
         _write(session, row, resource)

@@ -27,6 +27,7 @@ from tenantry.server.domain.errors import (
     AlreadyExists,
     FieldError,
     NotFound,
+    TransientConflict,
 )
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.types import email_key
@@ -37,6 +38,9 @@ from tenantry.server.services.integration import events
 from tenantry.server.services.membership import ledger
 from tenantry.server.services.provisioning import filters, related, resources, roles, seats
 from tenantry.server.services.provisioning.protocol import POLICY, UserModel
+
+# A create runs again when the pushed address changed hands while it waited for its locks.
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,9 @@ def _view(ctx: Context, session: Session, row: DirectoryUser) -> UserModel:
 def create(ctx: Context, directory_id: str, resource: UserModel) -> tuple[UserModel, bool]:
     """Provision a pushed user; returns it and whether it was created. The same ``userName``
     and ``externalId`` sent again (a create whose answer was lost) returns the existing
-    one. Raises AlreadyExists (uniqueness), InvalidArgument, OrganizationUserLimitReached."""
+    one. The account holding the pushed address is looked up again under the locks (see
+    ``_lock_account``). Raises AlreadyExists (uniqueness), InvalidArgument,
+    OrganizationUserLimitReached, TransientConflict (the address kept changing hands)."""
     created = True
 
     def run() -> UserModel:
@@ -108,9 +114,7 @@ def create(ctx: Context, directory_id: str, resource: UserModel) -> tuple[UserMo
             session = uow.session
             found = directory(session, directory_id)
             address = resources.address(resource)
-            existing = repo.user_by_email(session, address)
-            user = ledger.lock_user(session, existing.id) if existing else None
-            org = lock_organization(session, found)
+            user, org = _lock_account(session, found, address)
             same = _same_user(session, found, resource)
             if same is not None:
                 created = False
@@ -122,8 +126,36 @@ def create(ctx: Context, directory_id: str, resource: UserModel) -> tuple[UserMo
             uow.commit()
             return view
 
-    view = seats.refusing(ctx, directory_id, lambda: _who(resource), run)
-    return view, created
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return seats.refusing(ctx, directory_id, lambda: _who(resource), run), created
+        except _AddressMoved:
+            if attempt == ATTEMPTS:  # it keeps moving: the route runs the request again later
+                raise TransientConflict() from None
+    raise AssertionError("unreachable")
+
+
+class _AddressMoved(Exception):
+    """The account holding the pushed address changed while the create waited for its
+    locks (created, deleted or re-addressed meanwhile): nothing was written; run again."""
+
+
+def _lock_account(session: Session, found: Directory, address: str) -> tuple[User | None, Organization]:
+    """The account holding ``address`` (None when there is none) and the directory's
+    organization, locked in the ledger's order (user, then organization); the address is
+    looked up again once both are held, so the create decides on the account that holds
+    it now. Raises _AddressMoved when that is not the one locked (the lock order forbids
+    taking it now), NotFound when the directory was deleted meanwhile."""
+    before = repo.user_by_email(session, address)
+    try:
+        user = ledger.lock_user(session, before.id) if before is not None else None
+    except NotFound:  # deleted while we waited for its lock
+        raise _AddressMoved() from None
+    org = lock_organization(session, found)
+    holder = repo.user_by_email(session, address)
+    if (holder.id if holder is not None else None) != (user.id if user is not None else None):
+        raise _AddressMoved()
+    return user, org
 
 
 def _same_user(session: Session, found: Directory, resource: UserModel) -> DirectoryUser | None:

@@ -3,12 +3,13 @@ DirectoryService shapes: ``/api/v1/organizations/{organization_id}/directories``
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from tenantry.server.domain.clock import assume_utc
 from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx, Paging
@@ -216,10 +217,6 @@ def _operation(found: provisioning_log.ProvisioningOperation) -> DirectoryOperat
     )
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 @router.get(ONE + "/operations", response_model=DirectoryOperationList)
 def list_directory_operations(
     ctx: Ctx,
@@ -241,8 +238,8 @@ def list_directory_operations(
         methods=tuple(METHODS[o] for o in operation or ()),
         resource_types=tuple(r.title() for r in resource_type or ()),
         succeeded=succeeded,
-        since=_utc(since),
-        until=_utc(until),
+        since=assume_utc(since),
+        until=assume_utc(until),
     )
     page = log.page(ctx, organization_id, paging, directory_id, narrowed)
     return DirectoryOperationList(

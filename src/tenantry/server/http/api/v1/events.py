@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import BaseModel
 
+from tenantry.server.domain.clock import assume_utc
 from tenantry.server.http.api.v1 import routers
 from tenantry.server.http.api.v1.schemas import Paged
 from tenantry.server.http.deps import Ctx, Paging
@@ -48,9 +49,7 @@ def list_events(
 ) -> EventList:
     """The audit log, oldest first: every state change with its actor, time and the object's
     new state (the same documents webhooks receive)."""
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    filters = event_log.EventFilter(tuple(type or ()), organization_id, user_id, since)
+    filters = event_log.EventFilter(tuple(type or ()), organization_id, user_id, assume_utc(since))
     page = event_log.list_page(ctx, paging, filters)
     return EventList(
         events=[Event.model_validate(e) for e in page.items],
