@@ -7,6 +7,8 @@ numbers from the same minutes:
 
   healthz               GET /healthz, a constant JSON answer: the ceiling of the stack
   get_organization      GET /api/v1/organizations/{id}
+  get_user              GET /api/v1/users/{id}
+  list_users            GET /api/v1/organizations/{id}/users?page_size=10, a page of its 10 members
   invite                POST /api/v1/organizations/{id}/users (seat check, token, e-mail)
   client_credentials    POST /oauth/token, a new management API token
   refresh               POST /oauth/token, rotating refresh tokens (one family per connection)
@@ -59,6 +61,14 @@ def prepare(server: Server) -> dict[str, Any]:
     password and a browser's CSRF pair for /login, and a pool of refresh tokens."""
     with server.api() as api:
         read_org = api.post("/api/v1/organizations", json={"display_name": "Read me"}).json()["organization"]["id"]
+        members = [  # the 10 members get_user and list_users read
+            api.post(
+                f"/api/v1/organizations/{read_org}/users",
+                params={"send_invitation_email": "false"},
+                json={"email": f"member{n}@example.com"},
+            ).json()["user"]["id"]
+            for n in range(10)
+        ]
         invite_org = api.post("/api/v1/organizations", json={"display_name": "Invite here"}).json()["organization"]
         api.patch(
             f"/api/v1/organizations/{invite_org['id']}/settings/usermanagement",
@@ -87,6 +97,7 @@ def prepare(server: Server) -> dict[str, Any]:
     return {
         "token": token,
         "read_org": read_org,
+        "read_user": members[0],
         "invite_org": invite_org["id"],
         "csrf": (csrf_cookie, csrf_token),
         "refresh": tokens,
@@ -123,6 +134,8 @@ def scenarios(data: dict[str, Any]) -> dict[str, tuple[str, int, dict[str, Any]]
     return {
         "healthz": ("healthz", 200, {}),
         "get_organization": ("get_organization", 200, {"TOKEN": data["token"], "ORGANIZATION": data["read_org"]}),
+        "get_user": ("get_user", 200, {"TOKEN": data["token"], "USER": data["read_user"]}),
+        "list_users": ("list_users", 200, {"TOKEN": data["token"], "ORGANIZATION": data["read_org"]}),
         "invite": ("invite", 201, {"TOKEN": data["token"], "ORGANIZATION": data["invite_org"]}),
         "client_credentials": ("client_credentials", 200, {"CLIENT_ID": CLIENT_ID, "CLIENT_SECRET": CLIENT_SECRET}),
         "refresh": ("refresh", 200, {"BASIC": data["basic"], "REFRESH_TOKENS": data["refresh"]}),

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from tenantry.server.db.engine import create_db_engine
-from tenantry.server.db.uow import UnitOfWork
+from tenantry.server.db.uow import ReadConnection, UnitOfWork
 from tenantry.server.domain.clock import Clock, SystemClock
 from tenantry.server.email.sender import Mailer, mailer_for
 from tenantry.server.ratelimits import Limiter
@@ -26,6 +26,10 @@ class Context:
 
     def uow(self, *, readonly: bool = False) -> UnitOfWork:
         return UnitOfWork(self.engine, readonly=readonly)
+
+    def read(self) -> ReadConnection:
+        """A read-only use case of one statement, without an ORM session (db/uow.py)."""
+        return ReadConnection(self.engine)
 
 
 def build_context(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Context:

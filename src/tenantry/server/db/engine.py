@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BEGIN_OPTION = "tenantry_sqlite_begin"
+SQLITE_NO_BEGIN = "NONE"  # a single statement of a read (db/uow.py ``ReadConnection``): no BEGIN
 _HOLDS_WRITER = "tenantry_holds_sqlite_writer_lock"
 POSTGRES_POOL_SIZE = 30
 POSTGRES_MAX_OVERFLOW = 10
@@ -73,6 +74,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        if mode == SQLITE_NO_BEGIN:
+            return
         if mode == "IMMEDIATE" and writer.acquire(timeout=30):
             connection.info[_HOLDS_WRITER] = True
         try:

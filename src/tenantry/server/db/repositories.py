@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import Membership, Organization, User
@@ -74,9 +74,10 @@ _ORGANIZATION_FIELDS = select(
 ).where(_ORGANIZATIONS["id"] == bindparam("organization_id"))
 
 
-def organization_fields(session: Session, organization_id: str) -> Any:
+def organization_fields(session: Session | Connection, organization_id: str) -> Any:
     """The columns ``views.organization_view`` reads, as attributes of a row (a read-only use
-    case that shows an organization and changes nothing). Raises NotFound as ``organization``."""
+    case that shows an organization and changes nothing; a plain connection will do, the
+    statement is Core). Raises NotFound as ``organization``."""
     row = session.execute(_ORGANIZATION_FIELDS, {"organization_id": organization_id}).first()
     if row is None:
         raise _no_organization(organization_id)

@@ -188,8 +188,8 @@ def creation_allowance(ctx: Context, user_id: str) -> CreationAllowance:
 
 
 def get(ctx: Context, organization_id: str) -> OrganizationView:
-    with ctx.uow(readonly=True) as uow:
-        row = repo.organization_fields(uow.session, organization_id)
+    with ctx.read() as connection:  # one SELECT by key: no ORM session (issue 18)
+        row = repo.organization_fields(connection, organization_id)
     return organization_view(cast(Organization, row))  # the row has the attributes the view reads
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.security import HTTPAuthorizationCredentials
 
 from tenantry.server.domain.errors import Unauthenticated
 from tenantry.server.http.api.v1 import (
@@ -28,7 +27,7 @@ from tenantry.server.http.api.v1 import (
     users,
     webhooks,
 )
-from tenantry.server.http.deps import bearer, client_behind, get_context
+from tenantry.server.http.deps import require_client
 from tenantry.server.http.retry import RetryingRoute
 
 # The modules' routes carry their full path and the token check (routers.py): api_v1 only
@@ -51,9 +50,8 @@ async def authentication_refusal(request: Request) -> Unauthenticated | None:
     path = request.url.path
     if not path.startswith(f"{routers.PREFIX}/") or path in PUBLIC_PATHS:
         return None
-    credentials: HTTPAuthorizationCredentials | None = await bearer(request)
     try:
-        await client_behind(get_context(request), credentials)
+        await require_client(request)
     except Unauthenticated as exc:
         return exc
     return None
