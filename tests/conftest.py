@@ -18,6 +18,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 
 from tenantry.server.app import create_app
 from tenantry.server.context import Context, build_context
@@ -123,11 +124,19 @@ def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     engine: Engine = request.getfixturevalue("engine")
-    with engine.begin() as connection:
-        for table in TABLES:
-            connection.execute(text(f"DELETE FROM {table}"))
-        connection.execute(text("UPDATE environment_settings SET document = :doc"), {"doc": "{}"})
-        _reset_roles(connection)
+    for attempt in range(5):
+        try:
+            with engine.begin() as connection:
+                for table in TABLES:
+                    connection.execute(text(f"DELETE FROM {table}"))
+                connection.execute(text("UPDATE environment_settings SET document = :doc"), {"doc": "{}"})
+                _reset_roles(connection)
+            break
+        except OperationalError as exc:  # PostgreSQL chose this emptying as a deadlock's victim: a
+            # previous test's server was still finishing a write (its mail after the answer)
+            if "deadlock" not in str(exc).lower() or attempt == 4:
+                raise
+            time.sleep(0.2)
     yield
     broken = seat_invariant_violations(engine)
     assert not broken, "seat invariant broken after the test:\n" + "\n".join(broken)
