@@ -39,9 +39,6 @@ from tenantry.server.services.membership import ledger
 from tenantry.server.services.provisioning import filters, related, resources, roles, seats
 from tenantry.server.services.provisioning.protocol import POLICY, UserModel
 
-# A create runs again when the pushed address changed hands while it waited for its locks.
-ATTEMPTS = 3
-
 
 @dataclass(frozen=True)
 class Listed:
@@ -105,7 +102,8 @@ def create(ctx: Context, directory_id: str, resource: UserModel) -> tuple[UserMo
     and ``externalId`` sent again (a create whose answer was lost) returns the existing
     one. The account holding the pushed address is looked up again under the locks (see
     ``_lock_account``). Raises AlreadyExists (uniqueness), InvalidArgument,
-    OrganizationUserLimitReached, TransientConflict (the address kept changing hands)."""
+    OrganizationUserLimitReached, TransientConflict (the address changed hands meanwhile:
+    the route runs the request again, as after any transaction the database aborted)."""
     created = True
 
     def run() -> UserModel:
@@ -126,35 +124,26 @@ def create(ctx: Context, directory_id: str, resource: UserModel) -> tuple[UserMo
             uow.commit()
             return view
 
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return seats.refusing(ctx, directory_id, lambda: _who(resource), run), created
-        except _AddressMoved:
-            if attempt == ATTEMPTS:  # it keeps moving: the route runs the request again later
-                raise TransientConflict() from None
-    raise AssertionError("unreachable")
-
-
-class _AddressMoved(Exception):
-    """The account holding the pushed address changed while the create waited for its
-    locks (created, deleted or re-addressed meanwhile): nothing was written; run again."""
+    view = seats.refusing(ctx, directory_id, lambda: _who(resource), run)
+    return view, created
 
 
 def _lock_account(session: Session, found: Directory, address: str) -> tuple[User | None, Organization]:
     """The account holding ``address`` (None when there is none) and the directory's
     organization, locked in the ledger's order (user, then organization); the address is
     looked up again once both are held, so the create decides on the account that holds
-    it now. Raises _AddressMoved when that is not the one locked (the lock order forbids
-    taking it now), NotFound when the directory was deleted meanwhile."""
+    it now. Raises TransientConflict when that is not the one locked (created, deleted or
+    re-addressed meanwhile; the lock order forbids taking it now: nothing was written, the
+    route runs the request again), NotFound when the directory was deleted meanwhile."""
     before = repo.user_by_email(session, address)
     try:
         user = ledger.lock_user(session, before.id) if before is not None else None
     except NotFound:  # deleted while we waited for its lock
-        raise _AddressMoved() from None
+        raise TransientConflict("the account holding the address was deleted while the create waited") from None
     org = lock_organization(session, found)
     holder = repo.user_by_email(session, address)
     if (holder.id if holder is not None else None) != (user.id if user is not None else None):
-        raise _AddressMoved()
+        raise TransientConflict("the address changed hands while the create waited for its locks")
     return user, org
 
 
