@@ -97,8 +97,13 @@ def user(session: Session, user_id: str, *, for_update: bool = False) -> User:
         stmt = stmt.with_for_update()
     found = session.scalar(stmt)
     if found is None:
-        raise NotFound(f"No user with id {user_id!r}.", [FieldError("user_id", "not_found", "unknown user")])
+        raise no_user(user_id)
     return found
+
+
+def no_user(user_id: str) -> NotFound:
+    """What every read of a user by id answers when there is none."""
+    return NotFound(f"No user with id {user_id!r}.", [FieldError("user_id", "not_found", "unknown user")])
 
 
 def user_by_external_id(session: Session, external_id: str) -> User:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.domain import seats
 from tenantry.server.domain.errors import FieldError, InvitationExpired, InvitationInvalid, NotFound
@@ -61,7 +62,7 @@ def lock_user(session: Session, user_id: str) -> User:
     Raises NotFound when it does not exist (or was deleted while we waited)."""
     found = session.scalar(_LOCK_USER, {"id": user_id})
     if found is None:
-        raise NotFound(f"No user with id {user_id!r}.", [FieldError("user_id", "not_found", "unknown user")])
+        raise repo.no_user(user_id)
     return found
 
 

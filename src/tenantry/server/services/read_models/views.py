@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, MembershipRole, Organization, Role, User
 from tenantry.server.domain.attributes import AttributeDefinition
-from tenantry.server.domain.errors import FieldError, NotFound
 from tenantry.server.domain.memberships import (
     INVITATION_STATUSES,
     MembershipStatus,
@@ -273,7 +273,7 @@ def user_view_by_id(session: Session, user_id: str, now: datetime) -> UserView:
     connection = session.connection()
     user = connection.execute(_USER_ROW, {"user_id": user_id}).first()
     if user is None:
-        raise NotFound(f"No user with id {user_id!r}.", [FieldError("user_id", "not_found", "unknown user")])
+        raise repo.no_user(user_id)
     firsts: dict[str, Any] = {}  # a membership's first row (one a role), in order
     held: dict[str, list[RoleRef]] = defaultdict(list)
     for row in connection.execute(_MEMBERSHIP_ROWS, {"user_id": user_id}):
