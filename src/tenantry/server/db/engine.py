@@ -9,6 +9,7 @@ PostgreSQL: psycopg 3, READ COMMITTED; the rules that need it lock rows explicit
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -71,6 +72,22 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         if info.pop(_HOLDS_WRITER, False):
             writer.release()
 
+    def _then_release(end: Callable[[Any], None]) -> Callable[[Any], None]:
+        """The dialect's ``do_commit`` or ``do_rollback``, then the writer lock released."""
+
+        def ending(dbapi_connection: Any) -> None:
+            try:
+                end(dbapi_connection)
+            finally:
+                try:
+                    info = dbapi_connection.info
+                except NotImplementedError:  # first_connect's ad hoc connection: it never takes the lock
+                    info = None
+                if info is not None:
+                    _release(info)
+
+        return ending
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
@@ -84,24 +101,12 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
             _release(connection.info)
             raise
 
-    # Released once SQLite's COMMIT has returned, not at SQLAlchemy's "commit" event, which
-    # fires before it: released there, the next writer reached BEGIN IMMEDIATE while this
-    # transaction still held SQLite's write lock, and waited in busy_timeout's sleeps.
-    do_commit = engine.dialect.do_commit
-
-    def _commit_then_release(dbapi_connection: Any) -> None:
-        try:
-            do_commit(dbapi_connection)
-        finally:
-            try:
-                info = dbapi_connection.info
-            except NotImplementedError:  # first_connect's ad hoc connection: it never takes the lock
-                info = None
-            if info is not None:
-                _release(info)
-
-    engine.dialect.do_commit = _commit_then_release  # type: ignore[method-assign]
-    event.listen(engine, "rollback", lambda connection: _release(connection.info))
+    # Released once SQLite's COMMIT or ROLLBACK has returned, not at SQLAlchemy's "commit" and
+    # "rollback" events, which fire before them: released there, the next writer reached BEGIN
+    # IMMEDIATE while this transaction still held SQLite's write lock, and waited in
+    # busy_timeout's sleeps (a refused write, e.g. a full organization, ends in a ROLLBACK).
+    engine.dialect.do_commit = _then_release(engine.dialect.do_commit)  # type: ignore[method-assign, assignment]
+    engine.dialect.do_rollback = _then_release(engine.dialect.do_rollback)  # type: ignore[method-assign, assignment]
     for name in ("checkin", "invalidate"):
         event.listen(engine, name, lambda _dbapi, record, *_: _release(record.info))
 
