@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
-from tenantry.server.db import search_index
+from tenantry.server.db import config_stamp, search_index
 from tenantry.server.db.engine import SQLITE_BEGIN_OPTION, is_sqlite
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             command.upgrade(config, revision)
             if revision == "head":
                 search_index.ensure(connection)
+                config_stamp.ensure(connection)
 
 
 def is_current(engine: Engine) -> bool:
@@ -89,7 +90,8 @@ def head_revisions() -> frozenset[str] | None:
 
 
 def _at_head(engine: Engine) -> bool:
-    """Whether the schema is current and, on SQLite, its search index whole: nothing to do.
+    """Whether the schema is current, on SQLite its search index whole, and the configuration
+    stamp's triggers in place: nothing to do.
     Read without the migration lock; anything else takes the locked path."""
     heads = head_revisions()
     if heads is None:
@@ -98,4 +100,4 @@ def _at_head(engine: Engine) -> bool:
         if not inspect(connection).has_table("alembic_version"):
             return False
         current = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
-        return current == heads and search_index.is_whole(connection)
+        return current == heads and search_index.is_whole(connection) and config_stamp.is_whole(connection)

@@ -16,10 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Row, Table, insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from tenantry.server.db import config_stamp
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Event, Membership, Organization, User, WebhookDelivery, WebhookEndpoint
 from tenantry.server.domain.environment import EnvironmentSettings
@@ -39,7 +40,6 @@ from tenantry.server.services.read_models.views import (
     user_view_of,
 )
 
-_ENDPOINTS_KEY = "tenantry.webhook_endpoints"  # per-transaction cache in Session.info
 _PENDING_KEY = "tenantry.pending_events"  # recorded, written at commit
 
 
@@ -90,10 +90,10 @@ def write_pending(session: Session) -> None:
     session.connection().execute(_INSERT_EVENTS, [_row(event) for event in pending])
     endpoints = _endpoints(session)
     wanted = [
-        (event, endpoint)
+        (event, endpoint_id)
         for event in pending  # in the order recorded, as the events' seq
-        for endpoint in endpoints
-        if matches(event.type, list(endpoint.event_types))
+        for endpoint_id, event_types in endpoints
+        if matches(event.type, list(event_types))
     ]
     if not wanted:
         return
@@ -104,7 +104,7 @@ def write_pending(session: Session) -> None:
         [
             {
                 "id": new_sequential_id("msg"),  # listed in id order: the events' order
-                "endpoint_id": endpoint.id,
+                "endpoint_id": endpoint_id,
                 "event_seq": seqs[event.id],
                 "ordering_key": event.ordering_key,
                 "status": "pending",
@@ -113,7 +113,7 @@ def write_pending(session: Session) -> None:
                 "retry_until": event.created_at + RETRY_WINDOW,
                 "created_at": event.created_at,
             }
-            for event, endpoint in wanted
+            for event, endpoint_id in wanted
         ],
     )
 
@@ -149,17 +149,14 @@ def forget_pending(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
 
 
-def _endpoints(session: Session) -> list[Row[tuple[str, list[str]]]]:
-    cached = session.info.get(_ENDPOINTS_KEY)
-    if cached is None:  # two columns, not the objects: every write transaction asks (issue 18)
-        cached = list(session.execute(_ENABLED_ENDPOINTS))
-        session.info[_ENDPOINTS_KEY] = cached
-    return list(cached)
+def _endpoints(session: Session) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The enabled endpoints (id, event types): every write transaction asks, so they are
+    kept per process under the configuration stamp (``db/config_stamp.py``, issue 18)."""
+    return config_stamp.cached(session, "webhook_endpoints", _enabled_endpoints)
 
 
-def forget_endpoints(session: Session) -> None:
-    """Endpoints changed in this transaction: later events must see the new set."""
-    session.info.pop(_ENDPOINTS_KEY, None)
+def _enabled_endpoints(session: Session) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((endpoint_id, tuple(types)) for endpoint_id, types in session.execute(_ENABLED_ENDPOINTS))
 
 
 def _json(model: BaseModel) -> dict[str, Any]:

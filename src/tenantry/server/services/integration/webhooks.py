@@ -20,7 +20,7 @@ from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.pagination import Page, PageRequest
 from tenantry.server.domain.types import ReadableText
 from tenantry.server.domain.webhook_signing import new_signing_secret
-from tenantry.server.services.integration import egress, event_log, events, webhook_secrets
+from tenantry.server.services.integration import egress, event_log, webhook_secrets
 
 
 def _known_types(types: list[str]) -> list[str]:
@@ -108,8 +108,7 @@ def create(ctx: Context, command: CreateWebhook) -> WithSecret:
             updated_at=now,
         )
         uow.session.add(row)
-        uow.session.flush()
-        events.forget_endpoints(uow.session)
+        uow.session.flush()  # later events of this transaction see it (config_stamp: a guarded write)
         view = _view(row)
         uow.commit()
         return WithSecret(view, secret)

@@ -100,8 +100,7 @@ def start(
     catalogue.assign(session, membership, held, new=True)
     events.membership_event(session, "user.organization_membership_created", membership, now)
     if invite:
-        refs = [RoleRef(role.id, role.name, role.display_name) for role in held]
-        known = [membership_view(membership, org.display_name, now, refs)] if new_user else None
+        known = [membership_view(membership, org.display_name, now, list(held))] if new_user else None
         events.invitation_event(session, "user.organization_invitation", membership, now, memberships=known)
     return membership
 

@@ -10,7 +10,7 @@ cache to invalidate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
+from tenantry.server.db import config_stamp
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, MembershipRole, Organization, Permission, Role, RolePermission
 from tenantry.server.db.paging import fetch_page
@@ -47,7 +48,7 @@ from tenantry.server.domain.roles import (
 from tenantry.server.services.commands import CreatePermission, CreateRole, UpdatePermission, UpdateRole
 from tenantry.server.services.integration import events
 from tenantry.server.services.membership import access, ledger
-from tenantry.server.services.read_models.views import forget_assigned, remember_assigned
+from tenantry.server.services.read_models.views import RoleRef, forget_assigned, remember_assigned
 
 Include = Literal["", "permissions", "permissions:all"]
 
@@ -172,10 +173,25 @@ def member_default(session: Session, organization_id: str) -> Role:
     return found if found is not None else default_role(session, "member")
 
 
-def roles_for(session: Session, organization_id: str, names: Iterable[str] | None, field: str = "roles") -> list[Role]:
+def roles_for(
+    session: Session, organization_id: str, names: Iterable[str] | None, field: str = "roles"
+) -> list[RoleRef]:
     """The roles named, or the organization's default member role when none are."""
     names = list(names or [])
-    return resolve(session, organization_id, names, field) if names else [member_default(session, organization_id)]
+    if names:
+        found = resolve(session, organization_id, names, field)
+        return [RoleRef(role.id, role.name, role.display_name) for role in found]
+    org = session.get(Organization, organization_id)  # loaded (and locked) already: no statement
+    if org is None or not org.default_member_role_id:
+        # Every invitation without roles asks: kept per process under the configuration stamp.
+        return [config_stamp.cached(session, "default_member_role", _default_member_ref)]
+    role = member_default(session, organization_id)
+    return [RoleRef(role.id, role.name, role.display_name)]
+
+
+def _default_member_ref(session: Session) -> RoleRef:
+    role = default_role(session, "member")
+    return RoleRef(role.id, role.name, role.display_name)
 
 
 def usable(session: Session, organization_id: str, names: Iterable[str]) -> list[str]:
@@ -195,7 +211,7 @@ def usable_roles(session: Session, organization_id: str, names: Iterable[str]) -
     return {role.name: role for role in found}
 
 
-def assign(session: Session, membership: Membership, roles: list[Role], *, new: bool = False) -> None:
+def assign(session: Session, membership: Membership, roles: Sequence[Role | RoleRef], *, new: bool = False) -> None:
     """Make ``roles`` (in order) the membership's roles (``new``: it holds none yet)."""
     session.flush()
     if not new:

@@ -127,7 +127,7 @@ def organization_view(org: Organization) -> OrganizationView:
 _ASSIGNED = "tenantry.assigned_roles"
 
 
-def remember_assigned(session: Session, membership_id: str, roles: Sequence[Role]) -> None:
+def remember_assigned(session: Session, membership_id: str, roles: Sequence[Role | RoleRef]) -> None:
     """Roles just written for a membership in this unit of work: the answer and the events
     read them from here instead of reading back what was written a statement ago."""
     session.info.setdefault(_ASSIGNED, {})[membership_id] = [RoleRef(r.id, r.name, r.display_name) for r in roles]
