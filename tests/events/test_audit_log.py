@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -292,3 +293,32 @@ def test_the_log_in_event_names_the_user_as_the_api_shows_them(api, http, clock)
     assert when(shown["last_login_time"]) == clock.now()
     assert [m["membership_status"] for m in shown["memberships"]] == ["ACTIVE", "ACTIVE", "PENDING_INVITE"]
     assert [r["name"] for r in shown["memberships"][1]["roles"]] == ["member", "admin"]
+
+
+def test_an_invitation_records_the_user_and_membership_as_the_api_shows_them(api):
+    """The events of inviting a new user carry the user and the membership exactly as
+    ``GET /api/v1/users/{id}`` answers right after (built once from what the use case wrote,
+    not read back: issue 18), and ``user.created`` the same user before the membership."""
+    org = api.org("Payloads")["id"]
+    body = {
+        "email": "Grace@Example.com",
+        "external_id": "g-1",
+        "metadata": {"plan": "pro", "seats": [1, 2]},
+        "user_profile": {"given_name": "Grace", "family_name": "Hopper", "locale": "en-US"},
+        "membership": {"inviter_email": "boss@example.com", "metadata": {"desk": 3}},
+    }
+    created = api.post(f"/api/v1/organizations/{org}/users", json=body)
+    assert created.status_code == 201, created.text
+    user_id = created.json()["user"]["id"]
+    shown = api.get(f"/api/v1/users/{user_id}").json()["user"]
+    assert created.json()["user"] == shown
+
+    invited = only(api, "user.organization_invitation")["data"]
+    assert invited["user"] == shown
+    assert json.dumps(invited["user"], sort_keys=True) == json.dumps(shown, sort_keys=True)
+    assert invited["invite"]["user_id"] == user_id and invited["invite"]["status"] == "PENDING_INVITE"
+    assert only(api, "user.organization_membership_created")["data"] == {
+        "user_id": user_id,
+        "membership": shown["memberships"][0],
+    }
+    assert only(api, "user.created")["data"]["user"] == {**shown, "memberships": []}

@@ -62,3 +62,13 @@ def insert_now(session: Session, obj: Base) -> None:
     session.connection().execute(statement, row)
     make_transient_to_detached(obj)
     session.add(obj)
+
+
+def insert_row(session: Session, model: type[Base], **values: Any) -> None:
+    """INSERT one row of ``model`` now, the Python column defaults applied to the columns
+    ``values`` leaves out, without building an object: for a row nothing in the unit of work
+    reads back (an outbox e-mail). Pending ORM rows are flushed first, as ``insert_now`` does."""
+    statement, columns = _columns(model)
+    row = {column.key: values[key] if key in values else _default(column) for key, column in columns}
+    session.flush()
+    session.connection().execute(statement, row)

@@ -31,7 +31,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine, or_, select, update
 
-from tenantry.server.db.inserts import insert_now
+from tenantry.server.db.inserts import insert_row
 from tenantry.server.db.models import EmailRecord
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.clock import Clock
@@ -63,18 +63,17 @@ class OutboxMailer:
         self._clock = clock
 
     def enqueue(self, uow: UnitOfWork, message: Message) -> None:
-        insert_now(
+        insert_row(
             uow.session,
-            EmailRecord(
-                id=new_id("eml"),
-                kind=message.kind,
-                to_address=message.to,
-                subject=message.subject,
-                body_text=message.text,
-                body_html=message.html,
-                status="outbox",
-                created_at=self._clock.now(),
-            ),
+            EmailRecord,
+            id=new_id("eml"),
+            kind=message.kind,
+            to_address=message.to,
+            subject=message.subject,
+            body_text=message.text,
+            body_html=message.html,
+            status="outbox",
+            created_at=self._clock.now(),
         )
         uow.after_commit(lambda: metrics.emails.labels("outbox").inc())
 
@@ -102,19 +101,18 @@ class SmtpMailer:
     def enqueue(self, uow: UnitOfWork, message: Message) -> None:
         record_id = new_id("eml")
         now = self._clock.now()
-        insert_now(
+        insert_row(
             uow.session,
-            EmailRecord(
-                id=record_id,
-                kind=message.kind,
-                to_address=message.to,
-                subject=message.subject,
-                status="queued",
-                created_at=now,
-                attempts=0,
-                next_attempt_at=now,
-                sealed=_seal(self._key(), record_id, message),
-            ),
+            EmailRecord,
+            id=record_id,
+            kind=message.kind,
+            to_address=message.to,
+            subject=message.subject,
+            status="queued",
+            created_at=now,
+            attempts=0,
+            next_attempt_at=now,
+            sealed=_seal(self._key(), record_id, message),
         )
         uow.after_commit(lambda: jobs.prepare(self.deliver_due)())
 

@@ -102,6 +102,7 @@ def create_in_organization(
             user.updated_at = now
             events.user_event(session, "user.updated", user, now)
         created = user is None
+        user_json = None
         if user is None:
             # An invitee supplies required attributes when accepting; an active user needs them now.
             requirement = Requirement.NONE if send_invitation else Requirement.ALL
@@ -115,7 +116,7 @@ def create_in_organization(
                 requirement,
                 email_checked=True,
             )
-            events.user_event(session, "user.created", user, now, memberships=[])
+            user_json = events.user_event(session, "user.created", user, now, memberships=[])
         membership = lifecycle.start(
             ctx,
             uow,
@@ -128,6 +129,7 @@ def create_in_organization(
             metadata=command.membership.metadata,
             invited_email=command.email,
             new_user=created,
+            user_json=user_json,
         )
         # A user created here has this one membership: nothing to read back.
         view = (

@@ -31,6 +31,7 @@ from tenantry.server.services.read_models import representations
 from tenantry.server.services.read_models.views import (
     AttributeView,
     MembershipView,
+    RoleRef,
     UserView,
     held_roles,
     invite_view,
@@ -53,29 +54,29 @@ def record(
     organization_id: str | None = None,
     user_id: str | None = None,
     actor: actors.Actor | None = None,
-) -> Event:
+) -> None:
     """Record one event (and its pending deliveries) in ``session``'s transaction.
 
     The event is written when the transaction commits, together with every other event of
     the transaction: one INSERT for the events and one for their deliveries, however many
     the use case recorded (issue 18). The rows are written while the use case still holds
     its row locks, so the events' ``seq`` follows them. Use cases do not read events they
-    just recorded; ``write_pending`` writes them earlier for one that must."""
+    just recorded; ``write_pending`` writes them earlier for one that must. The row is a
+    plain dict of the ``events`` columns: no ORM object is built for it (issue 18)."""
     assert event_type in EVENT_TYPES, event_type
     acting = actor or actors.current()
-    event = Event(
-        id=new_sequential_id("evt"),  # one transaction's events list in the order written
-        type=event_type,
-        actor_type=acting.type,
-        actor_id=acting.id,
-        organization_id=organization_id,
-        user_id=user_id,
-        ordering_key=ordering_key,
-        data=data,
-        created_at=now,
-    )
-    session.info.setdefault(_PENDING_KEY, []).append(event)
-    return event
+    row = {
+        "id": new_sequential_id("evt"),  # one transaction's events list in the order written
+        "type": event_type,
+        "actor_type": acting.type,
+        "actor_id": acting.id,
+        "organization_id": organization_id,
+        "user_id": user_id,
+        "ordering_key": ordering_key,
+        "data": data,
+        "created_at": now,
+    }
+    session.info.setdefault(_PENDING_KEY, []).append(row)
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -83,21 +84,21 @@ def write_pending(session: Session) -> None:
     """Write the transaction's recorded events in one statement (an executemany), then, only
     when a webhook endpoint wants some of them, read their ``seq`` back and write the
     deliveries in one more."""
-    pending: list[Event] = session.info.pop(_PENDING_KEY, None) or []
+    pending: list[dict[str, Any]] = session.info.pop(_PENDING_KEY, None) or []
     if not pending:
         return
     # Core, not ORM bulk: the ORM would split the rows by which columns are None.
-    session.connection().execute(_INSERT_EVENTS, [_row(event) for event in pending])
+    session.connection().execute(_INSERT_EVENTS, pending)
     endpoints = _endpoints(session)
     wanted = [
         (event, endpoint_id)
         for event in pending  # in the order recorded, as the events' seq
         for endpoint_id, event_types in endpoints
-        if matches(event.type, list(event_types))
+        if matches(event["type"], list(event_types))
     ]
     if not wanted:
         return
-    ids = {event.id for event, _ in wanted}
+    ids = {event["id"] for event, _ in wanted}
     seqs = {event_id: seq for event_id, seq in session.execute(select(Event.id, Event.seq).where(Event.id.in_(ids)))}
     session.connection().execute(
         insert(_table(WebhookDelivery)),
@@ -105,13 +106,13 @@ def write_pending(session: Session) -> None:
             {
                 "id": new_sequential_id("msg"),  # listed in id order: the events' order
                 "endpoint_id": endpoint_id,
-                "event_seq": seqs[event.id],
-                "ordering_key": event.ordering_key,
+                "event_seq": seqs[event["id"]],
+                "ordering_key": event["ordering_key"],
                 "status": "pending",
                 "attempts": 0,
-                "next_attempt_at": event.created_at,
-                "retry_until": event.created_at + RETRY_WINDOW,
-                "created_at": event.created_at,
+                "next_attempt_at": event["created_at"],
+                "retry_until": event["created_at"] + RETRY_WINDOW,
+                "created_at": event["created_at"],
             }
             for event, endpoint_id in wanted
         ],
@@ -127,20 +128,6 @@ def _table(model: type[Event] | type[WebhookDelivery]) -> Table:
 # Built once, as every write transaction sends them (issue 18).
 _INSERT_EVENTS = insert(_table(Event))
 _ENABLED_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(WebhookEndpoint.enabled.is_(True))
-
-
-def _row(event: Event) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "type": event.type,
-        "actor_type": event.actor_type,
-        "actor_id": event.actor_id,
-        "organization_id": event.organization_id,
-        "user_id": event.user_id,
-        "ordering_key": event.ordering_key,
-        "data": event.data,
-        "created_at": event.created_at,
-    }
 
 
 @sa_event.listens_for(Session, "after_rollback")
@@ -183,51 +170,67 @@ def user_event(
     actor: actors.Actor | None = None,
     memberships: list[MembershipView] | None = None,
     **extra: Any,
-) -> Event:
+) -> dict[str, Any]:
     """``user.*``: the user as ``GET /api/v1/users/{id}`` shows it (before deletion, for
     ``user.deleted``); ``extra`` adds objects (``organization`` for ``user.signup``);
-    ``memberships`` as in ``user_json``."""
-    data = {"user": user_json(session, user, now, memberships), **extra}
-    return _user_record(session, event_type, user.id, data, now, actor)
+    ``memberships`` as in ``user_json``. Answers the user's JSON (for a later event of the
+    same transaction that shows the user unchanged)."""
+    shown = user_json(session, user, now, memberships)
+    _user_record(session, event_type, user.id, {"user": shown, **extra}, now, actor)
+    return shown
 
 
 def user_view_event(
     session: Session, event_type: str, view: UserView, now: datetime, *, actor: actors.Actor | None = None
-) -> Event:
+) -> None:
     """``user_event`` for a user whose view the caller has just read (``views.user_view_by_id``)."""
-    return _user_record(session, event_type, view.id, {"user": _json(representations.user(view))}, now, actor)
+    _user_record(session, event_type, view.id, {"user": _json(representations.user(view))}, now, actor)
 
 
 def _user_record(
     session: Session, event_type: str, user_id: str, data: dict[str, Any], now: datetime, actor: actors.Actor | None
-) -> Event:
-    return record(session, event_type, data, ordering_key=f"user:{user_id}", now=now, user_id=user_id, actor=actor)
+) -> None:
+    record(session, event_type, data, ordering_key=f"user:{user_id}", now=now, user_id=user_id, actor=actor)
 
 
 def organization_json(org: Organization) -> dict[str, Any]:
     return _json(representations.organization(organization_view(org)))
 
 
-def organization_event(session: Session, event_type: str, org: Organization, now: datetime) -> Event:
+def organization_event(session: Session, event_type: str, org: Organization, now: datetime) -> None:
     data = {"organization": organization_json(org)}
-    return record(session, event_type, data, ordering_key=f"organization:{org.id}", now=now, organization_id=org.id)
+    record(session, event_type, data, ordering_key=f"organization:{org.id}", now=now, organization_id=org.id)
+
+
+def membership_json(
+    session: Session,
+    membership: Membership,
+    now: datetime,
+    organization_name: str | None = None,
+    roles: list[RoleRef] | None = None,
+) -> dict[str, Any]:
+    """The membership as it appears in the user's ``memberships``; the organization's name and
+    the roles held when the caller has them (else read)."""
+    if organization_name is None:
+        organization_name = repo.organization(session, membership.organization_id).display_name
+    if roles is None:
+        roles = held_roles(session, [membership.id])[membership.id]
+    return _json(representations.membership(membership_view(membership, organization_name, now, roles)))
 
 
 def membership_event(
-    session: Session, event_type: str, membership: Membership, now: datetime, *, actor: actors.Actor | None = None
-) -> Event:
+    session: Session,
+    event_type: str,
+    membership: Membership,
+    now: datetime,
+    *,
+    actor: actors.Actor | None = None,
+    shown: dict[str, Any] | None = None,
+) -> None:
     """``user.organization_membership_*``: the membership as it appears in the user's
-    ``memberships``, with the user's id."""
-    org = repo.organization(session, membership.organization_id)
-    data = {
-        "user_id": membership.user_id,
-        "membership": _json(
-            representations.membership(
-                membership_view(membership, org.display_name, now, held_roles(session, [membership.id])[membership.id])
-            )
-        ),
-    }
-    return _member_record(session, event_type, membership, data, now, actor)
+    ``memberships`` (``shown``: ``membership_json`` the caller has built), with the user's id."""
+    data = {"user_id": membership.user_id, "membership": shown or membership_json(session, membership, now)}
+    _member_record(session, event_type, membership, data, now, actor)
 
 
 def invitation_event(
@@ -238,14 +241,16 @@ def invitation_event(
     *,
     actor: actors.Actor | None = None,
     memberships: list[MembershipView] | None = None,
-) -> Event:
+    user: dict[str, Any] | None = None,
+) -> None:
     """``user.organization_invitation``, ``invitation.accepted|expired``: the invite (as the
-    resend route answers it) and the invited user (``memberships`` as in ``user_json``)."""
+    resend route answers it) and the invited user (``memberships`` as in ``user_json``;
+    ``user``: their JSON, when the caller has built it)."""
     data = {
         "invite": _json(representations.invite(invite_view(membership, now))),
-        "user": user_json(session, _user(session, membership.user_id), now, memberships),
+        "user": user or user_json(session, _user(session, membership.user_id), now, memberships),
     }
-    return _member_record(session, event_type, membership, data, now, actor)
+    _member_record(session, event_type, membership, data, now, actor)
 
 
 def _user(session: Session, user_id: str) -> User:
@@ -260,8 +265,8 @@ def _member_record(
     data: dict[str, Any],
     now: datetime,
     actor: actors.Actor | None,
-) -> Event:
-    return record(
+) -> None:
+    record(
         session,
         event_type,
         data,
@@ -273,11 +278,11 @@ def _member_record(
     )
 
 
-def settings_event(session: Session, settings: EnvironmentSettings, now: datetime) -> Event:
+def settings_event(session: Session, settings: EnvironmentSettings, now: datetime) -> None:
     data = {"settings": settings.model_dump(mode="json")}
-    return record(session, "environment.settings_updated", data, ordering_key="environment", now=now)
+    record(session, "environment.settings_updated", data, ordering_key="environment", now=now)
 
 
-def attribute_event(session: Session, event_type: str, view: AttributeView, now: datetime) -> Event:
+def attribute_event(session: Session, event_type: str, view: AttributeView, now: datetime) -> None:
     data = {"user_attribute": _json(representations.user_attribute(view))}
-    return record(session, event_type, data, ordering_key=f"user_attribute:{view.definition.key}", now=now)
+    record(session, event_type, data, ordering_key=f"user_attribute:{view.definition.key}", now=now)

@@ -55,6 +55,7 @@ def start(
     metadata: dict[str, Any] | None = None,
     invited_email: str | None = None,
     new_user: bool = False,
+    user_json: dict[str, Any] | None = None,
 ) -> Membership:
     """Add ``user`` to ``org``: active at once, or pending with an invitation e-mail. The
     caller holds the user's and the organization's locks (``ledger.lock_user``,
@@ -66,7 +67,8 @@ def start(
     invitation). Raises InvalidArgument (unknown_role), AlreadyExists when they already have a
     membership (of any status) there, and OrganizationUserLimitReached when no seat is free.
     ``new_user``: the caller created ``user`` in this transaction, so they have no other
-    membership to look for or read back.
+    membership to look for or read back; ``user_json``: the user as its ``user.created`` event
+    showed them (no memberships), the invitation event's user once this membership is added.
     """
     session = uow.session
     held = catalogue.roles_for(session, org.id, roles, "membership.roles")
@@ -98,10 +100,16 @@ def start(
         membership.accepted_at = now
     insert_now(session, membership)
     catalogue.assign(session, membership, held, new=True)
-    events.membership_event(session, "user.organization_membership_created", membership, now)
+    # Built once: the membership event shows it, and so does the invited user (issue 18).
+    shown = events.membership_json(session, membership, now, org.display_name, list(held))
+    events.membership_event(session, "user.organization_membership_created", membership, now, shown=shown)
     if invite:
-        known = [membership_view(membership, org.display_name, now, list(held))] if new_user else None
-        events.invitation_event(session, "user.organization_invitation", membership, now, memberships=known)
+        if new_user and user_json is not None:
+            invitee = {**user_json, "memberships": [shown]}  # ``memberships`` is the last field
+            events.invitation_event(session, "user.organization_invitation", membership, now, user=invitee)
+        else:
+            known = [membership_view(membership, org.display_name, now, list(held))] if new_user else None
+            events.invitation_event(session, "user.organization_invitation", membership, now, memberships=known)
     return membership
 
 
