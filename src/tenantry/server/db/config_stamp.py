@@ -55,7 +55,7 @@ _caches: weakref.WeakKeyDictionary[Engine, dict[str, tuple[object, Any]]] = weak
 
 def cached(session: Session, name: str, load: Callable[[Session], T]) -> T:
     """``load(session)``, or what it answered earlier in this process under the same stamp."""
-    if session.new or session.dirty or session.deleted:
+    if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()  # as a query would autoflush: a pending guarded write bypasses the cache
     if session.info.get(_WRITTEN_KEY):
         return load(session)
