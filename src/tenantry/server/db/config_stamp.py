@@ -66,8 +66,7 @@ def cached(session: Session, name: str, load: Callable[[Session], T]) -> T:
         session.info[_STAMP_KEY] = stamp
     if stamp is _NO_STAMP:  # the row is missing (a database emptied by hand): no caching
         return load(session)
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+    engine = session.get_bind().engine  # one cache per database, whatever the session is bound to
     entries = _caches.get(engine)
     if entries is None:
         entries = _caches.setdefault(engine, {})
