@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,15 +10,24 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import tenantry
 from tenantry.server.context import Context, build_context
 from tenantry.server.domain.clock import Clock
-from tenantry.server.http import flat_routes, log_redaction, oauth, observability, oidc, openapi, problem
+from tenantry.server.http import (
+    flat_routes,
+    log_redaction,
+    oauth,
+    observability,
+    oidc,
+    openapi,
+    problem,
+    route_index,
+)
 from tenantry.server.http.access_log import AccessLog
 from tenantry.server.http.admin import router as admin_dashboard
 from tenantry.server.http.api.v1.router import api_v1
@@ -88,6 +98,7 @@ def create_app(
     admin_dashboard.install(app)
     admin_portal.install(app)
     app.mount("/static", STATIC, name="static")
+    route_index.install(app.router)
 
     @app.exception_handler(RateLimited)
     async def _rate_limited(request: Request, exc: RateLimited) -> Response:
@@ -152,6 +163,7 @@ class _Tenantry(FastAPI):
     # environment look-up per signal when no provider is set): asked once, at the first request;
     # our providers are set up before it (observability/tracing.py, in create_app).
     _native_telemetry_off: bool | None = None
+    _plain_stack: ASGIApp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -163,9 +175,39 @@ class _Tenantry(FastAPI):
                 native = getattr(self, "_native_telemetry", None)
                 plain = self._native_telemetry_off = native is not None and not native.enabled()
             if plain and not self.root_path and "fastapi.telemetry" not in scope:
-                await Starlette.__call__(self, scope, receive, send)  # what FastAPI.__call__ does then
+                scope["app"] = self  # what FastAPI.__call__ does then (Starlette.__call__)
+                if self.middleware_stack is None:
+                    self.middleware_stack = self.build_middleware_stack()
+                await self._plain_stack(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """FastAPI's stack; and for the requests FastAPI's telemetry does not follow, the same
+        stack without its two layers that then do nothing: ``ExceptionTelemetryMiddleware``
+        (records an exception only for a request its telemetry follows) and, without an
+        application-wide ``max_body_size``, ``AppBodyLimitMiddleware`` (acts only under a
+        parent app's limit; Tenantry's own cap is the edge's, http/body_limit.py)."""
+        stack = super().build_middleware_stack()
+        self._plain_stack = _without_idle_layers(stack, self.max_body_size)
+        return stack
+
+
+def _without_idle_layers(stack: ASGIApp, max_body_size: int | None) -> ASGIApp:
+    """A copy of the outermost layer (``ServerErrorMiddleware``) over what is inside the two
+    idle layers, when the stack is FastAPI's as 0.165 builds it; else the stack itself."""
+    telemetry = getattr(stack, "app", None)
+    body_limit = getattr(telemetry, "app", None)
+    if not (
+        type(stack) is ServerErrorMiddleware
+        and type(telemetry).__name__ == "ExceptionTelemetryMiddleware"
+        and type(body_limit).__name__ == "AppBodyLimitMiddleware"
+        and max_body_size is None
+    ):
+        return stack  # pragma: no cover - another FastAPI
+    plain = copy.copy(stack)
+    plain.app = body_limit.app  # type: ignore[union-attr]  # the edge (no body limit wrapped around it)
+    return plain
 
 
 _LIVE_BODY = b'{"status":"ok"}'

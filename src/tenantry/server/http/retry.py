@@ -30,6 +30,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import ResponseValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from tenantry.server.domain.errors import TransientConflict
 
@@ -43,12 +44,31 @@ class RetryingRoute(APIRoute):
         if _plain_function(endpoint):
             endpoint = self._serialising_endpoint(endpoint)
         self._serialises = False  # decided once FastAPI has built the response field
+        self._lean: Callable[[Request], Coroutine[Any, Any, Response]] | None = None
         super().__init__(path, endpoint, **options)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A lean route's request (below) without FastAPI's per-route wrapping: its exit
+        stacks (for dependencies with ``yield`` and uploaded files: a lean route has neither)
+        and its own exception handling, which does what the application's exception middleware
+        does with the same handlers, one layer out. Anything else: FastAPI's way."""
+        lean = self._lean
+        if (
+            lean is None
+            or scope["method"] not in self.methods  # type: ignore[operator]
+            or _effective_context(scope) is not None
+            or _traced() is not None
+        ):
+            await super().handle(scope, receive, send)
+            return
+        response = await lean(Request(scope, receive, send))
+        await response(scope, receive, send)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         self._serialises = self._may_serialise()
         handler = super().get_route_handler()
-        handler = _lean_handler(self, handler) or handler
+        lean = _lean_handler(self, handler)
+        handler = lean or handler
 
         async def retrying(request: Request) -> Response:
             for attempt in range(1, ATTEMPTS + 1):
@@ -61,6 +81,8 @@ class RetryingRoute(APIRoute):
                     await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not a secret
             raise AssertionError("unreachable")
 
+        plain = lean is not None and self.max_body_size is None and _effective_context is not _unknown
+        self._lean = retrying if plain else None
         return retrying
 
     def _may_serialise(self) -> bool:
@@ -132,7 +154,7 @@ def _lean_handler(
         return None
     if "endpoint_ctx" not in inspect.signature(RequestValidationError).parameters:  # pragma: no cover
         return None
-    traced = _fastapi_telemetry()
+    traced = _traced
     dependant = route.dependant
     if not route._serialises or route.body_field is not None or not _lean(dependant, top=True):
         return None
@@ -190,6 +212,17 @@ def _lean_handler(
     return lean
 
 
+def _unknown(scope: Scope) -> Any:  # pragma: no cover - a FastAPI without inclusion contexts
+    return None
+
+
+_effective_context: Callable[[Scope], Any]
+try:  # the inclusion context FastAPI matches a nested route through (never for flat routes)
+    from fastapi.routing import _get_scope_effective_route_context as _effective_context
+except ImportError:  # pragma: no cover - another FastAPI: its own handling, as before
+    _effective_context = _unknown
+
+
 def _fastapi_telemetry() -> Callable[[], Any]:
     """FastAPI's "is this request traced by my instrumentation" (0.16x; never, before it)."""
     try:
@@ -242,3 +275,6 @@ def _plain_function(endpoint: Callable[..., Any]) -> bool:
 
 def _sets_response(dependant: Dependant) -> bool:
     return dependant.response_param_name is not None or any(_sets_response(d) for d in dependant.dependencies)
+
+
+_traced = _fastapi_telemetry()
