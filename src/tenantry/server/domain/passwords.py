@@ -19,7 +19,7 @@ import functools
 import hmac
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from argon2 import PasswordHasher, extract_parameters, low_level
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -130,7 +130,13 @@ def matching(password: str, hashes: Sequence[str | None]) -> int | None:
     how many were checked: it is made with the salt and parameters of the first hash given
     (the dummy's when there is none); the others match only when ``hash_like`` made them
     from that one (services/identity/pending_signups.py)."""
-    return _pool.submit(_matching, password, list(hashes)).result()
+    return matching_later(password, hashes).result()
+
+
+def matching_later(password: str, hashes: Sequence[str | None]) -> Future[int | None]:
+    """``matching``, computed on the hashing pool while the caller goes on: an event loop
+    awaits it (``asyncio.wrap_future``) instead of a worker thread blocking on it (issue 18)."""
+    return _pool.submit(_matching, password, list(hashes))
 
 
 def _matching(password: str, hashes: list[str | None]) -> int | None:

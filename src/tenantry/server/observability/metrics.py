@@ -102,9 +102,11 @@ def count_refusal(exc: BaseException) -> None:
 _SIGN_IN_OUTCOMES = {"password_login_locked": "locked", "rate_limited": "rate_limited"}
 
 
-def counts_sign_in(method: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def counts_sign_in(method: str, *, success: bool = True) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a sign-in use case: a return is a success, a rule's error a failure (or
-    ``locked``/``rate_limited``); anything else (a bug, the database down) an ``error``."""
+    ``locked``/``rate_limited``); anything else (a bug, the database down) an ``error``.
+    ``success`` False: a first step of one, whose return is no outcome yet (the step that
+    ends it counts that)."""
 
     def decorate(use_case: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(use_case)
@@ -116,7 +118,8 @@ def counts_sign_in(method: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 outcome = _SIGN_IN_OUTCOMES.get(code, "failure") if isinstance(code, str) else "error"
                 sign_ins.labels(method, outcome).inc()
                 raise
-            sign_ins.labels(method, "success").inc()
+            if success:
+                sign_ins.labels(method, "success").inc()
             return result
 
         return counted

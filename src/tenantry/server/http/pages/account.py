@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +41,7 @@ from tenantry.server.http.pages.web import (
     set_signup_cookie,
 )
 from tenantry.server.http.retry import RetryingRoute
+from tenantry.server.ratelimits import RateLimited
 from tenantry.server.services.commands import SignUp
 from tenantry.server.services.directory import attributes, domains, environment
 from tenantry.server.services.federation import signin, social_connections
@@ -245,21 +250,57 @@ class _Steps:
     holder: login.SignedIn | None = None
 
 
-def _password_sign_in(ctx: Context, client: str, email: str, password: str, agent: str | None) -> _Steps:
-    """The steps of a password log-in, in order, on one worker thread (issue 18: one hop
-    instead of three): home-realm discovery (SPEC §11), the rate limit (its refusal is
-    raised, as everywhere), the sign-in, and what the page needs after it."""
-    connection_id = signin.discover(ctx, login_hint=email)
-    if connection_id:
-        return _Steps(sso=connection_id)
-    ctx.limiter.check("password", client, email)
-    try:
-        token = login.login_with_password(ctx, email, password, agent)
-    except TenantryError as exc:
-        return _Steps(refused=exc)
-    if isinstance(token, login.ProveAddress):
-        return _Steps(prove=token)
-    return _Steps(token=token, holder=login.after_sign_in(ctx, token))  # with SPEC §10 domain join "auto"
+# The steps of password log-ins run here: a handful of threads, handed on from one to the next.
+_STEP_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sign-in")
+
+
+def _password_sign_in(ctx: Context, client: str, email: str, password: str, agent: str | None) -> Future[_Steps]:
+    """The steps of a password log-in, each handing on to the next (issue 18: no thread
+    waits for another): on a worker thread the reads (home-realm discovery, SPEC §11; the
+    rate limit, whose refusal is raised as everywhere; the lock-out and the account); the
+    argon2 computation on its pool; on a worker thread again the write, with what the page
+    needs after it. Once the password is being checked its outcome is written whatever
+    becomes of the request (a failure counts toward the lock-out)."""
+    done: Future[_Steps] = Future()
+    done.set_running_or_notify_cancel()  # the steps go on even if the request is cancelled
+    request_context = contextvars.copy_context()  # the request's origin and actor, for the steps
+
+    def step(work: Callable[[], _Steps | None]) -> None:
+        try:
+            steps = request_context.copy().run(work)
+        except BaseException as exc:
+            done.set_exception(exc)
+            return
+        if steps is not None:
+            done.set_result(steps)
+
+    def read() -> _Steps | None:
+        try:
+            attempt = login.begin_password(
+                ctx, email, discover=True, gate=lambda: ctx.limiter.check("password", client, email)
+            )
+        except RateLimited:
+            raise
+        except TenantryError as exc:
+            return _Steps(refused=exc)
+        if attempt.sso:
+            return _Steps(sso=attempt.sso)
+        attempt.matching_later(password).add_done_callback(
+            lambda hashed: _STEP_THREADS.submit(step, lambda: write(attempt, hashed.result()))
+        )
+        return None  # done by write()
+
+    def write(attempt: login.PasswordAttempt, matched: int | None) -> _Steps:
+        try:
+            opened = login.finish_password(ctx, attempt, matched, agent, after=True)
+        except TenantryError as exc:
+            return _Steps(refused=exc)
+        if isinstance(opened, login.ProveAddress):
+            return _Steps(prove=opened)
+        return _Steps(token=opened.token, holder=opened.holder)  # with SPEC §10 domain join "auto"
+
+    _STEP_THREADS.submit(step, read)
+    return done
 
 
 @router.post("/login")
@@ -267,8 +308,9 @@ async def login_submit(request: Request) -> Response:
     form = await check_csrf(request)
     next_url = safe_next(form.get("next"))
     email = text(form, "email")
-    steps = await run_in_threadpool(
-        _password_sign_in, context(request), address(request), email, form.get("password", ""), _agent(request)
+    password = form.get("password", "")
+    steps = await asyncio.wrap_future(
+        _password_sign_in(context(request), address(request), email, password, _agent(request))
     )
     if steps.sso:  # SPEC §11: an address on a verified domain with SSO goes to its identity provider
         return redirect(sso_start_url(steps.sso, next_url, email))

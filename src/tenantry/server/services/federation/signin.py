@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
@@ -65,8 +65,19 @@ def check_not_required(ctx: Context, email: str) -> None:
 
 def check_not_required_in(session: Session, email: str) -> None:
     """``check_not_required`` inside the caller's transaction."""
-    owner = _domain_sso(session, email_domain(email)) if "@" in email else None
-    if owner is not None and owner.sso_required and owner.connection_id is not None:
+    refuse_if_required(route_of(session.connection(), email))
+
+
+def route_of(connection: Connection, email: str) -> Any:
+    """What home-realm discovery and the SSO requirement need of an address, in one
+    statement: ``connection_id`` (its domain owner's first enabled connection, or None) and
+    ``sso_required``; None when no organization verified the domain (or no domain)."""
+    return connection.execute(_DOMAIN_SSO, {"domain": email_domain(email)}).first() if "@" in email else None
+
+
+def refuse_if_required(route: Any) -> None:
+    """Raises SsoRequired when ``route`` (``route_of``) requires SSO through an enabled connection."""
+    if route is not None and route.sso_required and route.connection_id is not None:
         raise rules.SsoRequired()
 
 

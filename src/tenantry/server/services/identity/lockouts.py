@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -25,10 +25,12 @@ def _state(row: LoginLockout | None) -> lockout.LockoutState | None:
     return lockout.LockoutState(row.failures, row.level, row.locked_until, row.last_failure_at)
 
 
-def check(session: Session, email: str, now: datetime) -> bool:
+def check(db: Session | Connection, email: str, now: datetime) -> bool:
     """Raise PasswordLoginLocked while password sign-in for ``email`` is paused; returns
-    whether anything is stored for it (failures or pauses: what ``clear`` would forget)."""
-    row = session.connection().execute(_STATE, {"key": _key(email)}).first()
+    whether anything is stored for it (failures or pauses: what ``clear`` would forget).
+    ``db``: the caller's session, or a plain connection (a sign-in's reads, issue 18)."""
+    connection = db if isinstance(db, Connection) else db.connection()
+    row = connection.execute(_STATE, {"key": _key(email)}).first()
     lockout.check(None if row is None else lockout.LockoutState(*row), now)
     return row is not None
 

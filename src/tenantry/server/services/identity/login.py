@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
@@ -42,10 +44,11 @@ from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import EmailCode, EmailRecord, Membership, PendingSignUp, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain import lockout
+from tenantry.server.domain.domains import email_domain
 from tenantry.server.domain.errors import TenantryError, Unauthenticated
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus
-from tenantry.server.domain.passwords import check_password_policy, hash_password, matching
+from tenantry.server.domain.passwords import check_password_policy, hash_password, matching, matching_later
 from tenantry.server.domain.secrets import digest, keyed_digest, new_secret
 from tenantry.server.domain.types import email_key
 from tenantry.server.email.message import render
@@ -173,46 +176,125 @@ class ProveAddress:
     email: str
 
 
-@counts_sign_in("password")
 def login_with_password(ctx: Context, email: str, password: str, user_agent: str | None = None) -> str | ProveAddress:
     """A session token for the right e-mail and password of a verified account, or
     ``ProveAddress`` for an account never verified and for the password of a pending
     sign-up of the address (the caller e-mails the code). Raises Unauthenticated
     otherwise, in the same time whether or not the account exists and however many pending
-    sign-ups it has (one argon2 computation: ``passwords.matching``), and
+    sign-ups it has (one argon2 computation: ``passwords.matching``), SsoRequired, and
     PasswordLoginLocked while password sign-in for the address is paused (a pause never
-    checks the password)."""
+    checks the password). The three steps of ``begin_password``, ``attempt.matching`` and
+    ``finish_password``, on this thread."""
+    attempt = begin_password(ctx, email)
+    opened = finish_password(ctx, attempt, matching(password, attempt.hashes), user_agent)
+    return opened if isinstance(opened, ProveAddress) else opened.token
+
+
+@dataclass(frozen=True)
+class PasswordAttempt:
+    """What a password sign-in read before its one argon2 computation (``begin_password``):
+    the ``hashes`` to check the password against (``passwords.matching``: the account's,
+    then its live pending sign-ups'), and for the steps after it the account (``id``,
+    ``email``, ``email_verified``; None for an unknown address) and whether an organization
+    verified the address's domain (``domain_owned``: else no domain-join offer to read).
+    ``sso``: the identity provider discovery sends the address to instead (nothing else was read)."""
+
+    email: str
+    now: datetime
+    hashes: list[str | None]
+    account: Any = None
+    pending_ids: tuple[str, ...] = ()
+    failures_stored: bool = False
+    domain_owned: bool = False
+    sso: str | None = None
+
+    def matching_later(self, password: str) -> Future[int | None]:
+        """``passwords.matching`` of ``password`` and ``hashes``, on the hashing pool: for
+        an event loop to await (``asyncio.wrap_future``) rather than a thread to block on."""
+        return matching_later(password, self.hashes)
+
+
+def begin_password(
+    ctx: Context, email: str, *, discover: bool = False, gate: Callable[[], None] | None = None
+) -> PasswordAttempt:
+    """The reads before a password sign-in's argon2 computation, on one connection (issue
+    18): with ``discover``, the enabled SSO connection of the address's domain (home-realm
+    discovery, SPEC §11; then only ``sso`` is set); then ``gate`` (the page's rate limit);
+    the SSO requirement (SsoRequired); the lock-out (PasswordLoginLocked: a pause never
+    checks the password); the account and its live pending sign-ups, by the same statements
+    whether or not the account exists. Each statement stands alone, as those of a read-only
+    unit of work do on PostgreSQL: nothing here relies on one snapshot of them all."""
     now = ctx.clock.now()
-    with ctx.uow(readonly=True) as uow:
-        signin.check_not_required_in(uow.session, email)  # SPEC §11: an SSO-only domain refuses passwords
-        failures_stored = lockouts.check(uow.session, email, now)
-        user = uow.session.connection().execute(_PASSWORD_OF, {"key": email_key(email)}).first()
-        stored = user.password_hash if user else None
-        user_id = user.id if user else None
-        verified = user.email_verified if user else False
-        pending = pending_signups.live(ctx, uow.session, user_id, email, now)
-    matched = matching(password, [stored, *(p.password_hash for p in pending)])
-    if matched is None or user_id is None:
+    with ctx.read() as connection:
+        route = signin.route_of(connection, email)
+        if discover and route is not None and route.connection_id:
+            return PasswordAttempt(email, now, [], sso=str(route.connection_id))
+        if gate is not None:
+            gate()
+        return _read_password(ctx, connection, email, now, route)
+
+
+@counts_sign_in("password", success=False)  # finish_password counts the outcome
+def _read_password(ctx: Context, connection: Connection, email: str, now: datetime, route: Any) -> PasswordAttempt:
+    signin.refuse_if_required(route)  # SPEC §11: an SSO-only domain refuses passwords
+    failures_stored = lockouts.check(connection, email, now)
+    account = connection.execute(_PASSWORD_OF, {"key": email_key(email)}).first()
+    pending = pending_signups.live(ctx, connection, account.id if account else None, email, now)
+    hashes = [account.password_hash if account else None, *(p.password_hash for p in pending)]
+    pending_ids = tuple(p.id for p in pending)
+    # No organization verified the domain typed (the account's, unless spelt otherwise): no offer to read.
+    owned = route is not None or (account is not None and email_domain(account.email) != email_domain(email))
+    return PasswordAttempt(email, now, hashes, account, pending_ids, failures_stored, owned)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A password sign-in's session token (or ``mfa.PendingToken``), with what
+    ``after_sign_in`` would have said (``holder``) when ``finish_password`` was asked for it."""
+
+    token: str
+    holder: SignedIn | None = None
+
+
+@counts_sign_in("password")
+def finish_password(
+    ctx: Context, attempt: PasswordAttempt, matched: int | None, user_agent: str | None, *, after: bool = False
+) -> Opened | ProveAddress:
+    """The steps after the argon2 computation (``matched``: ``passwords.matching`` of the
+    password and ``attempt.hashes``), in one write transaction: a failure counted toward the
+    lock-out (Unauthenticated, or PasswordLoginLocked when it starts a pause), the code step
+    (``ProveAddress``), or the session (``_sign_in``: organization, second factor, session,
+    ``user.login``). ``after``: also what ``after_sign_in`` does, its ``auto`` domain-join
+    offers read in the same transaction (the account is verified here), then joined."""
+    email, now, account = attempt.email, attempt.now, attempt.account
+    if matched is None or account is None:
         with ctx.uow() as uow:
             state = lockouts.record_failure(uow.session, email, now)
             uow.commit()
         lockout.check(state, now)  # this failure may have started a pause: say so now
         raise Unauthenticated("The e-mail or password is not right.")
     if matched > 0:  # the password typed at a sign-up with this registered address: its code step
-        return ProveAddress(pending[matched - 1].id, email)
-    if not verified:  # a password alone never acts for an address nobody proved (SPEC §3)
-        return ProveAddress(user_id, email)
+        return ProveAddress(attempt.pending_ids[matched - 1], email)
+    if not account.email_verified:  # a password alone never acts for an address nobody proved (SPEC §3)
+        return ProveAddress(account.id, email)
+    found: list[domains.Offer] = []
     with ctx.uow() as uow:
-        if failures_stored:  # nothing stored a moment ago: nothing to forget (a failure since then stays counted)
+        if attempt.failures_stored:  # none stored a moment ago: nothing to forget (one since then stays counted)
             lockouts.clear(uow.session, email)
-        token = _sign_in(uow, user_id, now, user_agent, amr=["pwd"])
+        token = _sign_in(uow, account.id, now, user_agent, amr=["pwd"])
+        if after and attempt.domain_owned and not isinstance(token, mfa.PendingToken):
+            found = domains.offers_in(uow.session, account, "auto")  # SPEC §10
         uow.commit()
-    return token
+    if not after:
+        return Opened(token)
+    if found:
+        domains.join_automatically(ctx, account.id, found)
+    return Opened(token, None if isinstance(token, mfa.PendingToken) else SignedIn(account.id, True))
 
 
 _USERS = User.__table__.c
 # What a password sign-in needs of the account, built once, read on the connection (issue 18).
-_PASSWORD_OF = select(_USERS.id, _USERS.password_hash, _USERS.email_verified).where(
+_PASSWORD_OF = select(_USERS.id, _USERS.email, _USERS.password_hash, _USERS.email_verified).where(
     _USERS.email_key == bindparam("key")
 )
 

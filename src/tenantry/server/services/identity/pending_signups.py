@@ -32,7 +32,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import Connection, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
@@ -63,11 +63,13 @@ class Live:
     password_hash: str
 
 
-def live(ctx: Context, session: Session, user_id: str | None, address: str, now: datetime) -> list[Live]:
+def live(ctx: Context, db: Session | Connection, user_id: str | None, address: str, now: datetime) -> list[Live]:
     """The live pending sign-ups of ``address``'s account, newest first (the same query
-    for an unknown address, ``user_id`` None: the time of a log-in must not tell)."""
+    for an unknown address, ``user_id`` None: the time of a log-in must not tell), in the
+    caller's session or on a plain connection."""
     values = {"user_id": user_id or "", "address_hash": _address_hash(ctx, address), "now": now}
-    return [Live(row.id, row.password_hash) for row in session.connection().execute(_LIVE, values)]
+    connection = db if isinstance(db, Connection) else db.connection()
+    return [Live(row.id, row.password_hash) for row in connection.execute(_LIVE, values)]
 
 
 _PENDING = PendingSignUp.__table__.c
