@@ -56,6 +56,8 @@ def test_invitations_and_signup_from_the_shell(cli):
     accepted = json.loads(cli("invites", "accept", token, "--password", "bob's long passphrase", "--json"))
     assert accepted["memberships"][0]["membership_status"] == "ACTIVE"
     assert "invitation_invalid" in cli("invites", "accept", token, code=1)
+    # A token may begin with "-" (URL-safe base64): the command takes it as the token, not as an option.
+    assert "invitation_invalid" in cli("invites", "accept", "-" + token[1:], "--json", code=1)
 
     signed = json.loads(
         cli("signup", "eve@example.com", "--password", "eve's long passphrase", "--org", "Eve's", "--json")

@@ -275,7 +275,8 @@ def _invites() -> typer.Typer:
         with client() as sdk:
             show(sdk.invitations.resend(organization_id, user_id), ["status", "expires_at", "resent_count"], as_json)
 
-    @invites.command("accept")
+    # A token is URL-safe base64 and may begin with "-": taken as the token, not as an unknown option.
+    @invites.command("accept", context_settings={"ignore_unknown_options": True})
     @api_command
     def accept(
         token: str,
