@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+from fastapi import Query, Request
 from pydantic import BaseModel
 
 from tenantry.server.http.api.v1 import routers, schemas
@@ -131,12 +131,12 @@ def create_user_in_organization(
     organization_id: str,
     body: CreateUserInOrganization,
     send_invitation_email: Annotated[bool, Query()] = True,
-) -> Response:
+) -> schemas.UserEnvelope:
     """Creates the user (or takes the existing one with this e-mail) and adds them to the
     organization: `PENDING_INVITE` with an invitation e-mail, or `ACTIVE` with
     `send_invitation_email=false`. Takes a seat."""
     view = users.create_in_organization(ctx, organization_id, body, send_invitation=send_invitation_email)
-    return schemas.answer(schemas.UserEnvelope(user=schemas.user(view)), 201)
+    return schemas.UserEnvelope(user=schemas.user(view))
 
 
 @router.get("/organizations/{organization_id}/users", response_model=schemas.UserList)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict
 
 from tenantry.server.domain.environment import EnvironmentSettings
@@ -86,13 +86,6 @@ class OrganizationList(Paged):
 
 class UserEnvelope(BaseModel):
     user: User
-
-
-def answer(model: BaseModel, status_code: int = 200) -> Response:
-    """``model`` as JSON, the bytes FastAPI would send for it as the route's ``response_model``
-    (``dump_json`` by alias), without FastAPI validating the model the handler has just built
-    again, which it does on a worker thread for a sync route (issue 18)."""
-    return Response(model.model_dump_json(by_alias=True), status_code=status_code, media_type="application/json")
 
 
 class UserList(Paged):
