@@ -53,7 +53,7 @@ def discover(
         )
         if not domain:
             return None
-        owner = _domain_sso(session, domain)
+        owner = _route_of_domain(session.connection(), domain)
         return owner.connection_id if owner is not None else None
 
 
@@ -72,7 +72,7 @@ def route_of(connection: Connection, email: str) -> Any:
     """What home-realm discovery and the SSO requirement need of an address, in one
     statement: ``connection_id`` (its domain owner's first enabled connection, or None) and
     ``sso_required``; None when no organization verified the domain (or no domain)."""
-    return connection.execute(_DOMAIN_SSO, {"domain": email_domain(email)}).first() if "@" in email else None
+    return _route_of_domain(connection, email_domain(email)) if "@" in email else None
 
 
 def refuse_if_required(route: Any) -> None:
@@ -96,9 +96,9 @@ _DOMAIN_SSO = domains.owner_columns(
 )
 
 
-def _domain_sso(session: Session, domain: str) -> Any:
+def _route_of_domain(connection: Connection, domain: str) -> Any:
     """``sso_required`` and ``connection_id`` (None: no enabled connection) of the domain's owner, if any."""
-    return session.connection().execute(_DOMAIN_SSO, {"domain": domain.lower()}).first()
+    return connection.execute(_DOMAIN_SSO, {"domain": domain.lower()}).first()
 
 
 def start(ctx: Context, connection_id: str, next_url: str, *, login_hint: str | None = None, test: bool = False) -> str:

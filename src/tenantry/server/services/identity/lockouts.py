@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import LoginLockout
+from tenantry.server.db.uow import connection_of
 from tenantry.server.domain import lockout
 from tenantry.server.domain.types import email_key
 
@@ -29,7 +30,7 @@ def check(db: Session | Connection, email: str, now: datetime) -> bool:
     """Raise PasswordLoginLocked while password sign-in for ``email`` is paused; returns
     whether anything is stored for it (failures or pauses: what ``clear`` would forget).
     ``db``: the caller's session, or a plain connection (a sign-in's reads, issue 18)."""
-    connection = db if isinstance(db, Connection) else db.connection()
+    connection = connection_of(db)
     row = connection.execute(_STATE, {"key": _key(email)}).first()
     lockout.check(None if row is None else lockout.LockoutState(*row), now)
     return row is not None

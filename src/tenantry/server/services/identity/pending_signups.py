@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db.models import PendingSignUp
+from tenantry.server.db.uow import connection_of
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import keyed_digest
 from tenantry.server.domain.types import email_key
@@ -68,7 +69,7 @@ def live(ctx: Context, db: Session | Connection, user_id: str | None, address: s
     for an unknown address, ``user_id`` None: the time of a log-in must not tell), in the
     caller's session or on a plain connection."""
     values = {"user_id": user_id or "", "address_hash": _address_hash(ctx, address), "now": now}
-    connection = db if isinstance(db, Connection) else db.connection()
+    connection = connection_of(db)
     return [Live(row.id, row.password_hash) for row in connection.execute(_LIVE, values)]
 
 
