@@ -21,3 +21,25 @@ def test_member_total_counts_every_status_and_follows_attribute_filters(api, clo
 
     api.delete(f"/api/v1/users/{listing['users'][0]['id']}")
     assert api.get(f"/api/v1/organizations/{org['id']}/users").json()["total_size"] == 2
+
+
+def test_member_total_counts_memberships_whose_seat_went_back(api, clock):
+    """An expired invitation whose seat the ledger took back for a newcomer holds no seat but
+    is still listed: the total is every listed membership, seat or not."""
+    org = api.org("Acme")
+    api.limit(org["id"], 2)
+    api.user_in(org["id"], "expired@example.com")
+    api.user_in(org["id"], "active@example.com", invite=False)
+    clock.advance(days=30)
+    api.user_in(org["id"], "newcomer@example.com")  # full: takes the expired invitation's seat
+    assert api.get(f"/api/v1/organizations/{org['id']}/settings/usermanagement").json()["seats_used"] == 2
+
+    listing = api.get(f"/api/v1/organizations/{org['id']}/users", params={"page_size": "2"}).json()
+    rest = api.get(
+        f"/api/v1/organizations/{org['id']}/users", params={"page_size": "2", "page_token": listing["next_page_token"]}
+    ).json()
+    emails = [u["email"] for u in listing["users"] + rest["users"]]
+    assert sorted(emails) == ["active@example.com", "expired@example.com", "newcomer@example.com"]
+    assert listing["total_size"] == rest["total_size"] == 3
+    statuses = {u["email"]: u["memberships"][0]["membership_status"] for u in listing["users"] + rest["users"]}
+    assert statuses["expired@example.com"] == "INVITE_EXPIRED"
