@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import secrets
 import subprocess
 import sys
 import time
@@ -84,6 +85,7 @@ def cases(api: httpx.Client, seeded: Seeded) -> Iterator[tuple[str, Callable[[],
     big, small = seeded.big_organization, seeded.small_organization
     hundredth = page_token(api, big, 100)
     counter = iter(range(10**9))
+    run = secrets.token_hex(3)  # a database reused by another run already has new0@…
     yield (
         f"get-user (random of {seeded.users:,})",
         lambda: api.get(f"/api/v1/users/{rng.choice(seeded.sample_users)}"),
@@ -131,7 +133,9 @@ def cases(api: httpx.Client, seeded: Seeded) -> Iterator[tuple[str, Callable[[],
     )
     yield (
         f"invitation create ({seeded.big_members:,}-member organization, seat check)",
-        lambda: api.post(f"/api/v1/organizations/{big}/users", json={"email": f"new{next(counter)}@example.com"}),
+        lambda: api.post(
+            f"/api/v1/organizations/{big}/users", json={"email": f"new-{run}-{next(counter)}@example.com"}
+        ),
         201,
     )
 

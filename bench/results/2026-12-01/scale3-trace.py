@@ -1,5 +1,5 @@
 """Every statement list-org-members issues against a seeded bench.scale database, with its time
-and EXPLAIN (ANALYZE, BUFFERS), and a cProfile of the request in process (branch scale3).
+and EXPLAIN (ANALYZE, BUFFERS), and the request's time in process (TestClient; branch scale3).
 
     .venv/bin/python bench/results/2026-12-01/scale3-trace.py scale3_scale [page]   # page 1 or 100
     .venv/bin/python bench/results/2026-12-01/scale3-trace.py scale3_scale filter   # 10 % attribute filter
@@ -7,10 +7,7 @@ and EXPLAIN (ANALYZE, BUFFERS), and a cProfile of the request in process (branch
 
 from __future__ import annotations
 
-import cProfile
-import io
 import os
-import pstats
 import sys
 import time
 from typing import Any
@@ -74,7 +71,7 @@ with TestClient(create_app(context=ctx)) as client:
     times.sort()
     body = answer.json()
     print(
-        f"page {PAGE} of {big}: in process p50 {times[50]:.1f} ms, min {times[0]:.1f} ms; "
+        f"{path} page {PAGE}{' filtered' if FILTER else ''}: in process p50 {times[50]:.1f} ms, min {times[0]:.1f} ms; "
         f"{len(body['users'])} users, total_size {body['total_size']}, estimated {body.get('total_size_estimated')}"
     )
     recording = True
@@ -83,14 +80,6 @@ with TestClient(create_app(context=ctx)) as client:
     print(f"\n{len(captured)} statements, {sum(c[2] for c in captured):.1f} ms in the driver:")
     for statement, parameters, ms in captured:
         print(f"\n-- {ms:.2f} ms\n{statement}\n   params {parameters!r:.300}")
-    profile = cProfile.Profile()
-    profile.enable()
-    for _ in range(50):
-        client.get(path, params=params)
-    profile.disable()
-    out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(45)
-    print("\ncProfile of 50 requests (cumulative):\n" + out.getvalue())
 
 print("\nEXPLAIN (ANALYZE, BUFFERS) of each statement:")
 raw = ctx.engine.raw_connection()
