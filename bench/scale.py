@@ -12,25 +12,41 @@ that show the seat check does not scan memberships.
     .venv/bin/python -m bench.scale postgresql [--users 1000000] [--organizations 100000]
     .venv/bin/python -m bench.scale sqlite --users 1000000
 
-The database is dropped afterwards (``--keep`` keeps it).
+The database is dropped afterwards (``--keep`` keeps it). To time two trees against the same
+data, seed once into a named database and reuse it (``--reuse`` skips migrating and seeding and
+reads the shape back from the database; ``PYTHONPATH=OTHER/src`` serves another checkout):
+
+    .venv/bin/python -m bench.scale postgresql --database scale_a --keep
+    PYTHONPATH=/tmp/before/src .venv/bin/python -m bench.scale postgresql --database scale_a --reuse --keep
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import secrets
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.common import header, load_average, memory_mib, percentile, running_server, scratch_database, server_env
-from bench.seed import DEPARTMENTS, Seeded, seed
+from bench.common import (
+    header,
+    load_average,
+    memory_mib,
+    percentile,
+    pg_url,
+    running_server,
+    scratch_database,
+    server_env,
+)
+from bench.seed import DEPARTMENTS, Seeded, seed, seeded_in
 
 SAMPLES = 300
 WARMUP = 20
@@ -69,6 +85,7 @@ def cases(api: httpx.Client, seeded: Seeded) -> Iterator[tuple[str, Callable[[],
     big, small = seeded.big_organization, seeded.small_organization
     hundredth = page_token(api, big, 100)
     counter = iter(range(10**9))
+    run = secrets.token_hex(3)  # a database reused by another run already has new0@…
     yield (
         f"get-user (random of {seeded.users:,})",
         lambda: api.get(f"/api/v1/users/{rng.choice(seeded.sample_users)}"),
@@ -116,7 +133,9 @@ def cases(api: httpx.Client, seeded: Seeded) -> Iterator[tuple[str, Callable[[],
     )
     yield (
         f"invitation create ({seeded.big_members:,}-member organization, seat check)",
-        lambda: api.post(f"/api/v1/organizations/{big}/users", json={"email": f"new{next(counter)}@example.com"}),
+        lambda: api.post(
+            f"/api/v1/organizations/{big}/users", json={"email": f"new-{run}-{next(counter)}@example.com"}
+        ),
         201,
     )
 
@@ -152,6 +171,11 @@ def explain(database_url: str, seeded: Seeded) -> None:
     engine.dispose()
 
 
+@contextmanager
+def _reused(name: str) -> Iterator[str]:
+    yield pg_url(name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kind", choices=["sqlite", "postgresql"])
@@ -160,13 +184,22 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--only", nargs="*", default=[], help="cases whose name contains one of these")
     parser.add_argument("--samples", type=int, default=SAMPLES, help="timed requests per case")
+    parser.add_argument("--database", default="", help="PostgreSQL database name (default tenantry_bench_scale_KIND)")
+    parser.add_argument("--reuse", action="store_true", help="time an already seeded --database (PostgreSQL)")
     args = parser.parse_args()
     header(f"Tenantry at scale on {args.kind}: {args.users:,} users, {args.organizations:,} organizations")
-    with scratch_database(args.kind, f"tenantry_bench_scale_{args.kind}", keep=args.keep) as url:
-        migrate(url)
+    name = args.database or f"tenantry_bench_scale_{args.kind}"
+    if args.reuse and args.kind != "postgresql":
+        parser.error("--reuse needs postgresql")
+    with _reused(name) if args.reuse else scratch_database(args.kind, name, keep=args.keep) as url:
         started = time.perf_counter()
-        seeded = seed(url, args.users, args.organizations)
-        print(f"seeded {seeded.summary} in {time.perf_counter() - started:.0f} s (load {load_average()})\n")
+        if args.reuse:
+            seeded = seeded_in(url)
+            print(f"reused {name}: {seeded.summary} (load {load_average()})\n")
+        else:
+            migrate(url)
+            seeded = seed(url, args.users, args.organizations)
+            print(f"seeded {seeded.summary} in {time.perf_counter() - started:.0f} s (load {load_average()})\n")
         with running_server(url) as server, server.api() as api:
             for name, call, expect in cases(api, seeded):
                 if not args.only or any(part in name for part in args.only):

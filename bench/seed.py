@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 BIG_MEMBERS = 100_000
 DEPARTMENTS = [f"dept{i}" for i in range(10)]
@@ -160,6 +161,30 @@ def seed(database_url: str, users: int, organizations: int) -> Seeded:
     return Seeded(
         users, organizations, users, org_ids[0], big_members(users), small, user_ids[:: max(1, users // 1000)]
     )
+
+
+def seeded_in(database_url: str) -> Seeded:
+    """The shape of a database ``seed`` filled earlier (PostgreSQL), read back from it: the big
+    organization is the one with the seat limit of 10,000,000, the small one the first other."""
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://", 1)) as pg:
+
+        def one(sql: str) -> Any:
+            row = pg.execute(sql).fetchone()
+            assert row is not None, sql
+            return row[0]
+
+        users = int(one("SELECT count(*) FROM users"))
+        organizations = int(one("SELECT count(*) FROM organizations"))
+        memberships = int(one("SELECT count(*) FROM memberships"))
+        big = str(one("SELECT id FROM organizations WHERE max_allowed_users = 10000000 ORDER BY id LIMIT 1"))
+        small = str(one("SELECT id FROM organizations WHERE display_name = 'Organization 1'"))
+        user_ids = [str(r[0]) for r in pg.execute("SELECT id FROM users WHERE email LIKE 'user%' ORDER BY id")]
+    return Seeded(
+        users, organizations, memberships, big, big_members(len(user_ids)), small,
+        user_ids[:: max(1, len(user_ids) // 1000)],
+    )  # fmt: skip
 
 
 def _load_postgresql(

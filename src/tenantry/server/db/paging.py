@@ -64,11 +64,16 @@ def fetch_page(
     descending: bool = False,
     sort_column: Any = None,
     exact_up_to: int | None = None,
+    joined_id: Any = None,
 ) -> Page[Any]:
     """One page of ``stmt`` ordered by ``id_column`` (newest first when ``descending``), or by
     a non-null ``sort_column`` then the id, with tokens to the pages around it and the total
     number of rows ``stmt`` selects (``count`` may compute that number more cheaply; with
-    ``exact_up_to``, a larger total may be an estimate, flagged: ``_total``)."""
+    ``exact_up_to``, a larger total may be an estimate, flagged: ``_total``). ``joined_id``: a
+    column ``stmt`` joins equal to ``id_column`` (``memberships.user_id`` when listing an
+    organization's users), given the token's bound too: the database does not carry a range
+    across a join, and without it walks the joined table's index from the start to the
+    token's row, a cost that grows with the page number (issue 18)."""
     total, estimated = _total(session, stmt, count, exact_up_to)
     query = stmt
     keys = [id_column] if sort_column is None else [sort_column, id_column]
@@ -77,6 +82,8 @@ def fetch_page(
     if request.pivot is not None:
         if sort_column is None:
             query = query.where(id_column > request.pivot if larger else id_column < request.pivot)
+            if joined_id is not None:
+                query = query.where(joined_id > request.pivot if larger else joined_id < request.pivot)
         else:
             query = query.where(_after(sort_column, id_column, request.pivot, larger))
     query = query.order_by(*(key.asc() if larger else key.desc() for key in keys))

@@ -206,6 +206,8 @@ def delete(ctx: Context, key: str) -> int:
 def parse_filters(session: Session, raw: Mapping[str, str]) -> dict[str, Any]:
     """Query filters ``custom_attributes.<key>=<text>`` as typed values, normalised like
     stored ones. Raises InvalidArgument for unknown keys and values of the wrong type."""
+    if not raw:
+        return {}  # nothing to check against the definitions: not read (every plain listing)
     by_key = {d.key: d for d in load_definitions(session)}
     filters: dict[str, Any] = {}
     errors: list[FieldError] = []

@@ -229,6 +229,7 @@ def list_page(
             descending=descending,
             sort_column=SORTS.get(sort),
             exact_up_to=EXACT_COUNT_UP_TO if text or parsed else None,
+            joined_id=Membership.user_id if organization_id is not None else None,
         )
         views = user_views(uow.session, page.items, ctx.clock.now())
         return Page(views, page.next_page_token, page.prev_page_token, page.total_size, page.total_estimated)

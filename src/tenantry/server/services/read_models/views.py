@@ -193,20 +193,26 @@ def invite_view(membership: Membership, now: datetime) -> InviteView:
     )
 
 
-def user_views(session: Session, users: Sequence[User], now: datetime) -> list[UserView]:
-    """Views of ``users`` with their memberships, loaded in one query for all of them."""
+def user_views(session: Session, users: Sequence[User | Any], now: datetime) -> list[UserView]:
+    """Views of ``users`` (models, or rows of their columns named as the model's attributes)
+    with their memberships, organization names and roles, read in one statement for all of
+    them as plain rows (``_MEMBERSHIPS_ROWS``; the session's pending changes flushed first,
+    as a query through the session would; roles this unit of work wrote come from
+    ``remember_assigned``)."""
     by_user: dict[str, list[MembershipView]] = defaultdict(list)
     if users:
-        rows = session.execute(
-            select(Membership, Organization.display_name)
-            .join(Organization, Organization.id == Membership.organization_id)
-            .where(Membership.user_id.in_([user.id for user in users]))
-            .order_by(Membership.created_at, Membership.id)
-        )
-        found = list(rows)
-        held = held_roles(session, [membership.id for membership, _ in found])
-        for membership, org_name in found:
-            by_user[membership.user_id].append(membership_view(membership, org_name, now, held[membership.id]))
+        session.flush()
+        assigned: dict[str, list[RoleRef]] = session.info.get(_ASSIGNED, {})
+        firsts: dict[str, Any] = {}  # a membership's first row (one a role), in order
+        held: dict[str, list[RoleRef]] = defaultdict(list)
+        rows = session.connection().execute(_MEMBERSHIPS_ROWS, {"user_ids": [user.id for user in users]})
+        for row in rows:
+            firsts.setdefault(row.id, row)
+            if row.role_id is not None and row.id not in assigned:
+                held[row.id].append(RoleRef(row.role_id, row.role_name, row.role_display_name))
+        for key, row in firsts.items():
+            roles = assigned[key] if key in assigned else held[key]
+            by_user[row.user_id].append(membership_view(row, row.organization_name, now, roles))
     return [user_view_of(user, by_user[user.id]) for user in users]
 
 
@@ -248,7 +254,7 @@ _ORGANIZATIONS = Organization.__table__.c
 # their memberships with organization names and roles, in ``user_views``' order (issue 18:
 # the ``user.login`` event's payload).
 _USER_ROW = select(*_named_as_attributes(User)).where(User.__table__.c.id == bindparam("user_id"))
-_MEMBERSHIP_ROWS = (
+_MEMBERSHIP_ROWS_OF = (
     select(
         *_named_as_attributes(Membership),
         _ORGANIZATIONS.display_name.label("organization_name"),
@@ -261,9 +267,12 @@ _MEMBERSHIP_ROWS = (
         .outerjoin(MembershipRole.__table__, _MEMBERSHIP_ROLES.membership_id == _MEMBERSHIPS.id)
         .outerjoin(Role.__table__, _ROLES.id == _MEMBERSHIP_ROLES.role_id)
     )
-    .where(_MEMBERSHIPS.user_id == bindparam("user_id"))
     .order_by(_MEMBERSHIPS.created_at, _MEMBERSHIPS.id, _MEMBERSHIP_ROLES.position)
 )
+_MEMBERSHIP_ROWS = _MEMBERSHIP_ROWS_OF.where(_MEMBERSHIPS.user_id == bindparam("user_id"))
+# The same for the users of a page (``user_views``, issue 18: one statement instead of two,
+# and no ORM objects).
+_MEMBERSHIPS_ROWS = _MEMBERSHIP_ROWS_OF.where(_MEMBERSHIPS.user_id.in_(bindparam("user_ids", expanding=True)))
 
 
 def user_view_by_id(session: Session, user_id: str, now: datetime) -> UserView:
