@@ -70,6 +70,35 @@ def password_login_status(http: TestClient, email: str, password: str) -> int:
 # --- expiry --------------------------------------------------------------------------------------
 
 
+def test_invitation_emails_carry_each_value_escaped_in_html_and_follow_the_settings(api: Api, clock: FakeClock):
+    """The e-mail's values (names, inviter, link, expiry) are HTML-escaped in the HTML part only,
+    with and without an inviter, and a change of branding or meta name shows in the next one."""
+    org_id = api.post("/api/v1/organizations", json={"display_name": 'Zoë & <Søn> "Ltd"'}).json()["organization"]["id"]
+    api.user_in(org_id, "ann@example.com", membership={"inviter_email": "o'boss@example.com"})
+    api.user_in(org_id, "bob@example.com")
+    (ann,) = invitation_emails(api, "ann@example.com")
+    (bob,) = invitation_emails(api, "bob@example.com")
+    expires = (clock.now() + timedelta(seconds=DEFAULT_EXPIRY)).strftime("%d %B %Y at %H:%M UTC")
+    assert ann["subject"] == 'Join Zoë & <Søn> "Ltd" on Tenantry'
+    assert ann["text"].startswith(
+        'o\'boss@example.com invited you to join the organization Zoë & <Søn> "Ltd" on Tenantry.'
+    )
+    assert f"expires on {expires}." in ann["text"]
+    assert "<title>Join Zoë &amp; &lt;Søn&gt; &#34;Ltd&#34; on Tenantry</title>" in ann["html"]
+    assert "<p>o&#39;boss@example.com invited you" in ann["html"]
+    assert "<strong>Zoë &amp; &lt;Søn&gt; &#34;Ltd&#34;</strong>" in ann["html"] and "<Søn>" not in ann["html"]
+    token = TOKEN_IN_LINK.search(ann["text"])
+    assert token and f"token={token.group(1)}" in ann["html"] and f"expires on {expires}." in ann["html"]
+    assert bob["text"].startswith("You have been invited to join the organization Zoë")
+    assert "<p>You have been invited" in bob["html"] and "invited you" not in bob["html"]
+    api.settings(branding={"app_name": "Acme & Co"}, organization_meta_name={"singular": "Workspace"})
+    api.user_in(org_id, "cy@example.com", membership={"inviter_email": "o'boss@example.com"})
+    (cy,) = invitation_emails(api, "cy@example.com")
+    assert cy["subject"] == 'Join Zoë & <Søn> "Ltd" on Acme & Co'
+    assert "join the workspace Zoë" in cy["text"] and cy["text"].endswith("-- Acme & Co")
+    assert "Sent by Acme &amp; Co." in cy["html"] and "the workspace <strong>" in cy["html"]
+
+
 def test_default_expiry_is_15_days_from_the_invitation(api: Api, clock: FakeClock):
     assert api.get("/api/v1/environment/settings").json()["settings"]["invitation_expiry_seconds"] == DEFAULT_EXPIRY
     org_id = api.org()["id"]

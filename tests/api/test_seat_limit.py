@@ -252,6 +252,33 @@ def test_adding_a_membership_of_an_existing_user_into_a_full_organization_is_ref
     assert api.get("/api/v1/emails", params={"to": "b@example.com"}).json()["total_size"] == 0
 
 
+def test_an_addition_refused_for_another_reason_leaves_the_free_seat_free(api: Api):
+    """A refusal that is not about seats (already a member, an unknown role, a bad custom
+    attribute) takes no seat, by whichever route: the last free seat is still there after."""
+    org_id = org_with_limit(api, 2)
+    member = api.user_in(org_id, "a@example.com", invite=False)
+    outsider = api.user_in(api.org("Home")["id"], "b@example.com", invite=False)
+    refusals = [
+        (api.add_user(org_id, "A@example.com"), 409),
+        (add_membership(api, org_id, member["id"]), 409),
+        (api.add_user(org_id, "c@example.com", membership={"roles": [{"name": "no_such_role"}]}), 400),
+        (api.add_user(org_id, "c@example.com", user_profile={"custom_attributes": {"undefined": 1}}), 400),
+        (
+            api.post(
+                f"/api/v1/memberships/organizations/{org_id}/users/{outsider['id']}",
+                json={"roles": [{"name": "no_such_role"}]},
+            ),
+            400,
+        ),
+    ]
+    assert [response.status_code for response, _ in refusals] == [status for _, status in refusals]
+    assert api.seats_used(org_id) == 1
+    assert usermanagement(api, org_id)["seats_used"] == 1
+    assert api.add_user(org_id, "c@example.com").status_code == 201
+    assert_full(api.add_user(org_id, "d@example.com"))
+    assert member_count(api, org_id) == 2
+
+
 def test_resending_an_expired_invitation_into_a_full_organization_is_refused(api: Api, clock: FakeClock):
     org_id = org_with_limit(api, 2)
     expired = api.user_in(org_id, "expired@example.com")

@@ -41,17 +41,20 @@ def test_an_invitation_into_an_organization_with_a_seat_limit(api, context):
     with counted(context.engine) as statements:
         response = api.add_user(org["id"], "new@example.com")
     assert response.status_code == 201, response.text
-    # BEGIN; the user looked up by e-mail (and locked if found); the organization locked; the
-    # user inserted; the configuration stamp (settings, default role and webhook endpoints
-    # come from the process's caches while it is unchanged, issue 18); the seat taken (one
-    # guarded UPDATE); the sending limit; the e-mail, the membership; the membership's role
-    # row (the roles it was given are not read back: the answer and the events reuse them);
-    # the events in ONE insert.
+    # BEGIN; the user looked up by e-mail (and locked if found); the organization locked with
+    # its seat taken (one guarded UPDATE … RETURNING, which also reads the configuration stamp:
+    # settings, default role and webhook endpoints come from the process's caches while it is
+    # unchanged, issue 18); the user inserted; the sending limit; the e-mail, the membership;
+    # the membership's role row (the roles it was given are not read back: the answer and the
+    # events reuse them); the events in ONE insert.
     # Was 20 before issue 18 (an insert per event, memberships and the user read back 4 + 2
     # times), then 14; 13 since the attribute definitions are no longer read for an invitee
     # with no custom attributes to check (issue 18, invitation pass); 11 with the stamp
-    # read instead of the settings, the default role and the endpoints (perf-invite2).
-    assert len(statements) <= 11, statements
+    # read instead of the settings, the default role and the endpoints (perf-invite2); 9 with
+    # the stamp read by the organization's lock and the seat taken by it (inv3).
+    assert len(statements) <= 9, statements
+    assert sum(statement.startswith("UPDATE organizations") for statement in statements) == 1, statements
+    assert not any(statement.startswith("SELECT config_stamp") for statement in statements), statements
     assert not any(statement.startswith("DELETE") for statement in statements), statements
     assert sum(statement.startswith("INSERT INTO events") for statement in statements) == 1, statements
 

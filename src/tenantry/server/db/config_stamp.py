@@ -45,6 +45,8 @@ TABLE = Table(
 GUARDED = ("webhook_endpoints", "environment_settings", "roles")
 
 _STAMP = select(TABLE.c.stamp).where(TABLE.c.id == 1)
+# The stamp as a column of another statement (its first read in a transaction, ``note``).
+STAMP_COLUMN = _STAMP.scalar_subquery().label("stamp")
 _STAMP_KEY = "tenantry.config_stamp"  # Session.info: this transaction's stamp
 _WRITTEN_KEY = "tenantry.config_written"  # Session.info: this transaction wrote a guarded table
 _NO_STAMP = object()
@@ -77,6 +79,13 @@ def cached(session: Session, name: str, load: Callable[[Session], T]) -> T:
     if not session.info.get(_WRITTEN_KEY):  # loading wrote nothing guarded
         entries[name] = (stamp, value)
     return value
+
+
+def note(session: Session, stamp: str | None) -> None:
+    """The stamp as a statement of this transaction read it beside something else
+    (``STAMP_COLUMN``), for ``cached`` not to read it again; a stamp already read stays."""
+    if _STAMP_KEY not in session.info and not session.info.get(_WRITTEN_KEY):
+        session.info[_STAMP_KEY] = _NO_STAMP if stamp is None else stamp
 
 
 def _guarded_write(session: Session) -> None:

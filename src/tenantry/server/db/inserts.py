@@ -8,12 +8,15 @@ leaves unset, as a flush would) and then attaches the object to the session as a
 row: the identity map answers ``session.get``, a later change to it is an ``UPDATE``, and
 nothing is inserted twice. Rows the ORM still has pending are flushed first, so the
 foreign keys a caller relies on are in place; a duplicate raises ``IntegrityError`` here,
-as the flush did.
+as the flush did. ``insert_row`` is the same INSERT without any ORM object: it answers the
+row written (a ``Row``, attributes named as the model's) for a caller that only reads it
+afterwards (the invitation's new user and membership, the outbox e-mail).
 """
 
 from __future__ import annotations
 
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Column, Insert, Table, insert, inspect
@@ -51,24 +54,42 @@ def _default(column: Column[Any]) -> Any:
 def insert_now(session: Session, obj: Base) -> None:
     """INSERT ``obj`` (a new mapped object, not added to any session) now and make it a
     persistent object of ``session``."""
-    statement, columns = _columns(type(obj))
+    _, columns = _columns(type(obj))
     values = instance_dict(obj)
-    row: dict[str, Any] = {}
     for key, column in columns:
         if key not in values:
             setattr(obj, key, _default(column))
-        row[column.key] = values[key]
-    session.flush()  # nothing to do unless the ORM holds pending rows (this one may refer to them)
-    session.connection().execute(statement, row)
+    _insert(session, type(obj), values)
     make_transient_to_detached(obj)
     session.add(obj)
 
 
-def insert_row(session: Session, model: type[Base], **values: Any) -> None:
+class Row(SimpleNamespace):
+    """A row ``insert_row`` wrote: every column an attribute named as the model's (``metadata_``),
+    readable wherever the model's attributes are read (the views take either)."""
+
+
+def insert_row(session: Session, model: type[Base], **values: Any) -> Row:
     """INSERT one row of ``model`` now, the Python column defaults applied to the columns
-    ``values`` leaves out, without building an object: for a row nothing in the unit of work
-    reads back (an outbox e-mail). Pending ORM rows are flushed first, as ``insert_now`` does."""
+    ``values`` (by attribute name) leaves out, without building an ORM object: for a row
+    nothing in the unit of work changes afterwards or looks up by key (an outbox e-mail, a
+    new user or membership on the invitation path, issue 18). Answers the row written."""
+    return Row(**_insert(session, model, values))
+
+
+def _insert(session: Session, model: type[Base], values: dict[str, Any]) -> dict[str, Any]:
+    """The INSERT of both; answers every column's value by attribute name."""
     statement, columns = _columns(model)
-    row = {column.key: values[key] if key in values else _default(column) for key, column in columns}
-    session.flush()
-    session.connection().execute(statement, row)
+    row = {key: values[key] if key in values else _default(column) for key, column in columns}
+    session.flush()  # nothing to do unless the ORM holds pending rows (this one may refer to them)
+    renamed = _renamed(model)
+    session.connection().execute(
+        statement, {renamed.get(key, key): value for key, value in row.items()} if renamed else row
+    )
+    return row
+
+
+@cache
+def _renamed(model: type[Base]) -> dict[str, str]:
+    """Attribute name -> column key, where they differ (``metadata_`` -> ``metadata``)."""
+    return {key: column.key for key, column in _columns(model)[1] if key != column.key}

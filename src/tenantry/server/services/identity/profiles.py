@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import User
@@ -11,8 +13,11 @@ from tenantry.server.services.directory.attributes import load_definitions
 from tenantry.server.services.read_models.views import EXTRA_PROFILE_FIELDS, PROFILE_FIELDS
 
 
-def apply_profile(session: Session, user: User, profile: UserProfileInput | None, requirement: Requirement) -> None:
-    """Set the fields ``profile`` names (a sent ``null`` clears one) and leave the others.
+def apply_profile(
+    session: Session, user: User | SimpleNamespace, profile: UserProfileInput | None, requirement: Requirement
+) -> None:
+    """Set the fields ``profile`` names (a sent ``null`` clears one) and leave the others
+    (``user``: the model, or a new user's columns before they are written).
 
     Custom attributes merge into the stored ones and are checked against the environment's
     definitions, including the required ones ``requirement`` names, even when ``profile``

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from tenantry.server.context import Context
 from tenantry.server.db import attribute_values
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.inserts import insert_now
+from tenantry.server.db.inserts import Row, insert_now, insert_row
 from tenantry.server.db.models import Membership, User
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.db.search import users_matching
@@ -56,6 +57,23 @@ def new_user(
     """A new user row, added to the session. Raises AlreadyExists (e-mail, external_id)
     and InvalidArgument (custom attributes). ``email_checked``: the caller has just looked the
     address up in this transaction (the unique index still refuses a concurrent twin)."""
+    user = User(**vars(_checked(session, email, external_id, metadata, profile, now, requirement, email_checked)))
+    insert_now(session, user)
+    return user
+
+
+def _checked(
+    session: Session,
+    email: str,
+    external_id: str | None,
+    metadata: dict[str, object],
+    profile: UserProfileInput,
+    now: datetime,
+    requirement: Requirement,
+    email_checked: bool = True,
+) -> SimpleNamespace:
+    """A new user's columns (those set), the address and external id checked free and the
+    profile applied (``new_user``'s arguments)."""
     if not email_checked and repo.user_by_email(session, email) is not None:
         raise AlreadyExists(
             "A user with this e-mail already exists.",
@@ -63,7 +81,7 @@ def new_user(
             reason="email",
         )
     repo.ensure_external_id_free(session, User, external_id)
-    user = User(
+    values = SimpleNamespace(
         id=new_id("usr"),
         email=email,
         email_key=email_key(email),
@@ -74,9 +92,8 @@ def new_user(
         created_at=now,
         updated_at=now,
     )
-    apply_profile(session, user, profile, requirement)
-    insert_now(session, user)
-    return user
+    apply_profile(session, values, profile, requirement)
+    return values
 
 
 def create_in_organization(
@@ -92,30 +109,27 @@ def create_in_organization(
     roles = lifecycle.role_names(command.membership.roles)
     with ctx.uow() as uow:
         session = uow.session
-        user = _lock_by_email(session, command.email)
-        org = ledger.lock_organization(session, organization_id)
+        existing = _lock_by_email(session, command.email)
+        org = ledger.lock_seats(session, organization_id, take=True)  # lifecycle.start's seat
         now = ctx.clock.now()
-        if user is not None and "user_profile" in command.model_fields_set:
-            # The existing user joins as they are; profile fields the request names are
-            # written over theirs, through the same validator as any profile write.
-            apply_profile(session, user, command.user_profile, Requirement.NONE)
-            user.updated_at = now
-            events.user_event(session, "user.updated", user, now)
-        created = user is None
+        user: User | Row
         user_json = None
-        if user is None:
+        if existing is not None:
+            user = existing
+            if "user_profile" in command.model_fields_set:
+                # The existing user joins as they are; profile fields the request names are
+                # written over theirs, through the same validator as any profile write.
+                apply_profile(session, existing, command.user_profile, Requirement.NONE)
+                existing.updated_at = now
+                events.user_event(session, "user.updated", existing, now)
+        else:
             # An invitee supplies required attributes when accepting; an active user needs them now.
             requirement = Requirement.NONE if send_invitation else Requirement.ALL
-            user = new_user(
-                session,
-                command.email,
-                command.external_id,
-                command.metadata,
-                command.user_profile,
-                now,
-                requirement,
-                email_checked=True,
+            # written as a plain row, no ORM object (issue 18): only read from here on
+            checked = _checked(
+                session, command.email, command.external_id, command.metadata, command.user_profile, now, requirement
             )
+            user = insert_row(session, User, **vars(checked))
             user_json = events.user_event(session, "user.created", user, now, memberships=[])
         membership = lifecycle.start(
             ctx,
@@ -128,12 +142,14 @@ def create_in_organization(
             settings=environment.load(session),
             metadata=command.membership.metadata,
             invited_email=command.email,
-            new_user=created,
+            new_user=existing is None,
             user_json=user_json,
         )
         # A user created here has this one membership: nothing to read back.
         view = (
-            user_view_of(
+            user_view(session, existing, now)
+            if existing is not None
+            else user_view_of(
                 user,
                 [
                     membership_view(
@@ -141,8 +157,6 @@ def create_in_organization(
                     )
                 ],
             )
-            if created
-            else user_view(session, user, now)
         )
         uow.commit()
         return view
@@ -153,7 +167,8 @@ _ID_BY_EMAIL = select(User.id).where(User.email_key == bindparam("key"))  # buil
 
 def _lock_by_email(session: Session, email: str) -> User | None:
     """The existing user with this e-mail, locked first (the ledger's lock order), or None."""
-    found = session.scalar(_ID_BY_EMAIL, {"key": email_key(email)})  # the id: lock_user loads
+    # the id, on the connection (no ORM statement); lock_user loads
+    found = session.connection().execute(_ID_BY_EMAIL, {"key": email_key(email)}).scalar()
     return ledger.lock_user(session, found) if found is not None else None
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.db import config_stamp
 from tenantry.server.db import repositories as repo
+from tenantry.server.db.inserts import Row
 from tenantry.server.db.models import Event, Membership, Organization, User, WebhookDelivery, WebhookEndpoint
 from tenantry.server.domain.environment import EnvironmentSettings
 from tenantry.server.domain.events import EVENT_TYPES, RETRY_WINDOW, matches
@@ -151,12 +152,13 @@ def _json(model: BaseModel) -> dict[str, Any]:
 
 
 def user_json(
-    session: Session, user: User, now: datetime, memberships: list[MembershipView] | None = None
+    session: Session, user: User | Row, now: datetime, memberships: list[MembershipView] | None = None
 ) -> dict[str, Any]:
     """The user as the API shows it; ``memberships`` when the caller knows them (a user it just
     created), which saves reading them back."""
     if memberships is not None:
         return _json(representations.user(user_view_of(user, memberships)))
+    assert isinstance(user, User), user  # a row just written has no memberships to read
     session.flush()
     return _json(representations.user(user_view(session, user, now)))
 
@@ -164,7 +166,7 @@ def user_json(
 def user_event(
     session: Session,
     event_type: str,
-    user: User,
+    user: User | Row,
     now: datetime,
     *,
     actor: actors.Actor | None = None,
@@ -204,7 +206,7 @@ def organization_event(session: Session, event_type: str, org: Organization, now
 
 def membership_json(
     session: Session,
-    membership: Membership,
+    membership: Membership | Row,
     now: datetime,
     organization_name: str | None = None,
     roles: list[RoleRef] | None = None,
@@ -221,7 +223,7 @@ def membership_json(
 def membership_event(
     session: Session,
     event_type: str,
-    membership: Membership,
+    membership: Membership | Row,
     now: datetime,
     *,
     actor: actors.Actor | None = None,
@@ -236,7 +238,7 @@ def membership_event(
 def invitation_event(
     session: Session,
     event_type: str,
-    membership: Membership,
+    membership: Membership | Row,
     now: datetime,
     *,
     actor: actors.Actor | None = None,
@@ -261,7 +263,7 @@ def _user(session: Session, user_id: str) -> User:
 def _member_record(
     session: Session,
     event_type: str,
-    membership: Membership,
+    membership: Membership | Row,
     data: dict[str, Any],
     now: datetime,
     actor: actors.Actor | None,

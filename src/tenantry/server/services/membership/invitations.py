@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,7 +36,7 @@ from tenantry.server.domain.memberships import MembershipStatus
 from tenantry.server.domain.passwords import check_password_policy, hash_password
 from tenantry.server.domain.secrets import digest, new_secret
 from tenantry.server.domain.wording import MetaName
-from tenantry.server.email.message import render
+from tenantry.server.email.message import render_from_stencil
 from tenantry.server.services.commands import AcceptInvitation
 from tenantry.server.services.directory import environment
 from tenantry.server.services.identity import proof
@@ -55,17 +56,18 @@ from tenantry.server.services.read_models.views import (
 def issue(
     ctx: Context,
     uow: UnitOfWork,
-    membership: Membership,
-    org: Organization,
-    user: User,
+    membership: Membership | SimpleNamespace,
+    org: ledger.LockedOrganization,
+    user: User | SimpleNamespace,
     settings: EnvironmentSettings,
     now: datetime,
 ) -> None:
-    """Give ``membership`` a fresh link valid for the configured expiry and mail it.
+    """Give ``membership`` (the model, or a new one's columns before they are written) a fresh
+    link valid for the configured expiry and mail it.
     Any earlier link of this membership stops working. Raises EmailNotVerified and
     TooManyInvitations when the current actor may not send one more (``sending.py``)."""
     meta = settings.organization_meta_name
-    sending.check(ctx, uow.session, org, MetaName(meta.singular, meta.plural), now)
+    sending.check(ctx, uow.session, org.id, MetaName(meta.singular, meta.plural), now)
     token = new_secret()
     spent_links.record(uow.session, membership.invitation_token_hash, spent_links.REPLACED, org.id, now)
     membership.invitation_token_hash = digest(token)
@@ -73,16 +75,15 @@ def issue(
     membership.expiry_announced = False  # a new expiry gets its own invitation.expired
     membership.updated_at = now
     accept_url = f"{ctx.settings.public_url}/invitations/accept?{urlencode({'token': token})}"
-    message = render(
+    message = render_from_stencil(
         "invitation",
         to=user.email,
         subject=f"Join {org.display_name} on {settings.branding.app_name}",
+        settled={"meta_name": settings.organization_meta_name, "branding": settings.branding},
         organization_name=org.display_name,
         inviter_email=membership.inviter_email,
         accept_url=accept_url,
         expires_at=membership.expires_at,
-        meta_name=settings.organization_meta_name,
-        branding=settings.branding,
     )
     ctx.mailer.enqueue(uow, message)
 

@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, delete, func, select, true, update
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, delete, func, select, true, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from tenantry.server.db import config_stamp
 from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.domain import seats
@@ -47,6 +48,21 @@ _LOCK_ORGANIZATION = (
     .with_for_update()
     .execution_options(populate_existing=True)
 )
+_ORGANIZATIONS = Organization.__table__.c
+# The columns a new membership needs, and the configuration stamp in the same statement
+# (the transaction's first read of it: ``db/config_stamp.py``). FOR UPDATE locks the
+# organization's row only, not the stamp's (PostgreSQL locks the FROM list's rows).
+_SEAT_COLUMNS = (
+    _ORGANIZATIONS.id,
+    _ORGANIZATIONS.display_name,
+    _ORGANIZATIONS.max_allowed_users,
+    _ORGANIZATIONS.seats_held,
+    _ORGANIZATIONS.default_member_role_id,
+    config_stamp.STAMP_COLUMN,
+)
+_LOCK_SEATS = (
+    select(*_SEAT_COLUMNS).where(_ORGANIZATIONS.id == bindparam("id")).with_for_update(of=Organization.__table__)
+)
 _TAKE_SEAT = (
     update(Organization)
     .where(
@@ -55,6 +71,9 @@ _TAKE_SEAT = (
     )
     .values(seats_held=Organization.seats_held + 1)
 )
+# ``_TAKE_SEAT`` answering what ``_LOCK_SEATS`` reads: a seat taken and the row locked (the
+# UPDATE's lock, where FOR UPDATE would take it) in one statement (``lock_seats(take=True)``).
+_TAKE_SEAT_LOCKING = _TAKE_SEAT.returning(*_SEAT_COLUMNS)
 
 
 def lock_user(session: Session, user_id: str) -> User:
@@ -71,11 +90,59 @@ def lock_organization(session: Session, organization_id: str) -> Organization:
     it does not exist (or was deleted while we waited for it)."""
     found = session.scalar(_LOCK_ORGANIZATION, {"id": organization_id})
     if found is None:
-        raise NotFound(
-            f"No organization with id {organization_id!r}.",
-            [FieldError("organization_id", "not_found", "unknown organization")],
-        )
+        raise _no_organization(organization_id)
     return found
+
+
+@dataclass
+class SeatedOrganization:
+    """The organization's row as a new membership needs it, locked (``lock_seats``): no ORM
+    object, as the invitation path reads nothing else of it (issue 18)."""
+
+    id: str
+    display_name: str
+    max_allowed_users: int | None
+    seats_held: int
+    default_member_role_id: str | None
+    seat_taken: bool = False  # one seat taken with the lock, for the next ``take``
+
+
+# What ``take`` and its callers (``lifecycle.start``) accept: either way of holding the lock.
+LockedOrganization = Organization | SeatedOrganization
+
+
+def lock_seats(session: Session, organization_id: str, *, take: bool = False) -> SeatedOrganization:
+    """``lock_organization`` (the same lock, the same place in the lock order) reading only
+    what adding a membership needs, on the connection. Raises NotFound.
+
+    ``take``: for a caller about to add one membership (``lifecycle.start``, whose ``take`` it
+    then is): when the organization has a free seat, the seat is taken by the statement that
+    locks the row, the guarded UPDATE of ``take`` (one statement fewer, issue 18). Otherwise
+    (full, or no such organization) the row is locked as without ``take`` and ``take`` decides
+    later, in its usual place, as always. Any refusal between the two rolls the transaction
+    back, the seat with it."""
+    if take:
+        row = session.connection().execute(_TAKE_SEAT_LOCKING, {"organization_id": organization_id}).first()
+        if row is not None:
+            return _seated(session, row, taken=True)
+    row = session.connection().execute(_LOCK_SEATS, {"id": organization_id}).first()
+    if row is None:
+        raise _no_organization(organization_id)
+    return _seated(session, row, taken=False)
+
+
+def _seated(session: Session, row: Row[Any], *, taken: bool) -> SeatedOrganization:
+    config_stamp.note(session, row.stamp)
+    return SeatedOrganization(
+        row.id, row.display_name, row.max_allowed_users, row.seats_held, row.default_member_role_id, taken
+    )
+
+
+def _no_organization(organization_id: str) -> NotFound:
+    return NotFound(
+        f"No organization with id {organization_id!r}.",
+        [FieldError("organization_id", "not_found", "unknown organization")],
+    )
 
 
 def lock_organizations(session: Session, organization_ids: Iterable[str]) -> list[Organization]:
@@ -110,13 +177,16 @@ def lock_membership(session: Session, organization_id: str, user_id: str) -> Mem
     return found
 
 
-def take(session: Session, organization: Organization, now: datetime) -> None:
+def take(session: Session, organization: LockedOrganization, now: datetime) -> None:
     """Reserve one seat for a new membership, a renewed invitation or a re-activation.
     The caller holds the organization's lock.
 
     Raises OrganizationUserLimitReached when active members plus unexpired invitations
     already reach ``max_allowed_users``.
     """
+    if isinstance(organization, SeatedOrganization) and organization.seat_taken:
+        organization.seat_taken = False  # taken when locked (``lock_seats(take=True)``)
+        return
     if _try_increment(session, organization):
         return
     # Looks full: give back the seats of expired invitations, and look again.
@@ -156,7 +226,7 @@ def hold(session: Session, organization: Organization, membership: Membership, n
     set_committed_value(membership, "holds_seat", True)
 
 
-def reclaim_expired(session: Session, organization: Organization, now: datetime) -> int:
+def reclaim_expired(session: Session, organization: LockedOrganization, now: datetime) -> int:
     """Give back the seats of the organization's expired invitations; returns how many.
     The caller holds the organization's lock, so nobody accepts them meanwhile."""
     released = session.execute(
@@ -167,6 +237,8 @@ def reclaim_expired(session: Session, organization: Organization, now: datetime)
     ).rowcount  # type: ignore[attr-defined]
     if released:
         _add(session, organization.id, -int(released))
+        if isinstance(organization, SeatedOrganization):
+            organization.seats_held -= int(released)
     return int(released)
 
 
@@ -360,12 +432,15 @@ def _unseated_active(session: Session, organization_id: str) -> int:
     return int(count or 0)
 
 
-def _try_increment(session: Session, organization: Organization) -> bool:
+def _try_increment(session: Session, organization: LockedOrganization) -> bool:
     # On the connection: a plain UPDATE, without the ORM's bulk-update set-up (the
     # organization's object is brought in step just below).
     taken = session.connection().execute(_TAKE_SEAT, {"organization_id": organization.id})
     if taken.rowcount == 1:
-        set_committed_value(organization, "seats_held", organization.seats_held + 1)
+        if isinstance(organization, SeatedOrganization):
+            organization.seats_held += 1
+        else:
+            set_committed_value(organization, "seats_held", organization.seats_held + 1)
     return bool(taken.rowcount == 1)
 
 

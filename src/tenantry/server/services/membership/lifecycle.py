@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.inserts import insert_now
+from tenantry.server.db.inserts import Row, insert_row
 from tenantry.server.db.models import Membership, Organization, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.environment import EnvironmentSettings
@@ -44,8 +45,8 @@ from tenantry.server.services.read_models.views import RoleRef, UserView, held_r
 def start(
     ctx: Context,
     uow: UnitOfWork,
-    org: Organization,
-    user: User,
+    org: ledger.LockedOrganization,
+    user: User | Row,
     roles: list[str] | None,
     *,
     invite: bool,
@@ -56,10 +57,11 @@ def start(
     invited_email: str | None = None,
     new_user: bool = False,
     user_json: dict[str, Any] | None = None,
-) -> Membership:
+) -> Row:
     """Add ``user`` to ``org``: active at once, or pending with an invitation e-mail. The
-    caller holds the user's and the organization's locks (``ledger.lock_user``,
-    ``ledger.lock_organization``, in that order).
+    caller holds the user's and the organization's locks (``ledger.lock_user``, then
+    ``ledger.lock_organization`` or ``ledger.lock_seats``). The membership answered is the
+    row written, not an ORM object: a query in the same transaction loads it as one.
 
     ``roles`` are role names usable in the organization; empty or None = the environment's
     default member role. ``method`` records how it came to be (default: ``invitation`` or
@@ -71,7 +73,7 @@ def start(
     showed them (no memberships), the invitation event's user once this membership is added.
     """
     session = uow.session
-    held = catalogue.roles_for(session, org.id, roles, "membership.roles")
+    held = catalogue.roles_for(session, org.id, org.default_member_role_id, roles, "membership.roles")
     now = ctx.clock.now()  # read after the locks: decisions below are made on stored state
     if not new_user and repo.find_membership(session, org.id, user.id) is not None:
         raise AlreadyExists(
@@ -80,25 +82,27 @@ def start(
             reason="membership",
         )
     ledger.take(session, org, now)
-    membership = Membership(
+    # Columns, written as a plain row once the invitation is in them (no ORM object, issue 18).
+    values = SimpleNamespace(
         id=new_id("mem"),
         organization_id=org.id,
         user_id=user.id,
         metadata_=dict(metadata or {}),
         holds_seat=True,
+        accepted_at=None if invite else now,
+        invitation_token_hash=None,
         inviter_email=inviter_email,
         invited_email=invited_email if invite else None,
+        invited_at=now if invite else None,
+        expires_at=None,
         resent_count=0,
         provisioning_method=method or ("invitation" if invite else "api"),
         created_at=now,
         updated_at=now,
     )
     if invite:
-        membership.invited_at = now
-        invitations.issue(ctx, uow, membership, org, user, settings, now)
-    else:
-        membership.accepted_at = now
-    insert_now(session, membership)
+        invitations.issue(ctx, uow, values, org, user, settings, now)
+    membership = insert_row(session, Membership, **vars(values))
     catalogue.assign(session, membership, held, new=True)
     # Built once: the membership event shows it, and so does the invited user (issue 18).
     shown = events.membership_json(session, membership, now, org.display_name, list(held))
@@ -124,7 +128,7 @@ def add(ctx: Context, organization_id: str, user_id: str, data: MembershipInput,
     roles = role_names(data.roles)
     with ctx.uow() as uow:
         user = ledger.lock_user(uow.session, user_id)
-        org = ledger.lock_organization(uow.session, organization_id)
+        org = ledger.lock_seats(uow.session, organization_id, take=True)  # start's seat
         start(
             ctx,
             uow,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from tenantry.server.context import Context
 from tenantry.server.db import config_stamp
 from tenantry.server.db import repositories as repo
+from tenantry.server.db.inserts import Row
 from tenantry.server.db.models import Membership, MembershipRole, Organization, Permission, Role, RolePermission
 from tenantry.server.db.paging import fetch_page
 from tenantry.server.domain.errors import (
@@ -174,19 +175,19 @@ def member_default(session: Session, organization_id: str) -> Role:
 
 
 def roles_for(
-    session: Session, organization_id: str, names: Iterable[str] | None, field: str = "roles"
+    session: Session, organization_id: str, default_member_role_id: str | None, names: Iterable[str] | None, field: str
 ) -> list[RoleRef]:
-    """The roles named, or the organization's default member role when none are."""
+    """The roles named, or the organization's default member role when none are
+    (``default_member_role_id``: the organization's own choice, read with its lock)."""
     names = list(names or [])
     if names:
         found = resolve(session, organization_id, names, field)
         return [RoleRef(role.id, role.name, role.display_name) for role in found]
-    org = session.get(Organization, organization_id)  # loaded (and locked) already: no statement
-    if org is None or not org.default_member_role_id:
+    chosen = session.get(Role, default_member_role_id) if default_member_role_id else None
+    if chosen is None:
         # Every invitation without roles asks: kept per process under the configuration stamp.
         return [config_stamp.cached(session, "default_member_role", _default_member_ref)]
-    role = member_default(session, organization_id)
-    return [RoleRef(role.id, role.name, role.display_name)]
+    return [RoleRef(chosen.id, chosen.name, chosen.display_name)]
 
 
 def _default_member_ref(session: Session) -> RoleRef:
@@ -211,14 +212,20 @@ def usable_roles(session: Session, organization_id: str, names: Iterable[str]) -
     return {role.name: role for role in found}
 
 
-def assign(session: Session, membership: Membership, roles: Sequence[Role | RoleRef], *, new: bool = False) -> None:
-    """Make ``roles`` (in order) the membership's roles (``new``: it holds none yet)."""
+_INSERT_MEMBERSHIP_ROLES = insert(MembershipRole)  # built once (issue 18)
+
+
+def assign(
+    session: Session, membership: Membership | Row, roles: Sequence[Role | RoleRef], *, new: bool = False
+) -> None:
+    """Make ``roles`` (in order) the membership's roles (``new``: it holds none yet, a row
+    ``lifecycle.start`` has just written)."""
     session.flush()
     if not new:
         session.execute(delete(MembershipRole).where(MembershipRole.membership_id == membership.id))
     rows = [{"membership_id": membership.id, "role_id": role.id, "position": p} for p, role in enumerate(roles)]
     if rows:  # Core, not add + flush: nothing in this unit of work reads these rows as objects (issue 18)
-        session.connection().execute(insert(MembershipRole), rows)
+        session.connection().execute(_INSERT_MEMBERSHIP_ROLES, rows)
     remember_assigned(session, membership.id, roles)
 
 

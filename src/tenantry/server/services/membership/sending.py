@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
-from tenantry.server.db.models import Event, Organization, User
+from tenantry.server.db.models import Event, User
 from tenantry.server.domain.errors import EmailNotVerified, TooManyInvitations
 from tenantry.server.domain.wording import MetaName
 from tenantry.server.services.integration import actors
@@ -37,9 +37,9 @@ INVITATION_EVENT = "user.organization_invitation"
 WINDOW = timedelta(hours=1)
 
 
-def check(ctx: Context, session: Session, org: Organization, meta: MetaName, now: datetime) -> None:
+def check(ctx: Context, session: Session, organization_id: str, meta: MetaName, now: datetime) -> None:
     """Raise EmailNotVerified or TooManyInvitations if the current actor may not have one
-    more invitation to ``org`` mailed now. The caller holds ``org``'s lock."""
+    more invitation to the organization mailed now. The caller holds its lock."""
     actor = actors.current()
     settings = ctx.settings
     if actor.type == "USER":
@@ -48,11 +48,11 @@ def check(ctx: Context, session: Session, org: Organization, meta: MetaName, now
             raise EmailNotVerified("Verify your e-mail address before you invite anyone.")
         by_inviter = (Event.actor_type == "USER", Event.actor_id == actor.id)
         _within(session, now, settings.invitations_per_inviter_per_hour, by_inviter, "You have")
-        by_members = (Event.organization_id == org.id, Event.actor_type == "USER")
+        by_members = (Event.organization_id == organization_id, Event.actor_type == "USER")
         members = f"The members of this {meta.singular_lower} have"
         _within(session, now, settings.invitations_per_organization_per_hour, by_members, members)
     elif bound := settings.api_invitations_per_organization_per_hour:  # 0: no limit, nothing to build
-        by_application = (Event.organization_id == org.id, Event.actor_type != "USER")
+        by_application = (Event.organization_id == organization_id, Event.actor_type != "USER")
         _within(session, now, bound, by_application, f"This {meta.singular_lower} has")
 
 

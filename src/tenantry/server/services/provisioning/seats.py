@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
+from tenantry.server.db.inserts import Row
 from tenantry.server.db.models import Directory, Membership, Organization, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.errors import LastAdmin, OrganizationUserLimitReached
@@ -33,9 +34,10 @@ T = TypeVar("T")
 
 def follow(
     ctx: Context, uow: UnitOfWork, org: Organization, user: User, *, active: bool, roles: list[str]
-) -> Membership | None:
-    """Make the user's membership of ``org`` match ``active``; returns it (None when an
-    inactive directory user never had one). Raises OrganizationUserLimitReached."""
+) -> Membership | Row | None:
+    """Make the user's membership of ``org`` match ``active``; returns it (a new one as the row
+    written; None when an inactive directory user never had one). Raises
+    OrganizationUserLimitReached."""
     session = uow.session
     membership = repo.find_membership(session, org.id, user.id)
     if membership is None:

@@ -180,12 +180,13 @@ def membership_view(
     )
 
 
-def invite_view(membership: Membership, now: datetime) -> InviteView:
+def invite_view(membership: Membership | Any, now: datetime) -> InviteView:
+    """``membership``: the model, or a row of its columns named as the model's attributes."""
     return InviteView(
         organization_id=membership.organization_id,
         user_id=membership.user_id,
         inviter_email=membership.inviter_email,
-        status=membership.status(now),
+        status=membership_status(membership.accepted_at, membership.expires_at, now, membership.deactivated_at),
         created_at=membership.invited_at,
         expires_at=membership.expires_at,
         resent_at=membership.resent_at,
