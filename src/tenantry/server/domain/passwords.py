@@ -18,8 +18,10 @@ import binascii
 import functools
 import hmac
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 from argon2 import PasswordHasher, extract_parameters, low_level
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -58,7 +60,9 @@ def usable_cores() -> int:
 
 # One hash per usable core at most: argon2 holds the GIL released, so more threads than cores
 # add memory and latency, not throughput.
-_pool = ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="argon2")
+_POOL_PREFIX = "argon2"
+_pool = ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix=_POOL_PREFIX)
+_T = TypeVar("_T")
 
 
 def check_password_policy(password: str, field: str = "password") -> None:
@@ -137,6 +141,20 @@ def matching_later(password: str, hashes: Sequence[str | None]) -> Future[int | 
     """``matching``, computed on the hashing pool while the caller goes on: an event loop
     awaits it (``asyncio.wrap_future``) instead of a worker thread blocking on it (issue 18)."""
     return _pool.submit(_matching, password, list(hashes))
+
+
+def on_hashing_pool(work: Callable[[], _T]) -> Future[_T]:
+    """``work`` run on the hashing pool, where it may compute ``matching_here``: a whole
+    sign-in (reads, argon2, write) on one thread instead of handed between threads (issue 18)."""
+    return _pool.submit(work)
+
+
+def matching_here(password: str, hashes: Sequence[str | None]) -> int | None:
+    """``matching`` computed on this thread, which must be one of the hashing pool's (work
+    given to ``on_hashing_pool``): the pool bounds how many computations run at once."""
+    if not threading.current_thread().name.startswith(_POOL_PREFIX):
+        raise RuntimeError("matching_here runs on the hashing pool only")
+    return _matching(password, list(hashes))
 
 
 def _matching(password: str, hashes: list[str | None]) -> int | None:

@@ -41,14 +41,20 @@ from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import EmailCode, EmailRecord, Membership, PendingSignUp, User
+from tenantry.server.db.models import EmailCode, EmailRecord, PendingSignUp, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain import lockout
 from tenantry.server.domain.domains import email_domain
 from tenantry.server.domain.errors import TenantryError, Unauthenticated
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus
-from tenantry.server.domain.passwords import check_password_policy, hash_password, matching, matching_later
+from tenantry.server.domain.passwords import (
+    check_password_policy,
+    hash_password,
+    matching,
+    matching_here,
+    matching_later,
+)
 from tenantry.server.domain.secrets import digest, keyed_digest, new_secret
 from tenantry.server.domain.types import email_key
 from tenantry.server.email.message import render
@@ -212,6 +218,11 @@ class PasswordAttempt:
         """``passwords.matching`` of ``password`` and ``hashes``, on the hashing pool: for
         an event loop to await (``asyncio.wrap_future``) rather than a thread to block on."""
         return matching_later(password, self.hashes)
+
+    def matching_here(self, password: str) -> int | None:
+        """``passwords.matching`` of ``password`` and ``hashes`` on this thread, one of the
+        hashing pool's (``passwords.on_hashing_pool``)."""
+        return matching_here(password, self.hashes)
 
 
 def begin_password(
@@ -597,29 +608,13 @@ def _sign_in(
     """The end of every method (``amr``: how it proved the user, RFC 8176): the
     organization, then the second factor when the policy asks (a ``mfa.PendingToken``,
     no session yet), else the session."""
-    organization_id = organization_id or _first_active_organization(uow, user_id)
+    memberships = sessions.memberships_for_sign_in(uow.session, user_id)  # what its changes made them
+    organization_id = organization_id or memberships.first_active()
     amr = amr or ["pwd"]
     held = mfa.hold_if_needed(uow, user_id, now, user_agent, organization_id, amr)
-    return held if held is not None else sessions.start(uow, user_id, now, user_agent, organization_id, amr=amr)
-
-
-def _first_active_organization(uow: UnitOfWork, user_id: str) -> str | None:
-    uow.session.flush()  # read on the connection: what this unit of work changed first
-    found = uow.session.connection().execute(_FIRST_ACTIVE, {"user_id": user_id}).scalar()
-    return None if found is None else str(found)
-
-
-_MEMBERSHIPS = Membership.__table__.c
-_FIRST_ACTIVE = (
-    select(_MEMBERSHIPS.organization_id)
-    .where(
-        _MEMBERSHIPS.user_id == bindparam("user_id"),
-        _MEMBERSHIPS.accepted_at.is_not(None),
-        _MEMBERSHIPS.deactivated_at.is_(None),
-    )
-    .order_by(_MEMBERSHIPS.accepted_at, _MEMBERSHIPS.id)
-    .limit(1)
-)
+    if held is not None:
+        return held
+    return sessions.start(uow, user_id, now, user_agent, organization_id, amr=amr, memberships=memberships)
 
 
 # --- policy and organization: an application's sign-in request (OpenID Connect) ---------
