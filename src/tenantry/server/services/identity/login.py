@@ -36,12 +36,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import EmailCode, EmailRecord, PendingSignUp, User
+from tenantry.server.db.models import EmailCode, EmailRecord, LoginLockout, PendingSignUp, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain import lockout
 from tenantry.server.domain.domains import email_domain
@@ -248,11 +248,20 @@ def begin_password(
 @counts_sign_in("password", success=False)  # finish_password counts the outcome
 def _read_password(ctx: Context, connection: Connection, email: str, now: datetime, route: Any) -> PasswordAttempt:
     signin.refuse_if_required(route)  # SPEC §11: an SSO-only domain refuses passwords
-    failures_stored = lockouts.check(connection, email, now)
-    account = connection.execute(_PASSWORD_OF, {"key": email_key(email)}).first()
-    pending = pending_signups.live(ctx, connection, account.id if account else None, email, now)
-    hashes = [account.password_hash if account else None, *(p.password_hash for p in pending)]
-    pending_ids = tuple(p.id for p in pending)
+    # The lock-out, the account and its live pending sign-ups (newest first): one statement,
+    # the same whether or not the account exists (issue 18: were three).
+    values = {
+        "lockout_key": lockouts.key(email),
+        "key": email_key(email),
+        "address_hash": pending_signups.address_hash(ctx, email),
+        "now": now,
+    }
+    rows = connection.execute(_PASSWORD_READ, values).all()
+    failures_stored = lockouts.check_stored(rows[0], now)  # PasswordLoginLocked: the password is never checked
+    account = rows[0] if rows[0].id is not None else None
+    pending = [row for row in rows if row.pending_id is not None]
+    hashes = [account.password_hash if account else None, *(row.pending_hash for row in pending)]
+    pending_ids = tuple(row.pending_id for row in pending)
     # No organization verified the domain typed (the account's, unless spelt otherwise): no offer to read.
     owned = route is not None or (account is not None and email_domain(account.email) != email_domain(email))
     return PasswordAttempt(email, now, hashes, account, pending_ids, failures_stored, owned)
@@ -305,8 +314,35 @@ def finish_password(
 
 _USERS = User.__table__.c
 # What a password sign-in needs of the account, built once, read on the connection (issue 18).
-_PASSWORD_OF = select(_USERS.id, _USERS.email, _USERS.password_hash, _USERS.email_verified).where(
-    _USERS.email_key == bindparam("key")
+_PENDING = PendingSignUp.__table__.c
+_LOCKOUTS = LoginLockout.__table__.c
+# One row (lock-out and account, NULL where none) per live pending sign-up, at least one.
+_PASSWORD_READ = (
+    select(
+        *lockouts.STATE_COLUMNS,
+        _USERS.id,
+        _USERS.email,
+        _USERS.password_hash,
+        _USERS.email_verified,
+        _PENDING.id.label("pending_id"),
+        _PENDING.password_hash.label("pending_hash"),
+    )
+    .select_from(
+        select(literal_column("1").label("one"))
+        .subquery("one_row")
+        .outerjoin(LoginLockout.__table__, _LOCKOUTS.email_key == bindparam("lockout_key"))
+        .outerjoin(User.__table__, _USERS.email_key == bindparam("key"))
+        .outerjoin(
+            PendingSignUp.__table__,
+            and_(
+                _PENDING.user_id == _USERS.id,
+                _PENDING.address_hash == bindparam("address_hash"),
+                _PENDING.expires_at > bindparam("now"),
+            ),
+        )
+    )
+    .order_by(_PENDING.created_at.desc(), _PENDING.id.desc())
+    .limit(pending_signups.PASSWORDS_PER_ADDRESS)
 )
 
 
