@@ -301,7 +301,7 @@ def _password_sign_in(ctx: Context, client: str, email: str, password: str, agen
 
     def on_one_thread() -> _Steps:
         attempt = read()
-        return attempt if isinstance(attempt, _Steps) else write(attempt, attempt.matching_here(password))
+        return attempt if isinstance(attempt, _Steps) else write(attempt, attempt.matching(password))
 
     def read_then_hash() -> _Steps | None:
         attempt = read()

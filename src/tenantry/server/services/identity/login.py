@@ -52,7 +52,6 @@ from tenantry.server.domain.passwords import (
     check_password_policy,
     hash_password,
     matching,
-    matching_here,
     matching_later,
 )
 from tenantry.server.domain.secrets import digest, keyed_digest, new_secret
@@ -219,10 +218,10 @@ class PasswordAttempt:
         an event loop to await (``asyncio.wrap_future``) rather than a thread to block on."""
         return matching_later(password, self.hashes)
 
-    def matching_here(self, password: str) -> int | None:
-        """``passwords.matching`` of ``password`` and ``hashes`` on this thread, one of the
-        hashing pool's (``passwords.on_hashing_pool``)."""
-        return matching_here(password, self.hashes)
+    def matching(self, password: str) -> int | None:
+        """``passwords.matching`` of ``password`` and ``hashes``: computed on this thread when
+        it is one of the hashing pool's (``passwords.on_hashing_pool``)."""
+        return matching(password, self.hashes)
 
 
 def begin_password(
