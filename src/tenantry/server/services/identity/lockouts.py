@@ -29,11 +29,12 @@ def _state(row: LoginLockout | None) -> lockout.LockoutState | None:
 
 def check_stored(row: Any, now: datetime) -> bool:
     """Raise PasswordLoginLocked while password sign-in is paused for the address whose
-    lock-out row (``key``) the caller read: ``row`` starts with the ``STATE_COLUMNS``
+    lock-out row (``key``) the caller read: ``row`` has the ``STATE_COLUMNS`` by name
     (None, or all of them None: nothing stored; a sign-in reads them with the account,
     issue 18). Returns whether anything is stored (what ``clear`` would forget)."""
     stored = row is not None and row.failures is not None  # never NULL in a stored row
-    lockout.check(lockout.LockoutState(*(row[:4])) if stored else None, now)
+    state = lockout.LockoutState(row.failures, row.level, row.locked_until, row.last_failure_at) if stored else None
+    lockout.check(state, now)
     return stored
 
 

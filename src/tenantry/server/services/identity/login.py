@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Connection, and_, bindparam, literal_column, select, update
+from sqlalchemy import and_, bindparam, literal_column, select, true, update
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
@@ -232,30 +232,29 @@ def begin_password(
     discovery, SPEC §11; then only ``sso`` is set); then ``gate`` (the page's rate limit);
     the SSO requirement (SsoRequired); the lock-out (PasswordLoginLocked: a pause never
     checks the password); the account and its live pending sign-ups, by the same statements
-    whether or not the account exists. Each statement stands alone, as those of a read-only
-    unit of work do on PostgreSQL: nothing here relies on one snapshot of them all."""
+    whether or not the account exists: one statement (issue 18: were four), read before
+    ``gate`` and the checks, which only act on what it found."""
     now = ctx.clock.now()
-    with ctx.read() as connection:
-        route = signin.route_of(connection, email)
-        if discover and route is not None and route.connection_id:
-            return PasswordAttempt(email, now, [], sso=str(route.connection_id))
-        if gate is not None:
-            gate()
-        return _read_password(ctx, connection, email, now, route)
-
-
-@counts_sign_in("password", success=False)  # finish_password counts the outcome
-def _read_password(ctx: Context, connection: Connection, email: str, now: datetime, route: Any) -> PasswordAttempt:
-    signin.refuse_if_required(route)  # SPEC §11: an SSO-only domain refuses passwords
-    # The lock-out, the account and its live pending sign-ups (newest first): one statement,
-    # the same whether or not the account exists (issue 18: were three).
     values = {
+        "domain": signin.route_domain(email),
         "lockout_key": lockouts.key(email),
         "key": email_key(email),
         "address_hash": pending_signups.address_hash(ctx, email),
         "now": now,
     }
-    rows = connection.execute(_PASSWORD_READ, values).all()
+    with ctx.read() as connection:
+        rows = connection.execute(_PASSWORD_READ, values).all()
+    route = rows[0] if rows[0].sso_required is not None else None  # never NULL in an owner's row
+    if discover and route is not None and route.connection_id:
+        return PasswordAttempt(email, now, [], sso=str(route.connection_id))
+    if gate is not None:
+        gate()
+    return _read_password(email, now, route, rows)
+
+
+@counts_sign_in("password", success=False)  # finish_password counts the outcome
+def _read_password(email: str, now: datetime, route: Any, rows: Sequence[Any]) -> PasswordAttempt:
+    signin.refuse_if_required(route)  # SPEC §11: an SSO-only domain refuses passwords
     failures_stored = lockouts.check_stored(rows[0], now)  # PasswordLoginLocked: the password is never checked
     account = rows[0] if rows[0].id is not None else None
     pending = [row for row in rows if row.pending_id is not None]
@@ -315,9 +314,13 @@ _USERS = User.__table__.c
 # What a password sign-in needs of the account, built once, read on the connection (issue 18).
 _PENDING = PendingSignUp.__table__.c
 _LOCKOUTS = LoginLockout.__table__.c
-# One row (lock-out and account, NULL where none) per live pending sign-up, at least one.
+# What a password sign-in reads before argon2: one row (the domain's owner, the lock-out and
+# the account, NULL where none) per live pending sign-up of the account, at least one.
+_ROUTE = signin.ROUTE_OF_DOMAIN.subquery("route")
 _PASSWORD_READ = (
     select(
+        _ROUTE.c.sso_required,
+        _ROUTE.c.connection_id,
         *lockouts.STATE_COLUMNS,
         _USERS.id,
         _USERS.email,
@@ -329,6 +332,7 @@ _PASSWORD_READ = (
     .select_from(
         select(literal_column("1").label("one"))
         .subquery("one_row")
+        .outerjoin(_ROUTE, true())
         .outerjoin(LoginLockout.__table__, _LOCKOUTS.email_key == bindparam("lockout_key"))
         .outerjoin(User.__table__, _USERS.email_key == bindparam("key"))
         .outerjoin(
