@@ -218,6 +218,11 @@ class PasswordAttempt:
         an event loop to await (``asyncio.wrap_future``) rather than a thread to block on."""
         return matching_later(password, self.hashes)
 
+    def matching(self, password: str) -> int | None:
+        """``passwords.matching`` of ``password`` and ``hashes``: computed on this thread when
+        it is one of the hashing pool's (``passwords.on_hashing_pool``)."""
+        return matching(password, self.hashes)
+
 
 def begin_password(
     ctx: Context, email: str, *, discover: bool = False, gate: Callable[[], None] | None = None
