@@ -63,7 +63,7 @@ def cached(session: Session, name: str, load: Callable[[Session], T]) -> T:
         return load(session)
     stamp = session.info.get(_STAMP_KEY)
     if stamp is None:
-        stamp = session.scalar(_STAMP)
+        stamp = session.connection().execute(_STAMP).scalar()  # a plain read: no ORM execution around it
         stamp = _NO_STAMP if stamp is None else stamp
         session.info[_STAMP_KEY] = stamp
     if stamp is _NO_STAMP:  # the row is missing (a database emptied by hand): no caching

@@ -18,8 +18,10 @@ import binascii
 import functools
 import hmac
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher, extract_parameters, low_level
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -58,7 +60,18 @@ def usable_cores() -> int:
 
 # One hash per usable core at most: argon2 holds the GIL released, so more threads than cores
 # add memory and latency, not throughput.
-_pool = ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="argon2")
+_POOL_PREFIX = "argon2"
+_pool = ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix=_POOL_PREFIX)
+_T = TypeVar("_T")
+
+
+def _on_pool(work: Callable[..., _T], *args: Any) -> _T:
+    """``work(*args)`` computed on the hashing pool, the caller waiting; inline when the caller
+    is already one of its threads (a whole sign-in runs there: ``on_hashing_pool``), which
+    would otherwise wait for itself."""
+    if threading.current_thread().name.startswith(_POOL_PREFIX):
+        return work(*args)
+    return _pool.submit(work, *args).result()
 
 
 def check_password_policy(password: str, field: str = "password") -> None:
@@ -73,7 +86,7 @@ def check_password_policy(password: str, field: str = "password") -> None:
 
 
 def hash_password(password: str) -> str:
-    return _pool.submit(_hasher.hash, password).result()
+    return _on_pool(_hasher.hash, password)
 
 
 @functools.cache
@@ -86,7 +99,7 @@ _pool.submit(_dummy_hash)  # ready before the first sign-in, without holding up 
 
 def verify_password(password: str, stored_hash: str | None) -> bool:
     """True when the password matches; never raises for a wrong password or a corrupt hash."""
-    return _pool.submit(_verify, password, stored_hash).result()
+    return _on_pool(_verify, password, stored_hash)
 
 
 def _verify(password: str, stored_hash: str | None) -> bool:
@@ -102,7 +115,7 @@ def hash_like(password: str, reference: str) -> str:
     """A hash of ``password`` made with the salt and parameters of ``reference`` (an argon2
     hash), so that one computation later checks a password against both (``matching``);
     a hash with a fresh salt when ``reference`` is not readable."""
-    return _pool.submit(_hash_like, password, reference).result()
+    return _on_pool(_hash_like, password, reference)
 
 
 def _hash_like(password: str, reference: str) -> str:
@@ -130,13 +143,20 @@ def matching(password: str, hashes: Sequence[str | None]) -> int | None:
     how many were checked: it is made with the salt and parameters of the first hash given
     (the dummy's when there is none); the others match only when ``hash_like`` made them
     from that one (services/identity/pending_signups.py)."""
-    return matching_later(password, hashes).result()
+    return _on_pool(_matching, password, list(hashes))
 
 
 def matching_later(password: str, hashes: Sequence[str | None]) -> Future[int | None]:
     """``matching``, computed on the hashing pool while the caller goes on: an event loop
     awaits it (``asyncio.wrap_future``) instead of a worker thread blocking on it (issue 18)."""
     return _pool.submit(_matching, password, list(hashes))
+
+
+def on_hashing_pool(work: Callable[[], _T]) -> Future[_T]:
+    """``work`` run on the hashing pool, where ``matching`` and the other computations run
+    inline: a whole sign-in (reads, argon2, write) on one thread instead of handed between
+    threads (issue 18)."""
+    return _pool.submit(work)
 
 
 def _matching(password: str, hashes: list[str | None]) -> int | None:

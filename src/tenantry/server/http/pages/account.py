@@ -17,6 +17,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.server.context import Context
+from tenantry.server.domain import passwords
 from tenantry.server.domain.errors import InvalidArgument, TenantryError
 from tenantry.server.domain.lockout import PasswordLoginLocked
 from tenantry.server.domain.types import normalize_email
@@ -250,17 +251,21 @@ class _Steps:
     holder: login.SignedIn | None = None
 
 
-# The steps of password log-ins run here: a handful of threads, handed on from one to the next.
+# PostgreSQL: the steps of password log-ins that wait on the network run here, handed on
+# from one to the next around the argon2 computation.
 _STEP_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sign-in")
 
 
 def _password_sign_in(ctx: Context, client: str, email: str, password: str, agent: str | None) -> Future[_Steps]:
-    """The steps of a password log-in, each handing on to the next (issue 18: no thread
-    waits for another): on a worker thread the reads (home-realm discovery, SPEC §11; the
-    rate limit, whose refusal is raised as everywhere; the lock-out and the account); the
-    argon2 computation on its pool; on a worker thread again the write, with what the page
-    needs after it. Once the password is being checked its outcome is written whatever
-    becomes of the request (a failure counts toward the lock-out)."""
+    """The steps of a password log-in: the reads (home-realm discovery, SPEC §11; the rate
+    limit, whose refusal is raised as everywhere; the lock-out and the account), the argon2
+    computation, and the write, with what the page needs after it. No thread waits for
+    another (issue 18). On SQLite, whose statements never wait on a network, all three run
+    on one thread of the hashing pool (its size still bounds the argon2 computations): each
+    hand-off between threads cost a wake-up and a GIL switch. On PostgreSQL the reads and
+    the write run on the ``sign-in`` threads, handed on through the hashing pool, so that
+    no argon2 thread waits on a round trip. Once the password is being checked its outcome
+    is written whatever becomes of the request (a failure counts toward the lock-out)."""
     done: Future[_Steps] = Future()
     done.set_running_or_notify_cancel()  # the steps go on even if the request is cancelled
     request_context = contextvars.copy_context()  # the request's origin and actor, for the steps
@@ -274,7 +279,7 @@ def _password_sign_in(ctx: Context, client: str, email: str, password: str, agen
         if steps is not None:
             done.set_result(steps)
 
-    def read() -> _Steps | None:
+    def read() -> login.PasswordAttempt | _Steps:
         try:
             attempt = login.begin_password(
                 ctx, email, discover=True, gate=lambda: ctx.limiter.check("password", client, email)
@@ -283,12 +288,7 @@ def _password_sign_in(ctx: Context, client: str, email: str, password: str, agen
             raise
         except TenantryError as exc:
             return _Steps(refused=exc)
-        if attempt.sso:
-            return _Steps(sso=attempt.sso)
-        attempt.matching_later(password).add_done_callback(
-            lambda hashed: _STEP_THREADS.submit(step, lambda: write(attempt, hashed.result()))
-        )
-        return None  # done by write()
+        return _Steps(sso=attempt.sso) if attempt.sso else attempt
 
     def write(attempt: login.PasswordAttempt, matched: int | None) -> _Steps:
         try:
@@ -299,7 +299,23 @@ def _password_sign_in(ctx: Context, client: str, email: str, password: str, agen
             return _Steps(prove=opened)
         return _Steps(token=opened.token, holder=opened.holder)  # with SPEC §10 domain join "auto"
 
-    _STEP_THREADS.submit(step, read)
+    def on_one_thread() -> _Steps:
+        attempt = read()
+        return attempt if isinstance(attempt, _Steps) else write(attempt, attempt.matching(password))
+
+    def read_then_hash() -> _Steps | None:
+        attempt = read()
+        if isinstance(attempt, _Steps):
+            return attempt
+        attempt.matching_later(password).add_done_callback(
+            lambda hashed: _STEP_THREADS.submit(step, lambda: write(attempt, hashed.result()))
+        )
+        return None  # done by write()
+
+    if ctx.engine.dialect.name == "sqlite":
+        passwords.on_hashing_pool(lambda: step(on_one_thread))
+    else:
+        _STEP_THREADS.submit(step, read_then_hash)
     return done
 
 

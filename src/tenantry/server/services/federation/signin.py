@@ -96,6 +96,16 @@ _DOMAIN_SSO = domains.owner_columns(
 )
 
 
+# ``route_of``'s statement, for a caller that reads it within one of its own (``domain`` bound
+# to ``route_domain(email)``): at most one row, the domain's owner's (its ``sso_required`` set).
+ROUTE_OF_DOMAIN = _DOMAIN_SSO
+
+
+def route_domain(email: str) -> str:
+    """The ``domain`` to bind for ``ROUTE_OF_DOMAIN`` (an empty one, no owner, for an address without a domain)."""
+    return email_domain(email).lower() if "@" in email else ""
+
+
 def _route_of_domain(connection: Connection, domain: str) -> Any:
     """``sso_required`` and ``connection_id`` (None: no enabled connection) of the domain's owner, if any."""
     return connection.execute(_DOMAIN_SSO, {"domain": domain.lower()}).first()

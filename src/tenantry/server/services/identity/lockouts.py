@@ -4,19 +4,20 @@ every server process sees the same pause."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tenantry.server.db.models import LoginLockout
-from tenantry.server.db.uow import connection_of
 from tenantry.server.domain import lockout
 from tenantry.server.domain.types import email_key
 
 
-def _key(email: str) -> str:
+def key(email: str) -> str:
+    """The lock-out row's key of ``email``."""
     return email_key(email)[:320]  # the column's size: longer "addresses" are never registered ones
 
 
@@ -26,30 +27,28 @@ def _state(row: LoginLockout | None) -> lockout.LockoutState | None:
     return lockout.LockoutState(row.failures, row.level, row.locked_until, row.last_failure_at)
 
 
-def check(db: Session | Connection, email: str, now: datetime) -> bool:
-    """Raise PasswordLoginLocked while password sign-in for ``email`` is paused; returns
-    whether anything is stored for it (failures or pauses: what ``clear`` would forget).
-    ``db``: the caller's session, or a plain connection (a sign-in's reads, issue 18)."""
-    connection = connection_of(db)
-    row = connection.execute(_STATE, {"key": _key(email)}).first()
-    lockout.check(None if row is None else lockout.LockoutState(*row), now)
-    return row is not None
+def check_stored(row: Any, now: datetime) -> bool:
+    """Raise PasswordLoginLocked while password sign-in is paused for the address whose
+    lock-out row (``key``) the caller read: ``row`` has the ``STATE_COLUMNS`` by name
+    (None, or all of them None: nothing stored; a sign-in reads them with the account,
+    issue 18). Returns whether anything is stored (what ``clear`` would forget)."""
+    stored = row is not None and row.failures is not None  # never NULL in a stored row
+    state = lockout.LockoutState(row.failures, row.level, row.locked_until, row.last_failure_at) if stored else None
+    lockout.check(state, now)
+    return stored
 
 
 _LOCKOUTS = LoginLockout.__table__.c
-# Built once, read on the connection (issue 18: every password sign-in asks).
-_STATE = select(_LOCKOUTS.failures, _LOCKOUTS.level, _LOCKOUTS.locked_until, _LOCKOUTS.last_failure_at).where(
-    _LOCKOUTS.email_key == bindparam("key")
-)
+STATE_COLUMNS = (_LOCKOUTS.failures, _LOCKOUTS.level, _LOCKOUTS.locked_until, _LOCKOUTS.last_failure_at)
 
 
 def record_failure(session: Session, email: str, now: datetime) -> lockout.LockoutState:
     """Count a wrong password for ``email`` under a row lock (so concurrent guesses all
     count); returns the new state."""
-    key = _key(email)
+    row_key = key(email)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(LoginLockout).values(email_key=key, failures=0, level=0).on_conflict_do_nothing())
-    row = session.scalar(select(LoginLockout).where(LoginLockout.email_key == key).with_for_update())
+    session.execute(insert(LoginLockout).values(email_key=row_key, failures=0, level=0).on_conflict_do_nothing())
+    row = session.scalar(select(LoginLockout).where(LoginLockout.email_key == row_key).with_for_update())
     assert row is not None
     state = _state(row)
     assert state is not None
@@ -61,4 +60,4 @@ def record_failure(session: Session, email: str, now: datetime) -> lockout.Locko
 
 def clear(session: Session, email: str) -> None:
     """The owner proved themselves (password, e-mailed code, reset link): forget the failures."""
-    session.execute(delete(LoginLockout).where(LoginLockout.email_key == _key(email)))
+    session.execute(delete(LoginLockout).where(LoginLockout.email_key == key(email)))

@@ -29,26 +29,31 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import and_, bindparam, literal_column, select, true, update
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import EmailCode, EmailRecord, Membership, PendingSignUp, User
+from tenantry.server.db.models import EmailCode, EmailRecord, LoginLockout, PendingSignUp, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain import lockout
 from tenantry.server.domain.domains import email_domain
 from tenantry.server.domain.errors import TenantryError, Unauthenticated
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.memberships import MembershipStatus
-from tenantry.server.domain.passwords import check_password_policy, hash_password, matching, matching_later
+from tenantry.server.domain.passwords import (
+    check_password_policy,
+    hash_password,
+    matching,
+    matching_later,
+)
 from tenantry.server.domain.secrets import digest, keyed_digest, new_secret
 from tenantry.server.domain.types import email_key
 from tenantry.server.email.message import render
@@ -213,6 +218,11 @@ class PasswordAttempt:
         an event loop to await (``asyncio.wrap_future``) rather than a thread to block on."""
         return matching_later(password, self.hashes)
 
+    def matching(self, password: str) -> int | None:
+        """``passwords.matching`` of ``password`` and ``hashes``: computed on this thread when
+        it is one of the hashing pool's (``passwords.on_hashing_pool``)."""
+        return matching(password, self.hashes)
+
 
 def begin_password(
     ctx: Context, email: str, *, discover: bool = False, gate: Callable[[], None] | None = None
@@ -222,26 +232,34 @@ def begin_password(
     discovery, SPEC §11; then only ``sso`` is set); then ``gate`` (the page's rate limit);
     the SSO requirement (SsoRequired); the lock-out (PasswordLoginLocked: a pause never
     checks the password); the account and its live pending sign-ups, by the same statements
-    whether or not the account exists. Each statement stands alone, as those of a read-only
-    unit of work do on PostgreSQL: nothing here relies on one snapshot of them all."""
+    whether or not the account exists: one statement (issue 18: were four), read before
+    ``gate`` and the checks, which only act on what it found."""
     now = ctx.clock.now()
+    values = {
+        "domain": signin.route_domain(email),
+        "lockout_key": lockouts.key(email),
+        "key": email_key(email),
+        "address_hash": pending_signups.address_hash(ctx, email),
+        "now": now,
+    }
     with ctx.read() as connection:
-        route = signin.route_of(connection, email)
-        if discover and route is not None and route.connection_id:
-            return PasswordAttempt(email, now, [], sso=str(route.connection_id))
-        if gate is not None:
-            gate()
-        return _read_password(ctx, connection, email, now, route)
+        rows = connection.execute(_PASSWORD_READ, values).all()
+    route = rows[0] if rows[0].sso_required is not None else None  # never NULL in an owner's row
+    if discover and route is not None and route.connection_id:
+        return PasswordAttempt(email, now, [], sso=str(route.connection_id))
+    if gate is not None:
+        gate()
+    return _read_password(email, now, route, rows)
 
 
 @counts_sign_in("password", success=False)  # finish_password counts the outcome
-def _read_password(ctx: Context, connection: Connection, email: str, now: datetime, route: Any) -> PasswordAttempt:
+def _read_password(email: str, now: datetime, route: Any, rows: Sequence[Any]) -> PasswordAttempt:
     signin.refuse_if_required(route)  # SPEC §11: an SSO-only domain refuses passwords
-    failures_stored = lockouts.check(connection, email, now)
-    account = connection.execute(_PASSWORD_OF, {"key": email_key(email)}).first()
-    pending = pending_signups.live(ctx, connection, account.id if account else None, email, now)
-    hashes = [account.password_hash if account else None, *(p.password_hash for p in pending)]
-    pending_ids = tuple(p.id for p in pending)
+    failures_stored = lockouts.check_stored(rows[0], now)  # PasswordLoginLocked: the password is never checked
+    account = rows[0] if rows[0].id is not None else None
+    pending = [row for row in rows if row.pending_id is not None]
+    hashes = [account.password_hash if account else None, *(row.pending_hash for row in pending)]
+    pending_ids = tuple(row.pending_id for row in pending)
     # No organization verified the domain typed (the account's, unless spelt otherwise): no offer to read.
     owned = route is not None or (account is not None and email_domain(account.email) != email_domain(email))
     return PasswordAttempt(email, now, hashes, account, pending_ids, failures_stored, owned)
@@ -294,8 +312,40 @@ def finish_password(
 
 _USERS = User.__table__.c
 # What a password sign-in needs of the account, built once, read on the connection (issue 18).
-_PASSWORD_OF = select(_USERS.id, _USERS.email, _USERS.password_hash, _USERS.email_verified).where(
-    _USERS.email_key == bindparam("key")
+_PENDING = PendingSignUp.__table__.c
+_LOCKOUTS = LoginLockout.__table__.c
+# What a password sign-in reads before argon2: one row (the domain's owner, the lock-out and
+# the account, NULL where none) per live pending sign-up of the account, at least one.
+_ROUTE = signin.ROUTE_OF_DOMAIN.subquery("route")
+_PASSWORD_READ = (
+    select(
+        _ROUTE.c.sso_required,
+        _ROUTE.c.connection_id,
+        *lockouts.STATE_COLUMNS,
+        _USERS.id,
+        _USERS.email,
+        _USERS.password_hash,
+        _USERS.email_verified,
+        _PENDING.id.label("pending_id"),
+        _PENDING.password_hash.label("pending_hash"),
+    )
+    .select_from(
+        select(literal_column("1").label("one"))
+        .subquery("one_row")
+        .outerjoin(_ROUTE, true())
+        .outerjoin(LoginLockout.__table__, _LOCKOUTS.email_key == bindparam("lockout_key"))
+        .outerjoin(User.__table__, _USERS.email_key == bindparam("key"))
+        .outerjoin(
+            PendingSignUp.__table__,
+            and_(
+                _PENDING.user_id == _USERS.id,
+                _PENDING.address_hash == bindparam("address_hash"),
+                _PENDING.expires_at > bindparam("now"),
+            ),
+        )
+    )
+    .order_by(_PENDING.created_at.desc(), _PENDING.id.desc())
+    .limit(pending_signups.PASSWORDS_PER_ADDRESS)
 )
 
 
@@ -597,29 +647,13 @@ def _sign_in(
     """The end of every method (``amr``: how it proved the user, RFC 8176): the
     organization, then the second factor when the policy asks (a ``mfa.PendingToken``,
     no session yet), else the session."""
-    organization_id = organization_id or _first_active_organization(uow, user_id)
+    memberships = sessions.memberships_for_sign_in(uow.session, user_id)  # what its changes made them
+    organization_id = organization_id or memberships.first_active()
     amr = amr or ["pwd"]
     held = mfa.hold_if_needed(uow, user_id, now, user_agent, organization_id, amr)
-    return held if held is not None else sessions.start(uow, user_id, now, user_agent, organization_id, amr=amr)
-
-
-def _first_active_organization(uow: UnitOfWork, user_id: str) -> str | None:
-    uow.session.flush()  # read on the connection: what this unit of work changed first
-    found = uow.session.connection().execute(_FIRST_ACTIVE, {"user_id": user_id}).scalar()
-    return None if found is None else str(found)
-
-
-_MEMBERSHIPS = Membership.__table__.c
-_FIRST_ACTIVE = (
-    select(_MEMBERSHIPS.organization_id)
-    .where(
-        _MEMBERSHIPS.user_id == bindparam("user_id"),
-        _MEMBERSHIPS.accepted_at.is_not(None),
-        _MEMBERSHIPS.deactivated_at.is_(None),
-    )
-    .order_by(_MEMBERSHIPS.accepted_at, _MEMBERSHIPS.id)
-    .limit(1)
-)
+    if held is not None:
+        return held
+    return sessions.start(uow, user_id, now, user_agent, organization_id, amr=amr, memberships=memberships)
 
 
 # --- policy and organization: an application's sign-in request (OpenID Connect) ---------

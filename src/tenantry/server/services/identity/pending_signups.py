@@ -54,7 +54,8 @@ def is_pending(some_id: str) -> bool:
     return some_id.startswith(f"{PREFIX}_")
 
 
-def _address_hash(ctx: Context, address: str) -> str:
+def address_hash(ctx: Context, address: str) -> str:
+    """The keyed digest pending sign-ups of ``address`` are found by."""
     return keyed_digest(server_secrets.code_key(ctx), f"pending-sign-up:{email_key(address)}")
 
 
@@ -68,7 +69,7 @@ def live(ctx: Context, db: Session | Connection, user_id: str | None, address: s
     """The live pending sign-ups of ``address``'s account, newest first (the same query
     for an unknown address, ``user_id`` None: the time of a log-in must not tell), in the
     caller's session or on a plain connection."""
-    values = {"user_id": user_id or "", "address_hash": _address_hash(ctx, address), "now": now}
+    values = {"user_id": user_id or "", "address_hash": address_hash(ctx, address), "now": now}
     connection = connection_of(db)
     return [Live(row.id, row.password_hash) for row in connection.execute(_LIVE, values)]
 
@@ -118,7 +119,7 @@ def note(
         PendingSignUp(
             id=row_id,
             user_id=user_id,
-            address_hash=_address_hash(ctx, address),
+            address_hash=address_hash(ctx, address),
             password_hash=password_hash,
             attempts=0,
             codes_sent=0,

@@ -17,16 +17,23 @@ from sqlalchemy.orm.util import identity_key
 from tenantry.server.context import Context
 from tenantry.server.db import inserts
 from tenantry.server.db import repositories as repo
-from tenantry.server.db.models import BrowserSession, User
+from tenantry.server.db.models import BrowserSession, Organization, User
 from tenantry.server.db.uow import UnitOfWork
 from tenantry.server.domain.errors import NotFound
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.mfa import acr_of
 from tenantry.server.domain.secrets import digest, new_secret
-from tenantry.server.domain.session_policy import MAXIMUM
+from tenantry.server.domain.session_policy import MAXIMUM, SessionPolicy
 from tenantry.server.services.identity import session_policy
 from tenantry.server.services.integration import actors, events, oauth_grants, origins
-from tenantry.server.services.read_models.views import UserView, user_view, user_view_by_id
+from tenantry.server.services.read_models.views import (
+    MEMBERSHIP_ROWS,
+    USER_COLUMNS,
+    UserView,
+    membership_views_of,
+    user_view,
+    user_view_of,
+)
 
 SESSION_LIFETIME = MAXIMUM  # the cookie's lifetime; the server ends the session (its policy)
 
@@ -40,6 +47,38 @@ class SessionView:
     acr: str | None = None  # domain/mfa.py: single factor or MFA
 
 
+@dataclass(frozen=True)
+class SignInMemberships:
+    """The user's memberships as ``views.MEMBERSHIP_ROWS`` reads them, each with its
+    organization's session timeouts: read once by a sign-in (issue 18) for the organization
+    it picks (``first_active``), that organization's session policy and the ``user.login``
+    payload, where that was three statements."""
+
+    rows: Sequence[Any]
+
+    def first_active(self) -> str | None:
+        """The organization of the earliest accepted, active membership (by acceptance, then id)."""
+        active = [
+            (row.accepted_at, row.id, row.organization_id)
+            for row in self.rows
+            if row.accepted_at is not None and row.deactivated_at is None
+        ]
+        return str(min(active)[2]) if active else None
+
+    def policy(self, organization_id: str) -> SessionPolicy | None:
+        """The session policy of one of these organizations (None: not one of them)."""
+        for row in self.rows:
+            if row.organization_id == organization_id:
+                return SessionPolicy.stored(row.session_absolute_timeout_minutes, row.session_idle_timeout_minutes)
+        return None
+
+
+def memberships_for_sign_in(session: Session, user_id: str) -> SignInMemberships:
+    """``SignInMemberships`` of ``user_id`` in the caller's transaction (its pending changes flushed first)."""
+    session.flush()
+    return SignInMemberships(session.connection().execute(_SIGN_IN_MEMBERSHIPS, {"user_id": user_id}).all())
+
+
 def start(
     uow: UnitOfWork,
     user_id: str,
@@ -49,42 +88,56 @@ def start(
     *,
     amr: list[str] | None = None,
     connection_id: str | None = None,
+    memberships: SignInMemberships | None = None,
 ) -> str:
     """Open a session for ``user_id`` in ``uow`` with ``organization_id`` as its current
     organization; returns the cookie token (shown once). Sign-in goes through
-    ``login.py``, which chooses the organization. ``amr`` and ``connection_id`` record how
-    the user signed in (tokens carry them), and the ``acr`` stored follows from ``amr``."""
+    ``login.py``, which chooses the organization (``memberships``: what it read for that,
+    else read here). ``amr`` and ``connection_id`` record how the user signed in (tokens
+    carry them), and the ``acr`` stored follows from ``amr``."""
     token = new_secret()
-    policy = session_policy.for_organization(uow.session, organization_id)
-    inserts.insert_now(  # one Core INSERT, no unit of work (issue 18)
-        uow.session,
-        BrowserSession(
-            token_hash=digest(token),
-            id=new_id("ses"),
-            user_id=user_id,
-            organization_id=organization_id,
-            user_agent=(user_agent or "")[:300] or None,
-            ip_address=(origins.current() or "")[:45] or None,
-            amr=amr,
-            connection_id=connection_id,
-            acr=acr_of(amr),
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + policy.absolute,
-            idle_expires_at=policy.idle_expires_at(now),
-        ),
+    if memberships is None:
+        memberships = memberships_for_sign_in(uow.session, user_id)
+    policy = (memberships.policy(organization_id) if organization_id else None) or session_policy.for_organization(
+        uow.session, organization_id
     )
-    uow.session.connection().execute(_LAST_LOGIN, {"user": user_id, "now": now})
+    inserts.insert_row(  # one Core INSERT, no object (issue 18)
+        uow.session,
+        BrowserSession,
+        token_hash=digest(token),
+        id=new_id("ses"),
+        user_id=user_id,
+        organization_id=organization_id,
+        user_agent=(user_agent or "")[:300] or None,
+        ip_address=(origins.current() or "")[:45] or None,
+        amr=amr,
+        connection_id=connection_id,
+        acr=acr_of(amr),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + policy.absolute,
+        idle_expires_at=policy.idle_expires_at(now),
+    )
+    # The last log-in, and the user as it now stands for the event: one statement.
+    user = uow.session.connection().execute(_LAST_LOGIN, {"user": user_id, "now": now}).first()
+    if user is None:
+        raise repo.no_user(user_id)
     loaded = uow.session.identity_map.get(identity_key(User, user_id))
     if loaded is not None:  # the stored value, as a loaded (not a changed) attribute
         set_committed_value(loaded, "last_login_at", now)
-    view = user_view_by_id(uow.session, user_id, now)
+    view = user_view_of(user, membership_views_of(memberships.rows, now))
     events.user_view_event(uow.session, "user.login", view, now, actor=actors.user(user_id))
     return token
 
 
 _USERS = User.__table__.c
-_LAST_LOGIN = update(User).where(_USERS.id == bindparam("user")).values(last_login_at=bindparam("now"))
+_LAST_LOGIN = (
+    update(User).where(_USERS.id == bindparam("user")).values(last_login_at=bindparam("now")).returning(*USER_COLUMNS)
+)
+_ORGANIZATIONS = Organization.__table__.c
+_SIGN_IN_MEMBERSHIPS = MEMBERSHIP_ROWS.add_columns(
+    _ORGANIZATIONS.session_absolute_timeout_minutes, _ORGANIZATIONS.session_idle_timeout_minutes
+)
 
 
 def resolve(ctx: Context, token: str | None) -> SessionView | None:

@@ -4,7 +4,7 @@ derived values (membership status) computed against the use case's clock."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -254,7 +254,8 @@ _ORGANIZATIONS = Organization.__table__.c
 # connection (no identity map, no statement built and cache-keyed per call): the user, then
 # their memberships with organization names and roles, in ``user_views``' order (issue 18:
 # the ``user.login`` event's payload).
-_USER_ROW = select(*_named_as_attributes(User)).where(User.__table__.c.id == bindparam("user_id"))
+USER_COLUMNS = _named_as_attributes(User)  # a user row as ``user_view_of`` reads it
+_USER_ROW = select(*USER_COLUMNS).where(User.__table__.c.id == bindparam("user_id"))
 _MEMBERSHIP_ROWS_OF = (
     select(
         *_named_as_attributes(Membership),
@@ -270,7 +271,7 @@ _MEMBERSHIP_ROWS_OF = (
     )
     .order_by(_MEMBERSHIPS.created_at, _MEMBERSHIPS.id, _MEMBERSHIP_ROLES.position)
 )
-_MEMBERSHIP_ROWS = _MEMBERSHIP_ROWS_OF.where(_MEMBERSHIPS.user_id == bindparam("user_id"))
+MEMBERSHIP_ROWS = _MEMBERSHIP_ROWS_OF.where(_MEMBERSHIPS.user_id == bindparam("user_id"))
 # The same for the users of a page (``user_views``, issue 18: one statement instead of two,
 # and no ORM objects).
 _MEMBERSHIPS_ROWS = _MEMBERSHIP_ROWS_OF.where(_MEMBERSHIPS.user_id.in_(bindparam("user_ids", expanding=True)))
@@ -284,11 +285,15 @@ def user_view_by_id(session: Session, user_id: str, now: datetime) -> UserView:
     user = connection.execute(_USER_ROW, {"user_id": user_id}).first()
     if user is None:
         raise repo.no_user(user_id)
+    return user_view_of(user, membership_views_of(connection.execute(MEMBERSHIP_ROWS, {"user_id": user_id}), now))
+
+
+def membership_views_of(rows: Iterable[Any], now: datetime) -> list[MembershipView]:
+    """The memberships of rows read by ``MEMBERSHIP_ROWS`` (or a statement with its columns first)."""
     firsts: dict[str, Any] = {}  # a membership's first row (one a role), in order
     held: dict[str, list[RoleRef]] = defaultdict(list)
-    for row in connection.execute(_MEMBERSHIP_ROWS, {"user_id": user_id}):
+    for row in rows:
         firsts.setdefault(row.id, row)
         if row.role_id is not None:
             held[row.id].append(RoleRef(row.role_id, row.role_name, row.role_display_name))
-    memberships = [membership_view(row, row.organization_name, now, held[key]) for key, row in firsts.items()]
-    return user_view_of(user, memberships)
+    return [membership_view(row, row.organization_name, now, held[key]) for key, row in firsts.items()]
