@@ -52,9 +52,13 @@ def test_an_invitation_into_an_organization_with_a_seat_limit(api, context):
     # with no custom attributes to check (issue 18, invitation pass); 11 with the stamp
     # read instead of the settings, the default role and the endpoints (perf-invite2); 9 with
     # the stamp read by the organization's lock and the seat taken by it (inv3).
-    assert len(statements) <= 9, statements
+    # On PostgreSQL the stamp is read by its own statement after the lock (10): read by a
+    # statement that waited for the organization's lock, it would be the one from before the wait.
+    sqlite = context.engine.dialect.name == "sqlite"
+    assert len(statements) <= (9 if sqlite else 10), statements
     assert sum(statement.startswith("UPDATE organizations") for statement in statements) == 1, statements
-    assert not any(statement.startswith("SELECT config_stamp") for statement in statements), statements
+    stamp_reads = sum(statement.startswith("SELECT config_stamp") for statement in statements)
+    assert stamp_reads == (0 if sqlite else 1), statements
     assert not any(statement.startswith("DELETE") for statement in statements), statements
     assert sum(statement.startswith("INSERT INTO events") for statement in statements) == 1, statements
 

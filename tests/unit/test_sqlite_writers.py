@@ -71,3 +71,15 @@ def test_concurrent_writers_of_one_process_all_succeed(sqlite_engine):
         thread.join(timeout=120)
     with sqlite_engine.connect() as conn:
         assert conn.execute(text("SELECT n FROM counter")).scalar_one() == 40
+
+
+@pytest.mark.once
+def test_a_sqlite_older_than_update_returning_is_refused_at_start(tmp_path, monkeypatch):
+    """The invitation's seat and the log-in's last-login use UPDATE … RETURNING (SQLite 3.35):
+    an older SQLite is refused when the engine is made, with the reason, not on every request."""
+    import sqlite3
+
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    with pytest.raises(RuntimeError, match=r"SQLite 3\.34\.1 is too old.*3\.35\.0 or newer"):
+        create_db_engine(f"sqlite:///{tmp_path / 'old.db'}")

@@ -8,6 +8,7 @@ PostgreSQL: psycopg 3, READ COMMITTED; the rules that need it lock rows explicit
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -49,7 +50,18 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+# UPDATE … RETURNING (the seat taken by the organization's lock, the last log-in: issue 18)
+# arrived in SQLite 3.35 (2021); Python builds linked to an older system SQLite (RHEL 9's
+# 3.34) would fail on every invitation and log-in, so they are refused at start instead.
+SQLITE_MINIMUM = (3, 35, 0)
+
+
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
+        raise RuntimeError(
+            f"SQLite {sqlite3.sqlite_version} is too old: Tenantry needs SQLite "
+            f"{'.'.join(map(str, SQLITE_MINIMUM))} or newer (UPDATE … RETURNING), or use PostgreSQL."
+        )
     engine = create_engine(
         url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, max_overflow=20, **kwargs
     )

@@ -74,7 +74,15 @@ def insert_row(session: Session, model: type[Base], **values: Any) -> Row:
     ``values`` (by attribute name) leaves out, without building an ORM object: for a row
     nothing in the unit of work changes afterwards or looks up by key (an outbox e-mail, a
     new user or membership on the invitation path, issue 18). Answers the row written."""
+    unknown = values.keys() - _column_keys(model)
+    if unknown:  # a misspelt attribute would otherwise be dropped without a word
+        raise TypeError(f"{model.__name__} has no column attribute {', '.join(sorted(unknown))}")
     return Row(**_insert(session, model, values))
+
+
+@cache
+def _column_keys(model: type[Base]) -> frozenset[str]:
+    return frozenset(key for key, _ in _columns(model)[1])
 
 
 def _insert(session: Session, model: type[Base], values: dict[str, Any]) -> dict[str, Any]:

@@ -131,6 +131,11 @@ def _refuse(exc: BaseException | None) -> None:
     refusal: BaseException | None = exc
     if isinstance(exc, IntegrityError):
         refusal = _conflict(exc)
+        if refusal is None and _foreign_key(exc):
+            # A row this transaction referred to was deleted by another one that committed
+            # meanwhile (a webhook endpoint, a role): nothing was written, and running it
+            # again reads the world as it now is (review of issue 18; was a 500).
+            raise TransientConflict() from exc
     elif isinstance(exc, DataError):  # e.g. a NUL character PostgreSQL cannot store, in a path or query
         refusal = InvalidArgument("The request contains a value the database cannot store.")
     elif isinstance(exc, DBAPIError) and _aborted(exc):
@@ -148,6 +153,11 @@ _ABORTED_STATES = frozenset({"40001", "40P01"})
 
 def _aborted(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _ABORTED_STATES
+
+
+def _foreign_key(exc: IntegrityError) -> bool:
+    """PostgreSQL's foreign_key_violation, or SQLite's (which names no constraint)."""
+    return getattr(exc.orig, "sqlstate", None) == "23503" or str(exc.orig) == "FOREIGN KEY constraint failed"
 
 
 def _conflict(exc: IntegrityError) -> AlreadyExists | None:

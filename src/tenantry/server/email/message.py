@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -129,13 +130,45 @@ def _fill(parts: tuple[str, ...], filled: list[Any], html: bool) -> str:
 
 
 def _stencil(kind: str, settled: dict[str, Any], varying: dict[str, Any]) -> _Stencil | None:
+    """The stencil, or None when it does not give what a plain rendering gives, for this
+    message's values and for a probe of other values (a filter such as ``upper`` could agree
+    with one sample by chance), or when the template cannot render with markers at all."""
+    probe = _probe(varying)
+    if probe is None:
+        return None
     fills: list[tuple[str, str | None]] = []
     slots = {name: _Slot(name, fills) if value else value for name, value in varying.items()}
-    text, html = _render_both(kind, {**settled, **slots})
-    stencil = _Stencil(tuple(settled.values()), tuple(fills), tuple(_MARKER.split(text)), tuple(_MARKER.split(html)))
-    filled = [varying[name] if fmt is None else varying[name].strftime(fmt) for name, fmt in fills]
-    if (_fill(stencil.text, filled, False), _fill(stencil.html, filled, True)) != _render_both(
-        kind, {**settled, **varying}
-    ):
+    try:
+        text, html = _render_both(kind, {**settled, **slots})
+        stencil = _Stencil(
+            tuple(settled.values()), tuple(fills), tuple(_MARKER.split(text)), tuple(_MARKER.split(html))
+        )
+        for sample in (varying, probe):
+            filled = [sample[name] if fmt is None else sample[name].strftime(fmt) for name, fmt in fills]
+            if (_fill(stencil.text, filled, False), _fill(stencil.html, filled, True)) != _render_both(
+                kind, {**settled, **sample}
+            ):
+                return None
+    except Exception:  # a template that does more with a value than print it: rendered plainly
         return None
     return stencil
+
+
+_PROBE_TEXT = "Qz<&'\"\u00e9 1"  # mixed case, markup, a quote, a non-ASCII letter, a space
+_PROBE_TIME = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
+
+
+def _probe(varying: dict[str, Any]) -> dict[str, Any] | None:
+    """Other values of the same types and truthiness than ``varying``'s (None: a type
+    with no probe, never stencilled)."""
+    probe: dict[str, Any] = {}
+    for name, value in varying.items():
+        if not value:
+            probe[name] = value
+        elif isinstance(value, str):
+            probe[name] = _PROBE_TEXT + name
+        elif isinstance(value, datetime):
+            probe[name] = _PROBE_TIME
+        else:
+            return None
+    return probe

@@ -297,6 +297,15 @@ def finish_password(
         return ProveAddress(account.id, email)
     found: list[domains.Offer] = []
     with ctx.uow() as uow:
+        # The password argon2 checked must still be the account's: a reset or a change that
+        # committed during the computation ends the old password (SPEC §3), which must not
+        # open a session afterwards. Locked on PostgreSQL: a reset committing after this
+        # transaction then ends the session it opens, as it ends every other one.
+        if (
+            uow.session.connection().execute(_SAME_PASSWORD, {"id": account.id, "hash": account.password_hash}).first()
+            is None
+        ):
+            raise Unauthenticated("The e-mail or password is not right.")
         if attempt.failures_stored:  # none stored a moment ago: nothing to forget (one since then stays counted)
             lockouts.clear(uow.session, email)
         token = _sign_in(uow, account.id, now, user_agent, amr=["pwd"])
@@ -311,6 +320,9 @@ def finish_password(
 
 
 _USERS = User.__table__.c
+_SAME_PASSWORD = (
+    select(_USERS.id).where(_USERS.id == bindparam("id"), _USERS.password_hash == bindparam("hash")).with_for_update()
+)
 # What a password sign-in needs of the account, built once, read on the connection (issue 18).
 _PENDING = PendingSignUp.__table__.c
 _LOCKOUTS = LoginLockout.__table__.c

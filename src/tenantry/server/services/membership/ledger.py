@@ -49,19 +49,19 @@ _LOCK_ORGANIZATION = (
     .execution_options(populate_existing=True)
 )
 _ORGANIZATIONS = Organization.__table__.c
-# The columns a new membership needs, and the configuration stamp in the same statement
-# (the transaction's first read of it: ``db/config_stamp.py``). FOR UPDATE locks the
-# organization's row only, not the stamp's (PostgreSQL locks the FROM list's rows).
+# The columns a new membership needs, and (SQLite only) the configuration stamp in the same
+# statement (the transaction's first read of it: ``db/config_stamp.py``). Not on PostgreSQL: a
+# statement that waits for the organization's row lock re-checks that row only, at READ
+# COMMITTED, and would return the stamp as it was before the wait, so a webhook endpoint,
+# setting or role changed meanwhile could be used stale (review of issue 18); there
+# ``config_stamp.cached`` reads it after the lock. SQLite's transactions begin IMMEDIATE:
+# nothing waits inside them. FOR UPDATE locks the organization's row only.
 _SEAT_COLUMNS = (
     _ORGANIZATIONS.id,
     _ORGANIZATIONS.display_name,
     _ORGANIZATIONS.max_allowed_users,
     _ORGANIZATIONS.seats_held,
     _ORGANIZATIONS.default_member_role_id,
-    config_stamp.STAMP_COLUMN,
-)
-_LOCK_SEATS = (
-    select(*_SEAT_COLUMNS).where(_ORGANIZATIONS.id == bindparam("id")).with_for_update(of=Organization.__table__)
 )
 _TAKE_SEAT = (
     update(Organization)
@@ -71,9 +71,20 @@ _TAKE_SEAT = (
     )
     .values(seats_held=Organization.seats_held + 1)
 )
-# ``_TAKE_SEAT`` answering what ``_LOCK_SEATS`` reads: a seat taken and the row locked (the
-# UPDATE's lock, where FOR UPDATE would take it) in one statement (``lock_seats(take=True)``).
-_TAKE_SEAT_LOCKING = _TAKE_SEAT.returning(*_SEAT_COLUMNS)
+
+
+def _seat_statements(columns: tuple[Any, ...]) -> tuple[Any, Any]:
+    """The organization's row locked, reading ``columns``; and ``_TAKE_SEAT`` answering the
+    same: a seat taken and the row locked (the UPDATE's lock, where FOR UPDATE would take
+    it) in one statement (``lock_seats(take=True)``)."""
+    lock = select(*columns).where(_ORGANIZATIONS.id == bindparam("id")).with_for_update(of=Organization.__table__)
+    return lock, _TAKE_SEAT.returning(*columns)
+
+
+_SEAT_STATEMENTS = {
+    "sqlite": _seat_statements((*_SEAT_COLUMNS, config_stamp.STAMP_COLUMN)),
+    "postgresql": _seat_statements(_SEAT_COLUMNS),
+}
 
 
 def lock_user(session: Session, user_id: str) -> User:
@@ -121,18 +132,21 @@ def lock_seats(session: Session, organization_id: str, *, take: bool = False) ->
     (full, or no such organization) the row is locked as without ``take`` and ``take`` decides
     later, in its usual place, as always. Any refusal between the two rolls the transaction
     back, the seat with it."""
+    connection = session.connection()
+    lock_seats_statement, take_seat_locking = _SEAT_STATEMENTS[connection.dialect.name]
     if take:
-        row = session.connection().execute(_TAKE_SEAT_LOCKING, {"organization_id": organization_id}).first()
+        row = connection.execute(take_seat_locking, {"organization_id": organization_id}).first()
         if row is not None:
             return _seated(session, row, taken=True)
-    row = session.connection().execute(_LOCK_SEATS, {"id": organization_id}).first()
+    row = connection.execute(lock_seats_statement, {"id": organization_id}).first()
     if row is None:
         raise _no_organization(organization_id)
     return _seated(session, row, taken=False)
 
 
 def _seated(session: Session, row: Row[Any], *, taken: bool) -> SeatedOrganization:
-    config_stamp.note(session, row.stamp)
+    if "stamp" in row._fields:  # read with the lock (SQLite, ``_SEAT_STATEMENTS``)
+        config_stamp.note(session, row.stamp)
     return SeatedOrganization(
         row.id, row.display_name, row.max_allowed_users, row.seats_held, row.default_member_role_id, taken
     )
