@@ -169,9 +169,3 @@ def _conflict(exc: IntegrityError) -> AlreadyExists | None:
                 [FieldError(field, "already_exists", f"this {field} is already in use")],
             )
     return None
-
-
-def connection_of(db: Session | Connection) -> Connection:
-    """The connection to run a Core statement on: ``db`` itself, or the session's (its
-    transaction). For reads that serve both a unit of work and a plain connection (issue 18)."""
-    return db if isinstance(db, Connection) else db.connection()

@@ -85,7 +85,7 @@ _ORGANIZATIONS = Organization.__table__.c
 _CONNECTIONS = SsoConnection.__table__.c
 # ``domains.owner_of`` and its first enabled connection (``_enabled_of``) in one statement
 # built once, read on the connection: every password sign-in asks, twice (issue 18).
-_DOMAIN_SSO = domains.owner_columns(
+ROUTE_OF_DOMAIN = domains.owner_columns(
     _ORGANIZATIONS.sso_required,
     select(_CONNECTIONS.id)
     .where(_CONNECTIONS.organization_id == _ORGANIZATIONS.id, _CONNECTIONS.enabled.is_(True))
@@ -96,11 +96,6 @@ _DOMAIN_SSO = domains.owner_columns(
 )
 
 
-# ``route_of``'s statement, for a caller that reads it within one of its own (``domain`` bound
-# to ``route_domain(email)``): at most one row, the domain's owner's (its ``sso_required`` set).
-ROUTE_OF_DOMAIN = _DOMAIN_SSO
-
-
 def route_domain(email: str) -> str:
     """The ``domain`` to bind for ``ROUTE_OF_DOMAIN`` (an empty one, no owner, for an address without a domain)."""
     return email_domain(email).lower() if "@" in email else ""
@@ -108,7 +103,7 @@ def route_domain(email: str) -> str:
 
 def _route_of_domain(connection: Connection, domain: str) -> Any:
     """``sso_required`` and ``connection_id`` (None: no enabled connection) of the domain's owner, if any."""
-    return connection.execute(_DOMAIN_SSO, {"domain": domain.lower()}).first()
+    return connection.execute(ROUTE_OF_DOMAIN, {"domain": domain.lower()}).first()
 
 
 def start(ctx: Context, connection_id: str, next_url: str, *, login_hint: str | None = None, test: bool = False) -> str:

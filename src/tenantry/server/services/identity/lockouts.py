@@ -21,7 +21,8 @@ def key(email: str) -> str:
     return email_key(email)[:320]  # the column's size: longer "addresses" are never registered ones
 
 
-def _state(row: LoginLockout | None) -> lockout.LockoutState | None:
+def _state(row: Any) -> lockout.LockoutState | None:
+    """The state of a ``LoginLockout`` (or a row of its ``STATE_COLUMNS``), None: nothing stored."""
     if row is None:
         return None
     return lockout.LockoutState(row.failures, row.level, row.locked_until, row.last_failure_at)
@@ -33,8 +34,7 @@ def check_stored(row: Any, now: datetime) -> bool:
     (None, or all of them None: nothing stored; a sign-in reads them with the account,
     issue 18). Returns whether anything is stored (what ``clear`` would forget)."""
     stored = row is not None and row.failures is not None  # never NULL in a stored row
-    state = lockout.LockoutState(row.failures, row.level, row.locked_until, row.last_failure_at) if stored else None
-    lockout.check(state, now)
+    lockout.check(_state(row) if stored else None, now)
     return stored
 
 

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, bindparam, literal_column, select, true, update
+from sqlalchemy import bindparam, literal_column, select, true, update
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
@@ -347,16 +347,9 @@ _PASSWORD_READ = (
         .outerjoin(_ROUTE, true())
         .outerjoin(LoginLockout.__table__, _LOCKOUTS.email_key == bindparam("lockout_key"))
         .outerjoin(User.__table__, _USERS.email_key == bindparam("key"))
-        .outerjoin(
-            PendingSignUp.__table__,
-            and_(
-                _PENDING.user_id == _USERS.id,
-                _PENDING.address_hash == bindparam("address_hash"),
-                _PENDING.expires_at > bindparam("now"),
-            ),
-        )
+        .outerjoin(PendingSignUp.__table__, pending_signups.live_of(_USERS.id))
     )
-    .order_by(_PENDING.created_at.desc(), _PENDING.id.desc())
+    .order_by(*pending_signups.NEWEST_FIRST)
     .limit(pending_signups.PASSWORDS_PER_ADDRESS)
 )
 

@@ -31,13 +31,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from tenantry.server.context import Context
 from tenantry.server.db.models import PendingSignUp
-from tenantry.server.db.uow import connection_of
 from tenantry.server.domain.ids import new_id
 from tenantry.server.domain.secrets import keyed_digest
 from tenantry.server.domain.types import email_key
@@ -65,25 +65,33 @@ class Live:
     password_hash: str
 
 
-def live(ctx: Context, db: Session | Connection, user_id: str | None, address: str, now: datetime) -> list[Live]:
+def live(ctx: Context, session: Session, user_id: str | None, address: str, now: datetime) -> list[Live]:
     """The live pending sign-ups of ``address``'s account, newest first (the same query
-    for an unknown address, ``user_id`` None: the time of a log-in must not tell), in the
-    caller's session or on a plain connection."""
+    for an unknown address, ``user_id`` None: the time of a log-in must not tell)."""
     values = {"user_id": user_id or "", "address_hash": address_hash(ctx, address), "now": now}
-    connection = connection_of(db)
-    return [Live(row.id, row.password_hash) for row in connection.execute(_LIVE, values)]
+    return [Live(row.id, row.password_hash) for row in session.connection().execute(_LIVE, values)]
 
 
 _PENDING = PendingSignUp.__table__.c
-# Built once, read on the connection: every password sign-in asks (issue 18).
-_LIVE = (
-    select(_PENDING.id, _PENDING.password_hash)
-    .where(
-        _PENDING.user_id == bindparam("user_id"),
+
+
+def live_of(user_id: Any) -> ColumnElement[bool]:
+    """The pending sign-ups of ``user_id`` (a value or a column: the log-in joins it to the
+    account, issue 18) that are live, for the bound ``address_hash`` and ``now``; newest
+    first by ``NEWEST_FIRST``, at most ``PASSWORDS_PER_ADDRESS`` of them."""
+    return and_(
+        _PENDING.user_id == user_id,
         _PENDING.address_hash == bindparam("address_hash"),
         _PENDING.expires_at > bindparam("now"),
     )
-    .order_by(_PENDING.created_at.desc(), _PENDING.id.desc())
+
+
+NEWEST_FIRST = (_PENDING.created_at.desc(), _PENDING.id.desc())
+# Built once, read on the connection (a hosted sign-up with a registered address).
+_LIVE = (
+    select(_PENDING.id, _PENDING.password_hash)
+    .where(live_of(bindparam("user_id")))
+    .order_by(*NEWEST_FIRST)
     .limit(PASSWORDS_PER_ADDRESS)
 )
 

@@ -185,7 +185,7 @@ def user_event(
 def user_view_event(
     session: Session, event_type: str, view: UserView, now: datetime, *, actor: actors.Actor | None = None
 ) -> None:
-    """``user_event`` for a user whose view the caller has just read (``views.user_view_by_id``)."""
+    """``user_event`` for a user whose view the caller has just read (``sessions.start``: ``user.login``)."""
     _user_record(session, event_type, view.id, {"user": _json(representations.user(view))}, now, actor)
 
 

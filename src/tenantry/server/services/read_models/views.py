@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from tenantry.server.db import repositories as repo
 from tenantry.server.db.models import Membership, MembershipRole, Organization, Role, User
 from tenantry.server.domain.attributes import AttributeDefinition
 from tenantry.server.domain.memberships import (
@@ -250,12 +249,10 @@ _MEMBERSHIPS = Membership.__table__.c
 _MEMBERSHIP_ROLES = MembershipRole.__table__.c
 _ROLES = Role.__table__.c
 _ORGANIZATIONS = Organization.__table__.c
-# ``user_view`` of one user in two statements built once, read as plain rows on the
-# connection (no identity map, no statement built and cache-keyed per call): the user, then
-# their memberships with organization names and roles, in ``user_views``' order (issue 18:
-# the ``user.login`` event's payload).
+# A user's memberships with organization names and roles, in ``user_views``' order, built
+# once and read as plain rows on the connection (no identity map, no statement built and
+# cache-keyed per call; issue 18: the ``user.login`` event's payload, a page of users).
 USER_COLUMNS = _named_as_attributes(User)  # a user row as ``user_view_of`` reads it
-_USER_ROW = select(*USER_COLUMNS).where(User.__table__.c.id == bindparam("user_id"))
 _MEMBERSHIP_ROWS_OF = (
     select(
         *_named_as_attributes(Membership),
@@ -275,17 +272,6 @@ MEMBERSHIP_ROWS = _MEMBERSHIP_ROWS_OF.where(_MEMBERSHIPS.user_id == bindparam("u
 # The same for the users of a page (``user_views``, issue 18: one statement instead of two,
 # and no ORM objects).
 _MEMBERSHIPS_ROWS = _MEMBERSHIP_ROWS_OF.where(_MEMBERSHIPS.user_id.in_(bindparam("user_ids", expanding=True)))
-
-
-def user_view_by_id(session: Session, user_id: str, now: datetime) -> UserView:
-    """``user_view`` of the stored user (the session's pending changes flushed first), read
-    with two prebuilt statements. Raises NotFound as ``repositories.user``."""
-    session.flush()
-    connection = session.connection()
-    user = connection.execute(_USER_ROW, {"user_id": user_id}).first()
-    if user is None:
-        raise repo.no_user(user_id)
-    return user_view_of(user, membership_views_of(connection.execute(MEMBERSHIP_ROWS, {"user_id": user_id}), now))
 
 
 def membership_views_of(rows: Iterable[Any], now: datetime) -> list[MembershipView]:
